@@ -1,0 +1,85 @@
+// The one error catalog. Every error Tollgate raises is created here with a stable code, the HTTP
+// status it maps to and, where it reaches a client, Kong's exact message. Tests assert `code`.
+// A brand (Symbol.for) instead of instanceof, so a plugin bundled with its own copy of core still
+// recognises our errors.
+
+const BRAND = Symbol.for('tollgate.error')
+
+export interface GatewayError extends Error {
+  readonly code: string
+  readonly status: number
+  /** extra structured data (e.g. Kong's `fields` for config errors) */
+  readonly details?: unknown
+  readonly [BRAND]: true
+}
+
+export interface ErrorFactory<A extends unknown[]> {
+  (...args: A): GatewayError
+  readonly code: string
+  readonly status: number
+}
+
+function createError<A extends unknown[]>(code: string, status: number, message: (...args: A) => string): ErrorFactory<A> {
+  const factory = (...args: A): GatewayError => {
+    const err = new Error(message(...args)) as Error & { code: string; status: number; [BRAND]: true }
+    err.name = 'GatewayError'
+    err.code = code
+    err.status = status
+    err[BRAND] = true
+    return err as GatewayError
+  }
+  return Object.assign(factory, { code, status })
+}
+
+export function isGatewayError(e: unknown): e is GatewayError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true
+}
+
+/** Attach a cause and structured details without losing the brand. */
+export function withDetails<E extends GatewayError>(err: E, details: unknown, cause?: unknown): E {
+  Object.defineProperty(err, 'details', { value: details, enumerable: false })
+  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause, enumerable: false })
+  return err
+}
+
+// Kong's proxy messages (reference/kong-core.md §7.4). Clients and tests match these byte for byte.
+export const KONG_MESSAGES = {
+  noRoute: 'no Route matched with those values',
+  noService: 'no Service found with those values',
+  unexpected: 'An unexpected error occurred',
+  badGateway: 'An invalid response was received from the upstream server',
+  unavailable: 'The upstream server is currently unavailable',
+  timeout: 'The upstream server is timing out',
+  payloadTooLarge: 'Payload too large',
+  badRequest: 'Bad request',
+  useHttps: 'Please use HTTPS protocol',
+} as const
+
+export const errors = {
+  // ---- proxy (request time) ----
+  noRoute: createError('GW_ERR_NO_ROUTE', 404, () => KONG_MESSAGES.noRoute),
+  noService: createError('GW_ERR_NO_SERVICE', 503, () => KONG_MESSAGES.noService),
+  upstreamBad: createError('GW_ERR_UPSTREAM', 502, () => KONG_MESSAGES.badGateway),
+  upstreamTimeout: createError('GW_ERR_UPSTREAM_TIMEOUT', 504, () => KONG_MESSAGES.timeout),
+  upstreamUnavailable: createError('GW_ERR_UPSTREAM_UNAVAILABLE', 503, () => KONG_MESSAGES.unavailable),
+  bodyTooLarge: createError('GW_ERR_BODY_TOO_LARGE', 413, () => KONG_MESSAGES.payloadTooLarge),
+  pluginFailed: createError('GW_ERR_PLUGIN', 500, (plugin: string, phase: string) => `plugin '${plugin}' failed in ${phase}`),
+
+  // ---- config (load time) ----
+  configInvalid: createError('GW_ERR_CONFIG', 400, (message: string) => message),
+  configParse: createError('GW_ERR_CONFIG_PARSE', 400, (message: string) => `failed parsing declarative configuration: ${message}`),
+  configEmpty: createError('GW_ERR_CONFIG_EMPTY', 400, () => 'expected a declarative configuration'),
+  vaultReference: createError('GW_ERR_VAULT', 400, (ref: string, why: string) => `could not resolve reference ${ref} (${why})`),
+
+  // ---- plugins (load time) ----
+  pluginInvalid: createError('GW_ERR_PLUGIN_INVALID', 500, (plugin: string, why: string) => `Plugin "${plugin}" cannot be loaded because ${why}`),
+  pluginNotFound: createError('GW_ERR_PLUGIN_NOT_FOUND', 500, (plugin: string, why: string) => `plugin '${plugin}' could not be loaded: ${why}`),
+
+  // ---- PDK ----
+  pdkPhase: createError('GW_ERR_PDK_PHASE', 500, (phase: string, allowed: string) => `function cannot be called in ${phase} phase (only in: ${allowed})`),
+  pdkArgument: createError('GW_ERR_PDK_ARG', 500, (message: string) => message),
+
+  // ---- start-up ----
+  slowServer: createError('GW_ERR_SLOW_SERVER', 500, (why: string) => why),
+  listen: createError('GW_ERR_LISTEN', 500, (address: string) => `could not listen on ${address}`),
+} as const
