@@ -1,0 +1,192 @@
+// The Admin API on its own listener (Kong's DB-less Admin API, reference/kong-core.md §8): node
+// info, status, the declarative config (GET, and POST to validate and swap atomically on every
+// worker), read-only entity listings, and Kong's 405 for writes without a database.
+import type { HttpResponse, HttpRequest, us_listen_socket } from 'uWebSockets.js'
+import { STATUS_CODES } from 'node:http'
+import { hostname } from 'node:os'
+import { uws, uwsNative } from '../server/uws.ts'
+import type { Gateway } from '../gateway.ts'
+import type { Settings } from '../settings.ts'
+import type { Listener } from '../server/proxy-server.ts'
+import { isGatewayError } from '../errors.ts'
+import { configErrorBody } from '../config/load.ts'
+import { exportConfig, listEntities } from '../config/export.ts'
+import { nodeId } from '../node-id.ts'
+import { VERSION } from '../version.ts'
+import { adminStats, type AdminStats } from './stats.ts'
+
+/** Kong version whose Admin API shape this mirrors (decK and other clients read `version`). */
+const KONG_API_VERSION = '3.10.0'
+const JSON_TYPE = 'application/json; charset=utf-8'
+type Kind = 'services' | 'routes' | 'consumers' | 'plugins'
+const KINDS = new Set<string>(['services', 'routes', 'consumers', 'plugins'])
+const WRITE_OPS: Record<string, string> = { post: 'create', put: 'create or update', patch: 'update', delete: 'delete' }
+
+export interface AdminDeps {
+  gateway: Gateway
+  settings: Settings
+  /** applies a validated config text on every serving thread; resolves when all have swapped */
+  broadcast(source: string): Promise<void>
+  /** worker thread ids, for GET / */
+  workers(): number[]
+  stats?: () => AdminStats
+}
+
+function send(res: HttpResponse, status: number, body: unknown, aborted: { v: boolean }): void {
+  if (aborted.v) return
+  res.cork(() => {
+    res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`)
+    if (status === 304 || status === 204) return void res.endWithoutBody()
+    res.writeHeader('Content-Type', JSON_TYPE)
+    res.writeHeader('Access-Control-Allow-Origin', '*')
+    res.writeHeader('X-Kong-Admin-Request-ID', nodeId.slice(0, 8))
+    res.end(JSON.stringify(body))
+  })
+}
+
+/** Kong accepts the config as the raw body, as JSON `{"config": "..."}`, or form-encoded `config=`. */
+function configText(body: Buffer, contentType: string): string {
+  const text = body.toString('utf8')
+  if (contentType.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(text).get('config') ?? ''
+  if (contentType.startsWith('application/json')) {
+    try {
+      const parsed = JSON.parse(text) as Record<string, unknown>
+      if (parsed && typeof parsed.config === 'string' && parsed._format_version === undefined) return parsed.config
+    } catch { /* the loader reports the parse error */ }
+  }
+  return text
+}
+
+function byIdOrName(list: readonly Record<string, unknown>[], key: string): Record<string, unknown> | undefined {
+  return list.find((e) => e.id === key || e.name === key || e.username === key)
+}
+
+export function listenAdmin(deps: AdminDeps): Promise<Listener> {
+  const { gateway, settings } = deps
+  const app = uws.App()
+  let loading = false
+
+  const info = () => ({
+    tagline: 'Welcome to kong',
+    version: KONG_API_VERSION,
+    edition: 'community',
+    tollgate: { version: VERSION, uws_native: uwsNative.native, uws: uwsNative.why },
+    hostname: hostname(),
+    node_id: nodeId,
+    plugins: {
+      available_on_server: Object.fromEntries(gateway.registry.all().map((p) => [p.name, { version: p.version, priority: p.priority }])),
+      enabled_in_cluster: [...new Set(gateway.state.snapshot.plugins.map((p) => p.name))],
+    },
+    configuration: { database: 'off', proxy_listen: [`${settings.proxyListen.host}:${settings.proxyListen.port}`], plugins: settings.plugins, nginx_worker_processes: settings.workers, log_level: settings.logLevel },
+    pids: { master: process.pid, workers: deps.workers() },
+  })
+
+  const handle = (res: HttpResponse, method: string, path: string, query: URLSearchParams, body: Buffer, contentType: string, aborted: { v: boolean }) => {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
+    const snap = gateway.state.snapshot
+    if (method === 'get' && parts.length === 0) return send(res, 200, info(), aborted)
+    if (method === 'get' && parts[0] === 'status' && parts.length === 1) {
+      return send(res, 200, { ...(deps.stats ?? adminStats)(), configuration_hash: snap.hash, tollgate: { uws_native: uwsNative.native } }, aborted)
+    }
+    if (method === 'get' && parts[0] === 'status' && parts[1] === 'ready') return send(res, 200, { message: 'ready' }, aborted)
+    if (method === 'get' && parts[0] === 'endpoints') {
+      return send(res, 200, { data: ['/', '/status', '/status/ready', '/config', '/endpoints', '/plugins/enabled', '/services', '/routes', '/consumers', '/plugins'] }, aborted)
+    }
+    if (parts[0] === 'config' && parts.length === 1) {
+      if (method === 'get') return send(res, 200, { config: exportConfig(snap) }, aborted)
+      if (method !== 'post') return send(res, 405, { message: 'Method not allowed' }, aborted)
+      if (body.length === 0) return send(res, 400, { message: 'expected a declarative configuration' }, aborted)
+      if (loading) return send(res, 429, { message: 'Currently loading previous configuration' }, aborted)
+      const text = configText(body, contentType)
+      let next
+      try {
+        next = gateway.validate(text)
+      } catch (e) {
+        if (isGatewayError(e) && e.details) {
+          const b = configErrorBody(e) as Record<string, unknown>
+          if (query.get('flatten_errors') !== '1' && query.get('flatten_errors') !== 'true') delete b.flattened_errors
+          return send(res, 400, b, aborted)
+        }
+        if (isGatewayError(e)) return send(res, 400, { message: e.message }, aborted)
+        throw e
+      }
+      if ((query.get('check_hash') === '1' || query.get('check_hash') === 'true') && next.hash === snap.hash) return send(res, 304, null, aborted)
+      loading = true
+      deps.broadcast(text).then(
+        () => { loading = false; send(res, 201, entitiesById(gateway.state.snapshot), aborted) },
+        (e: Error) => { loading = false; send(res, 500, { message: `An unexpected error occurred: ${e.message}` }, aborted) },
+      )
+      return
+    }
+    if (parts[0] === 'plugins' && parts[1] === 'enabled' && parts.length === 2 && method === 'get') {
+      return send(res, 200, { enabled_plugins: gateway.registry.all().map((p) => p.name).sort() }, aborted)
+    }
+    if (parts.length >= 1 && KINDS.has(parts[0]!)) {
+      if (method !== 'get') {
+        return send(res, 405, { code: 12, name: 'operation unsupported', message: `cannot ${WRITE_OPS[method] ?? method} '${parts[0]}' entities when not using a database` }, aborted)
+      }
+      const kind = parts[0] as Kind
+      const list = listEntities(snap, kind) as unknown as Record<string, unknown>[]
+      if (parts.length === 1) return send(res, 200, { data: filterTags(list, query.get('tags')), next: null }, aborted)
+      const entity = byIdOrName(list, parts[1]!)
+      if (!entity) return send(res, 404, { message: 'Not found' }, aborted)
+      if (parts.length === 2) return send(res, 200, entity, aborted)
+      if (parts.length === 3 && KINDS.has(parts[2]!)) {
+        const fk = kind.slice(0, -1) // services → service
+        const children = (listEntities(snap, parts[2] as Kind) as unknown as Record<string, unknown>[]).filter((c) => (c[fk] as { id?: string } | null)?.id === entity.id)
+        return send(res, 200, { data: children, next: null }, aborted)
+      }
+    }
+    return send(res, 404, { message: 'Not found' }, aborted)
+  }
+
+  app.any('/*', (res: HttpResponse, req: HttpRequest) => {
+    const aborted = { v: false }
+    res.onAborted(() => { aborted.v = true })
+    const method = req.getMethod()
+    const path = req.getUrl()
+    const query = new URLSearchParams(req.getQuery() ?? '')
+    const contentType = req.getHeader('content-type')
+    const chunks: Buffer[] = []
+    const run = (body: Buffer) => {
+      try {
+        handle(res, method, path, query, body, contentType, aborted)
+      } catch (e) {
+        send(res, 500, { message: `An unexpected error occurred: ${(e as Error).message}` }, aborted)
+      }
+    }
+    if (method === 'get' || method === 'head' || method === 'options') return run(Buffer.alloc(0))
+    res.onData((ab, isLast) => {
+      chunks.push(Buffer.from(new Uint8Array(ab.slice(0))))
+      if (isLast) run(Buffer.concat(chunks))
+    })
+  })
+
+  return new Promise((resolve, reject) => {
+    const listen = settings.adminListen!
+    app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
+      if (!socket) return reject(new Error(`could not listen on ${listen.host}:${listen.port}`))
+      resolve({ port: uws.us_socket_local_port(socket as never), close: () => uws.us_listen_socket_close(socket) })
+    })
+  })
+}
+
+function filterTags(list: Record<string, unknown>[], tags: string | null): Record<string, unknown>[] {
+  if (!tags) return list
+  const any = tags.includes('/')
+  const wanted = tags.split(any ? '/' : ',')
+  return list.filter((e) => {
+    const t = (e.tags as string[] | null) ?? []
+    return any ? wanted.some((w) => t.includes(w)) : wanted.every((w) => t.includes(w))
+  })
+}
+
+/** POST /config's 201 body: loaded entities keyed by type, then id. */
+function entitiesById(snap: Parameters<typeof listEntities>[0]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {}
+  for (const kind of ['services', 'routes', 'consumers', 'plugins'] as const) {
+    out[kind] = Object.fromEntries((listEntities(snap, kind) as { id: string }[]).map((e) => [e.id, e]))
+  }
+  return out
+}
+

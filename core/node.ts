@@ -1,0 +1,99 @@
+// Starts one gateway node: the Admin API on the main thread and the proxy either on the main
+// thread (workers = 1) or on N worker threads, each its own uWS app on the same port
+// (SO_REUSEPORT spreads connections). A config change is validated once here, then applied on
+// every serving thread before POST /config answers.
+import { Worker } from 'node:worker_threads'
+import { Gateway } from './gateway.ts'
+import type { Settings } from './settings.ts'
+import type { AnyPlugin } from './plugins/contract.ts'
+import { loadPlugins } from './plugins/loader.ts'
+import { listenProxy, type Listener } from './server/proxy-server.ts'
+import { listenAdmin } from './admin/admin-server.ts'
+import { counterBuffer } from './server/counters.ts'
+import { closeAllPools } from './proxy/pools.ts'
+import type { WorkerData, WorkerMessage } from './server/worker.ts'
+
+export interface NodeOptions {
+  settings: Settings
+  configText: string
+  /** the bundled plugin list, and the module it came from (worker threads import it themselves) */
+  bundled: readonly AnyPlugin[]
+  bundledModule: string
+}
+
+export interface RunningNode {
+  gateway: Gateway
+  proxyPort: number
+  adminPort: number | null
+  workerThreads: number
+  close(): Promise<void>
+}
+
+interface ThreadHandle {
+  worker: Worker
+  pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>
+}
+
+export async function startNode(opts: NodeOptions): Promise<RunningNode> {
+  const { settings } = opts
+  const plugins = await loadPlugins(settings.plugins, opts.bundled)
+  const gateway = new Gateway(settings, plugins, opts.configText)
+  const threads: ThreadHandle[] = []
+  let proxy: Listener | null = null
+  let proxyPort = settings.proxyListen.port
+
+  if (settings.workers === 1) {
+    proxy = await listenProxy(() => gateway.state, settings)
+    proxyPort = proxy.port
+  } else {
+    if (proxyPort === 0) throw new Error('proxy_listen port 0 needs nginx_worker_processes=1 (worker threads must share a known port)')
+    const ready: Promise<void>[] = []
+    for (let i = 0; i < settings.workers; i++) {
+      const data: WorkerData = { settings, configText: opts.configText, bundledModule: opts.bundledModule, counters: counterBuffer() }
+      const worker = new Worker(new URL('./server/worker-entry.mjs', import.meta.url), { workerData: data })
+      const handle: ThreadHandle = { worker, pending: new Map() }
+      threads.push(handle)
+      ready.push(new Promise((resolve, reject) => {
+        worker.once('error', reject)
+        worker.on('message', (m: WorkerMessage) => {
+          if (m.type === 'ready') resolve()
+          else if (m.type === 'failed') reject(new Error(m.error))
+          else {
+            const p = handle.pending.get(m.id)
+            handle.pending.delete(m.id)
+            if (m.type === 'applied') p?.resolve()
+            else p?.reject(new Error(m.error))
+          }
+        })
+      }))
+    }
+    await Promise.all(ready)
+  }
+
+  let seq = 0
+  const broadcast = async (source: string): Promise<void> => {
+    gateway.apply(source)
+    const id = ++seq
+    await Promise.all(threads.map((t) => new Promise<void>((resolve, reject) => {
+      t.pending.set(id, { resolve, reject })
+      t.worker.postMessage({ type: 'config', id, source })
+    })))
+  }
+
+  const admin = settings.adminListen
+    ? await listenAdmin({ gateway, settings, broadcast, workers: () => threads.map((t) => t.worker.threadId) })
+    : null
+
+  return {
+    gateway,
+    proxyPort,
+    adminPort: admin?.port ?? null,
+    workerThreads: threads.length,
+    async close() {
+      admin?.close()
+      proxy?.close()
+      await Promise.all(threads.map((t) => t.worker.terminate()))
+      await closeAllPools()
+    },
+  }
+}

@@ -1,0 +1,46 @@
+// The plugin contract. A plugin is data plus phase methods; a phase runs for a plugin iff the
+// method exists. `conf` is typed from the TypeBox schema. Only `init_worker`, `configure`,
+// `rewrite`, `access`, `response` and `log` may return a promise; the filters are synchronous, as
+// in Kong (nginx cannot yield there), so a streamed body is never held up by a plugin.
+import type { Static, TSchema } from 'typebox'
+import type { Kong } from '../../pdk/index.ts'
+
+/** One downstream body chunk as seen by `body_filter`; replace `data` to change what is sent. */
+export interface BodyChunk {
+  data: Buffer
+  /** true on the last call for this response (data may be empty) */
+  readonly eof: boolean
+}
+
+type MaybePromise = void | Promise<void>
+
+export interface PluginHandlers<C> {
+  init_worker?(kong: Kong): MaybePromise
+  /** called at each config load with every enabled config of this plugin (null if none) */
+  configure?(kong: Kong, configs: readonly C[] | null): MaybePromise
+  rewrite?(kong: Kong, conf: C): MaybePromise
+  access?(kong: Kong, conf: C): MaybePromise
+  /** implementing `response` buffers the upstream response for this request (Kong's buffered proxying) */
+  response?(kong: Kong, conf: C): MaybePromise
+  header_filter?(kong: Kong, conf: C): void
+  body_filter?(kong: Kong, conf: C, chunk: BodyChunk): void
+  log?(kong: Kong, conf: C): MaybePromise
+}
+
+export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHandlers<Static<S>> {
+  name: string
+  version: string
+  /** higher runs first; ties run by name, as Kong sorts */
+  priority: number
+  /** TypeBox object schema of `config` */
+  schema: S
+}
+
+export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const
+
+/** Identity helper so `conf` is inferred from the schema in every handler. */
+export function definePlugin<S extends TSchema>(def: PluginDefinition<S>): PluginDefinition<S> {
+  return def
+}
+
+export type AnyPlugin = PluginDefinition<TSchema>

@@ -1,0 +1,148 @@
+// Everything one request carries through the phases. Created once per request by the server
+// adapter from data copied out of uWS synchronously; plugins see it only through the PDK.
+import type { Consumer, Route, Service } from '../config/types.ts'
+import type { RouteMatch } from '../router/router.ts'
+import type { AnyPlugin } from '../plugins/contract.ts'
+import type { HeaderEdit } from './flat-headers.ts'
+
+export type HeaderValue = string | Buffer
+/** Response headers as a flat [name, value, name, value, ...] list: upstream raw Buffers pass through untouched. */
+export type FlatHeaders = HeaderValue[]
+
+export interface ExitResponse {
+  status: number
+  body: string | Buffer | null
+  headers: FlatHeaders
+}
+
+/** What is sent upstream; starts as the client's request and is edited by `kong.service.*`. */
+export interface UpstreamRequest {
+  scheme: 'http' | 'https'
+  host: string
+  port: number
+  method: string
+  path: string
+  /** raw query without '?'; null = none */
+  query: string | null
+  /** header overrides set by plugins (lowercase name → value, null = cleared); applied over the client's */
+  headers: Map<string, string | string[] | null> | null
+  /** replaced body; null = the client's body unchanged */
+  body: string | Buffer | null
+  hostHeader: string | null
+  connectTimeout: number
+  readTimeout: number
+  writeTimeout: number
+  retries: number
+}
+
+export type ResponseSource = 'service' | 'exit' | 'error'
+
+let requestCounter = 0
+// 20 random hex digits per thread + a 12-digit counter: unique per node, no crypto call per request
+const REQUEST_ID_PREFIX = Array.from({ length: 20 }, () => ((Math.random() * 16) | 0).toString(16)).join('')
+
+export function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x1000000000000
+  return REQUEST_ID_PREFIX + requestCounter.toString(16).padStart(12, '0')
+}
+
+export class RequestContext {
+  // ---- the client's request (immutable after construction) ----
+  readonly method: string
+  /** raw path as received, no query */
+  readonly path: string
+  /** raw query without '?', '' when none */
+  readonly rawQuery: string
+  /** lowercase names; repeated headers joined with ", " */
+  readonly headers: Record<string, string>
+  readonly clientIp: string
+  readonly serverPort: number
+  readonly scheme: 'http' | 'https' = 'http'
+  readonly requestId: string = nextRequestId()
+  /** performance.now() at arrival */
+  readonly start: number
+  /** ms since epoch at arrival */
+  readonly startedAt: number
+  body: Buffer | null = null
+  /** true when the body is streamed upstream instead of buffered (too large, or unknown length) */
+  bodyStreamed = false
+
+  // ---- routing ----
+  match: RouteMatch | null = null
+  route: Route | null = null
+  service: Service | null = null
+  upstream: UpstreamRequest | null = null
+
+  // ---- plugins ----
+  phase = 0
+  currentPlugin: AnyPlugin | null = null
+  consumer: Consumer | null = null
+  credential: unknown = null
+  private sharedCtx: Record<string, unknown> | null = null
+  private pluginCtx: Map<AnyPlugin, Record<string, unknown>> | null = null
+  serializeEdits: [string, unknown, string][] | null = null
+
+  // ---- response ----
+  exit: ExitResponse | null = null
+  source: ResponseSource = 'service'
+  status = 0
+  /** downstream headers; the upstream's raw list, edited in place from header_filter on */
+  responseHeaders: FlatHeaders | null = null
+  /** header changes asked for before the response exists (rewrite/access), applied to its head */
+  headerEdits: HeaderEdit[] | null = null
+  upstreamStatus = 0
+  upstreamHeaders: FlatHeaders | null = null
+  /** filled when buffered proxying is on */
+  upstreamBody: Buffer | null = null
+  bufferResponse = false
+  responseSize = 0
+
+  // ---- timings (ms) ----
+  /** performance.now() when the upstream request was dispatched */
+  proxyStart = 0
+  /** performance.now() when the upstream response head arrived */
+  upstreamHeadAt = 0
+  endAt = 0
+  tries: { ip: string; port: number; code?: number; state?: string }[] | null = null
+  aborted = false
+  /** cancels the upstream request in flight (set while one is) */
+  abortUpstream: (() => void) | null = null
+
+  constructor(
+    method: string,
+    path: string,
+    rawQuery: string,
+    headers: Record<string, string>,
+    clientIp: string,
+    serverPort: number,
+    start: number,
+  ) {
+    this.method = method
+    this.path = path
+    this.rawQuery = rawQuery
+    this.headers = headers
+    this.clientIp = clientIp
+    this.serverPort = serverPort
+    this.start = start
+    this.startedAt = Date.now()
+  }
+
+  /** `kong.ctx.shared`, allocated on first use */
+  get shared(): Record<string, unknown> {
+    return (this.sharedCtx ??= {})
+  }
+
+  /** `kong.ctx.plugin` for the plugin now running, allocated on first use */
+  pluginStore(plugin: AnyPlugin): Record<string, unknown> {
+    this.pluginCtx ??= new Map()
+    let s = this.pluginCtx.get(plugin)
+    if (!s) this.pluginCtx.set(plugin, (s = {}))
+    return s
+  }
+
+  get host(): string {
+    const h = this.headers.host ?? ''
+    const i = h.lastIndexOf(':')
+    return (i > 0 && h.indexOf(']', i) === -1 ? h.slice(0, i) : h).toLowerCase()
+  }
+}

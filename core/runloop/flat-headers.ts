@@ -1,0 +1,69 @@
+// Operations on flat [name, value, ...] header lists whose entries may be raw Buffers straight
+// from the upstream parser. Names are compared case-insensitively, converting a Buffer only when
+// its length matches, so untouched upstream headers are never decoded.
+import type { FlatHeaders, HeaderValue } from './context.ts'
+
+export function sameName(n: HeaderValue, lower: string): boolean {
+  if (n.length !== lower.length) return false
+  return (typeof n === 'string' ? n : n.toString('latin1')).toLowerCase() === lower
+}
+
+export function str(v: HeaderValue): string {
+  return typeof v === 'string' ? v : v.toString('latin1')
+}
+
+export function getFlat(h: FlatHeaders, name: string): string | undefined {
+  const lower = name.toLowerCase()
+  for (let i = 0; i < h.length; i += 2) if (sameName(h[i]!, lower)) return str(h[i + 1]!)
+  return undefined
+}
+
+export function getAllFlat(h: FlatHeaders, name: string): string[] {
+  const lower = name.toLowerCase()
+  const out: string[] = []
+  for (let i = 0; i < h.length; i += 2) if (sameName(h[i]!, lower)) out.push(str(h[i + 1]!))
+  return out
+}
+
+export function clearFlat(h: FlatHeaders, name: string): void {
+  const lower = name.toLowerCase()
+  let w = 0
+  for (let i = 0; i < h.length; i += 2) {
+    if (sameName(h[i]!, lower)) continue
+    h[w++] = h[i]!
+    h[w++] = h[i + 1]!
+  }
+  h.length = w
+}
+
+export function setFlat(h: FlatHeaders, name: string, value: string | string[]): void {
+  clearFlat(h, name)
+  addFlat(h, name, value)
+}
+
+export function addFlat(h: FlatHeaders, name: string, value: string | string[]): void {
+  if (Array.isArray(value)) for (const v of value) h.push(name, v)
+  else h.push(name, value)
+}
+
+/** Object view for PDK getters: lowercase names, arrays for repeated headers. */
+export function toObject(h: FlatHeaders, max = 100): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (let i = 0, n = 0; i < h.length && n < max; i += 2, n++) {
+    const k = str(h[i]!).toLowerCase()
+    const v = str(h[i + 1]!)
+    const prev = out[k]
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
+  }
+  return out
+}
+
+export type HeaderEdit = ['set' | 'add' | 'clear', string, string | string[] | null]
+
+export function applyEdits(h: FlatHeaders, edits: readonly HeaderEdit[]): void {
+  for (const [op, name, value] of edits) {
+    if (op === 'clear') clearFlat(h, name)
+    else if (op === 'set') setFlat(h, name, value!)
+    else addFlat(h, name, value!)
+  }
+}

@@ -1,0 +1,229 @@
+// A request's way through (DESIGN.md §3): rewrite → route → access → upstream or exit →
+// header_filter → body_filter → log. The config state is captured once at the start, so a request
+// in flight finishes on the config it started with when POST /config swaps it.
+import type { Readable } from 'node:stream'
+import type { Snapshot } from '../config/types.ts'
+import type { Router } from '../router/router.ts'
+import type { Settings } from '../settings.ts'
+import type { Downstream } from '../server/downstream.ts'
+import type { RequestContext, FlatHeaders } from './context.ts'
+import type { Collected, Plans } from './plan.ts'
+import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
+import { applyEdits } from './flat-headers.ts'
+import { renderError } from './error-body.ts'
+import { KONG_MESSAGES } from '../errors.ts'
+import { initUpstream } from '../proxy/upstream-request.ts'
+import { dispatch, failureStatus, type ResponseSink } from '../proxy/upstream-call.ts'
+import { SERVER_TOKEN, VIA_TOKEN } from '../version.ts'
+import { rootLog } from '../log.ts'
+import { add, COUNTER } from '../server/counters.ts'
+
+export interface ConfigState {
+  readonly snapshot: Snapshot
+  readonly router: Router
+  readonly plans: Plans
+  readonly settings: Settings
+}
+
+function isThenable<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | undefined)?.then === 'function'
+}
+
+function ms(from: number, to: number): string {
+  return String(Math.round(to - from))
+}
+
+export function handleRequest(state: ConfigState, ctx: RequestContext, down: Downstream, bodyStream: Readable | null): void {
+  add(COUNTER.totalRequests, 1n)
+  add(COUNTER.activeRequests, 1n)
+  const rewrite = state.plans.rewrite
+  if (rewrite) {
+    const r = runPhase(ctx, rewrite, 'rewrite')
+    if (r) { r.then(() => route(state, ctx, down, bodyStream)); return }
+  }
+  route(state, ctx, down, bodyStream)
+}
+
+function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodyStream: Readable | null): void {
+  const global = state.plans.global.collected
+  if (ctx.exit) return respond(state, ctx, down, global)
+  const match = state.router.match({ method: ctx.method, host: ctx.headers.host ?? '', path: ctx.path, headers: ctx.headers, port: ctx.serverPort })
+  if (!match) return respondError(state, ctx, down, 404, KONG_MESSAGES.noRoute, global)
+  ctx.match = match
+  ctx.route = match.route
+  ctx.service = match.service
+  if (!match.route.protocols.includes('http')) {
+    const r = respondError(state, ctx, down, 426, KONG_MESSAGES.useHttps, global, ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'])
+    return r
+  }
+  if (match.service) ctx.upstream = initUpstream(match.service, match, ctx)
+  const plan = state.plans.byRoute.get(match.route.id) ?? state.plans.global
+  const collected = runAccess(ctx, plan)
+  if (isThenable(collected)) collected.then((c) => afterAccess(state, ctx, down, c, bodyStream))
+  else afterAccess(state, ctx, down, collected, bodyStream)
+}
+
+function afterAccess(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, bodyStream: Readable | null): void {
+  if (ctx.aborted) return finish(ctx, collected)
+  if (ctx.exit) return respond(state, ctx, down, collected)
+  if (!ctx.service) return respondError(state, ctx, down, 503, KONG_MESSAGES.noService, collected)
+  proxy(state, ctx, down, collected, bodyStream)
+}
+
+/** Kong's own headers on a response Kong generated (exit or error). */
+function kongHeaders(state: ConfigState, ctx: RequestContext, h: FlatHeaders): void {
+  const s = state.settings.headers
+  if (s.serverTokens) h.push('Server', SERVER_TOKEN)
+  if (s.latencyTokens) h.push('X-Kong-Response-Latency', ms(ctx.start, performance.now()))
+  if (s.requestId) h.push('X-Kong-Request-Id', ctx.requestId)
+}
+
+export function respondError(
+  state: ConfigState, ctx: RequestContext, down: Downstream, status: number, message: string,
+  collected: Collected | null, extra: string[] = [],
+): void {
+  const { body, contentType } = renderError(message, ctx.requestId, ctx.headers.accept)
+  ctx.exit = { status, body, headers: ['Content-Type', contentType, ...extra] }
+  ctx.source = 'error'
+  respond(state, ctx, down, collected)
+}
+
+/** Sends ctx.exit (a plugin's exit or a Kong error) through header_filter/body_filter, then log. */
+function respond(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null): void {
+  const exit = ctx.exit!
+  const headers = exit.headers
+  if (ctx.headerEdits) applyEdits(headers, ctx.headerEdits)
+  kongHeaders(state, ctx, headers)
+  ctx.status = exit.status
+  ctx.responseHeaders = headers
+  if (collected?.header_filter) runHeaderFilter(ctx, collected.header_filter)
+  let body = exit.body
+  if (collected?.body_filter) body = runBodyFilter(ctx, collected.body_filter, body === null ? Buffer.alloc(0) : Buffer.from(body), true)
+  if (ctx.method === 'HEAD') down.markNoBody()
+  down.send(ctx.status, ctx.responseHeaders, body)
+  ctx.responseSize = down.written
+  finish(ctx, collected)
+}
+
+/** After the last byte (or an abort): timings, then `log` off the hot path. */
+function finish(ctx: RequestContext, collected: Collected | null): void {
+  if (ctx.endAt) return
+  ctx.endAt = performance.now()
+  add(COUNTER.activeRequests, -1n)
+  const log = collected?.log
+  if (log) setImmediate(() => runPhase(ctx, log, 'log'))
+}
+
+/** Response headers from upstream that are not forwarded: hop-by-hop, and framing and Date, which uWS writes itself. */
+function dropResponseHeader(name: Buffer): boolean {
+  switch (name.length) {
+    case 2: return (name[0]! | 0x20) === 0x74 && (name[1]! | 0x20) === 0x65 // te
+    case 4: return name.toString('latin1').toLowerCase() === 'date' // uWS writes its own Date
+    case 7: return name.toString('latin1').toLowerCase() === 'upgrade' || name.toString('latin1').toLowerCase() === 'trailer'
+    case 10: { const n = name.toString('latin1').toLowerCase(); return n === 'connection' || n === 'keep-alive' }
+    case 14: return name.toString('latin1').toLowerCase() === 'content-length'
+    case 16: return name.toString('latin1').toLowerCase() === 'proxy-connection'
+    case 17: return name.toString('latin1').toLowerCase() === 'transfer-encoding'
+    default: return false
+  }
+}
+
+function isServer(name: Buffer): boolean {
+  return name.length === 6 && name.toString('latin1').toLowerCase() === 'server'
+}
+
+function isContentLength(name: Buffer): boolean {
+  return name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length'
+}
+
+function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, bodyStream: Readable | null): void {
+  const u = ctx.upstream!
+  const buffered = ctx.bufferResponse || collected?.buffered === true
+  const chunks: Buffer[] | null = buffered ? [] : null
+  const bodyFilter = collected?.body_filter ?? null
+  const noBody = ctx.method === 'HEAD'
+  let resumeUpstream: (() => void) | null = null
+  down.onAbort = () => {
+    ctx.aborted = true
+    ctx.abortUpstream?.()
+    finish(ctx, collected)
+  }
+  down.onDrain = () => resumeUpstream?.()
+
+  const sink: ResponseSink = {
+    onHead(status, raw, resume) {
+      ctx.upstreamHeadAt = performance.now()
+      resumeUpstream = resume
+      ctx.upstreamStatus = status
+      ctx.status = status
+      ctx.upstreamHeaders = raw
+      const out: FlatHeaders = []
+      let total = -1
+      let hasServer = false
+      for (let i = 0; i < raw.length; i += 2) {
+        const n = raw[i]!
+        if (dropResponseHeader(n)) {
+          if (isContentLength(n)) total = Number(raw[i + 1]!.toString('latin1'))
+          continue
+        }
+        if (isServer(n)) hasServer = true
+        out.push(n, raw[i + 1]!)
+      }
+      const s = state.settings.headers
+      if (s.serverTokens) { out.push('Via', VIA_TOKEN); if (!hasServer) out.push('Server', SERVER_TOKEN) }
+      if (s.latencyTokens) out.push('X-Kong-Upstream-Latency', ms(ctx.proxyStart, ctx.upstreamHeadAt), 'X-Kong-Proxy-Latency', ms(ctx.start, ctx.proxyStart))
+      if (s.requestId) out.push('X-Kong-Request-Id', ctx.requestId)
+      if (ctx.headerEdits) applyEdits(out, ctx.headerEdits)
+      ctx.responseHeaders = out
+      if (buffered) return
+      if (collected?.header_filter) runHeaderFilter(ctx, collected.header_filter)
+      // a body_filter may change the length: send chunked
+      down.head(ctx.status, ctx.responseHeaders, bodyFilter ? -1 : total, noBody || status === 204 || status === 304)
+    },
+    onData(chunk) {
+      if (chunks) { chunks.push(chunk); return true }
+      if (bodyFilter) chunk = runBodyFilter(ctx, bodyFilter, chunk, false)
+      return down.write(chunk)
+    },
+    onEnd() {
+      if (chunks) return void sendBuffered(state, ctx, down, collected, Buffer.concat(chunks))
+      if (bodyFilter) {
+        const last = runBodyFilter(ctx, bodyFilter, Buffer.alloc(0), true)
+        if (last.length) down.write(last)
+      }
+      down.end()
+      ctx.responseSize = down.written
+      finish(ctx, collected)
+    },
+    onFail(err, headSent) {
+      rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream request failed')
+      if (ctx.aborted) return
+      if (headSent || down.headSent) { down.close(); return finish(ctx, collected) }
+      const status = failureStatus(err)
+      const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
+      respondError(state, ctx, down, status, message, collected)
+    },
+  }
+
+  ctx.proxyStart = performance.now()
+  const body = u.body ?? (ctx.bodyStreamed ? bodyStream : ctx.body)
+  dispatch(ctx, { body, tlsVerify: ctx.service!.tls_verify ?? false, requestIdHeader: state.settings.headers.requestId }, sink)
+}
+
+/** Buffered proxying: `response` handlers see the whole upstream answer before anything is sent. */
+function sendBuffered(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, body: Buffer): void {
+  ctx.upstreamBody = body
+  const send = () => {
+    if (ctx.exit) return respond(state, ctx, down, collected)
+    if (collected?.header_filter) runHeaderFilter(ctx, collected.header_filter)
+    let out = body
+    if (collected?.body_filter) out = runBodyFilter(ctx, collected.body_filter, body, true)
+    if (ctx.method === 'HEAD') down.markNoBody()
+    down.send(ctx.status, ctx.responseHeaders!, out)
+    ctx.responseSize = down.written
+    finish(ctx, collected)
+  }
+  const r = collected?.response ? runPhase(ctx, collected.response, 'response') : undefined
+  if (r) r.then(send)
+  else send()
+}

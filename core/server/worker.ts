@@ -1,0 +1,46 @@
+// A proxy worker thread: its own plugins, Gateway and uWS listener on the shared port, applying
+// each config the main thread validated.
+import { parentPort, workerData } from 'node:worker_threads'
+import { Gateway } from '../gateway.ts'
+import type { Settings } from '../settings.ts'
+import type { AnyPlugin } from '../plugins/contract.ts'
+import { loadPlugins } from '../plugins/loader.ts'
+import { listenProxy } from './proxy-server.ts'
+import { adoptCounters } from './counters.ts'
+
+export interface WorkerData {
+  settings: Settings
+  configText: string
+  bundledModule: string
+  counters: SharedArrayBuffer
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; error: string }
+  | { type: 'applied'; id: number }
+  | { type: 'rejected'; id: number; error: string }
+
+async function main(): Promise<void> {
+  const data = workerData as WorkerData
+  const port = parentPort!
+  adoptCounters(data.counters)
+  try {
+    const bundled = ((await import(data.bundledModule)) as { BUNDLED: AnyPlugin[] }).BUNDLED
+    const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, bundled), data.configText)
+    const listener = await listenProxy(() => gateway.state, data.settings)
+    port.on('message', (m: { type: 'config'; id: number; source: string }) => {
+      try {
+        gateway.apply(m.source)
+        port.postMessage({ type: 'applied', id: m.id } satisfies WorkerMessage)
+      } catch (e) {
+        port.postMessage({ type: 'rejected', id: m.id, error: (e as Error).message } satisfies WorkerMessage)
+      }
+    })
+    port.postMessage({ type: 'ready', port: listener.port } satisfies WorkerMessage)
+  } catch (e) {
+    port.postMessage({ type: 'failed', error: (e as Error).message } satisfies WorkerMessage)
+  }
+}
+
+void main()

@@ -1,0 +1,68 @@
+// Node settings in Kong's names (kong.conf keys, overridable by KONG_<KEY> env vars), read once
+// at start. Only what Tollgate uses is here; unknown KONG_* vars are ignored as Kong ignores
+// settings it does not know in a given mode.
+import { availableParallelism } from 'node:os'
+
+export interface ListenAddress { host: string; port: number }
+
+export interface Settings {
+  proxyListen: ListenAddress
+  adminListen: ListenAddress | null
+  plugins: string[]
+  logLevel: string
+  workers: number
+  declarativeConfig: string | null
+  allowSlowServer: boolean
+  /** nginx_http_client_max_body_size: 0 = unlimited */
+  clientMaxBodySize: number
+  /** bodies up to this size are buffered before `access` so plugins can read them synchronously */
+  clientBodyBufferSize: number
+  /** `headers` setting: which Kong headers are added to responses */
+  headers: { serverTokens: boolean; latencyTokens: boolean; requestId: boolean }
+  trustedIps: string[]
+}
+
+export function parseListen(value: string, what: string): ListenAddress | null {
+  const first = value.split(',')[0]!.trim().split(/\s+/)[0]!
+  if (first === 'off') return null
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(first)
+  if (!m) throw new Error(`invalid ${what}: '${value}' (expected host:port)`)
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) }
+}
+
+/** Kong's size strings: 10m, 512k, 1g, or bytes. */
+export function parseSize(value: string): number {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(value.trim())
+  if (!m) throw new Error(`invalid size: '${value}'`)
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+  return Number(m[1]) * mult
+}
+
+function parseHeaders(value: string): Settings['headers'] {
+  const set = new Set(value.split(',').map((s) => s.trim().toLowerCase()))
+  if (set.has('off')) return { serverTokens: false, latencyTokens: false, requestId: false }
+  return {
+    serverTokens: set.has('server_tokens') || set.has('server') || set.has('via'),
+    latencyTokens: set.has('latency_tokens'),
+    requestId: set.has('x-kong-request-id'),
+  }
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const workersRaw = env.KONG_NGINX_WORKER_PROCESSES ?? env.KONG_WORKERS ?? 'auto'
+  const workers = workersRaw === 'auto' ? availableParallelism() : Number(workersRaw)
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`invalid nginx_worker_processes: '${workersRaw}'`)
+  return {
+    proxyListen: parseListen(env.KONG_PROXY_LISTEN ?? '0.0.0.0:8000', 'proxy_listen') ?? { host: '0.0.0.0', port: 8000 },
+    adminListen: parseListen(env.KONG_ADMIN_LISTEN ?? '127.0.0.1:8001', 'admin_listen'),
+    plugins: (env.KONG_PLUGINS ?? 'bundled').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.KONG_LOG_LEVEL ?? 'notice',
+    workers,
+    declarativeConfig: env.KONG_DECLARATIVE_CONFIG ?? null,
+    allowSlowServer: env.KONG_ALLOW_SLOW_SERVER === '1' || env.KONG_ALLOW_SLOW_SERVER === 'true',
+    clientMaxBodySize: parseSize(env.KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE ?? '0'),
+    clientBodyBufferSize: parseSize(env.KONG_CLIENT_BODY_BUFFER_SIZE ?? '8m'),
+    headers: parseHeaders(env.KONG_HEADERS ?? 'server_tokens,latency_tokens,x-kong-request-id'),
+    trustedIps: (env.KONG_TRUSTED_IPS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  }
+}

@@ -1,0 +1,46 @@
+// kong.log: a logger namespaced by the running plugin, with Kong's level names.
+import type { Logger } from 'pino'
+import type { RequestContext } from '../core/runloop/context.ts'
+import { pluginLog, rootLog } from '../core/log.ts'
+import { checkPhase, PHASES } from './private/check-phase.ts'
+import { serialize, type LogRecord } from '../core/runloop/serialize.ts'
+
+export class PdkLog {
+  constructor(private readonly ctx: RequestContext) {}
+
+  private get l(): Logger { return this.ctx.currentPlugin ? pluginLog(this.ctx.currentPlugin.name) : rootLog }
+  private write(level: 'debug' | 'info' | 'warn' | 'error' | 'fatal', args: unknown[]): void {
+    if (!this.l.isLevelEnabled(level)) return
+    this.l[level]({ request_id: this.ctx.requestId }, args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(''))
+  }
+
+  /** Debug-level message; arguments are concatenated as Kong does. @phases all */
+  debug(...args: unknown[]): void { this.write('debug', args) }
+  /** @phases all */
+  info(...args: unknown[]): void { this.write('info', args) }
+  /** @phases all */
+  notice(...args: unknown[]): void { this.write('info', args) }
+  /** @phases all */
+  warn(...args: unknown[]): void { this.write('warn', args) }
+  /** @phases all */
+  err(...args: unknown[]): void { this.write('error', args) }
+  /** @phases all */
+  crit(...args: unknown[]): void { this.write('fatal', args) }
+  /** @phases all */
+  alert(...args: unknown[]): void { this.write('fatal', args) }
+  /** @phases all */
+  emerg(...args: unknown[]): void { this.write('fatal', args) }
+
+  /**
+   * Edits the record returned by serialize(): dotted keys, mode `set` (default), `add` (only if
+   * absent) or `replace` (only if present).
+   * @phases rewrite, access, header_filter, response, body_filter, log
+   */
+  setSerializeValue(key: string, value: unknown, opts?: { mode?: 'set' | 'add' | 'replace' }): void {
+    checkPhase(this.ctx, PHASES.ctx)
+    ;(this.ctx.serializeEdits ??= []).push([key, value, opts?.mode ?? 'set'])
+  }
+
+  /** Kong's log record for this request (request, response, latencies, route, service, consumer, ...). @phases log */
+  serialize(): LogRecord { checkPhase(this.ctx, PHASES.log); return serialize(this.ctx) }
+}

@@ -1,0 +1,104 @@
+// kong.response: the response sent to the client.
+import type { RequestContext } from '../core/runloop/context.ts'
+import { Phase } from '../core/runloop/phases.ts'
+import { errors } from '../core/errors.ts'
+import { applyEdits, getFlat, toObject, type HeaderEdit } from '../core/runloop/flat-headers.ts'
+import { defaultMessage, JSON_CONTENT_TYPE, renderError } from '../core/runloop/error-body.ts'
+import { checkPhase, PHASES } from './private/check-phase.ts'
+
+type Headers = Record<string, string | string[]>
+
+export class PdkResponse {
+  constructor(private readonly ctx: RequestContext) {}
+
+  private edit(op: HeaderEdit[0], name: string, value: string | string[] | null): void {
+    if (typeof name !== 'string' || name === '') throw errors.pdkArgument('header name must be a non-empty string')
+    if (value !== null && (Array.isArray(value) ? value : [value]).some((v) => /[\r\n]/.test(String(v))))
+      throw errors.pdkArgument(`invalid header value for "${name}": contains CR or LF`)
+    const e: HeaderEdit = [op, name, value === null ? null : Array.isArray(value) ? value.map(String) : String(value)]
+    if (this.ctx.responseHeaders && this.ctx.phase >= Phase.response) applyEdits(this.ctx.responseHeaders, [e])
+    else (this.ctx.headerEdits ??= []).push(e)
+  }
+
+  /** Status code of the response (the upstream's when proxied). @phases response, header_filter, body_filter, log */
+  getStatus(): number { checkPhase(this.ctx, PHASES.responseRead); return this.ctx.status }
+
+  /** First value of a response header. @phases response, header_filter, body_filter, log */
+  getHeader(name: string): string | undefined {
+    checkPhase(this.ctx, PHASES.responseRead)
+    return this.ctx.responseHeaders ? getFlat(this.ctx.responseHeaders, name) : undefined
+  }
+
+  /** All response headers (lowercase names, arrays for repeats). @phases response, header_filter, body_filter, log */
+  getHeaders(max = 100): Headers {
+    checkPhase(this.ctx, PHASES.responseRead)
+    return this.ctx.responseHeaders ? toObject(this.ctx.responseHeaders, max) : {}
+  }
+
+  /** `service` when proxied, `exit` after kong.response.exit, `error` after an error. @phases response, header_filter, body_filter, log */
+  getSource(): 'service' | 'exit' | 'error' { checkPhase(this.ctx, PHASES.responseRead); return this.ctx.source }
+
+  /** Sets the status sent to the client. @phases rewrite, access, response, header_filter */
+  setStatus(status: number): void {
+    checkPhase(this.ctx, PHASES.responseHeaders)
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw errors.pdkArgument('code must be a number between 100 and 599')
+    if (this.ctx.exit) this.ctx.exit.status = status
+    else this.ctx.status = status
+  }
+
+  /** Sets a response header, replacing earlier values. @phases rewrite, access, response, header_filter */
+  setHeader(name: string, value: string | number | string[]): void { checkPhase(this.ctx, PHASES.responseHeaders); this.edit('set', name, value as string) }
+
+  /** Adds a response header value. @phases rewrite, access, response, header_filter */
+  addHeader(name: string, value: string | number | string[]): void { checkPhase(this.ctx, PHASES.responseHeaders); this.edit('add', name, value as string) }
+
+  /** Removes a response header. @phases rewrite, access, response, header_filter */
+  clearHeader(name: string): void { checkPhase(this.ctx, PHASES.responseHeaders); this.edit('clear', name, null) }
+
+  /** Sets several response headers. @phases rewrite, access, response, header_filter */
+  setHeaders(headers: Headers): void {
+    checkPhase(this.ctx, PHASES.responseHeaders)
+    for (const k of Object.keys(headers)) this.edit('set', k, headers[k]!)
+  }
+
+  /**
+   * Ends the request with this response; the upstream is not called. A string or Buffer body is
+   * sent as is, an object as JSON. Later access handlers are skipped; header_filter, body_filter
+   * and log still run. Only the first exit counts.
+   * @phases rewrite, access, response, header_filter
+   * @example kong.response.exit(403, { message: 'Forbidden' })
+   */
+  exit(status: number, body?: unknown, headers?: Headers): void {
+    checkPhase(this.ctx, PHASES.exit)
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw errors.pdkArgument('code must be a number between 100 and 599')
+    if (this.ctx.exit && this.ctx.phase !== Phase.header_filter) return
+    const flat: (string | Buffer)[] = []
+    let payload: string | Buffer | null = null
+    if (typeof body === 'string' || Buffer.isBuffer(body)) payload = body
+    else if (body !== undefined && body !== null) {
+      payload = JSON.stringify(body)
+      flat.push('Content-Type', JSON_CONTENT_TYPE)
+    }
+    if (headers) for (const k of Object.keys(headers)) {
+      if (k.toLowerCase() === 'content-type') flat.splice(0, 2)
+      if (k.toLowerCase() === 'transfer-encoding' || k.toLowerCase() === 'content-length') continue
+      const v = headers[k]!
+      for (const x of Array.isArray(v) ? v : [v]) flat.push(k, String(x))
+    }
+    this.ctx.exit = { status, body: payload, headers: flat }
+    this.ctx.source = 'exit'
+  }
+
+  /**
+   * Ends the request with Kong's error body (`{"message": ..., "request_id": ...}`, or HTML/XML/text
+   * per the Accept header). The message defaults to Kong's text for the status.
+   * @phases rewrite, access, response, header_filter
+   */
+  error(status: number, message?: string, headers?: Headers): void {
+    checkPhase(this.ctx, PHASES.exit)
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw errors.pdkArgument('code must be a number between 400 and 599')
+    const accept = headers?.['Content-Type'] ?? headers?.['content-type'] ?? this.ctx.headers.accept
+    const { body, contentType } = renderError(message ?? defaultMessage(status), this.ctx.requestId, String(accept ?? ''))
+    this.exit(status, body, { ...headers, 'Content-Type': contentType })
+  }
+}
