@@ -79,6 +79,11 @@ export const errors = {
   pdkPhase: createError('GW_ERR_PDK_PHASE', 500, (phase: string, allowed: string) => `function cannot be called in ${phase} phase (only in: ${allowed})`),
   pdkArgument: createError('GW_ERR_PDK_ARG', 500, (message: string) => message),
 
+  // ---- AI plugins (request time; rendered as {"error":{"message":...}} like Kong's ai-proxy) ----
+  llmBadRequest: createError('GW_ERR_LLM_REQUEST', 400, (message: string) => message),
+  llmFailed: createError('GW_ERR_LLM_RESPONSE', 500, (message: string) => message),
+  llmIdentity: createError('GW_ERR_LLM_IDENTITY', 500, () => 'LLM request failed before proxying'),
+
   // ---- start-up ----
   slowServer: createError('GW_ERR_SLOW_SERVER', 500, (why: string) => why),
   listen: createError('GW_ERR_LISTEN', 500, (address: string) => `could not listen on ${address}`),

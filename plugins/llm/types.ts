@@ -1,0 +1,249 @@
+// The contracts of the shared AI library (not a plugin): provider drivers, stream transcoders,
+// client formats and auth strategies. Everything speaks OpenAI's shapes internally, as Kong does:
+// a client format turns its native request into an OpenAI-shaped one, a driver turns that into the
+// provider's, and the way back mirrors it. A method returns null for "unchanged" so that a
+// passthrough never re-encodes a body.
+
+export type RouteType = 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings' | 'preserve'
+
+/** Kong's provider ids, byte for byte. A third party may register others. */
+export type ProviderId =
+  | 'openai' | 'azure' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'mistral' | 'llama2' | 'huggingface'
+  | 'cerebras' | 'xai' | 'deepseek' | 'dashscope' | 'databricks' | 'ollama' | 'vllm' | (string & {})
+
+export type LlmFormat = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'huggingface'
+
+/** `config.model.options` with templates already resolved for this request (Kong's field names). */
+export interface ModelOptions {
+  max_tokens?: number
+  temperature?: number
+  top_p?: number
+  top_k?: number
+  input_cost?: number
+  output_cost?: number
+  upstream_url?: string
+  upstream_path?: string
+  anthropic_version?: string
+  azure_instance?: string
+  azure_api_version?: string
+  azure_deployment_id?: string
+  llama2_format?: 'raw' | 'openai' | 'ollama'
+  mistral_format?: 'openai' | 'ollama'
+  embeddings_dimensions?: number
+  gemini?: { api_endpoint?: string; project_id?: string; location_id?: string; endpoint_id?: string }
+  bedrock?: {
+    aws_region?: string
+    aws_assume_role_arn?: string
+    aws_role_session_name?: string
+    aws_sts_endpoint_url?: string
+    embeddings_normalize?: boolean
+    performance_config_latency?: string
+  }
+  cohere?: { embedding_input_type?: string; wait_for_model?: boolean }
+  huggingface?: { use_cache?: boolean; wait_for_model?: boolean }
+  dashscope?: { international?: boolean }
+  databricks?: { workspace_instance_id?: string }
+  [extra: string]: unknown
+}
+
+/** `config.model` resolved for one request. */
+export interface ModelConf {
+  provider: ProviderId
+  /** resolved model name; undefined when neither config nor request gives one (embeddings/preserve) */
+  name?: string
+  options: ModelOptions
+}
+
+/** An OpenAI-shaped request body (chat, completions or embeddings), parsed. Unknown fields pass through. */
+export interface LlmRequest {
+  model?: string | null
+  messages?: ChatMessage[]
+  prompt?: string | string[]
+  input?: unknown
+  stream?: boolean
+  stream_options?: { include_usage?: boolean }
+  max_tokens?: number
+  max_completion_tokens?: number
+  temperature?: number
+  top_p?: number
+  top_k?: number
+  stop?: string | string[]
+  tools?: { type: 'function'; function: { name: string; description?: string; parameters?: unknown; strict?: boolean } }[]
+  tool_choice?: unknown
+  response_format?: { type: string; json_schema?: { name?: string; schema?: unknown; strict?: boolean } }
+  /** provider-specific parameters merged into the provider body (Gemini thinkingConfig, Bedrock fields, ...) */
+  extra_body?: Record<string, unknown>
+  [extra: string]: unknown
+}
+
+export interface ChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | (string & {})
+  content?: string | ContentPart[] | null
+  name?: string
+  tool_calls?: ToolCall[]
+  tool_call_id?: string
+  [extra: string]: unknown
+}
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: string; [k: string]: unknown }
+
+export interface ToolCall {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
+}
+
+export interface TokenUsage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+}
+
+/** Where the upstream call goes. */
+export interface UpstreamTarget {
+  scheme: 'http' | 'https'
+  host: string
+  port: number
+  /** path without query */
+  path: string
+  /** raw query without '?', or null */
+  query: string | null
+}
+
+/** What a driver knows about the request it converts. */
+export interface DriverContext {
+  route: RouteType
+  model: ModelConf
+  stream: boolean
+  /** client request path and raw query (for preserve and Azure's api-version) */
+  clientPath: string
+  clientQuery: string
+}
+
+/** Result of converting a provider's 200 answer to OpenAI's shape. */
+export interface DecodedResponse {
+  /** OpenAI-shaped body to send, or null to send the upstream bytes unchanged */
+  body: string | null
+  usage: TokenUsage | null
+  /** model the provider reports, or null */
+  model: string | null
+  /** the OpenAI-shaped answer as an object, when the driver had to build one (for logs) */
+  parsed?: unknown
+}
+
+/**
+ * A provider, as a sub-plugin (registerProvider). Pure functions of their inputs, apart from
+ * `stream()`, which returns a fresh stateful transcoder per request.
+ * Errors: throw `llmError(status, message)` (plugins/llm/errors.ts) with Kong's messages, e.g.
+ * 400 `error transforming to anthropic://llm/v1/chat: ...` for a request it cannot convert,
+ * 500 `transformation failed from type anthropic://llm/v1/chat: 'content' not in anthropic://llm/v1/chat response`.
+ */
+export interface ProviderDriver {
+  readonly id: ProviderId
+  readonly routes: ReadonlySet<RouteType>
+  /** Kong's providers without usage in their streams get prompt tokens pre-estimated */
+  readonly streamUsage: boolean
+  /** built-in URL for this route (used when model.options.upstream_url is not set) */
+  target(ctx: DriverContext): UpstreamTarget
+  /** extra upstream headers the provider always needs (e.g. anthropic-version) */
+  headers?(ctx: DriverContext): readonly (readonly [string, string])[]
+  /** OpenAI-shaped request → provider body (JSON text); null = the client's bytes unchanged */
+  encodeRequest(req: LlmRequest, raw: Buffer, ctx: DriverContext): string | null
+  /** provider 200 body → OpenAI-shaped body */
+  decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse
+  /** provider stream → OpenAI SSE (`data: {...}\n\n` ... `data: [DONE]\n\n`) */
+  stream(ctx: DriverContext): StreamTranscoder
+}
+
+/**
+ * Per-request stream conversion on bytes. A chunk boundary may fall anywhere (inside a UTF-8
+ * character, a JSON value, a binary frame): incomplete input is carried to the next push.
+ * Each complete event is converted and returned at once; nothing waits for more input.
+ */
+export interface StreamTranscoder {
+  /** bytes to send now (may be empty) */
+  push(chunk: Buffer): Buffer
+  /** at upstream end: flush and Kong's final frames (`data: [DONE]\n\n` when the provider sent none) */
+  end(): Buffer
+  /** usage seen so far (provider events), zeros when none */
+  readonly usage: TokenUsage
+  /** the generated text so far (for estimates and payload logs) */
+  readonly text: string
+  /** finish reason of the last choice, if seen */
+  readonly finishReason: string | null
+}
+
+/** A framer splits a byte stream into complete events; transcoders are built on one. */
+export interface Framer<E> {
+  push(chunk: Buffer, out: E[]): void
+  end(out: E[]): void
+}
+
+/**
+ * The client side (`llm_format`). `openai` is the identity. Others parse their native request
+ * into the OpenAI shape (for checks, analytics, and conversion to a provider that does not speak
+ * the format), and encode OpenAI answers back into their native shape.
+ */
+export interface ClientFormat {
+  readonly id: LlmFormat
+  /** providers that speak this format natively: the body is forwarded unchanged */
+  nativeFor(provider: ProviderId): boolean
+  /** native request → OpenAI shape; model and stream may come from the path (Gemini, Bedrock) */
+  parseRequest(body: unknown, path: string): { request: LlmRequest; model: string | null; stream: boolean }
+  /** OpenAI-shaped answer → native answer (JSON text) */
+  encodeResponse(openai: Record<string, unknown>): string
+  /** OpenAI SSE chunks → native stream bytes (stateful, per request) */
+  streamEncoder(): { push(chunk: Record<string, unknown>): Buffer; end(): Buffer }
+  /** native usage and model from a native answer (for statistics in passthrough) */
+  usageOf?(body: unknown): { usage: TokenUsage | null; model: string | null }
+}
+
+/** The request about to leave, as auth strategies see it (SigV4 signs these exact bytes). */
+export interface OutboundRequest {
+  method: string
+  target: UpstreamTarget
+  /** lowercase name → value, as will be sent */
+  headers: Map<string, string>
+  body: string | Buffer | null
+}
+
+export interface AuthHandler {
+  /**
+   * Adds credentials. Synchronous when a token is cached (the warm path); a Promise only when one
+   * must be fetched. May change headers, target.query or the body (body/query parameter auth).
+   */
+  apply(req: OutboundRequest, client: { header(name: string): string | undefined; query(name: string): string | undefined }): void | Promise<void>
+  /** a 401/403 from the provider: drop the cached token so the retry fetches a fresh one */
+  invalidate?(): void
+}
+
+/** `config.auth`, Kong's flat fields. */
+export interface AuthConf {
+  header_name?: string
+  header_value?: string
+  param_name?: string
+  param_value?: string
+  param_location?: 'query' | 'body'
+  allow_override?: boolean
+  azure_use_managed_identity?: boolean
+  azure_client_id?: string
+  azure_client_secret?: string
+  azure_tenant_id?: string
+  gcp_use_service_account?: boolean
+  gcp_service_account_json?: string
+  gcp_metadata_url?: string
+  gcp_oauth_token_url?: string
+  aws_access_key_id?: string
+  aws_secret_access_key?: string
+}
+
+/** An auth strategy, as a sub-plugin (registerAuthStrategy). Created once per plugin config. */
+export interface AuthStrategy {
+  readonly id: string
+  /** whether this strategy serves this config (first match in registration order wins) */
+  matches(auth: AuthConf, model: ModelConf): boolean
+  create(auth: AuthConf, model: ModelConf): AuthHandler
+}
