@@ -2,6 +2,8 @@
 // path normalization (kong/tools/uri.lua) and the 1.1/2.1 → 3.0 route path migration
 // (kong/db/migrations/migrate_path_280_300.lua).
 
+import { translateRegex } from '../router/route-regex.ts'
+
 const RESERVED = new Set("!*'();:@&=+$,/?%#[]".split('').map((c) => c.charCodeAt(0)))
 const RFC3986_PATH = /^\/[A-Za-z0-9._\-~/%:@!$&'()*+,;=]*$/
 
@@ -44,12 +46,13 @@ export function checkRoutePath(path: string): string | null {
 }
 
 /**
- * A route regex (without its `~`) as a JS RegExp. PCRE's `(?P<name>` becomes `(?<name>`; JS
- * already speaks `(?<name>`. The router should compile with this too, so that what passed
- * validation is what matches.
+ * A route regex (without its `~`) as a JS RegExp, translated exactly as the router will compile
+ * it (PCRE named groups, leading inline flags, POSIX classes), so that what passes validation is
+ * what matches.
  */
 export function toJsRegex(source: string, flags = ''): RegExp {
-  return new RegExp(source.replace(/\(\?P</g, '(?<'), flags)
+  const t = translateRegex(source)
+  return new RegExp(t.source, t.flags + flags)
 }
 
 /** Kong's uri.normalize: decode non-reserved %XX, upper-case the rest, remove dot segments. */
