@@ -3,9 +3,9 @@ import type { RequestContext } from '../core/runloop/context.ts'
 import type { Consumer } from '../core/config/types.ts'
 import { errors } from '../core/errors.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
-import { Phase } from '../core/runloop/phases.ts'
+import { ConsumersDao } from './db.ts'
 
-const ANY_REQUEST = ~Phase.init_worker
+const ANY_REQUEST = PHASES.anyButInitWorker
 
 export class PdkClient {
   constructor(private readonly ctx: RequestContext) {}
@@ -30,6 +30,17 @@ export class PdkClient {
 
   /** The credential set by an auth plugin, or null. @phases access, header_filter, response, body_filter, log */
   getCredential(): unknown { checkPhase(this.ctx, PHASES.afterAccess); return this.ctx.credential }
+
+  /**
+   * Looks a consumer up by id, or, when `searchByUsername` is true and no id matches, by username
+   * (Kong's load_consumer, used for `anonymous` fallbacks).
+   * @phases access, header_filter, response, body_filter, log
+   */
+  loadConsumer(idOrUsername: string, searchByUsername = false): Consumer | null {
+    checkPhase(this.ctx, PHASES.afterAccess)
+    const dao = new ConsumersDao(this.ctx)
+    return dao.select(idOrUsername) ?? (searchByUsername ? dao.selectByUsername(idOrUsername) : null)
+  }
 
   /**
    * Sets the authenticated consumer and/or credential (at least one). Plugins that run after this

@@ -11,6 +11,8 @@ import { PdkClient } from './client.ts'
 import { PdkLog } from './log.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 import { nodeId } from '../core/node-id.ts'
+import { PdkDb } from './db.ts'
+import { cache, type PdkCache } from './cache.ts'
 
 export class PdkRouter {
   constructor(private readonly ctx: RequestContext) {}
@@ -46,7 +48,11 @@ export class Kong {
   private _log?: PdkLog
   private _router?: PdkRouter
   private _ctx?: PdkCtx
+  private _db?: PdkDb
+  /** This node: id and host name. */
   readonly node = node
+  /** The worker's LRU cache (shared by all plugins and requests on this thread). */
+  readonly cache: PdkCache = cache
 
   constructor(readonly context: RequestContext) {}
 
@@ -64,6 +70,8 @@ export class Kong {
   get router(): PdkRouter { return (this._router ??= new PdkRouter(this.context)) }
   /** kong.ctx.shared and kong.ctx.plugin. */
   get ctx(): PdkCtx { return (this._ctx ??= new PdkCtx(this.context)) }
+  /** Read-only lookups into the config snapshot (consumers, keyauth_credentials). */
+  get db(): PdkDb { return (this._db ??= new PdkDb(this.context)) }
 }
 
 export function createPdk(ctx: RequestContext): Kong {

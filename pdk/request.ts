@@ -13,8 +13,8 @@ export class PdkRequest {
   /** Host (lowercase, no port) from the Host header. @phases request phases */
   getHost(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.host }
 
-  /** Port of the listener the request came in on. @phases request phases */
-  getPort(): number { checkPhase(this.ctx, PHASES.request); return this.ctx.serverPort }
+  /** Port of the listener the request came in on. @phases all but init_worker */
+  getPort(): number { checkPhase(this.ctx, PHASES.anyButInitWorker); return this.ctx.serverPort }
 
   /** Forwarded scheme; X-Forwarded-Proto is honoured only from trusted IPs (none by default). @phases request phases */
   getForwardedScheme(): string { return this.getScheme() }

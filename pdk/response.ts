@@ -80,8 +80,10 @@ export class PdkResponse {
       flat.push('Content-Type', JSON_CONTENT_TYPE)
     }
     if (headers) for (const k of Object.keys(headers)) {
-      if (k.toLowerCase() === 'content-type') flat.splice(0, 2)
-      if (k.toLowerCase() === 'transfer-encoding' || k.toLowerCase() === 'content-length') continue
+      const lower = k.toLowerCase()
+      // the caller's Content-Type wins over the JSON default (which, when added, is the first pair)
+      if (lower === 'content-type' && flat[0] === 'Content-Type' && flat[1] === JSON_CONTENT_TYPE) flat.splice(0, 2)
+      if (lower === 'transfer-encoding' || lower === 'content-length') continue
       const v = headers[k]!
       for (const x of Array.isArray(v) ? v : [v]) flat.push(k, String(x))
     }

@@ -3,7 +3,7 @@ import type { RequestContext, UpstreamRequest } from '../core/runloop/context.ts
 import { errors } from '../core/errors.ts'
 import { getFlat, toObject } from '../core/runloop/flat-headers.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
-import { encodeQuery } from './private/query.ts'
+import { encodeQuery, parseQuery, type QueryArgs } from './private/query.ts'
 import { decodeBody, type DecodedBody } from './private/body.ts'
 import { JSON_CONTENT_TYPE } from '../core/runloop/error-body.ts'
 
@@ -55,6 +55,28 @@ export class PdkServiceRequest {
   /** Upstream query from arguments (sorted, URL-encoded). @phases rewrite, access */
   setQuery(args: Record<string, unknown>): void { checkPhase(this.ctx, PHASES.rewriteAccess); upstream(this.ctx).query = encodeQuery(args) }
 
+  /**
+   * The upstream query as edited so far by earlier plugins (in Kong, kong.request.get_query shows
+   * these edits because nginx edits the request in place; here the client's request stays as
+   * received, so this is where a later plugin reads them). Tollgate extension.
+   * @phases rewrite, access
+   */
+  getQuery(maxArgs = 100): QueryArgs {
+    checkPhase(this.ctx, PHASES.rewriteAccess)
+    return parseQuery(upstream(this.ctx).query ?? '', Math.min(maxArgs, 1000))
+  }
+
+  /** Removes every occurrence of one query argument from the upstream query. @phases rewrite, access */
+  clearQueryArg(name: string): void {
+    checkPhase(this.ctx, PHASES.rewriteAccess)
+    const u = upstream(this.ctx)
+    if (!u.query) return
+    const args = parseQuery(u.query, 1000)
+    if (!(name in args)) return
+    delete args[name]
+    u.query = encodeQuery(args)
+  }
+
   /** Upstream method. @phases rewrite, access */
   setMethod(method: string): void { checkPhase(this.ctx, PHASES.rewriteAccess); upstream(this.ctx).method = method.toUpperCase() }
 
@@ -94,22 +116,22 @@ export class PdkServiceResponse {
   constructor(private readonly ctx: RequestContext) {}
 
   /** Upstream status code. @phases response, header_filter, body_filter, log */
-  getStatus(): number | undefined { checkPhase(this.ctx, PHASES.responseRead); return this.ctx.upstreamStatus || undefined }
+  getStatus(): number | undefined { checkPhase(this.ctx, PHASES.serviceResponse); return this.ctx.upstreamStatus || undefined }
 
   /** First value of an upstream response header. @phases response, header_filter, body_filter, log */
   getHeader(name: string): string | undefined {
-    checkPhase(this.ctx, PHASES.responseRead)
+    checkPhase(this.ctx, PHASES.serviceResponse)
     return this.ctx.upstreamHeaders ? getFlat(this.ctx.upstreamHeaders, name) : undefined
   }
 
   /** All upstream response headers. @phases response, header_filter, body_filter, log */
   getHeaders(max = 100): Record<string, string | string[]> {
-    checkPhase(this.ctx, PHASES.responseRead)
+    checkPhase(this.ctx, PHASES.serviceResponse)
     return this.ctx.upstreamHeaders ? toObject(this.ctx.upstreamHeaders, max) : {}
   }
 
   /** Whole upstream body; only when buffering is on (a `response` handler, or enableBuffering()). @phases response, header_filter, body_filter, log */
-  getRawBody(): Buffer | undefined { checkPhase(this.ctx, PHASES.responseRead); return this.ctx.upstreamBody ?? undefined }
+  getRawBody(): Buffer | undefined { checkPhase(this.ctx, PHASES.serviceResponse); return this.ctx.upstreamBody ?? undefined }
 
   /** Upstream body decoded by content type. @phases response, header_filter, body_filter, log */
   getBody(mimetype?: string): DecodedBody {

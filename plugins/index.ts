@@ -1,6 +1,14 @@
 // The bundled plugins: the single list (Kong's BUNDLED_PLUGINS). `KONG_PLUGINS=bundled` loads all
 // of these; a plugin not listed here is loaded by package name or path.
 import type { AnyPlugin } from '../core/plugins/contract.ts'
+import correlationId from './correlation-id/index.ts'
+import cors from './cors/index.ts'
+import fileLog from './file-log/index.ts'
+import httpLog from './http-log/index.ts'
+import keyAuth from './key-auth/index.ts'
 import requestTermination from './request-termination/index.ts'
+import requestTransformer from './request-transformer/index.ts'
 
-export const BUNDLED: AnyPlugin[] = [requestTermination as AnyPlugin]
+export const BUNDLED: AnyPlugin[] = [
+  correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
+] as AnyPlugin[]

@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errors } from '../errors.ts'
 import { PHASE_METHODS, type AnyPlugin } from './contract.ts'
+import { adaptKongJsPdk } from './kong-js-pdk.ts'
 
 const VERSION_RE = /^\d+\.\d+\.\d+$/
 const KNOWN = new Set<string>([...PHASE_METHODS, 'name', 'version', 'priority', 'schema'])
@@ -56,12 +57,12 @@ export async function loadPlugins(entries: readonly string[], bundled: readonly 
     } catch (e) {
       throw errors.pluginNotFound(entry, (e as Error).message.split('\n')[0]!)
     }
-    add(checkPlugin(adaptForeign(def), entry))
+    add(checkPlugin(adaptKongJsPdk(def, entry) ?? adaptForeign(def), entry))
   }
   return [...byName.values()]
 }
 
-/** Hook for other plugin shapes (kong-js-pdk modules); identity until that adapter exists. */
+/** Hook for other plugin shapes (kong-js-pdk modules are adapted before it); identity by default. */
 export let adaptForeign: (def: unknown) => unknown = (def) => def
 export function setForeignAdapter(fn: (def: unknown) => unknown): void {
   adaptForeign = fn

@@ -1,6 +1,6 @@
 // Everything one request carries through the phases. Created once per request by the server
 // adapter from data copied out of uWS synchronously; plugins see it only through the PDK.
-import type { Consumer, Route, Service } from '../config/types.ts'
+import type { Consumer, Route, Service, Snapshot } from '../config/types.ts'
 import type { RouteMatch } from '../router/router.ts'
 import type { AnyPlugin } from '../plugins/contract.ts'
 import type { HeaderEdit } from './flat-headers.ts'
@@ -68,6 +68,8 @@ export class RequestContext {
   bodyStreamed = false
 
   // ---- routing ----
+  /** the config snapshot this request runs on (kong.db reads it); set when the pipeline starts */
+  config: Snapshot | null = null
   match: RouteMatch | null = null
   route: Route | null = null
   service: Service | null = null

@@ -36,6 +36,7 @@ function ms(from: number, to: number): string {
 export function handleRequest(state: ConfigState, ctx: RequestContext, down: Downstream, bodyStream: Readable | null): void {
   add(COUNTER.totalRequests, 1n)
   add(COUNTER.activeRequests, 1n)
+  ctx.config = state.snapshot
   const rewrite = state.plans.rewrite
   if (rewrite) {
     const r = runPhase(ctx, rewrite, 'rewrite')

@@ -11,11 +11,14 @@ const P = Phase
 /** Named masks from Kong's PDK (kong/pdk/*.lua check_phase arguments). */
 export const PHASES = {
   request: REQUEST_PHASES,
+  /** everything but init_worker (kong.client getters, kong.request.getPort) */
+  anyButInitWorker: ~P.init_worker,
   rewriteAccess: P.rewrite | P.access | P.admin_api,
   rewriteAccessResponse: P.rewrite | P.access | P.response | P.admin_api,
-  responseHeaders: P.rewrite | P.access | P.response | P.balancer | P.header_filter | P.admin_api,
-  responseRead: P.response | P.header_filter | P.body_filter | P.log | P.admin_api,
-  exit: P.rewrite | P.access | P.response | P.header_filter | P.admin_api,
+  responseHeaders: P.rewrite | P.access | P.response | P.balancer | P.header_filter | P.error | P.admin_api,
+  responseRead: P.response | P.header_filter | P.body_filter | P.log | P.error | P.admin_api,
+  exit: P.rewrite | P.access | P.response | P.header_filter | P.error | P.admin_api,
+  serviceResponse: P.response | P.header_filter | P.body_filter | P.log,
   serviceRequest: P.rewrite | P.access | P.balancer,
   access: P.access,
   afterAccess: P.access | P.response | P.header_filter | P.body_filter | P.log,

@@ -1,0 +1,45 @@
+// Sends one batch of serialized log records to the http-log endpoint with an undici pool per
+// endpoint (keep-alive per `keepalive`). A status >= 400 counts as a failure, so it is retried.
+import { Pool } from 'undici'
+import type { HttpLogConf } from './schema.ts'
+
+interface Target { pool: Pool; path: string; headers: Record<string, string> }
+
+const targets = new WeakMap<HttpLogConf, Target>()
+const pools = new Map<string, Pool>()
+
+function targetFor(conf: HttpLogConf): Target {
+  let t = targets.get(conf)
+  if (t) return t
+  const url = new URL(conf.http_endpoint)
+  const key = `${url.origin}|${conf.keepalive}|${conf.timeout}`
+  let pool = pools.get(key)
+  if (!pool) {
+    pool = new Pool(url.origin, { connections: 4, keepAliveTimeout: conf.keepalive, connectTimeout: conf.timeout, headersTimeout: conf.timeout, bodyTimeout: conf.timeout })
+    pools.set(key, pool)
+  }
+  const headers: Record<string, string> = { ...conf.headers, 'content-type': conf.content_type }
+  if (url.username || url.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+  t = { pool, path: `${url.pathname || '/'}${url.search}`, headers }
+  targets.set(conf, t)
+  return t
+}
+
+/** Kong's payload: the record itself when batches hold one entry, else a JSON array. */
+export function payloadOf(conf: HttpLogConf, entries: string[]): string {
+  return conf.queue.max_batch_size === 1 ? entries[0]! : `[${entries.join(',')}]`
+}
+
+export async function sendBatch(conf: HttpLogConf, entries: string[]): Promise<void> {
+  const t = targetFor(conf)
+  const res = await t.pool.request({ method: conf.method, path: t.path, headers: t.headers, body: payloadOf(conf, entries) })
+  const text = await res.body.text()
+  if (res.statusCode >= 400) throw new Error(`request to ${conf.http_endpoint} returned status code ${res.statusCode} and body ${text}`)
+}
+
+/** Closes the endpoint connections (tests, shutdown). */
+export async function closeHttpLogPools(): Promise<void> {
+  const all = [...pools.values()]
+  pools.clear()
+  await Promise.all(all.map((p) => p.close()))
+}

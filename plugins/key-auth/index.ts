@@ -1,0 +1,23 @@
+// key-auth (Kong priority 1250): authenticates a consumer by an API key found in a header, the
+// query string or the body, checked against the `keyauth_credentials` of the config.
+import { definePlugin } from '../../core/plugins/contract.ts'
+import { schema } from './schema.ts'
+import { authenticate, prepare, setConsumer } from './authenticate.ts'
+
+export default definePlugin({
+  name: 'key-auth',
+  version: '1.0.0',
+  priority: 1250,
+  schema,
+  access(kong, conf) {
+    if (!conf.run_on_preflight && kong.request.getMethod() === 'OPTIONS') return
+    // anonymous = logical OR with other auth plugins: an earlier one may have succeeded already
+    if (conf.anonymous && kong.client.getCredential()) return
+    const failure = authenticate(kong, conf, prepare(conf))
+    if (!failure) return
+    if (!conf.anonymous) return kong.response.error(failure.status, failure.message, failure.challenge ? { 'WWW-Authenticate': failure.challenge } : undefined)
+    const anonymous = kong.client.loadConsumer(conf.anonymous, true)
+    if (!anonymous) throw new Error(`anonymous consumer "${conf.anonymous}" is configured but doesn't exist`)
+    setConsumer(kong, anonymous, null)
+  },
+})

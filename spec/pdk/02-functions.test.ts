@@ -1,0 +1,172 @@
+// What each PDK function returns or changes, in a phase where it is allowed.
+import { describe, expect, it } from 'vitest'
+import { makeKong } from './context-factory.ts'
+
+describe('kong.request', () => {
+  const { kong, enter } = makeKong({ method: 'POST', path: '/a/b', query: 'x=1&x=2&flag&e=%20s', headers: { 'x-my-header': 'v', 'content-type': 'application/json' }, body: '{"k":[1]}' })
+  enter('access')
+  it('reads scheme, host, port, method, path and query', () => {
+    expect(kong.request.getScheme()).toBe('http')
+    expect(kong.request.getHost()).toBe('example.test')
+    expect(kong.request.getPort()).toBe(8000)
+    expect(kong.request.getMethod()).toBe('POST')
+    expect(kong.request.getPath()).toBe('/a/b')
+    expect(kong.request.getPathWithQuery()).toBe('/a/b?x=1&x=2&flag&e=%20s')
+    expect(kong.request.getRawQuery()).toBe('x=1&x=2&flag&e=%20s')
+    expect(kong.request.getQuery()).toEqual({ x: ['1', '2'], flag: true, e: ' s' })
+    expect(kong.request.getQueryArg('x')).toBe('1')
+    expect(kong.request.getQueryArg('flag')).toBe(true)
+    expect(kong.request.getQueryArg('none')).toBeUndefined()
+  })
+  it('reads headers case-insensitively, _ as -', () => {
+    expect(kong.request.getHeader('X-My-Header')).toBe('v')
+    expect(kong.request.getHeader('x_my_header')).toBe('v')
+    expect(kong.request.getHeaders()).toMatchObject({ host: 'Example.TEST:8000', 'x-my-header': 'v' })
+    expect(Object.keys(kong.request.getHeaders(1))).toHaveLength(1)
+  })
+  it('reads the body raw and decoded by content type', () => {
+    expect(kong.request.getRawBody()!.toString()).toBe('{"k":[1]}')
+    expect(kong.request.getBody()).toEqual([{ k: [1] }, undefined, 'application/json'])
+    expect(kong.request.getBody('application/x-www-form-urlencoded')[0]).toEqual({ '{"k":[1]}': true })
+  })
+})
+
+describe('kong.response', () => {
+  it('queues header changes before the response exists, applies them to it', () => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    kong.response.setHeader('X-A', '1')
+    kong.response.addHeader('X-A', '2')
+    kong.response.setHeaders({ 'X-B': ['3', '4'] })
+    kong.response.clearHeader('X-C')
+    expect(ctx.headerEdits).toEqual([['set', 'X-A', '1'], ['add', 'X-A', '2'], ['set', 'X-B', ['3', '4']], ['clear', 'X-C', null]])
+    expect(() => kong.response.setHeader('X-D', 'a\r\nb')).toThrow(/CR or LF/)
+  })
+  it('reads and edits the response in header_filter', () => {
+    const { kong, ctx, enter } = makeKong()
+    ctx.status = 201
+    ctx.responseHeaders = ['Content-Type', Buffer.from('text/plain'), 'X-A', '1']
+    enter('header_filter')
+    expect(kong.response.getStatus()).toBe(201)
+    expect(kong.response.getHeader('content-type')).toBe('text/plain')
+    kong.response.addHeader('x-a', '2')
+    expect(kong.response.getHeaders()).toEqual({ 'content-type': 'text/plain', 'x-a': ['1', '2'] })
+    kong.response.clearHeader('X-A')
+    expect(kong.response.getHeader('x-a')).toBeUndefined()
+    expect(kong.response.getSource()).toBe('service')
+  })
+  it('exit: JSON for objects, strings as is, first exit wins', () => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    kong.response.exit(403, { message: 'no' }, { 'X-Why': 'because' })
+    expect(ctx.exit).toEqual({ status: 403, body: '{"message":"no"}', headers: ['Content-Type', 'application/json; charset=utf-8', 'X-Why', 'because'] })
+    kong.response.exit(200, 'late')
+    expect(ctx.exit!.status).toBe(403)
+    expect(ctx.source).toBe('exit')
+    enter('header_filter')
+    expect(kong.response.getSource()).toBe('exit')
+  })
+  it('exit keeps other headers when the caller sets Content-Type', () => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    kong.response.exit(200, { a: 1 }, { 'X-Other': '1', 'Content-Type': 'application/vnd+json' })
+    expect(ctx.exit!.headers).toEqual(['X-Other', '1', 'Content-Type', 'application/vnd+json'])
+    expect(() => makeKong().kong.response.exit(99)).toThrow()
+  })
+  it("error renders Kong's body, by Accept", () => {
+    const { kong, ctx, enter } = makeKong({ headers: { accept: 'text/plain' } })
+    enter('access')
+    kong.response.error(404)
+    expect(ctx.exit!.status).toBe(404)
+    expect(String(ctx.exit!.body)).toBe(`Not found\nrequest_id: ${ctx.requestId}\n`)
+    expect(() => { const k = makeKong(); k.enter('access'); k.kong.response.error(200) }).toThrow('code must be a number between 400 and 599')
+  })
+})
+
+describe('kong.service', () => {
+  it('sets target, timeouts, and the upstream request', () => {
+    const { kong, ctx, enter } = makeKong({ query: 'a=1&b=2', headers: { 'x-in': 'client' } })
+    enter('access')
+    kong.service.setTarget('other.test', 8080)
+    kong.service.setTimeouts(1, 2, 3)
+    const r = kong.service.request
+    r.setScheme('https'); r.setPath('/new'); r.setMethod('put')
+    r.clearQueryArg('a')
+    expect(r.getQuery()).toEqual({ b: '2' })
+    r.setQuery({ z: '1', y: ['2', '3'] })
+    r.setHeader('X-One', '1'); r.addHeader('x-in', 'added'); r.clearHeader('x-gone'); r.setHeaders({ 'x-two': '2' }); r.setHeader('Host', 'h.test')
+    r.setBody({ j: true }, 'application/json')
+    r.enableBuffering()
+    const u = ctx.upstream!
+    expect([u.scheme, u.host, u.port, u.path, u.method, u.query]).toEqual(['https', 'other.test', 8080, '/new', 'PUT', 'y=2&y=3&z=1'])
+    expect([u.connectTimeout, u.writeTimeout, u.readTimeout]).toEqual([1, 2, 3])
+    expect(Object.fromEntries(u.headers!)).toEqual({ 'x-one': '1', 'x-in': ['client', 'added'], 'x-gone': null, 'x-two': '2', 'content-type': 'application/json; charset=utf-8' })
+    expect(u.hostHeader).toBe('h.test')
+    expect(String(u.body)).toBe('{"j":true}')
+    expect(ctx.bufferResponse).toBe(true)
+    r.setRawQuery('raw=1'); r.setRawBody(Buffer.from('raw'))
+    expect([u.query, String(u.body)]).toEqual(['raw=1', 'raw'])
+    expect(() => r.setPath('relative')).toThrow('path must start with /')
+    expect(() => r.setBody({}, 'text/csv')).toThrow(/unsupported content type/)
+  })
+  it('reads the upstream response', () => {
+    const { kong, ctx, enter } = makeKong()
+    ctx.upstreamStatus = 202
+    ctx.upstreamHeaders = [Buffer.from('Content-Type'), Buffer.from('application/json')]
+    ctx.upstreamBody = Buffer.from('{"ok":1}')
+    enter('response')
+    const s = kong.service.response
+    expect([s.getStatus(), s.getHeader('content-type'), s.getHeaders(), String(s.getRawBody())]).toEqual([202, 'application/json', { 'content-type': 'application/json' }, '{"ok":1}'])
+    expect(s.getBody()[0]).toEqual({ ok: 1 })
+  })
+})
+
+describe('kong.client, kong.router, kong.node, kong.ctx, kong.log', () => {
+  it('client: ip, port, authenticate, consumer, credential', () => {
+    const { kong, enter } = makeKong()
+    enter('access')
+    expect([kong.client.getIp(), kong.client.getForwardedIp(), kong.client.getPort()]).toEqual(['10.0.0.1', '10.0.0.1', 8000])
+    const consumer = { id: 'c1', username: 'u', custom_id: null, tags: null }
+    kong.client.authenticate(consumer, { id: 'cred' })
+    expect(kong.client.getConsumer()).toBe(consumer)
+    expect(kong.client.getCredential()).toEqual({ id: 'cred' })
+    expect(() => kong.client.authenticate(null, null)).toThrow('either credential or consumer must be provided')
+  })
+  it('router and node', () => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    expect(kong.router.getRoute()).toBeNull()
+    ctx.route = { id: 'r' } as never
+    expect(kong.router.getRoute()).toEqual({ id: 'r' })
+    expect(kong.node.getId()).toMatch(/^[0-9a-f-]{36}$/)
+    expect(typeof kong.node.getHostname()).toBe('string')
+  })
+  it('ctx.shared is per request; ctx.plugin per plugin', () => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    kong.ctx.shared.a = 1
+    expect(kong.ctx.shared.a).toBe(1)
+    expect(makeKong().ctx.shared.a).toBeUndefined()
+    ctx.currentPlugin = { name: 'one' } as never
+    kong.ctx.plugin.x = 'one'
+    ctx.currentPlugin = { name: 'two' } as never
+    expect(kong.ctx.plugin.x).toBeUndefined()
+  })
+  it("serialize gives Kong's record shape with setSerializeValue edits (set/add/replace, dotted keys)", () => {
+    const { kong, ctx, enter } = makeKong({ query: 'q=1', headers: { authorization: 'secret' } })
+    enter('access')
+    kong.log.setSerializeValue('a.b\\.c', 1)
+    kong.log.setSerializeValue('request.id', 'kept', { mode: 'add' })
+    kong.log.setSerializeValue('nothere', 1, { mode: 'replace' })
+    kong.log.setSerializeValue('request.method', 'EDITED', { mode: 'replace' })
+    ctx.status = 200
+    enter('log')
+    const r = kong.log.serialize()
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['request', 'upstream_uri', 'response', 'latencies', 'tries', 'route', 'service', 'consumer', 'client_ip', 'started_at', 'source', 'workspace']))
+    expect(r.request).toMatchObject({ uri: '/p?q=1', url: 'http://Example.TEST:8000/p?q=1', querystring: { q: '1' }, method: 'EDITED', id: ctx.requestId })
+    expect(r.request.headers.authorization).toBe('REDACTED')
+    expect(r.a).toEqual({ 'b.c': 1 })
+    expect(r.nothere).toBeUndefined()
+    expect(r.client_ip).toBe('10.0.0.1')
+  })
+})

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+
+interface Echo { headers: Record<string, string> }
+let h: PluginHarness
+
+beforeAll(async () => {
+  h = await pluginHarness({
+    declarative: {
+      routes: [
+        { name: 'uuid', paths: ['/uuid'], service: 'harness' },
+        { name: 'echo', paths: ['/echo'], service: 'harness' },
+        { name: 'tracker', paths: ['/tracker'], service: 'harness' },
+      ],
+      plugins: [
+        { name: 'correlation-id', route: 'uuid', config: { generator: 'uuid', header_name: 'X-Trace' } },
+        { name: 'correlation-id', route: 'echo', config: { echo_downstream: true } },
+        { name: 'correlation-id', route: 'tracker', config: { generator: 'tracker' } },
+      ],
+    },
+    enable: [{ name: 'correlation-id' }],
+  })
+})
+afterAll(() => h.close())
+
+describe('correlation-id', () => {
+  it('default: Kong-Request-ID upstream from uuid#counter, counting up, not echoed', async () => {
+    const a = await h.request('/x')
+    const b = await h.request('/x')
+    const idA = a.json<Echo>().headers['kong-request-id']!
+    const idB = b.json<Echo>().headers['kong-request-id']!
+    expect(idA).toMatch(/^[0-9a-f-]{36}#\d+$/)
+    expect(idA.split('#')[0]).toBe(idB.split('#')[0])
+    expect(Number(idB.split('#')[1])).toBe(Number(idA.split('#')[1]) + 1)
+    expect(a.headers['kong-request-id']).toBeUndefined()
+  })
+
+  it('generator uuid with a custom header name', async () => {
+    const res = await h.request('/uuid')
+    expect(res.json<Echo>().headers['x-trace']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+
+  it('generator tracker', async () => {
+    const res = await h.request('/tracker')
+    expect(res.json<Echo>().headers['kong-request-id']).toMatch(/^.+-\d+-\d+-\d+-\d+\.\d{3}$/)
+  })
+
+  it('keeps the client id and echoes it downstream when echo_downstream is set', async () => {
+    const mine = await h.request('/echo', { headers: { 'kong-request-id': 'client-id-1' } })
+    expect(mine.json<Echo>().headers['kong-request-id']).toBe('client-id-1')
+    expect(mine.headers['kong-request-id']).toBe('client-id-1')
+    const generated = await h.request('/echo')
+    expect(generated.headers['kong-request-id']).toBe(generated.json<Echo>().headers['kong-request-id'])
+  })
+})
