@@ -10,9 +10,19 @@ import type { Settings } from './settings.ts'
 import { PluginRegistry } from './plugins/registry.ts'
 import type { AnyPlugin } from './plugins/contract.ts'
 import { prunePools } from './proxy/pools.ts'
-import { rootLog } from './log.ts'
+import { pluginLog, rootLog } from './log.ts'
+import { RequestContext } from './runloop/context.ts'
+import { Phase } from './runloop/phases.ts'
+import { Kong } from '../pdk/index.ts'
 
 const EMPTY_CONFIG = '_format_version: "3.0"\n'
+
+/** A PDK outside any request, for init_worker and configure: logging and node info work, request functions refuse. */
+function workerKong(): Kong {
+  const ctx = new RequestContext('GET', '/', '', {}, '', 0, 0)
+  ctx.phase = Phase.init_worker
+  return new Kong(ctx)
+}
 
 export class Gateway {
   readonly registry: PluginRegistry
@@ -21,6 +31,26 @@ export class Gateway {
   constructor(readonly settings: Settings, plugins: readonly AnyPlugin[], initialConfig: string = EMPTY_CONFIG) {
     this.registry = new PluginRegistry(plugins)
     this.current = this.compile(this.validate(initialConfig))
+    for (const p of this.registry.all()) if (p.init_worker) this.callHook(p, 'init_worker', () => p.init_worker!(workerKong()))
+    this.configure(this.current.snapshot)
+  }
+
+  private callHook(plugin: AnyPlugin, hook: string, fn: () => unknown): void {
+    try {
+      const r = fn() as Promise<unknown> | undefined
+      if (r && typeof r.then === 'function') r.then(undefined, (err: unknown) => pluginLog(plugin.name).error({ err }, `${hook} failed`))
+    } catch (err) {
+      pluginLog(plugin.name).error({ err }, `${hook} failed`)
+    }
+  }
+
+  /** Kong's `configure` phase: each plugin sees all its enabled configs (null when none) after every load. */
+  private configure(snapshot: Snapshot): void {
+    for (const p of this.registry.all()) {
+      if (!p.configure) continue
+      const confs = snapshot.plugins.filter((e) => e.name === p.name && e.enabled).map((e) => e.config)
+      this.callHook(p, 'configure', () => p.configure!(workerKong(), confs.length ? confs : null))
+    }
   }
 
   get state(): ConfigState {
@@ -45,6 +75,7 @@ export class Gateway {
   apply(text: string): Snapshot {
     const next = this.compile(this.validate(text))
     this.current = next
+    this.configure(next.snapshot)
     prunePools(next.snapshot.services.map((s) => ({
       scheme: s.protocol === 'https' ? 'https' : 'http', host: s.host, port: s.port, connectTimeout: s.connect_timeout, tlsVerify: s.tls_verify ?? false,
     })))
