@@ -89,6 +89,14 @@ export class PdkServiceRequest {
   /** Removes an upstream header. @phases rewrite, access */
   clearHeader(name: string): void { checkPhase(this.ctx, PHASES.rewriteAccess); this.header(name, null) }
 
+  /**
+   * Tollgate extension: if the upstream answers 401 or 403, call `fn` once (in the balancer phase;
+   * it may change the request headers, and may return a promise) and send the request again; the
+   * first answer is dropped, or passed on should `fn` fail. Not with a streamed request body.
+   * @phases access
+   */
+  retryOnDenied(fn: () => void | Promise<void>): void { checkPhase(this.ctx, PHASES.access); this.ctx.onUpstreamDenied = fn }
+
   /** Sets several upstream headers. @phases rewrite, access */
   setHeaders(headers: Record<string, string | string[]>): void {
     checkPhase(this.ctx, PHASES.rewriteAccess)

@@ -1,6 +1,7 @@
 // The bundled plugins: the single list (Kong's BUNDLED_PLUGINS). `KONG_PLUGINS=bundled` loads all
 // of these; a plugin not listed here is loaded by package name or path.
 import type { AnyPlugin } from '../core/plugins/contract.ts'
+import aiProxy from './ai-proxy/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -11,4 +12,5 @@ import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
+  aiProxy,
 ] as AnyPlugin[]

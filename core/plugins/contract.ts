@@ -4,6 +4,7 @@
 // in Kong (nginx cannot yield there), so a streamed body is never held up by a plugin.
 import type { Static, TSchema } from 'typebox'
 import type { Kong } from '../../pdk/index.ts'
+import type { FieldErrors } from '../config/types.ts'
 
 /** One downstream body chunk as seen by `body_filter`; replace `data` to change what is sent. */
 export interface BodyChunk {
@@ -34,6 +35,13 @@ export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHan
   priority: number
   /** TypeBox object schema of `config` */
   schema: S
+  /**
+   * Kong's entity checks: rules across fields that a schema cannot say (all-or-none, conditional
+   * requirements). Runs at config load on a config that passed the schema, defaults applied.
+   * Returns null when valid, else errors in Kong's nested shape; messages under '@entity' are
+   * reported at the plugin entity's '@entity', field messages under `config.<field>`.
+   */
+  check?(conf: Static<S>): FieldErrors | null
 }
 
 export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const

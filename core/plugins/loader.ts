@@ -8,7 +8,7 @@ import { PHASE_METHODS, type AnyPlugin } from './contract.ts'
 import { adaptKongJsPdk } from './kong-js-pdk.ts'
 
 const VERSION_RE = /^\d+\.\d+\.\d+$/
-const KNOWN = new Set<string>([...PHASE_METHODS, 'name', 'version', 'priority', 'schema'])
+const KNOWN = new Set<string>([...PHASE_METHODS, 'name', 'version', 'priority', 'schema', 'check'])
 
 /** Throws GW_ERR_PLUGIN_INVALID unless `def` is a well-formed plugin. */
 export function checkPlugin(def: unknown, origin: string): AnyPlugin {

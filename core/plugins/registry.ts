@@ -38,7 +38,8 @@ export class PluginRegistry implements PluginSchemaSource {
     if (typeof input !== 'object' || Array.isArray(input)) return { ok: false, errors: 'expected a record' }
     const value = Value.Default(e.plugin.schema, Value.Clone(input)) as Record<string, unknown>
     const out = new ErrorCollector()
-    if (checkSchema(e.validator, value, out, [])) return { ok: true, value }
-    return { ok: false, errors: out.root }
+    if (!checkSchema(e.validator, value, out, [])) return { ok: false, errors: out.root }
+    const entity = e.plugin.check?.(value)
+    return entity ? { ok: false, errors: entity } : { ok: true, value }
   }
 }

@@ -109,6 +109,8 @@ export class RequestContext {
   aborted = false
   /** cancels the upstream request in flight (set while one is) */
   abortUpstream: (() => void) | null = null
+  /** kong.service.request.retryOnDenied: on a 401/403 upstream answer, run once, then send again */
+  onUpstreamDenied: (() => void | Promise<void>) | null = null
 
   constructor(
     method: string,

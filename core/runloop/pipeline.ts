@@ -14,6 +14,7 @@ import { renderError } from './error-body.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { initUpstream } from '../proxy/upstream-request.ts'
 import { dispatch, failureStatus, type ResponseSink } from '../proxy/upstream-call.ts'
+import { deniedRetrySink } from '../proxy/denied-retry.ts'
 import { SERVER_TOKEN, VIA_TOKEN } from '../version.ts'
 import { rootLog } from '../log.ts'
 import { add, COUNTER } from '../server/counters.ts'
@@ -208,7 +209,12 @@ function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collec
 
   ctx.proxyStart = performance.now()
   const body = u.body ?? (ctx.bodyStreamed ? bodyStream : ctx.body)
-  dispatch(ctx, { body, tlsVerify: ctx.service!.tls_verify ?? false, requestIdHeader: state.settings.headers.requestId }, sink)
+  const opts = { body, tlsVerify: ctx.service!.tls_verify ?? false, requestIdHeader: state.settings.headers.requestId }
+  if (ctx.onUpstreamDenied !== null && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
+    const retrying: ResponseSink = deniedRetrySink(ctx, sink, () => dispatch(ctx, { ...opts, body: u.body ?? body }, retrying))
+    return dispatch(ctx, opts, retrying)
+  }
+  dispatch(ctx, opts, sink)
 }
 
 /** Buffered proxying: `response` handlers see the whole upstream answer before anything is sent. */

@@ -121,6 +121,8 @@ export interface DriverContext {
   /** client request path and raw query (for preserve and Azure's api-version) */
   clientPath: string
   clientQuery: string
+  /** the client's `llm_format` when it is not openai (a native client: the driver may keep its path) */
+  llmFormat?: LlmFormat
 }
 
 /** Result of converting a provider's 200 answer to OpenAI's shape. */
@@ -146,6 +148,13 @@ export interface ProviderDriver {
   readonly routes: ReadonlySet<RouteType>
   /** Kong's providers without usage in their streams get prompt tokens pre-estimated */
   readonly streamUsage: boolean
+  /**
+   * true when a 200 answer is already OpenAI-shaped (decodeResponse never changes it): the pipeline
+   * then forwards the upstream bytes as they arrive and reads usage at the end, without buffering.
+   */
+  readonly passthroughResponse?: boolean
+  /** extra `ai.proxy.meta.*` log fields (Azure's instance, deployment and api-version) */
+  logMeta?(ctx: DriverContext): Record<string, string | undefined>
   /** built-in URL for this route (used when model.options.upstream_url is not set) */
   target(ctx: DriverContext): UpstreamTarget
   /** extra upstream headers the provider always needs (e.g. anthropic-version) */

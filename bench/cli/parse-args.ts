@@ -1,0 +1,63 @@
+/** `npm run bench -- [options]`. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  full: boolean;
+  peers: boolean;
+  only: string[] | null;
+  durationS: number;
+  rounds: number;
+  warmupS: number;
+  micro: boolean;
+  save: boolean;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --full              longer runs (10 s × 3 rounds, 3 s warm-up) and the 1000-stream memory test
+  --peers             also measure Portkey's gateway (installed into bench/.peers on first use)
+  --only a,b          run only these tables: plain-proxy, plugins, ai-openai (together: chat-json),
+                      ai-anthropic, sse-burst, sse-spaced, latency-c1, sse-memory
+  --duration N        seconds per measured run (default 1, --full 10; sse-spaced and latency-c1
+                      run at least 2 s, sse-memory at least 10 s)
+  --rounds N          alternating rounds per scenario (default 3)
+  --warmup N          warm-up seconds for Node targets before the rounds (default 1, --full 3)
+  --micro             run the micro-benchmarks in bench/micro instead
+  --no-save           do not write bench/results/
+`;
+
+function positive(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number of seconds/rounds, got ${v}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      full: { type: 'boolean', default: false },
+      peers: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      micro: { type: 'boolean', default: false },
+      'no-save': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const full = values.full!;
+  return {
+    full,
+    peers: values.peers!,
+    only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    durationS: Math.max(1, positive(values.duration, 'duration', full ? 10 : 1)),
+    rounds: Math.max(1, positive(values.rounds, 'rounds', 3)),
+    warmupS: positive(values.warmup, 'warmup', full ? 3 : 1),
+    micro: values.micro!,
+    save: !values['no-save'],
+    help: values.help!,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * CPU time and peak memory of a process tree, read from /proc. utime+stime in /proc/PID/stat covers every thread
+ * of the process (V8 helpers, GC, uWS); the tree covers forked workers (nginx master + worker).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+let clkTck = 0;
+/** Clock ticks per second (getconf CLK_TCK, 100 on Linux). */
+export function ticksPerSecond(): number {
+  if (!clkTck) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+function statFields(pid: number): string[] | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return s.slice(s.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
+  } catch {
+    return null;
+  }
+}
+
+/** `root` and all its descendants that are alive now. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!pid) continue;
+    const f = statFields(pid);
+    if (!f) continue;
+    const ppid = Number(f[1]);
+    let list = children.get(ppid);
+    if (!list) children.set(ppid, (list = []));
+    list.push(pid);
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** Sum of utime+stime over `pids`, in seconds. */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const f = statFields(pid);
+    if (f) ticks += Number(f[11]) + Number(f[12]); // fields 14 (utime) and 15 (stime)
+  }
+  return ticks / ticksPerSecond();
+}
+
+/** Sum of VmHWM (peak resident set) over `pids`, in KiB. */
+export function peakRssKb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb;
+}
+
+/** Busy time of one CPU (user+nice+system+irq+softirq+steal from /proc/stat), in seconds. */
+export function cpuBusySeconds(cpu: number): number {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+  if (!line) return NaN;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
+}

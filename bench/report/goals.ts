@@ -1,0 +1,63 @@
+/** The bench issue's targets (gateway on one core, c=50), checked against a run's results. */
+import type { ScenarioResult } from '../measure/types.ts';
+import { added, errorCount, ratio, rowByLabel } from './derive.ts';
+
+export interface GoalCheck {
+  goal: string;
+  status: 'pass' | 'FAIL' | 'not measured';
+  value: string;
+}
+
+interface Goal {
+  goal: string;
+  scenario: string;
+  row: string;
+  /** The measured value and whether it meets the goal. */
+  measure: (r: ScenarioResult, row: NonNullable<ReturnType<typeof rowByLabel>>) => { value: number; ok: boolean; text: string };
+}
+
+const atLeastTimes = (ref: 'nginx' | 'peer' | 'direct', min: number): Goal['measure'] => (r, row) => {
+  const v = ratio(r, row, ref);
+  return { value: v, ok: v >= min, text: `${v.toFixed(2)}× ${ref}` };
+};
+const addedAtMost = (pct: 'p50' | 'p99', maxUs: number, what: string): Goal['measure'] => (r, row) => {
+  const v = added(r, row)[pct];
+  return { value: v, ok: v <= maxUs, text: `${Math.round(v)} µs ${what}` };
+};
+
+const GOALS: Goal[] = [
+  { goal: 'plain proxy ≥ 0.40 × nginx req/s', scenario: 'plain-proxy', row: 'gateway', measure: atLeastTimes('nginx', 0.4) },
+  { goal: 'ai-proxy OpenAI→OpenAI ≥ 0.26 × nginx req/s', scenario: 'ai-openai', row: 'gateway ai-proxy', measure: atLeastTimes('nginx', 0.26) },
+  { goal: 'ai-proxy OpenAI→OpenAI ≥ 25 × Portkey req/s', scenario: 'ai-openai', row: 'gateway ai-proxy', measure: atLeastTimes('peer', 25) },
+  { goal: 'ai-proxy OpenAI→OpenAI added latency at c=1: p50 ≤ 60 µs', scenario: 'latency-c1', row: 'gateway ai-proxy', measure: addedAtMost('p50', 60, 'added p50') },
+  { goal: 'ai-proxy OpenAI→OpenAI added latency at c=1: p99 ≤ 100 µs', scenario: 'latency-c1', row: 'gateway ai-proxy', measure: addedAtMost('p99', 100, 'added p99') },
+  { goal: 'ai-proxy OpenAI→Anthropic ≥ 0.16 × nginx req/s', scenario: 'ai-anthropic', row: 'gateway ai-proxy', measure: atLeastTimes('nginx', 0.16) },
+  { goal: 'SSE (ai-proxy) added TTFB p99 ≤ 300 µs', scenario: 'sse-spaced', row: 'gateway ai-proxy', measure: addedAtMost('p99', 300, 'added TTFB p99') },
+  { goal: 'SSE (ai-proxy) chunk rate ≥ 0.5 × direct', scenario: 'sse-burst', row: 'gateway ai-proxy', measure: atLeastTimes('direct', 0.5) },
+  {
+    goal: 'peak RSS ≤ 120 MB with 1000 concurrent streams (ai-proxy)',
+    scenario: 'sse-memory',
+    row: 'gateway ai-proxy',
+    measure: (_r, row) => ({ value: row.peakRssMb ?? NaN, ok: (row.peakRssMb ?? Infinity) <= 120, text: `${(row.peakRssMb ?? NaN).toFixed(1)} MB` }),
+  },
+];
+
+export function checkGoals(results: ScenarioResult[]): GoalCheck[] {
+  return GOALS.map((g) => {
+    const r = results.find((x) => x.name === g.scenario);
+    const row = r && rowByLabel(r, g.row);
+    if (!r) return { goal: g.goal, status: 'not measured', value: `scenario ${g.scenario} not run` };
+    if (!row || row.skipped || !row.median) return { goal: g.goal, status: 'not measured', value: row?.skipped ? `skipped: ${row.skipped.slice(0, 160)}` : `${g.row} not measured` };
+    const m = g.measure(r, row);
+    if (!Number.isFinite(m.value)) return { goal: g.goal, status: 'not measured', value: m.text.includes('peer') ? 'no Portkey row (run with --peers)' : `${m.text} (reference row missing)` };
+    const errs = errorCount(row);
+    const noise = row.median.foreignCpuPct ?? 0;
+    const notes = [errs ? `with ${errs} errors: not valid` : '', noise >= 5 ? `disturbed: gateway core ${Math.round(noise)}% busy with other processes` : '']
+      .filter(Boolean).join('; ');
+    return { goal: g.goal, status: m.ok && errs === 0 ? 'pass' : 'FAIL', value: m.text + (notes ? ` (${notes})` : '') };
+  });
+}
+
+export function formatGoals(checks: GoalCheck[]): string {
+  return ['| target | result | measured |', '|---|---|---|', ...checks.map((c) => `| ${c.goal} | ${c.status} | ${c.value} |`)].join('\n');
+}

@@ -1,0 +1,39 @@
+/** Writes a run to bench/results/<timestamp>.json and .md. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScenarioResult } from '../measure/types.ts';
+import { formatScenario } from './format-table.ts';
+import { formatGoals, type GoalCheck } from './goals.ts';
+import { formatMachine, type MachineInfo } from './machine-info.ts';
+
+export interface BenchReport {
+  machine: MachineInfo;
+  settings: Record<string, unknown>;
+  scenarios: ScenarioResult[];
+  goals: GoalCheck[];
+}
+
+export function reportMarkdown(r: BenchReport): string {
+  return [
+    '# Tollgate bench results',
+    '',
+    formatMachine(r.machine),
+    `- settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
+    '',
+    ...r.scenarios.flatMap((s) => [formatScenario(s), '']),
+    '## Targets',
+    '',
+    formatGoals(r.goals),
+    '',
+  ].join('\n');
+}
+
+export function saveResults(dir: string, r: BenchReport): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.machine.date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const json = join(dir, `${stamp}.json`);
+  const md = join(dir, `${stamp}.md`);
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(md, reportMarkdown(r));
+  return { json, md };
+}

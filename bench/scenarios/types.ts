@@ -1,0 +1,57 @@
+/** What a scenario is: the load, the mock's stream settings, and what each target is sent. */
+export interface RequestSpec {
+  method: 'POST' | 'GET';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export type Load =
+  /** wrk, closed loop: `connections` keep-alive connections. */
+  | { kind: 'http'; connections: number }
+  /** the SSE client: `streams` connections, each posting the next stream when one ends. */
+  | { kind: 'sse'; streams: number };
+
+/** A Kong declarative config (`_format_version: "3.0"`), built for a mock at `mockUrl`. */
+export type KongConfig = Record<string, unknown>;
+
+export interface GatewaySpec {
+  label: string;
+  config: (mockUrl: string) => KongConfig;
+  request: RequestSpec;
+  /** Extra environment (e.g. KONG_PLUGINS for the bench's own plugins). */
+  env?: Record<string, string>;
+}
+
+export interface PeerSpec {
+  label: string;
+  request: (mockUrl: string) => RequestSpec;
+}
+
+/**
+ * One table of the report. Several tables can come from one scenario when they share the load and the direct
+ * request: the references (direct, nginx) are then measured once, in the same rounds as every gateway set-up.
+ */
+export interface TableSpec {
+  name: string;
+  title: string;
+  /** Labels of the gateway and peer rows shown, after direct and nginx. */
+  rows: string[];
+}
+
+export interface Scenario {
+  name: string;
+  load: Load;
+  tables: TableSpec[];
+  /** Only run with --full. */
+  fullOnly?: boolean;
+  /** Shortest run, in seconds, this scenario needs (enough TTFB samples, streams that last ~1 s). */
+  minDurationS?: number;
+  mock: { chunks: number; gapMs: number };
+  /** Sent to the mock directly and through nginx. */
+  direct: RequestSpec;
+  /** Labels are unique within the scenario. */
+  gateways: GatewaySpec[];
+  /** Portkey's request for the same work (with --peers). */
+  peer?: PeerSpec;
+}

@@ -1,0 +1,52 @@
+/**
+ * Starts Tollgate (`node core/bin.mjs start -c <kong.yaml>`) on the gateway core with one uWS thread. A gateway
+ * that is not built yet, exits (a config it cannot load: unknown plugin, bad field) or never reports ready on
+ * `GET /status` gives a reason instead, and the scenario reports that row as skipped.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { spawnPinned } from '../proc/children.ts';
+import { freePort, waitForHttp } from '../proc/loopback.ts';
+import type { KongConfig } from '../scenarios/types.ts';
+import { lastLines, type Started } from './types.ts';
+
+export const GATEWAY_BIN = 'core/bin.mjs';
+
+export interface GatewayOptions {
+  repoRoot: string;
+  cpu: number;
+  tmpDir: string;
+  /** File-name-safe id for the config file. */
+  name: string;
+  config: KongConfig;
+  env?: Record<string, string>;
+}
+
+export async function startGateway(o: GatewayOptions): Promise<Started> {
+  if (!existsSync(join(o.repoRoot, GATEWAY_BIN))) return { ok: false, reason: `${GATEWAY_BIN} not found (gateway not built yet)` };
+  const file = join(o.tmpDir, `kong-${o.name}.yaml`);
+  writeFileSync(file, stringify(o.config));
+  const [proxyPort, adminPort] = [await freePort(), await freePort()];
+  const child = spawnPinned('gateway', process.execPath, [GATEWAY_BIN, 'start', '-c', file], {
+    cpu: o.cpu,
+    cwd: o.repoRoot,
+    env: {
+      ...process.env,
+      KONG_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+      KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+      KONG_NGINX_WORKER_PROCESSES: '1',
+      KONG_LOG_LEVEL: 'error',
+      ...o.env,
+    },
+  });
+  try {
+    await waitForHttp(`http://127.0.0.1:${adminPort}/status`, { status: 200, timeoutMs: 30000, gone: child.exited });
+  } catch (err) {
+    await child.stop();
+    const code = child.proc.exitCode ?? child.proc.signalCode;
+    const why = lastLines(child.output()) || (err as Error).message;
+    return { ok: false, reason: `gateway ${code === null ? 'not ready' : `exited (${code})`}: ${why}` };
+  }
+  return { ok: true, port: proxyPort, pid: child.pid, stop: () => child.stop() };
+}

@@ -1,0 +1,27 @@
+// Kong's ai-proxy (kong/plugins/ai-proxy/handler.lua): the shared LLM stages, nothing of its own.
+// Clients talk OpenAI's API (or a native llm_format); the configured provider gets its own.
+import { definePlugin } from '../../core/plugins/contract.ts'
+import '../llm/bundled.ts'
+import { llmAccess, llmBodyFilter, llmHeaderFilter } from '../llm/pipeline/stages.ts'
+import { compiledConf } from '../llm/pipeline/compile.ts'
+import type { LlmConf } from '../llm/pipeline/conf.ts'
+import { check, schema } from './schema.ts'
+
+export default definePlugin({
+  name: 'ai-proxy',
+  version: '3.10.0',
+  priority: 770,
+  schema,
+  check,
+  /** compile every config at load, so the first request does no set-up work */
+  configure(_kong, configs) {
+    if (!configs) return
+    for (const conf of configs) {
+      // a config that cannot compile (no driver registered) answers its error per request instead
+      try { compiledConf(conf as unknown as LlmConf) } catch { /* reported by access */ }
+    }
+  },
+  access: (kong, conf) => llmAccess(kong, conf as unknown as LlmConf),
+  header_filter: (kong) => llmHeaderFilter(kong),
+  body_filter: (kong, _conf, chunk) => llmBodyFilter(kong, chunk),
+})

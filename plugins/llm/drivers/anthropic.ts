@@ -1,0 +1,66 @@
+// Anthropic: the Messages API for chat, the legacy Complete API for completions (Kong's
+// kong/llm/drivers/anthropic.lua, with the later stop-reason, tool and structured-output fixes).
+// https://docs.anthropic.com/en/api/messages
+// https://docs.anthropic.com/en/api/messages-streaming
+// https://docs.anthropic.com/en/api/complete
+// Auth is the operator's `x-api-key` header (header strategy); this driver adds `anthropic-version`.
+import type { ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-request.ts'
+import { decodeChatResponse, decodeCompletionsResponse } from './anthropic/decode-response.ts'
+import { createAnthropicStream } from './anthropic/stream-transcoder.ts'
+
+const HOST = 'api.anthropic.com'
+
+// Anthropic answers brotli when allowed; converted answers and per-chunk streams need plain bytes.
+const IDENTITY = ['accept-encoding', 'identity'] as const
+const NO_VERSION = [IDENTITY] as const
+// the version is templatable per request, but in practice one value: keep its header list
+let lastVersion = ''
+let lastHeaders: readonly (readonly [string, string])[] = NO_VERSION
+
+/**
+ * An Anthropic SDK client behind a gateway route calls `<route>/v1/messages`, and also
+ * `/v1/messages/count_tokens` or `/v1/messages/batches`: keep the API part of its path.
+ */
+function nativePath(clientPath: string): string {
+  const at = clientPath.indexOf('/v1/')
+  return at < 0 ? '/v1/messages' : clientPath.slice(at)
+}
+
+export const anthropicDriver: ProviderDriver = {
+  id: 'anthropic',
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'preserve']),
+  streamUsage: true,
+
+  target(ctx): UpstreamTarget {
+    if (ctx.route === 'preserve') {
+      return { scheme: 'https', host: HOST, port: 443, path: ctx.clientPath, query: ctx.clientQuery || null }
+    }
+    const path = ctx.route === 'llm/v1/completions' ? '/v1/complete' : ctx.llmFormat === 'anthropic' ? nativePath(ctx.clientPath) : '/v1/messages'
+    return { scheme: 'https', host: HOST, port: 443, path, query: null }
+  },
+
+  headers(ctx) {
+    const version = ctx.model.options.anthropic_version
+    if (!version) return NO_VERSION
+    if (version !== lastVersion) {
+      lastHeaders = [['anthropic-version', version], IDENTITY]
+      lastVersion = version
+    }
+    return lastHeaders
+  },
+
+  encodeRequest(req, _raw, ctx) {
+    if (ctx.route === 'llm/v1/chat') return JSON.stringify(encodeChatRequest(req, ctx))
+    if (ctx.route === 'llm/v1/completions') return JSON.stringify(encodeCompletionsRequest(req, ctx))
+    return null
+  },
+
+  decodeResponse(body, ctx) {
+    if (ctx.route === 'llm/v1/completions') return decodeCompletionsResponse(body, ctx)
+    if (ctx.route === 'llm/v1/chat') return decodeChatResponse(body, ctx)
+    return { body: null, usage: null, model: null }
+  },
+
+  stream: (ctx) => createAnthropicStream(ctx),
+}

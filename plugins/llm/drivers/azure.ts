@@ -1,0 +1,46 @@
+// Azure OpenAI (Kong provider `azure`): OpenAI's API under a deployment,
+// https://{azure_instance}.openai.azure.com/openai/deployments/{azure_deployment_id}/{operation},
+// with `api-version` from the client's query when it sent one, else model.options.azure_api_version
+// (kong/llm/drivers/azure.lua). Credentials: `api-key` header or Entra ID (auth strategies).
+// Spec: https://learn.microsoft.com/azure/ai-services/openai/reference
+import type { DriverContext, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
+
+const OPERATIONS: Partial<Record<RouteType, string>> = {
+  'llm/v1/chat': '/chat/completions',
+  'llm/v1/completions': '/completions',
+  'llm/v1/embeddings': '/embeddings',
+}
+
+/** The api-version this request uses. */
+export function azureApiVersion(ctx: DriverContext): string {
+  const m = /(?:^|&)api-version=([^&]*)/.exec(ctx.clientQuery)
+  return m ? decodeURIComponent(m[1]!.replace(/\+/g, ' ')) : ctx.model.options.azure_api_version ?? '2023-05-15'
+}
+
+/** The client's query with api-version set (Kong: query_table["api-version"] = ...). */
+function azureQuery(ctx: DriverContext): string {
+  const kept = ctx.clientQuery ? ctx.clientQuery.split('&').filter((kv) => kv !== '' && !kv.startsWith('api-version=')) : []
+  kept.push(`api-version=${encodeURIComponent(azureApiVersion(ctx))}`)
+  return kept.join('&')
+}
+
+export const azure: ProviderDriver = {
+  id: 'azure',
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  streamUsage: false,
+  passthroughResponse: true,
+  target(ctx: DriverContext): UpstreamTarget {
+    const o = ctx.model.options
+    const op = OPERATIONS[ctx.route]
+    const path = op === undefined ? ctx.clientPath : `/openai/deployments/${o.azure_deployment_id ?? ''}${op}`
+    return { scheme: 'https', host: `${o.azure_instance ?? ''}.openai.azure.com`, port: 443, path, query: azureQuery(ctx) }
+  },
+  encodeRequest: (req) => encodeOpenAi(req),
+  decodeResponse: (body, ctx) => decodeOpenAi('azure', body, ctx),
+  stream: openAiStream,
+  logMeta(ctx) {
+    const o = ctx.model.options
+    return { azure_instance_id: o.azure_instance, azure_deployment_id: o.azure_deployment_id, azure_api_version: azureApiVersion(ctx) }
+  },
+}

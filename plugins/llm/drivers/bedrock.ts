@@ -1,0 +1,76 @@
+// Amazon Bedrock through the Converse / ConverseStream APIs (Kong's kong/llm/drivers/bedrock.lua).
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
+// Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
+import { errors, withDetails } from '../../../core/errors.ts'
+import type { DriverContext, ProviderDriver, RouteType, TokenUsage, UpstreamTarget } from '../types.ts'
+import { toConverse } from './bedrock/encode-request.ts'
+import { fromConverse, usageOf } from './bedrock/decode-response.ts'
+import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
+
+/** `options.bedrock.aws_region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (Kong's order). */
+export function bedrockRegion(ctx: DriverContext): string {
+  const region = ctx.model.options.bedrock?.aws_region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
+  if (!region) throw withDetails(errors.llmIdentity(), { reason: 'AWS region not specified anywhere' })
+  return region
+}
+
+/**
+ * A model id as one path segment, escaped the way the AWS SDK does (encodeURIComponent plus
+ * RFC 3986's `!'()*`): inference-profile ids keep their dots, `:` becomes %3A and an ARN's `/` %2F.
+ */
+export function escapeModelId(modelId: string): string {
+  return encodeURIComponent(modelId).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
+function preservedUsage(body: Buffer): TokenUsage | null {
+  try {
+    return usageOf(JSON.parse(body.toString('utf8'))?.usage)
+  } catch {
+    return null
+  }
+}
+
+// A native AWS SDK client keeps the model operation it called (InvokeModel bodies are not Converse).
+const NATIVE_OPERATIONS = new Set(['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream', 'count-tokens'])
+const CLIENT_OPERATION = /\/model\/[^/]+\/([^/]+)$/
+
+function operationOf(ctx: DriverContext): string {
+  if (ctx.llmFormat === 'bedrock') {
+    const op = CLIENT_OPERATION.exec(ctx.clientPath)?.[1]
+    if (op !== undefined && NATIVE_OPERATIONS.has(op)) return op
+  }
+  return ctx.stream ? 'converse-stream' : 'converse'
+}
+
+// Compressed answers could not be converted (nor streamed chunk by chunk): ask for plain bytes.
+const HEADERS = [['accept-encoding', 'identity']] as const
+
+export const bedrockDriver: ProviderDriver = {
+  id: 'bedrock',
+  routes: new Set<RouteType>(['llm/v1/chat', 'preserve']),
+  streamUsage: true,
+
+  target(ctx): UpstreamTarget {
+    const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
+    const path = ctx.route === 'preserve'
+      ? ctx.clientPath
+      : `/model/${escapeModelId(ctx.model.name ?? '')}/${operationOf(ctx)}`
+    return { scheme: 'https', host, port: 443, path, query: null }
+  },
+
+  headers: () => HEADERS,
+
+  encodeRequest(req, _raw, ctx) {
+    if (ctx.route === 'preserve') return null
+    return JSON.stringify(toConverse(req, ctx))
+  },
+
+  decodeResponse(body, ctx) {
+    // preserve forwards the answer as it is; its usage still counts when it is a Converse answer
+    if (ctx.route === 'preserve') return { body: null, usage: preservedUsage(body), model: null }
+    return fromConverse(body, ctx)
+  },
+
+  stream: (ctx) => createBedrockTranscoder(ctx),
+}

@@ -1,0 +1,297 @@
+// Cohere: chat → /v1/chat (chat_history + message), completions → /v1/generate, embeddings →
+// /v2/embed; streams are NDJSON (stream-start / text-generation / stream-end). Kong: cohere.lua.
+// https://docs.cohere.com/v1/reference/chat  https://docs.cohere.com/v1/reference/generate
+// https://docs.cohere.com/reference/embed  https://docs.cohere.com/v1/docs/streaming
+import { randomUUID } from 'node:crypto'
+import { errors } from '../../../core/errors.ts'
+import { createNdjsonFramer } from '../transcoders/ndjson.ts'
+import { SSE_DONE, sseData } from '../transcoders/sse.ts'
+import type {
+  ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
+} from '../types.ts'
+
+type Json = Record<string, unknown>
+
+const PATHS: Partial<Record<RouteType, string>> = {
+  'llm/v1/chat': '/v1/chat',
+  'llm/v1/completions': '/v1/generate',
+  'llm/v1/embeddings': '/v2/embed',
+}
+
+// OpenAI fields Cohere v1 does not know; the others pass through, as in Kong
+const DROPPED = ['messages', 'top_p', 'top_k', 'stop', 'stream_options', 'n', 'user', 'max_completion_tokens', 'logprobs', 'top_logprobs', 'parallel_tool_calls', 'extra_body', 'tool_choice']
+
+function failed(ctx: DriverContext, reason: string): never {
+  throw errors.llmFailed(`transformation failed from type cohere://${ctx.route}: ${reason}`)
+}
+
+/** OpenAI content (string or parts) as Cohere's plain-text message. */
+function text(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  let s = ''
+  for (const p of content) if (p.type === 'text' && typeof p.text === 'string') s += p.text
+  return s
+}
+
+/** The request's value wins; the plugin option is the default (issue 5 §7, Kong's docs). */
+function tuned(req: LlmRequest, ctx: DriverContext): Json {
+  const o = ctx.model.options
+  return {
+    max_tokens: req.max_tokens ?? req.max_completion_tokens ?? o.max_tokens,
+    temperature: req.temperature ?? o.temperature,
+    p: req.top_p ?? o.top_p,
+    k: req.top_k ?? o.top_k,
+  }
+}
+
+function withExtraBody(body: Json, req: LlmRequest): string {
+  if (req.extra_body && typeof req.extra_body === 'object') Object.assign(body, req.extra_body)
+  return JSON.stringify(body)
+}
+
+function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
+  if (req.prompt !== undefined && req.messages !== undefined) {
+    throw errors.llmBadRequest("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
+  }
+  if (req.tools) {
+    // Kong hands tool requests to its OpenAI driver: the body stays OpenAI-shaped (for Cohere's
+    // OpenAI-compatible endpoint, set through upstream_url)
+    const o = ctx.model.options
+    return withExtraBody({
+      ...req,
+      model: ctx.model.name ?? req.model,
+      stream: req.stream ?? false,
+      max_tokens: req.max_tokens ?? o.max_tokens,
+      temperature: req.temperature ?? o.temperature,
+      top_p: req.top_p ?? o.top_p,
+    }, req)
+  }
+  const body: Json = { ...req }
+  for (const k of DROPPED) delete body[k]
+  Object.assign(body, tuned(req, ctx))
+  body.model = ctx.model.name ?? req.model
+  body.stream = req.stream ?? false
+  if (req.stop !== undefined) body.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop
+  const messages = req.messages
+  if (messages && messages.length > 0) {
+    // every message but the last is history (assistant → CHATBOT, anything else → USER, as Kong)
+    if (messages.length > 1) {
+      const history = new Array<Json>(messages.length - 1)
+      for (let i = 0; i < messages.length - 1; i++) {
+        const m = messages[i]
+        history[i] = { role: m.role === 'assistant' || m.role === 'CHATBOT' ? 'CHATBOT' : 'USER', message: text(m.content) }
+      }
+      body.chat_history = history
+    }
+    body.message = text(messages[messages.length - 1].content)
+  }
+  return withExtraBody(body, req)
+}
+
+function encodeEmbeddings(req: LlmRequest, ctx: DriverContext): string {
+  const input = req.input
+  const texts = typeof input === 'string' ? [input] : input
+  if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) {
+    throw errors.llmBadRequest('error transforming to cohere://llm/v1/embeddings: input must be a string or an array of strings')
+  }
+  const o = ctx.model.options
+  const body: Json = {
+    model: ctx.model.name ?? req.model,
+    texts,
+    input_type: o.cohere?.embedding_input_type ?? 'classification',
+    embedding_types: ['float'],
+  }
+  const dims = req.dimensions ?? o.embeddings_dimensions
+  if (dims !== undefined) body.output_dimension = dims
+  return withExtraBody(body, req)
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+
+/** meta.billed_units, else token_count (Kong reads one or the other depending on the route). */
+function usageOf(res: Json | undefined, preferTokenCount = false): TokenUsage {
+  const billed = ((res?.meta as Json | undefined)?.billed_units ?? (res?.usage as Json | undefined)?.billed_units) as Json | undefined
+  const count = res?.token_count as Json | undefined
+  let prompt: number, completion: number
+  if (count && (preferTokenCount || !billed)) {
+    prompt = num(count.prompt_tokens)
+    completion = num(count.response_tokens)
+  } else {
+    prompt = num(billed?.input_tokens)
+    completion = num(billed?.output_tokens)
+  }
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+}
+
+const FINISH: Record<string, string> = { COMPLETE: 'stop', STOP_SEQUENCE: 'stop', MAX_TOKENS: 'length', TOOL_CALL: 'tool_calls', ERROR_TOXIC: 'content_filter' }
+function finishOf(reason: unknown): string {
+  return typeof reason === 'string' ? FINISH[reason] ?? reason.toLowerCase() : 'stop'
+}
+
+function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
+  let res: Json
+  try { res = JSON.parse(body.toString('utf8')) as Json } catch { return failed(ctx, 'failed to decode cohere response') }
+  if (!res || typeof res !== 'object') failed(ctx, 'failed to decode cohere response')
+  const name = ctx.model.name ?? null
+
+  if (ctx.route === 'llm/v1/embeddings') {
+    const e = res.embeddings as Json | unknown[] | undefined
+    const vectors = Array.isArray(e) ? e : (e as Json | undefined)?.float
+    if (!Array.isArray(vectors)) failed(ctx, "'embeddings' missing from cohere response body")
+    const usage = usageOf(res)
+    usage.total_tokens = usage.prompt_tokens
+    const out = {
+      object: 'list',
+      data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      model: name,
+      usage: { prompt_tokens: usage.prompt_tokens, total_tokens: usage.total_tokens },
+    }
+    return { body: JSON.stringify(out), usage, model: name, parsed: out }
+  }
+
+  if (Array.isArray(res.choices)) {
+    // Cohere's OpenAI-compatible answer (tool requests): already in shape
+    const u = res.usage as Partial<TokenUsage> | undefined
+    const usage = u ? { prompt_tokens: num(u.prompt_tokens), completion_tokens: num(u.completion_tokens), total_tokens: num(u.total_tokens) } : null
+    return { body: null, usage, model: typeof res.model === 'string' ? res.model : name }
+  }
+
+  let out: Json
+  let usage: TokenUsage
+  if (res.prompt !== undefined && Array.isArray(res.generations)) {
+    usage = usageOf(res)
+    out = {
+      choices: (res.generations as Json[]).map((g, i) => ({ index: i, text: g.text, finish_reason: 'stop' })),
+      object: 'text_completion', model: name, id: res.id, usage,
+    }
+  } else if (typeof res.text === 'string') {
+    usage = usageOf(res, ctx.route === 'llm/v1/completions')
+    out = {
+      choices: [{ index: 0, message: { role: 'assistant', content: res.text }, finish_reason: 'stop' }],
+      object: 'chat.completion', model: name, id: res.generation_id, usage,
+    }
+  } else if (res.message && typeof res.message === 'object') {
+    // a v2 chat answer
+    const m = res.message as Json
+    const content = typeof m.content === 'string' ? m.content
+      : Array.isArray(m.content) ? (m.content as Json[]).map((p) => (typeof p.text === 'string' ? p.text : '')).join('') : null
+    const message: Json = { role: 'assistant', content: (m.tool_plan as string | undefined) ?? content }
+    if (Array.isArray(m.tool_calls)) message.tool_calls = m.tool_calls
+    usage = usageOf(res)
+    out = { choices: [{ index: 0, message, finish_reason: finishOf(res.finish_reason) }], object: 'chat.completion', model: name, id: res.id, usage }
+  } else {
+    return failed(ctx, "'text' or 'generations' missing from cohere response body")
+  }
+  return { body: JSON.stringify(out), usage, model: name, parsed: out }
+}
+
+/** Cohere v1 NDJSON stream → OpenAI SSE chunks; `stream-end` carries the usage and ends the stream. */
+class CohereStreamTranscoder implements StreamTranscoder {
+  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+  finishReason: string | null = null
+  private readonly framer = createNdjsonFramer()
+  private readonly events: string[] = []
+  private readonly parts: string[] = []
+  private readonly chat: boolean
+  private readonly model: string | null
+  private readonly created = Math.floor(Date.now() / 1000)
+  private id = `chatcmpl-${randomUUID()}`
+  private done = false
+
+  constructor(ctx: DriverContext) {
+    this.chat = ctx.route !== 'llm/v1/completions'
+    this.model = ctx.model.name ?? null
+  }
+
+  get text(): string {
+    return this.parts.join('')
+  }
+
+  push(chunk: Buffer): Buffer {
+    this.framer.push(chunk, this.events)
+    return this.convert()
+  }
+
+  end(): Buffer {
+    this.framer.end(this.events)
+    const out = this.convert()
+    return this.done ? out : Buffer.concat([out, SSE_DONE])
+  }
+
+  private chunk(choice: Json): Buffer {
+    return sseData(JSON.stringify({
+      choices: [choice], id: this.id, model: this.model, created: this.created,
+      object: this.chat ? 'chat.completion.chunk' : 'text_completion',
+    }))
+  }
+
+  private piece(content: string, finish: string | null, role?: string): Json {
+    if (!this.chat) return { text: content, index: 0, finish_reason: finish, logprobs: null }
+    const delta: Json = finish !== null && content === '' ? {} : { content }
+    if (role) delta.role = role
+    return { delta, index: 0, finish_reason: finish, logprobs: null }
+  }
+
+  private convert(): Buffer {
+    const events = this.events
+    if (events.length === 0 || this.done) { events.length = 0; return Buffer.alloc(0) }
+    const out: Buffer[] = []
+    for (const data of events) {
+      let e: Json
+      try { e = JSON.parse(data) as Json } catch { continue }
+      if (!e || typeof e !== 'object' || this.done) continue
+      switch (e.event_type) {
+        case 'stream-start':
+          if (typeof e.generation_id === 'string') this.id = e.generation_id
+          out.push(this.chunk(this.piece('', null, 'assistant')))
+          break
+        case 'text-generation': {
+          const t = typeof e.text === 'string' ? e.text : ''
+          if (t) this.parts.push(t)
+          out.push(this.chunk(this.piece(t, null)))
+          break
+        }
+        case 'stream-end': {
+          const u = usageOf(e.response as Json | undefined)
+          this.usage.prompt_tokens += u.prompt_tokens
+          this.usage.completion_tokens += u.completion_tokens
+          this.usage.total_tokens = this.usage.prompt_tokens + this.usage.completion_tokens
+          // Kong ≤3.14 ended with [DONE] only; a finish_reason chunk first is what OpenAI clients expect
+          this.finishReason = finishOf(e.finish_reason)
+          out.push(this.chunk(this.piece('', this.finishReason)), SSE_DONE)
+          this.done = true
+          break
+        }
+        default:
+          break // search-queries, citation-generation, tool-calls-generation: nothing to map
+      }
+    }
+    events.length = 0
+    return out.length === 1 ? out[0] : Buffer.concat(out)
+  }
+}
+
+const COHERE_URL = { scheme: 'https', host: 'api.cohere.com', port: 443, query: null } as const
+
+export const cohereDriver: ProviderDriver = {
+  id: 'cohere',
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  streamUsage: true,
+  target(ctx): UpstreamTarget {
+    if (ctx.route === 'preserve') return { ...COHERE_URL, path: ctx.clientPath }
+    // llm_format cohere: the SDK's own operation (/v1/rerank, /v2/rerank, /v2/chat ...), after the route's prefix
+    if (ctx.llmFormat === 'cohere') {
+      const at = ctx.clientPath.search(/\/v[12]\//)
+      if (at >= 0) return { ...COHERE_URL, path: ctx.clientPath.slice(at) }
+    }
+    return { ...COHERE_URL, path: PATHS[ctx.route] ?? '/' }
+  },
+  encodeRequest(req, _raw, ctx) {
+    if (ctx.route === 'preserve') return null
+    if (ctx.route === 'llm/v1/embeddings') return encodeEmbeddings(req, ctx)
+    return encodeGeneration(req, ctx)
+  },
+  decodeResponse: decode,
+  stream: (ctx) => new CohereStreamTranscoder(ctx),
+}

@@ -1,0 +1,168 @@
+// Gemini: Google AI Studio (generativelanguage.googleapis.com) and Vertex AI, with Vertex's
+// partner models (Anthropic, Mistral, AI21) and Model Garden endpoints (Kong's
+// kong/llm/drivers/gemini.lua with the 3.11+ publisher routing and usage fixes).
+// https://ai.google.dev/api/generate-content
+// https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
+// https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference
+// https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/use-partner-models
+// Auth is the pipeline's: AI Studio's key as query parameter `key` or header `x-goog-api-key`;
+// Vertex's service-account token is the gcp auth strategy's.
+import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, UpstreamTarget } from '../types.ts'
+import { errors } from '../../../core/errors.ts'
+import { llmError } from '../errors.ts'
+import { usageOfOpenAi } from '../pipeline/usage.ts'
+import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
+import { anthropicDriver } from './anthropic.ts'
+import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-request.ts'
+import { ConversionError, toBatchEmbed, toGeminiChat, toVertexEmbed, type Json } from './gemini/encode-request.ts'
+import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } from './gemini/decode-response.ts'
+import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
+import { modelGardenPath, operationOf, publisherOf, vertexModelPath, vertexOf, type Publisher, type VertexConf } from './gemini/vertex-coordinates.ts'
+
+const AI_STUDIO = 'generativelanguage.googleapis.com'
+const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16'
+
+/** Operations a native Gemini client may call; with llm_format gemini the client's one is kept. */
+const NATIVE_OPERATION = /\/models\/[^/:]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/
+
+/**
+ * Requests whose client asked for base64 embeddings (the OpenAI SDK's default): the answer must
+ * match. Keyed by the request's DriverContext, which lives from encode to decode.
+ */
+const base64Embeddings = new WeakSet<DriverContext>()
+
+/** Who answers this request: Gemini itself, or an API Vertex hosts for another vendor. */
+type Dialect = 'gemini' | 'anthropic' | 'openai'
+
+function dialectOf(ctx: DriverContext, v: VertexConf | null): Dialect {
+  if (v === null || ctx.route === 'preserve' || ctx.llmFormat === 'gemini') return 'gemini'
+  if (v.endpointId !== null && ctx.route !== 'llm/v1/embeddings') return 'openai'
+  const p = publisherOf(ctx.model.name ?? '')
+  return p === 'anthropic' ? 'anthropic' : p === 'google' ? 'gemini' : 'openai'
+}
+
+function modelOf(ctx: DriverContext): string {
+  return ctx.model.name ?? ''
+}
+
+function operation(ctx: DriverContext, publisher: Publisher, vertex: boolean): string {
+  if (ctx.llmFormat === 'gemini' && publisher === 'google') {
+    const m = NATIVE_OPERATION.exec(ctx.clientPath)
+    if (m) return m[1]
+  }
+  if (ctx.route === 'llm/v1/embeddings') return vertex ? 'predict' : 'batchEmbedContents'
+  return operationOf(publisher, ctx.stream)
+}
+
+function target(ctx: DriverContext): UpstreamTarget {
+  const v = vertexOf(ctx.model.options)
+  const model = modelOf(ctx)
+  if (v === null) {
+    const path = ctx.route === 'preserve' ? ctx.clientPath : `/v1beta/models/${encodeURIComponent(model)}:${operation(ctx, 'google', false)}`
+    return { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null }
+  }
+  let path: string
+  if (ctx.route === 'preserve') path = ctx.clientPath
+  else if (dialectOf(ctx, v) === 'openai' && v.endpointId !== null) path = modelGardenPath(v)
+  else {
+    const publisher = ctx.llmFormat === 'gemini' ? 'google' : publisherOf(model)
+    path = vertexModelPath(v, publisher, model, operation(ctx, publisher, true))
+  }
+  return { scheme: v.scheme, host: v.host, port: v.port, path, query: null }
+}
+
+function transformError(route: RouteType, e: unknown): never {
+  if (e instanceof ConversionError) throw llmError(400, `error transforming to gemini://${route}: ${e.message}`)
+  throw e
+}
+
+function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): string | null {
+  const route = ctx.route
+  if (route === 'preserve') return null
+  const v = vertexOf(ctx.model.options)
+  try {
+    switch (dialectOf(ctx, v)) {
+      case 'anthropic': {
+        // Claude on Vertex: the Messages API with the version in the body and the model in the path
+        const body = route === 'llm/v1/completions' ? encodeCompletionsRequest(req, ctx) : encodeChatRequest(req, ctx)
+        delete body.model
+        body.anthropic_version = ctx.model.options.anthropic_version ?? VERTEX_ANTHROPIC_VERSION
+        return JSON.stringify(body)
+      }
+      case 'openai':
+        // Model Garden endpoints take no model (it is the endpoint); partner rawPredict keeps it
+        if (v!.endpointId !== null && req.model !== undefined) {
+          const { model: _, ...rest } = req
+          return JSON.stringify(rest)
+        }
+        return null
+      case 'gemini':
+        if (route === 'llm/v1/embeddings') {
+          if (req.encoding_format === 'base64') base64Embeddings.add(ctx)
+          return JSON.stringify(v === null ? toBatchEmbed(req, ctx.model.options, modelOf(ctx)) : toVertexEmbed(req, ctx.model.options))
+        }
+        return JSON.stringify(toGeminiChat(req, ctx.model.options, ctx.model.name))
+    }
+  } catch (e) {
+    transformError(route, e)
+  }
+}
+
+function failed(route: RouteType, why: string): Error {
+  return llmError(500, `transformation failed from type gemini://${route}: ${why}`)
+}
+
+function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
+  const route = ctx.route
+  const v = vertexOf(ctx.model.options)
+  const dialect = dialectOf(ctx, v)
+  if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
+  if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body.toString('utf8')) }
+
+  let res: GeminiResponse & Json
+  try {
+    res = JSON.parse(body.toString('utf8')) as GeminiResponse & Json
+  } catch {
+    if (route === 'preserve') return { body: null, usage: null, model: null }
+    throw failed(route, 'failed to decode response from Gemini')
+  }
+  if (res === null || typeof res !== 'object') throw failed(route, 'failed to decode response from Gemini')
+  if (route === 'preserve') return { body: null, usage: usageOf(res.usageMetadata), model: res.modelVersion ?? null }
+
+  const model = modelOf(ctx)
+  if (route === 'llm/v1/embeddings') {
+    const out = toOpenAiEmbeddings(res, model, base64Embeddings.has(ctx))
+    if (out === null) throw failed(route, 'no embeddings received from Gemini')
+    return { body: JSON.stringify(out.body), usage: out.usage, model, parsed: out.body }
+  }
+  if (Array.isArray(res.candidates) && res.candidates.length > 0) {
+    const { body: answer, usage } = toOpenAiCompletion(res, model, route === 'llm/v1/completions')
+    return { body: JSON.stringify(answer), usage, model: answer.model as string, parsed: answer }
+  }
+  if (res.promptFeedback) {
+    // Kong answers a blocked prompt with 400: an answer error (not a request conversion one)
+    // carrying that status
+    const f = res.promptFeedback
+    const err = errors.llmFailed(f.blockReasonMessage ?? `prompt blocked by Gemini: ${f.blockReason ?? 'unknown reason'}`)
+    Object.defineProperty(err, 'status', { value: 400 })
+    throw err
+  }
+  throw failed(route, 'no generation candidates received from Gemini, or max_tokens too short')
+}
+
+function stream(ctx: DriverContext): StreamTranscoder {
+  const dialect = dialectOf(ctx, vertexOf(ctx.model.options))
+  if (dialect === 'anthropic') return anthropicDriver.stream(ctx)
+  if (dialect === 'openai') return new OpenAiPassthroughTranscoder()
+  return new GeminiStreamTranscoder(modelOf(ctx), ctx.route === 'llm/v1/completions')
+}
+
+export const geminiDriver: ProviderDriver = {
+  id: 'gemini',
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  streamUsage: true,
+  target,
+  encodeRequest,
+  decodeResponse,
+  stream,
+}

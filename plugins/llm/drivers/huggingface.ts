@@ -1,0 +1,230 @@
+// Hugging Face through its router (Kong ≥3.10.0.7/3.11.0.5): chat → /v1/chat/completions
+// (OpenAI-compatible), completions → /hf-inference/models/{model} (text-generation: `inputs` +
+// `parameters`), embeddings → /hf-inference/models/{model}/pipeline/feature-extraction.
+// https://huggingface.co/docs/inference-providers/tasks/chat-completion
+// https://huggingface.co/docs/inference-providers/tasks/text-generation
+// https://huggingface.co/docs/inference-providers/tasks/feature-extraction
+import { randomUUID } from 'node:crypto'
+import { errors } from '../../../core/errors.ts'
+import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
+import { SSE_DONE, SseFramer, sseData, type SseEvent } from '../transcoders/sse.ts'
+import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
+
+type Json = Record<string, unknown>
+
+function failed(ctx: DriverContext, reason: string): never {
+  throw errors.llmFailed(`transformation failed from type huggingface://${ctx.route}: ${reason}`)
+}
+
+/** The model id as path segments (`org/name`), each escaped; `..` cannot climb out of the path. */
+function modelPath(ctx: DriverContext): string {
+  const name = ctx.model.name
+  const segments = name ? name.split('/') : []
+  if (segments.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw errors.llmBadRequest('Could not parse the Hugging Face model endponit')
+  }
+  return segments.map(encodeURIComponent).join('/')
+}
+
+function encode(req: LlmRequest, ctx: DriverContext): string {
+  const o = ctx.model.options
+  const model = ctx.model.name ?? req.model
+  let body: Json
+  if (ctx.route === 'llm/v1/chat') {
+    // the router speaks OpenAI: only the model and the tuning defaults change
+    // (the request's value wins; the plugin option is the default, issue 5 §7)
+    body = {
+      ...req,
+      model,
+      max_tokens: req.max_tokens ?? o.max_tokens,
+      temperature: req.temperature ?? o.temperature,
+      top_p: req.top_p ?? o.top_p,
+    }
+    if (req.top_k !== undefined || o.top_k !== undefined) body.top_k = req.top_k ?? o.top_k
+    delete body.extra_body
+  } else if (ctx.route === 'llm/v1/completions') {
+    const given = (req.parameters && typeof req.parameters === 'object' ? req.parameters : {}) as Json
+    // Kong: tuning goes into `parameters` unless the request already set it there
+    const parameters: Json = {
+      max_new_tokens: req.max_tokens ?? o.max_tokens,
+      temperature: req.temperature ?? o.temperature,
+      top_p: req.top_p ?? o.top_p,
+      top_k: req.top_k ?? o.top_k,
+      ...given,
+    }
+    if (req.stop !== undefined && parameters.stop === undefined) parameters.stop = typeof req.stop === 'string' ? [req.stop] : req.stop
+    body = { inputs: req.prompt, parameters, model }
+    if (req.stream) body.stream = true
+  } else {
+    body = { inputs: req.input }
+  }
+  if (req.extra_body && typeof req.extra_body === 'object') Object.assign(body, req.extra_body)
+  return JSON.stringify(body)
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+
+function usageOf(u: unknown): TokenUsage | null {
+  if (!u || typeof u !== 'object') return null
+  const x = u as Json
+  const prompt = num(x.prompt_tokens)
+  const completion = num(x.completion_tokens)
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: num(x.total_tokens) || prompt + completion }
+}
+
+const TGI_FINISH: Record<string, string> = { eos_token: 'stop', stop_sequence: 'stop', length: 'length' }
+
+function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
+  let res: unknown
+  try { res = JSON.parse(body.toString('utf8')) } catch { return failed(ctx, 'Failed to decode response') }
+  const name = ctx.model.name ?? null
+  if (res && typeof res === 'object' && !Array.isArray(res)) {
+    const r = res as Json
+    if (r.error !== undefined || (r.message !== undefined && r.choices === undefined)) {
+      const e = r.error ?? r.message
+      failed(ctx, `API error: ${typeof e === 'string' ? e : JSON.stringify(e)}`)
+    }
+  }
+
+  if (ctx.route === 'llm/v1/embeddings') {
+    // one input → one vector, several inputs → a list of vectors
+    if (!Array.isArray(res)) failed(ctx, 'Invalid response format')
+    const vectors = res.length > 0 && Array.isArray(res[0]) ? res as unknown[] : [res]
+    const out = { object: 'list', data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })), model: name, usage: { prompt_tokens: 0, total_tokens: 0 } }
+    return { body: JSON.stringify(out), usage: null, model: name, parsed: out }
+  }
+
+  if (res && typeof res === 'object' && Array.isArray((res as Json).choices)) {
+    // the router's OpenAI-shaped answer: forwarded as it came
+    const r = res as Json
+    return { body: null, usage: usageOf(r.usage), model: typeof r.model === 'string' ? r.model : name }
+  }
+  const first = Array.isArray(res) ? res[0] as Json | undefined : res as Json
+  if (!first || typeof first !== 'object' || typeof first.generated_text !== 'string') failed(ctx, 'Invalid response format')
+  const details = first.details as Json | undefined
+  const finish = typeof details?.finish_reason === 'string' ? TGI_FINISH[details.finish_reason] ?? details.finish_reason : 'stop'
+  const completion = num(details?.generated_tokens)
+  const usage = completion > 0 ? { prompt_tokens: 0, completion_tokens: completion, total_tokens: completion } : null
+  const out: Json = ctx.route === 'llm/v1/completions'
+    ? { object: 'text_completion', model: name, choices: [{ index: 0, text: first.generated_text, finish_reason: finish }] }
+    : { object: 'chat.completion', model: name, choices: [{ index: 0, message: { role: 'assistant', content: first.generated_text }, finish_reason: finish }] }
+  if (usage) out.usage = usage
+  return { body: JSON.stringify(out), usage, model: name, parsed: out }
+}
+
+/**
+ * TGI `generate_stream` SSE (`{token:{text}, generated_text, details}` events) → OpenAI chunks.
+ * Also serves llama2 `raw`, whose endpoints are TGI-style.
+ */
+export class TgiStreamTranscoder implements StreamTranscoder {
+  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+  finishReason: string | null = null
+  private readonly framer = new SseFramer()
+  private readonly events: SseEvent[] = []
+  private readonly parts: string[] = []
+  private readonly chat: boolean
+  private readonly model: string | null
+  private readonly id = `chatcmpl-${randomUUID()}`
+  private readonly created = Math.floor(Date.now() / 1000)
+  private first = true
+  private done = false
+
+  constructor(ctx: DriverContext) {
+    this.chat = ctx.route !== 'llm/v1/completions'
+    this.model = ctx.model.name ?? null
+  }
+
+  get text(): string {
+    return this.parts.join('')
+  }
+
+  push(chunk: Buffer): Buffer {
+    this.framer.push(chunk, this.events)
+    return this.convert()
+  }
+
+  end(): Buffer {
+    this.framer.end(this.events)
+    const out = this.convert()
+    return this.done ? out : Buffer.concat([out, SSE_DONE])
+  }
+
+  private chunk(content: string, finish: string | null): Buffer {
+    let choice: Json
+    if (this.chat) {
+      const delta: Json = content || finish === null ? { content } : {}
+      if (this.first) { delta.role = 'assistant'; this.first = false }
+      choice = { delta, index: 0, finish_reason: finish }
+    } else choice = { text: content, index: 0, finish_reason: finish }
+    return sseData(JSON.stringify({ choices: [choice], id: this.id, created: this.created, model: this.model, object: this.chat ? 'chat.completion.chunk' : 'text_completion' }))
+  }
+
+  private convert(): Buffer {
+    const out: Buffer[] = []
+    for (const ev of this.events) {
+      if (this.done || ev.data === '') continue
+      if (ev.data === '[DONE]') { out.push(SSE_DONE); this.done = true; continue }
+      let e: Json
+      try { e = JSON.parse(ev.data) as Json } catch { continue }
+      if (!e || typeof e !== 'object') continue
+      if (e.error !== undefined) {
+        out.push(sseData(JSON.stringify({ error: { message: String(e.error) } })), SSE_DONE)
+        this.done = true
+        continue
+      }
+      const token = e.token as Json | undefined
+      const text = token?.special === true ? '' : typeof token?.text === 'string' ? token.text : ''
+      if (text) this.parts.push(text)
+      const details = e.details as Json | undefined
+      let finish: string | null = null
+      if (details && typeof details === 'object') {
+        finish = typeof details.finish_reason === 'string' ? TGI_FINISH[details.finish_reason] ?? details.finish_reason : 'stop'
+        this.finishReason = finish
+        this.usage.completion_tokens = num(details.generated_tokens)
+        this.usage.total_tokens = this.usage.prompt_tokens + this.usage.completion_tokens
+      }
+      out.push(this.chunk(text, finish))
+    }
+    this.events.length = 0
+    return out.length === 0 ? Buffer.alloc(0) : out.length === 1 ? out[0] : Buffer.concat(out)
+  }
+}
+
+const ROUTER = { scheme: 'https', host: 'router.huggingface.co', port: 443, query: null } as const
+
+export const huggingfaceDriver: ProviderDriver = {
+  id: 'huggingface',
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings']),
+  streamUsage: false,
+  target(ctx): UpstreamTarget {
+    // upstream_url replaces all of it (the pipeline applies it): no model id needed in the path
+    if (ctx.model.options.upstream_url) return { ...ROUTER, path: '/' }
+    // llm_format huggingface: TGI's own operation, for a TGI server named by upstream_url
+    if (ctx.llmFormat === 'huggingface') {
+      const at = ctx.clientPath.lastIndexOf('/generate')
+      if (at >= 0) return { ...ROUTER, path: `/hf-inference/models/${modelPath(ctx)}${ctx.clientPath.slice(at)}` }
+    }
+    switch (ctx.route) {
+      case 'llm/v1/chat': return { ...ROUTER, path: '/v1/chat/completions' }
+      case 'llm/v1/completions': return { ...ROUTER, path: `/hf-inference/models/${modelPath(ctx)}` }
+      case 'llm/v1/embeddings': return { ...ROUTER, path: `/hf-inference/models/${modelPath(ctx)}/pipeline/feature-extraction` }
+      default: return { ...ROUTER, path: ctx.clientPath }
+    }
+  },
+  headers(ctx) {
+    // the inference API's options (Kong sent them in the body, which the router no longer reads)
+    const hf = ctx.model.options.huggingface
+    const out: [string, string][] = []
+    if (hf?.wait_for_model === true) out.push(['x-wait-for-model', 'true'])
+    if (hf?.use_cache === false) out.push(['x-use-cache', 'false'])
+    return out
+  },
+  encodeRequest(req, _raw, ctx) {
+    return ctx.route === 'preserve' ? null : encode(req, ctx)
+  },
+  decodeResponse: decode,
+  stream(ctx) {
+    // the router's chat stream is OpenAI SSE already: forwarded verbatim, read on the side
+    return ctx.route === 'llm/v1/chat' ? new OpenAiPassthroughTranscoder() : new TgiStreamTranscoder(ctx)
+  },
+}

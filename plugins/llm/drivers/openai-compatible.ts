@@ -1,0 +1,78 @@
+// Providers that speak OpenAI's chat API at their own address, one table row each. Base URLs and
+// paths from Kong's provider pages (reference/kong-ai-features.md §5.1):
+//   cerebras   https://inference-docs.cerebras.ai/api-reference/chat-completions
+//   xai        https://docs.x.ai/docs/api-reference
+//   deepseek   https://api-docs.deepseek.com/api/create-chat-completion
+//   dashscope  https://www.alibabacloud.com/help/en/model-studio/compatibility-of-openai-with-dashscope
+//   databricks https://docs.databricks.com/aws/en/machine-learning/model-serving/score-foundation-models
+//   vllm       https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html (upstream_url required)
+//   mistral    https://docs.mistral.ai/api/ (mistral_format openai; mistral.ts wraps this row for both formats)
+import { llmError } from '../errors.ts'
+import type { DriverContext, ModelOptions, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
+
+interface Row {
+  id: string
+  /** scheme, host and port; null = only upstream_url can say */
+  base(o: ModelOptions): Pick<UpstreamTarget, 'scheme' | 'host' | 'port'> | null
+  paths: Partial<Record<RouteType, string>>
+  /** request fields this provider rejects */
+  drop?: readonly string[]
+  /** a config this driver cannot serve (checked per request, config-dependent) */
+  refuse?(ctx: DriverContext): string | null
+}
+
+const https = (host: string) => ({ scheme: 'https' as const, host, port: 443 })
+const CHAT = { 'llm/v1/chat': '/v1/chat/completions' }
+
+const ROWS: Row[] = [
+  { id: 'cerebras', base: () => https('api.cerebras.ai'), paths: CHAT },
+  { id: 'xai', base: () => https('api.x.ai'), paths: CHAT },
+  { id: 'deepseek', base: () => https('api.deepseek.com'), paths: CHAT },
+  {
+    id: 'dashscope',
+    base: (o) => https(o.dashscope?.international === false ? 'dashscope.aliyuncs.com' : 'dashscope-intl.aliyuncs.com'),
+    paths: { 'llm/v1/chat': '/compatible-mode/v1/chat/completions', 'llm/v1/embeddings': '/compatible-mode/v1/embeddings' },
+  },
+  {
+    id: 'databricks',
+    base: (o) => (o.databricks?.workspace_instance_id ? https(`${o.databricks.workspace_instance_id}.cloud.databricks.com`) : null),
+    paths: { 'llm/v1/chat': '/serving-endpoints/v1/chat/completions' },
+    drop: ['stream_options'], // Kong 3.14.0.5: not forwarded to Databricks
+  },
+  { id: 'vllm', base: () => null, paths: { ...CHAT, 'llm/v1/completions': '/v1/completions', 'llm/v1/embeddings': '/v1/embeddings' } },
+  {
+    id: 'mistral',
+    base: () => https('api.mistral.ai'),
+    paths: { ...CHAT, 'llm/v1/embeddings': '/v1/embeddings' },
+    refuse: (ctx) => {
+      const f = ctx.model.options.mistral_format ?? 'openai'
+      return f === 'openai' ? null : `no transformer available to format mistral://${ctx.route}/${f}`
+    },
+  },
+]
+
+function driverFor(row: Row): ProviderDriver {
+  return {
+    id: row.id,
+    routes: new Set<RouteType>([...(Object.keys(row.paths) as RouteType[]), 'preserve']),
+    streamUsage: false,
+    passthroughResponse: true,
+    target(ctx) {
+      const base = row.base(ctx.model.options)
+      if (base === null && !ctx.model.options.upstream_url) {
+        throw llmError(500, `${row.id} needs model.options.upstream_url (or its provider options) to know where to send requests`)
+      }
+      return { ...(base ?? https('invalid')), path: row.paths[ctx.route] ?? ctx.clientPath, query: null }
+    },
+    encodeRequest(req, _raw, ctx) {
+      const refused = row.refuse?.(ctx)
+      if (refused) throw llmError(400, refused)
+      return encodeOpenAi(req, row.drop)
+    },
+    decodeResponse: (body, ctx) => decodeOpenAi(row.id, body, ctx),
+    stream: openAiStream,
+  }
+}
+
+export const openAiCompatible: readonly ProviderDriver[] = ROWS.map(driverFor)

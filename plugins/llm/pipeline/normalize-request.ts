@@ -1,0 +1,203 @@
+// Stage REQ_TRANSFORMATION (Kong's normalize-request filter), in Kong's order: resolve templates,
+// check the prompt, the model and the request format, apply the streaming policy, merge options,
+// let the driver convert the body, pick the target, add credentials. Idempotent over the parsed
+// request, so ai-proxy-advanced can run it again for another target on failover.
+//
+// The body is re-encoded only when something changed: a passthrough provider receiving the
+// configured model and no defaults to add gets the client's bytes as they came.
+import type { Kong } from '../../../pdk/index.ts'
+import { errors, isGatewayError } from '../../../core/errors.ts'
+import type { AuthHandler, DriverContext, LlmRequest, ModelConf, OutboundRequest, RouteType, UpstreamTarget } from '../types.ts'
+import { llmError, statusOf } from '../errors.ts'
+import type { LlmState } from './state.ts'
+import type { TemplateSource } from './template.ts'
+import { hostHeader, parseUpstreamUrl } from './target.ts'
+import { estimatePromptTokens } from './estimate.ts'
+
+/** Request fields the plugin's model.options default (the request's own value wins, as the issue asks). */
+const TUNING = ['temperature', 'top_p', 'top_k'] as const
+
+function templateSource(kong: Kong): TemplateSource {
+  return {
+    header: (name) => kong.request.getHeader(name),
+    uriCapture: (name) => kong.request.getUriCaptures().named[name],
+    queryParam: (name) => {
+      const v = kong.request.getQueryArg(name)
+      return typeof v === 'string' ? v : undefined
+    },
+  }
+}
+
+function hasPrompt(req: LlmRequest | null, route: RouteType): boolean {
+  if (req === null) return false
+  if (Array.isArray(req.messages) && req.messages.length > 0) return true
+  if (typeof req.prompt === 'string' || (Array.isArray(req.prompt) && req.prompt.length > 0)) return true
+  return route === 'llm/v1/embeddings' && req.input !== undefined && req.input !== null
+}
+
+/** Kong's is_compatible: which of chat/completions the body is, against the route type. */
+function checkFormat(req: LlmRequest, route: RouteType): void {
+  if (route !== 'llm/v1/chat' && route !== 'llm/v1/completions') return
+  const chat = Array.isArray(req.messages)
+  const completion = req.prompt !== undefined && req.prompt !== null
+  if (chat && completion) throw llmError(400, 'request matches multiple LLM request formats')
+  const format = chat ? 'llm/v1/chat' : completion ? 'llm/v1/completions' : null
+  if (format === null) throw llmError(400, 'request format not recognised')
+  if (format !== route) throw llmError(400, `[${format}] message format is not compatible with [${route}] route type`)
+}
+
+/** The model for this request: templates resolved, then the request's model checked against it. */
+function resolveModel(kong: Kong, state: LlmState): ModelConf {
+  const c = state.c
+  const model = c.resolve ? c.resolve(templateSource(kong)) : c.model
+  const asked = state.requestModel
+  if (model.name) {
+    if (asked !== null && asked !== model.name && asked !== c.conf.model.model_alias) {
+      throw llmError(400, `cannot use own model - must be: ${model.name}`)
+    }
+    return model
+  }
+  if (asked !== null) return { provider: model.provider, name: asked, options: model.options }
+  if (c.conf.route_type !== 'preserve') throw llmError(400, 'model parameter not found in request, nor in gateway configuration')
+  return model
+}
+
+/** The body to send: null = the client's bytes unchanged. */
+function encodeBody(state: LlmState, model: ModelConf, stream: boolean, dctx: DriverContext): string | null {
+  const c = state.c
+  const route = c.conf.route_type
+  const req = state.request
+  if (route === 'preserve' || c.native || req === null) return null
+  let out = req
+  let edited = c.format !== null // a converted native request has no client bytes to reuse
+  const edit = (): LlmRequest => {
+    if (out === req) out = { ...req }
+    edited = true
+    return out
+  }
+  if (model.name !== undefined && req.model !== model.name) edit().model = model.name
+  if (stream && req.stream !== true) edit().stream = true
+  const o = model.options
+  if (o.max_tokens !== undefined && req.max_tokens === undefined && req.max_completion_tokens === undefined) edit().max_tokens = o.max_tokens
+  for (const k of TUNING) if (o[k] !== undefined && req[k] === undefined) edit()[k] = o[k]
+  if (c.format !== null && out === req) out = { ...req } // drivers may be handed a request they must not share with the format
+  let encoded: string | null
+  try {
+    encoded = c.driver.encodeRequest(out, state.raw ?? Buffer.alloc(0), dctx)
+  } catch (e) {
+    if (statusOf(e)) throw e
+    throw llmError(400, `error transforming to ${c.driver.id}://${route}`)
+  }
+  return encoded ?? (edited ? JSON.stringify(out) : null)
+}
+
+/**
+ * The driver's built-in target, or model.options.upstream_url for scheme, host, port and path
+ * (its query, if it has one, wins over the driver's: Azure still adds api-version otherwise).
+ * `preserve` keeps the client's path; upstream_path (deprecated) overrides the path.
+ */
+function targetFor(state: LlmState, model: ModelConf, dctx: DriverContext): UpstreamTarget {
+  const c = state.c
+  const o = model.options
+  const t = { ...c.driver.target(dctx) }
+  if (o.upstream_url) {
+    const url = c.upstreamUrl ?? parseUpstreamUrl(o.upstream_url)
+    t.scheme = url.scheme
+    t.host = url.host
+    t.port = url.port
+    t.path = c.conf.route_type === 'preserve' ? dctx.clientPath : url.path
+    if (url.query !== null) t.query = url.query
+  }
+  if (o.upstream_path) t.path = o.upstream_path.startsWith('/') ? o.upstream_path : `/${o.upstream_path}`
+  return t
+}
+
+/** Writes the outbound request into kong.service (after auth, which may have run async). */
+function commit(kong: Kong, out: OutboundRequest, clientQuery: string, original: string | Buffer | null): void {
+  const t = out.target
+  kong.service.setTarget(t.host, t.port)
+  const sr = kong.service.request
+  sr.setScheme(t.scheme)
+  sr.setPath(t.path)
+  if ((t.query ?? '') !== clientQuery) sr.setRawQuery(t.query ?? '')
+  for (const [k, v] of out.headers) sr.setHeader(k, v)
+  if (out.body !== null && out.body !== original) sr.setRawBody(out.body)
+}
+
+/**
+ * A cloud identity's 401/403 from the provider (token revoked or rotated before its expiry): drop
+ * the cached credential, apply a fresh one to the same request, and send it once more.
+ */
+function retryOnDenied(kong: Kong, auth: AuthHandler, out: OutboundRequest, client: Parameters<AuthHandler['apply']>[1]): void {
+  kong.service.request.retryOnDenied(() => {
+    auth.invalidate!()
+    const sr = kong.service.request
+    const set = (): void => { for (const [k, v] of out.headers) sr.setHeader(k, v) }
+    const r = auth.apply(out, client)
+    return r === undefined ? set() : r.then(set)
+  })
+}
+
+function identityFailed(e: unknown): never {
+  if (isGatewayError(e) && statusOf(e)) throw e
+  throw errors.llmIdentity()
+}
+
+export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<void> {
+  const c = state.c
+  const conf = c.conf
+  const route = conf.route_type
+  if (!c.driver.routes.has(route)) throw llmError(400, `no transformer for ${c.driver.id}://${route}`)
+
+  const model = resolveModel(kong, state)
+  const req = state.request
+  if (!state.multipart && route !== 'preserve' && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
+  if (c.format === null && !state.multipart && req !== null && route !== 'preserve') checkFormat(req, route)
+
+  const policy = conf.response_streaming ?? 'allow'
+  if (state.requestStream && policy === 'deny') throw llmError(400, 'response streaming is not enabled for this LLM')
+  const stream = state.requestStream || (policy === 'always' && !c.native && route !== 'preserve')
+
+  const clientQuery = kong.request.getRawQuery()
+  const dctx: DriverContext = {
+    route, model, stream, clientPath: kong.request.getPath(), clientQuery,
+    ...(c.format !== null && { llmFormat: c.format.id }),
+  }
+  state.model = model
+  state.stream = stream
+  state.dctx = dctx
+  if (stream && c.statistics && !c.driver.streamUsage && req !== null) state.promptEstimate = estimatePromptTokens(req, 1.8)
+
+  const body = encodeBody(state, model, stream, dctx)
+  const target = targetFor(state, model, dctx)
+  if (target.query === null) target.query = clientQuery === '' ? null : clientQuery
+
+  const headers = new Map<string, string>([['host', hostHeader(target)]])
+  const extra = c.driver.headers?.(dctx)
+  if (extra) for (const [k, v] of extra) headers.set(k.toLowerCase(), v)
+  if (body !== null) headers.set('content-type', 'application/json')
+  // the stages read what arrives: a compressed stream or answer would need inflating first
+  if (stream || c.convertsResponse) headers.set('accept-encoding', 'identity')
+  if (!stream && c.convertsResponse) kong.service.request.enableBuffering()
+
+  const original = body ?? state.raw
+  const out: OutboundRequest = { method: kong.request.getMethod(), target, headers, body: original }
+  const client = {
+    header: (name: string) => kong.request.getHeader(name),
+    query: (name: string) => {
+      const v = kong.request.getQueryArg(name)
+      return typeof v === 'string' ? v : undefined
+    },
+  }
+  let applied: void | Promise<void>
+  try {
+    applied = c.auth.apply(out, client)
+  } catch (e) {
+    identityFailed(e)
+  }
+  if (c.auth.invalidate) retryOnDenied(kong, c.auth, out, client)
+  if (applied !== undefined && typeof (applied as Promise<void>).then === 'function') {
+    return (applied as Promise<void>).then(() => commit(kong, out, clientQuery, body === null ? state.raw : null), identityFailed)
+  }
+  commit(kong, out, clientQuery, body === null ? state.raw : null)
+}

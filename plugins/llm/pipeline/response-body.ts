@@ -1,0 +1,87 @@
+// Stage body_filter (Kong's parse-sse-chunk, normalize-sse-chunk and the end of the JSON path).
+// Passthrough: upstream bytes go on as they come; they are kept only when statistics or payloads
+// need the whole answer, and read once at the end. Convert: the answer converted in header_filter
+// replaces the (buffered) body. Stream: one transcoder per request, and for a non-openai client
+// format, its encoder on the transcoder's OpenAI chunks.
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
+import type { Kong } from '../../../pdk/index.ts'
+import type { BodyChunk } from '../../../core/plugins/contract.ts'
+import type { SseEvent } from '../transcoders/sse.ts'
+import { ResponseMode, type LlmState } from './state.ts'
+import { usageOfOpenAi } from './usage.ts'
+import { writeAnalytics } from './analytics.ts'
+
+const EMPTY = Buffer.alloc(0)
+
+function join(a: Buffer, b: Buffer): Buffer {
+  return a.length === 0 ? b : b.length === 0 ? a : Buffer.concat([a, b])
+}
+
+/** OpenAI SSE from the transcoder → the client format's native stream. */
+function reencode(state: LlmState, sse: Buffer, eof: boolean): Buffer {
+  const events: SseEvent[] = []
+  state.reframer!.push(sse, events)
+  if (eof) state.reframer!.end(events)
+  const out: Buffer[] = []
+  for (const e of events) {
+    if (e.data === '' || e.data === '[DONE]') continue
+    let obj: unknown
+    try { obj = JSON.parse(e.data) } catch { continue }
+    if (obj !== null && typeof obj === 'object') out.push(state.encoder!.push(obj as Record<string, unknown>))
+  }
+  if (eof) out.push(state.encoder!.end())
+  return out.length === 1 ? out[0]! : Buffer.concat(out)
+}
+
+function whole(kong: Kong, state: LlmState): string {
+  let body = state.chunks === null ? EMPTY : state.chunks.length === 1 ? state.chunks[0]! : Buffer.concat(state.chunks)
+  // the client's bytes go on compressed as the upstream sent them; only the copy read here is inflated
+  const encoding = kong.service.response.getHeader('content-encoding')?.toLowerCase()
+  if (encoding !== undefined && encoding !== 'identity') {
+    try {
+      body = encoding === 'gzip' ? gunzipSync(body) : encoding === 'br' ? brotliDecompressSync(body) : encoding === 'deflate' ? inflateSync(body) : body
+    } catch { /* not what the header said: read as is */ }
+  }
+  return body.toString('utf8')
+}
+
+export function responseBody(kong: Kong, state: LlmState, chunk: BodyChunk): void {
+  const c = state.c
+  switch (state.mode) {
+    case ResponseMode.stream: {
+      const t = state.transcoder!
+      let out = t.push(chunk.data)
+      if (chunk.eof) out = join(out, t.end())
+      if (state.encoder !== null) out = reencode(state, out, chunk.eof)
+      if (out.length > 0 && state.firstByteAt === 0) state.firstByteAt = performance.now()
+      chunk.data = out
+      break
+    }
+    case ResponseMode.convert:
+      chunk.data = chunk.eof ? state.converted ?? EMPTY : EMPTY
+      break
+    case ResponseMode.passthrough:
+    case ResponseMode.native:
+      if (c.statistics || c.payloads) (state.chunks ??= []).push(chunk.data)
+      if (chunk.eof && state.chunks !== null) {
+        const text = whole(kong, state)
+        state.chunks = null
+        if (c.payloads) state.responsePayload = text
+        if (state.mode === ResponseMode.passthrough) {
+          const u = usageOfOpenAi(text)
+          state.usage = u.usage
+          state.responseModel = u.model
+        } else if (c.format?.usageOf) {
+          try {
+            const u = c.format.usageOf(JSON.parse(text))
+            state.usage = u.usage
+            state.responseModel = u.model
+          } catch { /* a native answer we cannot read: no usage */ }
+        }
+      }
+      break
+    default:
+      return
+  }
+  if (chunk.eof && c.statistics) writeAnalytics(kong, state)
+}

@@ -1,0 +1,67 @@
+// Stage header_filter (Kong's normalize-response-header, parse-json-response and
+// normalize-json-response filters). Only a 200 from the service is touched; anything else (an
+// upstream error, an exit) goes to the client as it came. A converting driver's answer is
+// buffered by then, so it is converted here, where the status can still become 500 when the
+// answer cannot be converted.
+import { gunzipSync } from 'node:zlib'
+import type { Kong } from '../../../pdk/index.ts'
+import { statusOf } from '../errors.ts'
+import { SseFramer } from '../transcoders/sse.ts'
+import { ResponseMode, type LlmState } from './state.ts'
+
+function convert(kong: Kong, state: LlmState): void {
+  const c = state.c
+  const dctx = state.dctx!
+  let body = kong.service.response.getRawBody() ?? Buffer.alloc(0)
+  try {
+    if (kong.service.response.getHeader('content-encoding')?.toLowerCase() === 'gzip') {
+      body = gunzipSync(body)
+      kong.response.clearHeader('Content-Encoding')
+    }
+    const d = c.driver.decodeResponse(body, dctx)
+    state.usage = d.usage
+    state.responseModel = d.model
+    let out: string | Buffer = d.body ?? body
+    if (c.format !== null) {
+      const openai = (d.parsed ?? JSON.parse(typeof out === 'string' ? out : out.toString('utf8'))) as Record<string, unknown>
+      out = c.format.encodeResponse(openai)
+    }
+    state.converted = typeof out === 'string' ? Buffer.from(out) : out
+  } catch (e) {
+    const known = statusOf(e)
+    const message = known?.message ?? `transformation failed from type ${c.driver.id}://${dctx.route}: ${(e as Error).message}`
+    kong.response.setStatus(known && known.status !== 400 ? known.status : 500)
+    state.converted = Buffer.from(JSON.stringify({ error: { message } }))
+  }
+  kong.response.setHeader('Content-Type', 'application/json')
+}
+
+export function responseHeaders(kong: Kong, state: LlmState): void {
+  const c = state.c
+  if (state.dctx === null || kong.response.getSource() !== 'service' || kong.service.response.getStatus() !== 200) {
+    state.mode = ResponseMode.untouched
+    return
+  }
+  kong.response.clearHeader('Set-Cookie')
+  if (c.conf.model_name_header !== false || kong.request.getHeader('kong-debug') !== undefined) {
+    const name = state.model.name
+    kong.response.setHeader('X-Kong-LLM-Model', c.modelHeader !== null && name === c.model.name ? c.modelHeader : `${c.driver.id}/${name ?? ''}`)
+  }
+  if (state.stream) {
+    if (c.native) { state.mode = ResponseMode.native; return }
+    kong.response.setHeader('Content-Type', 'text/event-stream')
+    state.transcoder = c.driver.stream(state.dctx)
+    if (c.format !== null) {
+      state.encoder = c.format.streamEncoder()
+      state.reframer = new SseFramer()
+    }
+    state.mode = ResponseMode.stream
+    return
+  }
+  if (c.convertsResponse) {
+    convert(kong, state)
+    state.mode = ResponseMode.convert
+    return
+  }
+  state.mode = c.native ? ResponseMode.native : ResponseMode.passthrough
+}

@@ -1,0 +1,25 @@
+// `model.options.upstream_url` as an upstream target: scheme, host, port and path used verbatim
+// (port 80/443 by scheme when absent, as Kong ≥3.11), the query kept when the URL has one.
+import { llmError } from '../errors.ts'
+import type { UpstreamTarget } from '../types.ts'
+
+export function parseUpstreamUrl(url: string): UpstreamTarget {
+  let u: URL
+  try { u = new URL(url) } catch { throw llmError(500, `invalid upstream_url '${url}'`) }
+  const scheme = u.protocol === 'https:' ? 'https' : u.protocol === 'http:' ? 'http' : null
+  if (!scheme || !u.hostname) throw llmError(500, `invalid upstream_url '${url}'`)
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
+  return {
+    scheme,
+    host,
+    port: u.port ? Number(u.port) : scheme === 'https' ? 443 : 80,
+    path: u.pathname || '/',
+    query: u.search ? u.search.slice(1) : null,
+  }
+}
+
+/** Host header value for a target: the port only when it is not the scheme's default. */
+export function hostHeader(t: UpstreamTarget): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host
+  return (t.scheme === 'https' && t.port === 443) || (t.scheme === 'http' && t.port === 80) ? host : `${host}:${t.port}`
+}

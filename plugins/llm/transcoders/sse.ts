@@ -1,0 +1,86 @@
+// Server-sent events framing on bytes (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).
+// Lines end in LF, CRLF or CR; a chunk may end anywhere, including between CR and LF or inside a
+// UTF-8 character: line ends are single ASCII bytes that never occur inside a multi-byte
+// character, so a line is decoded only once it is complete and no character is ever cut.
+import type { Framer } from '../types.ts'
+
+export interface SseEvent {
+  /** `event:` field, or null when the event has none */
+  event: string | null
+  /** the `data:` lines joined with "\n" */
+  data: string
+  id: string | null
+}
+
+const LF = 0x0a
+const CR = 0x0d
+const EMPTY = Buffer.alloc(0)
+
+export class SseFramer implements Framer<SseEvent> {
+  private carry: Buffer = EMPTY
+  /** the previous chunk ended in CR: an LF starting the next chunk belongs to that line end */
+  private afterCR = false
+  private event: string | null = null
+  private data: string[] | null = null
+  private id: string | null = null
+
+  push(chunk: Buffer, out: SseEvent[]): void {
+    let start = 0
+    if (this.afterCR) {
+      this.afterCR = false
+      if (chunk.length > 0 && chunk[0] === LF) start = 1
+    }
+    const len = chunk.length
+    for (let i = start; i < len; i++) {
+      const b = chunk[i]
+      if (b !== LF && b !== CR) continue
+      const part = chunk.subarray(start, i)
+      const line = this.carry.length ? Buffer.concat([this.carry, part]) : part
+      this.carry = EMPTY
+      this.line(line, out)
+      if (b === CR) {
+        if (i + 1 < len) { if (chunk[i + 1] === LF) i++ }
+        else this.afterCR = true
+      }
+      start = i + 1
+    }
+    if (start < len) this.carry = this.carry.length ? Buffer.concat([this.carry, chunk.subarray(start)]) : Buffer.from(chunk.subarray(start))
+  }
+
+  /** At end of stream: a last line without its line end, then an event without its blank line. */
+  end(out: SseEvent[]): void {
+    if (this.carry.length) { const l = this.carry; this.carry = EMPTY; this.line(l, out) }
+    this.dispatch(out)
+  }
+
+  private line(line: Buffer, out: SseEvent[]): void {
+    if (line.length === 0) return this.dispatch(out)
+    if (line[0] === 0x3a) return // ":" comment
+    const text = line.toString('utf8')
+    const colon = text.indexOf(':')
+    const field = colon < 0 ? text : text.slice(0, colon)
+    let value = colon < 0 ? '' : text.slice(colon + 1)
+    if (value.charCodeAt(0) === 0x20) value = value.slice(1)
+    switch (field) {
+      case 'data': (this.data ??= []).push(value); break
+      case 'event': this.event = value; break
+      case 'id': this.id = value; break
+      default: break // retry and unknown fields carry nothing we use
+    }
+  }
+
+  private dispatch(out: SseEvent[]): void {
+    if (this.data === null && this.event === null) return
+    out.push({ event: this.event, data: this.data === null ? '' : this.data.length === 1 ? this.data[0]! : this.data.join('\n'), id: this.id })
+    this.event = null
+    this.data = null
+    this.id = null
+  }
+}
+
+/** `data: <json>\n\n` for one OpenAI chunk. */
+export function sseData(json: string): Buffer {
+  return Buffer.from(`data: ${json}\n\n`)
+}
+
+export const SSE_DONE = Buffer.from('data: [DONE]\n\n')

@@ -1,0 +1,197 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { cohereDriver } from '../../../../plugins/llm/drivers/cohere.ts'
+import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+
+const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
+const hasFixtures = existsSync(FIXTURES)
+const fixture = (p: string) => readFileSync(FIXTURES + p)
+
+function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'command', stream = false): DriverContext {
+  return { route, model: { provider: 'cohere', name, options }, stream, clientPath: '/x', clientQuery: '' }
+}
+
+function encode(req: LlmRequest, c: DriverContext) {
+  return JSON.parse(cohereDriver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)!)
+}
+
+/** SSE bytes → parsed `data:` payloads */
+function frames(sse: Buffer): unknown[] {
+  return sse.toString().split('\n\n').filter(Boolean).map((f) => {
+    expect(f.startsWith('data: ')).toBe(true)
+    const d = f.slice(6)
+    return d === '[DONE]' ? d : JSON.parse(d)
+  })
+}
+
+describe('cohere driver', () => {
+  it('targets api.cohere.com per route type', () => {
+    expect(cohereDriver.target(ctx('llm/v1/chat'))).toEqual({ scheme: 'https', host: 'api.cohere.com', port: 443, path: '/v1/chat', query: null })
+    expect(cohereDriver.target(ctx('llm/v1/completions')).path).toBe('/v1/generate')
+    expect(cohereDriver.target(ctx('llm/v1/embeddings')).path).toBe('/v2/embed')
+    // llm_format cohere: the SDK's operation after the route prefix
+    expect(cohereDriver.target({ ...ctx('llm/v1/chat'), llmFormat: 'cohere', clientPath: '/my/route/v2/rerank' }).path).toBe('/v2/rerank')
+  })
+
+  it('moves all but the last message into chat_history, maps tuning names', () => {
+    const body = encode({
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: [{ type: 'text', text: 'q1' }] },
+        { role: 'assistant', content: 'a1' },
+        { role: 'user', content: 'q2' },
+      ],
+      top_p: 0.3, top_k: 4, stop: 'END', stream: true,
+    }, ctx('llm/v1/chat', { max_tokens: 100, temperature: 0.5, top_p: 0.9 }))
+    expect(body).toEqual({
+      chat_history: [
+        { role: 'USER', message: 'sys' },
+        { role: 'USER', message: 'q1' },
+        { role: 'CHATBOT', message: 'a1' },
+      ],
+      message: 'q2', model: 'command', max_tokens: 100, temperature: 0.5, p: 0.3, k: 4, stop_sequences: ['END'], stream: true,
+    })
+  })
+
+  it("rejects prompt and messages together with Kong's message", () => {
+    expect(() => encode({ prompt: 'x', messages: [{ role: 'user', content: 'y' }] }, ctx('llm/v1/chat')))
+      .toThrow("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
+  })
+
+  it('keeps tool requests OpenAI-shaped', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f', parameters: {} } }]
+    const body = encode({ messages: [{ role: 'user', content: 'hi' }], tools }, ctx('llm/v1/chat', { max_tokens: 9 }))
+    expect(body).toMatchObject({ messages: [{ role: 'user', content: 'hi' }], tools, model: 'command', max_tokens: 9, stream: false })
+  })
+
+  it('converts embeddings to /v2/embed and back', () => {
+    const body = encode({ input: 'hello', dimensions: 256 }, ctx('llm/v1/embeddings', { cohere: { embedding_input_type: 'search_query' } }, 'embed-v4.0'))
+    expect(body).toEqual({ model: 'embed-v4.0', texts: ['hello'], input_type: 'search_query', embedding_types: ['float'], output_dimension: 256 })
+    const res = cohereDriver.decodeResponse(Buffer.from(JSON.stringify({
+      id: 'e1', embeddings: { float: [[0.1, 0.2]] }, texts: ['hello'], meta: { billed_units: { input_tokens: 3 } },
+    })), ctx('llm/v1/embeddings', {}, 'embed-v4.0'))
+    expect(JSON.parse(res.body!)).toEqual({
+      object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'embed-v4.0', usage: { prompt_tokens: 3, total_tokens: 3 },
+    })
+    expect(() => encode({ input: [[1, 2]] }, ctx('llm/v1/embeddings'))).toThrow(/error transforming to cohere:\/\/llm\/v1\/embeddings/)
+  })
+
+  it('decodes a v2 chat answer with tool calls', () => {
+    const res = cohereDriver.decodeResponse(Buffer.from(JSON.stringify({
+      id: 'r2', finish_reason: 'TOOL_CALL',
+      message: { role: 'assistant', tool_plan: 'I will call f', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      usage: { billed_units: { input_tokens: 5, output_tokens: 7 } },
+    })), ctx('llm/v1/chat'))
+    expect(JSON.parse(res.body!)).toMatchObject({
+      choices: [{ finish_reason: 'tool_calls', message: { content: 'I will call f', tool_calls: [{ id: 't1' }] } }],
+    })
+    expect(res.usage).toEqual({ prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 })
+  })
+
+  it("fails with Kong's message when the answer has neither text nor generations", () => {
+    expect(() => cohereDriver.decodeResponse(Buffer.from('{"nothing":1}'), ctx('llm/v1/chat')))
+      .toThrow("transformation failed from type cohere://llm/v1/chat: 'text' or 'generations' missing from cohere response body")
+    expect(() => cohereDriver.decodeResponse(Buffer.from('{oops'), ctx('llm/v1/chat')))
+      .toThrow('transformation failed from type cohere://llm/v1/chat: failed to decode cohere response')
+  })
+
+  describe('stream', () => {
+    const EVENTS = [
+      '{"is_finished":false,"event_type":"stream-start","generation_id":"g-1"}',
+      '{"is_finished":false,"event_type":"text-generation","text":"1 + 1"}',
+      '{"is_finished":false,"event_type":"text-generation","text":" = 2 — ✓"}',
+      '{"is_finished":true,"event_type":"stream-end","finish_reason":"COMPLETE","response":{"meta":{"billed_units":{"input_tokens":57,"output_tokens":123}}}}',
+    ]
+    const input = Buffer.from(EVENTS.join('\n') + '\n')
+
+    function run(chunks: Buffer[], route: RouteType = 'llm/v1/chat') {
+      const t = cohereDriver.stream(ctx(route, {}, 'command', true))
+      const out = [...chunks.map((c) => t.push(c)), t.end()]
+      return { t, out: Buffer.concat(out) }
+    }
+
+    it('turns NDJSON events into OpenAI chunks, usage and [DONE]', () => {
+      const { t, out } = run([input])
+      const f = frames(out) as Record<string, any>[]
+      expect(f).toHaveLength(5)
+      expect(f[0]).toMatchObject({ id: 'g-1', model: 'command', object: 'chat.completion.chunk', choices: [{ delta: { content: '', role: 'assistant' }, index: 0 }] })
+      expect(f[1].choices).toEqual([{ delta: { content: '1 + 1' }, index: 0, finish_reason: null, logprobs: null }])
+      expect(f[1].id).toBe('g-1')
+      expect(f[3].choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' })
+      expect(f[4]).toBe('[DONE]')
+      expect(t.text).toBe('1 + 1 = 2 — ✓')
+      expect(t.usage).toEqual({ prompt_tokens: 57, completion_tokens: 123, total_tokens: 180 })
+      expect(t.finishReason).toBe('stop')
+    })
+
+    it('gives the same bytes (ids aside) whatever the chunking', () => {
+      const norm = (b: Buffer) => b.toString().replace(/"created":\d+/g, '')
+      const whole = norm(run([input]).out)
+      for (let cut = 0; cut <= input.length; cut++) {
+        expect(norm(run([input.subarray(0, cut), input.subarray(cut)]).out), `cut ${cut}`).toBe(whole)
+      }
+    })
+
+    it('forwards each event as soon as it is complete', () => {
+      const t = cohereDriver.stream(ctx('llm/v1/chat'))
+      expect(frames(t.push(Buffer.from(EVENTS[0] + '\n' + EVENTS[1].slice(0, 20))))).toHaveLength(1)
+      expect(frames(t.push(Buffer.from(EVENTS[1].slice(20))))).toHaveLength(1)
+    })
+
+    it('emits text_completion chunks on the completions route', () => {
+      const f = frames(run([input], 'llm/v1/completions').out) as Record<string, any>[]
+      expect(f[1]).toMatchObject({ object: 'text_completion', choices: [{ text: '1 + 1', index: 0, finish_reason: null }] })
+    })
+
+    it('ends with [DONE] when the upstream stops without stream-end', () => {
+      const f = frames(run([Buffer.from(EVENTS[0] + '\n' + EVENTS[1])]).out)
+      expect(f.at(-1)).toBe('[DONE]')
+      expect(f).toHaveLength(3)
+    })
+  })
+
+  describe.skipIf(!hasFixtures)("Kong fixtures (skipped: ../shared/kong-ai-fixtures is absent)", () => {
+    const FORMATS: Record<string, ModelOptions> = {
+      'llm/v1/chat': { max_tokens: 512, temperature: 0.5, top_p: 1.0 },
+      'llm/v1/completions': { max_tokens: 512, temperature: 0.5, top_p: 0.75, top_k: 5 },
+    }
+    for (const [route, options] of Object.entries(FORMATS) as [RouteType, ModelOptions][]) {
+      const file = route.replaceAll('/', '-')
+      it(`${route}: request as Kong sends it`, () => {
+        const req = JSON.parse(fixture(`unit/requests/${file}.json`).toString())
+        expect(encode(req, ctx(route, options))).toEqual(JSON.parse(fixture(`unit/expected-requests/cohere/${file}.json`).toString()))
+      })
+      it(`${route}: answer as Kong returns it`, () => {
+        const res = cohereDriver.decodeResponse(fixture(`unit/real-responses/cohere/${file}.json`), ctx(route, options))
+        const actual = JSON.parse(res.body!)
+        const expected = JSON.parse(fixture(`unit/expected-responses/cohere/${file}.json`).toString())
+        // Kong's unit test compares the message and the model; the text and id match too
+        expect(actual.choices[0].message).toEqual(expected.choices[0].message)
+        expect(actual.choices[0].text).toEqual(expected.choices[0].text)
+        expect(actual.model).toBe(expected.model)
+        expect(actual.id).toBe(expected.id)
+      })
+    }
+
+    it('chat answer usage comes from billed_units (Kong cohere.lua)', () => {
+      const res = cohereDriver.decodeResponse(fixture('cohere/llm-v1-chat/responses/good.json'), ctx('llm/v1/chat'))
+      expect(res.usage).toEqual({ prompt_tokens: 81, completion_tokens: 258, total_tokens: 339 })
+      expect(JSON.parse(res.body!).choices[0].message.content).toBe('The sum of 1 + 1 is 2.')
+    })
+
+    it("bad upstream answer gives Kong's 500 message", () => {
+      expect(() => cohereDriver.decodeResponse(fixture('cohere/llm-v1-chat/responses/bad_upstream_response.json'), ctx('llm/v1/chat')))
+        .toThrow("transformation failed from type cohere://llm/v1/chat: 'text' or 'generations' missing from cohere response body")
+    })
+
+    it.for(['llm-v1-chat', 'llm-v1-completions'])('real-stream-frames/cohere/%s gives "the answer"', (file) => {
+      const route = file === 'llm-v1-chat' ? 'llm/v1/chat' : 'llm/v1/completions'
+      const t = cohereDriver.stream(ctx(route as RouteType))
+      const f = frames(t.push(fixture(`unit/real-stream-frames/cohere/${file}.txt`))) as Record<string, any>[]
+      const expected = route === 'llm/v1/chat'
+        ? [{ delta: { content: 'the answer' }, finish_reason: null, index: 0, logprobs: null }]
+        : [{ text: 'the answer', finish_reason: null, index: 0, logprobs: null }]
+      expect(f[0].choices).toEqual(expected)
+    })
+  })
+})
