@@ -9,7 +9,7 @@ import type { Downstream } from '../server/downstream.ts'
 import type { RequestContext, FlatHeaders } from './context.ts'
 import type { Collected, Plans } from './plan.ts'
 import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
-import { applyEdits } from './flat-headers.ts'
+import { applyEdits, clearFlat, getFlat } from './flat-headers.ts'
 import { renderError } from './error-body.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { initUpstream } from '../proxy/upstream-request.ts'
@@ -123,11 +123,21 @@ function dropResponseHeader(name: Buffer): boolean {
     case 4: return name.toString('latin1').toLowerCase() === 'date' // uWS writes its own Date
     case 7: return name.toString('latin1').toLowerCase() === 'upgrade' || name.toString('latin1').toLowerCase() === 'trailer'
     case 10: { const n = name.toString('latin1').toLowerCase(); return n === 'connection' || n === 'keep-alive' }
+    case 11: return name.toString('latin1').toLowerCase() === 'uwebsockets' // uWS writes its own
     case 14: return name.toString('latin1').toLowerCase() === 'content-length'
     case 16: return name.toString('latin1').toLowerCase() === 'proxy-connection'
     case 17: return name.toString('latin1').toLowerCase() === 'transfer-encoding'
     default: return false
   }
+}
+
+/** Removes Content-Length from a header list and returns its value, -1 when absent. */
+function takeContentLength(h: FlatHeaders): number {
+  const v = getFlat(h, 'content-length')
+  if (v === undefined) return -1
+  clearFlat(h, 'content-length')
+  const n = Number(v)
+  return Number.isInteger(n) && n >= 0 ? n : -1
 }
 
 function isServer(name: Buffer): boolean {
@@ -178,9 +188,13 @@ function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collec
       if (ctx.headerEdits) applyEdits(out, ctx.headerEdits)
       ctx.responseHeaders = out
       if (buffered) return
+      // As in Kong, Content-Length stays visible to header_filter when a body_filter will run: a
+      // plugin that changes the body clears it (the response then goes out chunked), one that
+      // only reads the body keeps it and the client gets a known length.
+      if (bodyFilter && total >= 0) out.push('Content-Length', String(total))
       if (collected?.header_filter) runHeaderFilter(ctx, collected.header_filter)
-      // a body_filter may change the length: send chunked
-      down.head(ctx.status, ctx.responseHeaders, bodyFilter ? -1 : total, noBody || status === 204 || status === 304)
+      if (bodyFilter && total >= 0) total = takeContentLength(ctx.responseHeaders!)
+      down.head(ctx.status, ctx.responseHeaders!, total, noBody || status === 204 || status === 304)
     },
     onData(chunk) {
       if (chunks) { chunks.push(chunk); return true }
@@ -198,8 +212,8 @@ function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collec
       finish(ctx, collected)
     },
     onFail(err, headSent) {
+      if (ctx.aborted) return // the client went away and we cancelled the upstream: not an upstream failure
       rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream request failed')
-      if (ctx.aborted) return
       if (headSent || down.headSent) { down.close(); return finish(ctx, collected) }
       const status = failureStatus(err)
       const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway

@@ -66,6 +66,10 @@ export class Downstream {
     const res = this.res
     if (!this.headSent) this.writeHead()
     if (this.noBody) return true
+    if (this.total >= 0 && this.written + chunk.length > this.total) {
+      // a body_filter grew the body but left Content-Length: never write past the announced length
+      chunk = chunk.subarray(0, this.total - this.written)
+    }
     this.written += chunk.length
     if (this.total >= 0) {
       const base = res.getWriteOffset()

@@ -50,6 +50,7 @@ export function responseHeaders(kong: Kong, state: LlmState): void {
   if (state.stream) {
     if (c.native) { state.mode = ResponseMode.native; return }
     kong.response.setHeader('Content-Type', 'text/event-stream')
+    kong.response.clearHeader('Content-Length') // the converted stream has its own length
     state.transcoder = c.driver.stream(state.dctx)
     if (c.format !== null) {
       state.encoder = c.format.streamEncoder()
