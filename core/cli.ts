@@ -1,8 +1,8 @@
 // The command line: `tollgate start [-c kong.yaml]` and `tollgate config check FILE`. This is the
 // composition root: the only place in core/ that knows the bundled plugin list.
 import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
+import { ROOT } from './paths.ts'
 import { readSettings } from './settings.ts'
 import { uwsNative } from './server/uws.ts'
 import { startNode } from './node.ts'
@@ -14,8 +14,7 @@ import { rootLog } from './log.ts'
 import { VERSION } from './version.ts'
 import { BUNDLED } from '../plugins/index.ts'
 
-const BUNDLED_MODULE = new URL('../plugins/index.ts', import.meta.url).href
-const EXAMPLE = fileURLToPath(new URL('../kong.yaml.example', import.meta.url))
+const EXAMPLE = join(ROOT, 'kong.yaml.example')
 
 const USAGE = `tollgate ${VERSION}: a Kong-compatible AI gateway
 
@@ -62,7 +61,7 @@ async function start(args: string[]): Promise<number> {
   const file = resolveConfigPath(args, process.env, process.cwd())
   let node
   try {
-    node = await startNode({ settings, configText: readFileSync(file, 'utf8'), bundled: BUNDLED, bundledModule: BUNDLED_MODULE })
+    node = await startNode({ settings, configText: readFileSync(file, 'utf8'), bundled: BUNDLED })
   } catch (e) {
     if (isGatewayError(e) && e.details) rootLog.fatal({ error: configErrorBody(e) }, `invalid declarative configuration in ${file}`)
     else rootLog.fatal({ err: e }, 'could not start')

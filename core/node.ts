@@ -11,14 +11,14 @@ import { listenProxy, type Listener } from './server/proxy-server.ts'
 import { listenAdmin } from './admin/admin-server.ts'
 import { counterBuffer } from './server/counters.ts'
 import { closeAllPools } from './proxy/pools.ts'
+import { WORKER_ENTRY } from './paths.ts'
 import type { WorkerData, WorkerMessage } from './server/worker.ts'
 
 export interface NodeOptions {
   settings: Settings
   configText: string
-  /** the bundled plugin list, and the module it came from (worker threads import it themselves) */
+  /** the bundled plugin list (worker threads import it themselves) */
   bundled: readonly AnyPlugin[]
-  bundledModule: string
 }
 
 export interface RunningNode {
@@ -49,8 +49,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (proxyPort === 0) throw new Error('proxy_listen port 0 needs nginx_worker_processes=1 (worker threads must share a known port)')
     const ready: Promise<void>[] = []
     for (let i = 0; i < settings.workers; i++) {
-      const data: WorkerData = { settings, configText: opts.configText, bundledModule: opts.bundledModule, counters: counterBuffer() }
-      const worker = new Worker(new URL('./server/worker-entry.mjs', import.meta.url), { workerData: data })
+      const data: WorkerData = { settings, configText: opts.configText, counters: counterBuffer() }
+      const worker = new Worker(WORKER_ENTRY, { workerData: data })
       const handle: ThreadHandle = { worker, pending: new Map() }
       threads.push(handle)
       ready.push(new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 // kong.service, kong.service.request, kong.service.response: the upstream side.
-import type { RequestContext, UpstreamRequest } from '../core/runloop/context.ts'
+import type { RequestContext, UpstreamRequest, UpstreamRetryHook } from '../core/runloop/context.ts'
+import { addRetryHook } from '../core/proxy/upstream-retry.ts'
 import { errors } from '../core/errors.ts'
 import { getFlat, toObject } from '../core/runloop/flat-headers.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
@@ -7,9 +8,17 @@ import { encodeQuery, parseQuery, type QueryArgs } from './private/query.ts'
 import { decodeBody, type DecodedBody } from './private/body.ts'
 import { JSON_CONTENT_TYPE } from '../core/runloop/error-body.ts'
 
+/**
+ * The upstream request being prepared. A route without a service still accepts edits (as Kong
+ * sets the nginx request either way); they go nowhere, since such a request ends in a 503.
+ */
+const DENIED: ReadonlySet<number> = new Set([401, 403])
+
 function upstream(ctx: RequestContext): UpstreamRequest {
-  if (!ctx.upstream) throw errors.pdkArgument('no upstream: the request did not match a route with a service')
-  return ctx.upstream
+  return (ctx.upstream ??= {
+    scheme: 'http', host: '', port: 0, method: ctx.method, path: ctx.path, query: ctx.rawQuery, headers: null, body: null,
+    hostHeader: null, connectTimeout: 60_000, readTimeout: 60_000, writeTimeout: 60_000, retries: 0,
+  })
 }
 
 function checkValue(name: string, value: string): void {
@@ -49,8 +58,8 @@ export class PdkServiceRequest {
     upstream(this.ctx).path = path
   }
 
-  /** Upstream query string, without `?`. @phases rewrite, access */
-  setRawQuery(query: string): void { checkPhase(this.ctx, PHASES.rewriteAccess); upstream(this.ctx).query = query }
+  /** Upstream query string, without `?`. @phases rewrite, access, balancer */
+  setRawQuery(query: string): void { checkPhase(this.ctx, PHASES.serviceRequest); upstream(this.ctx).query = query }
 
   /** Upstream query from arguments (sorted, URL-encoded). @phases rewrite, access */
   setQuery(args: Record<string, unknown>): void { checkPhase(this.ctx, PHASES.rewriteAccess); upstream(this.ctx).query = encodeQuery(args) }
@@ -86,8 +95,8 @@ export class PdkServiceRequest {
   /** Adds an upstream header value. @phases rewrite, access */
   addHeader(name: string, value: string | number): void { checkPhase(this.ctx, PHASES.rewriteAccess); this.header(name, String(value), true) }
 
-  /** Removes an upstream header. @phases rewrite, access */
-  clearHeader(name: string): void { checkPhase(this.ctx, PHASES.rewriteAccess); this.header(name, null) }
+  /** Removes an upstream header. @phases rewrite, access, balancer */
+  clearHeader(name: string): void { checkPhase(this.ctx, PHASES.serviceRequest); this.header(name, null) }
 
   /**
    * Tollgate extension: if the upstream answers 401 or 403, call `fn` once (in the balancer phase;
@@ -95,7 +104,27 @@ export class PdkServiceRequest {
    * first answer is dropped, or passed on should `fn` fail. Not with a streamed request body.
    * @phases access
    */
-  retryOnDenied(fn: () => void | Promise<void>): void { checkPhase(this.ctx, PHASES.access); this.ctx.onUpstreamDenied = fn }
+  retryOnDenied(fn: () => void | Promise<void>): void {
+    checkPhase(this.ctx, PHASES.accessBalancer)
+    addRetryHook(this.ctx, {
+      id: 'denied', statuses: DENIED, errors: false, once: true,
+      retry: () => {
+        const r = fn()
+        return r === undefined ? true : r.then(() => true)
+      },
+    })
+  }
+
+  /**
+   * Tollgate extension (Kong's balancer retry, for plugins): offers the upstream's answers with
+   * `hook.statuses` (held back from the client) and, with `hook.errors`, failures before any
+   * answer, to `hook.retry`, which runs in the balancer phase and says whether to send the
+   * request again. A `rewind` hook gets the upstream request back as it was at registration
+   * (to rebuild it for another target). Not with a streamed request body; never after a byte
+   * went to the client. A hook with the id of an earlier one replaces it.
+   * @phases access, balancer
+   */
+  retryOn(hook: UpstreamRetryHook): void { checkPhase(this.ctx, PHASES.accessBalancer); addRetryHook(this.ctx, hook) }
 
   /** Sets several upstream headers. @phases rewrite, access */
   setHeaders(headers: Record<string, string | string[]>): void {

@@ -29,8 +29,16 @@ export function checkPlugin(def: unknown, origin: string): AnyPlugin {
   return p as AnyPlugin
 }
 
+let tsLoader: Promise<void> | null = null
+
+/** A plugin written in TypeScript needs a loader when the gateway runs from its JS bundle. */
+function ensureTypeScript(): Promise<void> {
+  return (tsLoader ??= import('tsx/esm/api').then((m) => { m.register() }))
+}
+
 async function importEntry(entry: string, cwd: string): Promise<unknown> {
   const isPath = entry.startsWith('.') || isAbsolute(entry)
+  if (/\.[cm]?ts$/.test(entry) && !process.execArgv.some((a) => a.includes('tsx'))) await ensureTypeScript()
   const spec = isPath ? pathToFileURL(resolve(cwd, entry)).href : entry
   const mod = (await import(spec)) as Record<string, unknown>
   return mod.default ?? mod.plugin ?? mod

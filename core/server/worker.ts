@@ -1,9 +1,10 @@
 // A proxy worker thread: its own plugins, Gateway and uWS listener on the shared port, applying
-// each config the main thread validated.
+// each config the main thread validated. A thread's entry point, so it may name the bundled
+// plugin list (like core/cli.ts).
 import { parentPort, workerData } from 'node:worker_threads'
 import { Gateway } from '../gateway.ts'
 import type { Settings } from '../settings.ts'
-import type { AnyPlugin } from '../plugins/contract.ts'
+import { BUNDLED } from '../../plugins/index.ts'
 import { loadPlugins } from '../plugins/loader.ts'
 import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
@@ -11,7 +12,6 @@ import { adoptCounters } from './counters.ts'
 export interface WorkerData {
   settings: Settings
   configText: string
-  bundledModule: string
   counters: SharedArrayBuffer
 }
 
@@ -26,8 +26,7 @@ async function main(): Promise<void> {
   const port = parentPort!
   adoptCounters(data.counters)
   try {
-    const bundled = ((await import(data.bundledModule)) as { BUNDLED: AnyPlugin[] }).BUNDLED
-    const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, bundled), data.configText)
+    const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, BUNDLED), data.configText)
     const listener = await listenProxy(() => gateway.state, data.settings)
     port.on('message', (m: { type: 'config'; id: number; source: string }) => {
       try {

@@ -17,7 +17,7 @@ export async function startGateway(configYaml: string, opts: { plugins?: AnyPlug
     ...opts.settings,
   }
   const bundled = [...BUNDLED, ...(opts.plugins ?? [])]
-  const node = await startNode({ settings, configText: configYaml, bundled, bundledModule: new URL('../../plugins/index.ts', import.meta.url).href })
+  const node = await startNode({ settings, configText: configYaml, bundled })
   return {
     node,
     proxy: `http://127.0.0.1:${node.proxyPort}`,

@@ -48,6 +48,26 @@ describe('tollgate start', () => {
     expect(r.out).toContain('KONG_ALLOW_SLOW_SERVER=1')
   })
 
+  it('loads a TypeScript plugin by path next to the bundled ones', async () => {
+    const [proxyPort] = [await closedPort()]
+    const plugin = new URL('../../fixtures/plugins/hello-plugin/index.ts', import.meta.url).pathname
+    const s = await startCli(['-c', file('hello.yaml', `_format_version: "3.0"
+routes:
+  - name: r
+    paths: ["/hi"]
+    plugins:
+      - name: hello-plugin
+        config: { greeting: Hi }
+      - name: request-termination
+        config: { status_code: 200, message: ok }
+`)], { KONG_PROXY_LISTEN: `127.0.0.1:${proxyPort}`, KONG_ADMIN_LISTEN: 'off', KONG_NGINX_WORKER_PROCESSES: '1', KONG_PLUGINS: `bundled,${plugin}` })
+    started.push(s)
+    const res = await request(`http://127.0.0.1:${proxyPort}/hi?name=ada`)
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['x-hello']).toBe('Hi, ada!')
+    await res.body.dump()
+  })
+
   it('serves with worker threads, and a POST /config reaches every worker', async () => {
     const [proxyPort, adminPort] = [await closedPort(), await closedPort()]
     const s = await startCli(['-c', file('w.yaml', echo('/old', 'old'))], {
