@@ -37,6 +37,48 @@ export interface UpstreamRequest {
 
 export type ResponseSource = 'service' | 'exit' | 'error'
 
+/** What the upstream did with one attempt, as a retry hook sees it. */
+export type UpstreamOutcome =
+  | { readonly status: number; readonly error: null }
+  | { readonly status: 0; readonly error: Error & { code?: string } }
+
+/**
+ * A plugin's chance to send the request again (kong.service.request.retryOn): after an answer
+ * with one of `statuses` (held back, never sent to the client) or, with `errors`, a failure before
+ * any answer. Hooks are asked in registration order; the first that takes the outcome decides.
+ */
+export interface UpstreamRetryHook {
+  /** registering a hook with the id of an earlier one replaces it */
+  readonly id: string
+  readonly statuses: ReadonlySet<number>
+  readonly errors: boolean
+  /** dropped after its first use */
+  readonly once?: boolean
+  /**
+   * remember the upstream request as it is at registration, so that `retry` can put it back
+   * (`rewind()`) and rebuild it from scratch (a failover to another target)
+   */
+  readonly rewind?: boolean
+  /**
+   * Runs in the balancer phase. true (or a promise of it): send the request again, as the hook
+   * left it; false: the held answer (or the failure) goes on to the client.
+   */
+  retry(outcome: UpstreamOutcome, rewind: () => void): boolean | Promise<boolean>
+}
+
+/** The upstream request, buffering choice and retry hooks as they were when a rewinding hook was registered. */
+export interface UpstreamSnapshot {
+  readonly upstream: UpstreamRequest
+  readonly bufferResponse: boolean
+  /** hooks registered before it: later ones belong to the request being rewound */
+  readonly hooks: readonly RegisteredRetry[]
+}
+
+export interface RegisteredRetry {
+  readonly hook: UpstreamRetryHook
+  readonly snapshot: UpstreamSnapshot | null
+}
+
 let requestCounter = 0
 // 20 random hex digits per thread + a 12-digit counter: unique per node, no crypto call per request
 const REQUEST_ID_PREFIX = Array.from({ length: 20 }, () => ((Math.random() * 16) | 0).toString(16)).join('')
@@ -76,6 +118,8 @@ export class RequestContext {
   upstream: UpstreamRequest | null = null
 
   // ---- plugins ----
+  /** the request's PDK object (typed loosely here: pdk/ depends on this module, not the reverse) */
+  pdk: object | null = null
   phase = 0
   currentPlugin: AnyPlugin | null = null
   consumer: Consumer | null = null
@@ -109,8 +153,8 @@ export class RequestContext {
   aborted = false
   /** cancels the upstream request in flight (set while one is) */
   abortUpstream: (() => void) | null = null
-  /** kong.service.request.retryOnDenied: on a 401/403 upstream answer, run once, then send again */
-  onUpstreamDenied: (() => void | Promise<void>) | null = null
+  /** kong.service.request.retryOn / retryOnDenied: hooks that may send the request again */
+  upstreamRetry: RegisteredRetry[] | null = null
 
   constructor(
     method: string,

@@ -15,13 +15,9 @@ import type { AnyPlugin } from '../plugins/contract.ts'
 
 type AsyncPhase = 'rewrite' | 'access' | 'response' | 'log'
 
-const pdks = new WeakMap<RequestContext, Kong>()
-
 /** The request's one PDK object, created on first use. */
 export function kongFor(ctx: RequestContext): Kong {
-  let k = pdks.get(ctx)
-  if (!k) pdks.set(ctx, (k = createPdk(ctx)))
-  return k
+  return (ctx.pdk ??= createPdk(ctx)) as Kong
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

@@ -1,6 +1,10 @@
-// The client side of one exchange on uWS: holds the response head until the first body bytes
-// so head and body leave in one cork (one send()), uses tryEnd when the length is known and
-// write() (chunked) when not, and reports backpressure so the upstream can be paused.
+// The client side of one exchange on uWS. Writes are queued and flushed once per event-loop turn
+// (setImmediate), all exchanges together, each in one cork: head and body of a JSON answer leave
+// in one send(), and a burst of SSE events read from the upstream in one turn leaves in one
+// send() instead of one per event (reference/upstream-client.md: half the CPU per burst stream).
+// Known lengths go through tryEnd, unknown ones through write() (chunked). Backpressure is
+// reported to the caller (write() returns false) and lifted through onDrain, so a slow client
+// pauses the upstream instead of making the gateway buffer the body.
 // Never touches `res` after an abort or after the response is complete: uWS throws then.
 import type { HttpResponse } from 'uWebSockets.js'
 import { STATUS_CODES } from 'node:http'
@@ -9,12 +13,23 @@ import type { FlatHeaders } from '../runloop/context.ts'
 const STATUS_LINES: string[] = []
 for (let code = 100; code < 600; code++) STATUS_LINES[code] = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`
 
+// One flush per event-loop turn for every exchange that has something queued.
+let pending: Downstream[] = []
+let scheduled = false
+
+function flushAll(): void {
+  scheduled = false
+  const list = pending
+  pending = []
+  for (const d of list) d.flush()
+}
+
 export class Downstream {
   aborted = false
   /** the whole response has been handed to uWS */
   finished = false
   headSent = false
-  /** bytes of body written */
+  /** bytes of body handed to write() / send() */
   written = 0
   /** called once when the client goes away before the end */
   onAbort: (() => void) | null = null
@@ -25,6 +40,14 @@ export class Downstream {
   private headers: FlatHeaders | null = null
   private total = -1
   private noBody = false
+  /** bytes given to uWS so far */
+  private sent = 0
+  private queue: Buffer[] = []
+  private queued = false
+  private ending = false
+  /** uWS reported backpressure: wait for onWritable */
+  private blocked = false
+  /** the part of a tryEnd chunk uWS did not take yet, and the write offset it started at */
   private tail: Buffer | null = null
   private tailBase = 0
 
@@ -46,6 +69,46 @@ export class Downstream {
     this.noBody = noBody
   }
 
+  /** Queues one body chunk; false = the client is slow, wait for onDrain before writing more. */
+  write(chunk: Buffer): boolean {
+    if (this.aborted || this.finished) return true
+    this.written += chunk.length
+    this.queue.push(chunk)
+    this.schedule()
+    return !this.blocked
+  }
+
+  /** Ends the response once the queue is out. With a known length not reached, the connection is closed instead. */
+  end(): void {
+    if (this.aborted || this.finished) return
+    this.ending = true
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.queued || this.blocked) return
+    this.queued = true
+    pending.push(this)
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(flushAll)
+    }
+  }
+
+  /** Called once per turn by the shared flush. */
+  flush(): void {
+    this.queued = false
+    if (this.aborted || this.finished) return
+    this.res.cork(() => this.drainQueue())
+  }
+
+  /** Writes what is queued (inside a cork or a uWS callback) until done or blocked. */
+  private drainQueue(): void {
+    if (!this.headSent) this.writeHead()
+    while (this.queue.length > 0 && !this.blocked && !this.finished) this.writeChunk(this.queue.shift()!)
+    if (this.ending && !this.blocked && !this.finished) this.finishResponse()
+  }
+
   private writeHead(): void {
     const res = this.res
     res.writeStatus(STATUS_LINES[this.status] ?? String(this.status))
@@ -54,67 +117,55 @@ export class Downstream {
     this.headSent = true
   }
 
-  /** Writes one body chunk; false = the client is slow, wait for onDrain before writing more. */
-  write(chunk: Buffer): boolean {
-    if (this.aborted || this.finished) return true
-    let ok = true
-    this.res.cork(() => { ok = this.writeCorked(chunk) })
-    return ok
-  }
-
-  private writeCorked(chunk: Buffer): boolean {
+  private writeChunk(chunk: Buffer): void {
+    if (this.noBody) return
     const res = this.res
-    if (!this.headSent) this.writeHead()
-    if (this.noBody) return true
-    if (this.total >= 0 && this.written + chunk.length > this.total) {
-      // a body_filter grew the body but left Content-Length: never write past the announced length
-      chunk = chunk.subarray(0, this.total - this.written)
-    }
-    this.written += chunk.length
     if (this.total >= 0) {
+      // a body_filter grew the body but left Content-Length: never write past the announced length
+      if (this.sent + chunk.length > this.total) chunk = chunk.subarray(0, this.total - this.sent)
+      this.sent += chunk.length
       const base = res.getWriteOffset()
       const [ok, done] = res.tryEnd(chunk, this.total)
-      if (done) { this.finished = true; return true }
+      if (done) { this.finished = true; return }
       if (!ok) {
         this.tail = chunk
         this.tailBase = base
-        res.onWritable((offset) => this.drainTail(offset))
-        return false
+        this.blocked = true
+        res.onWritable((offset) => this.writable(offset))
       }
-      return true
+      return
     }
-    if (chunk.length === 0) return true
+    if (chunk.length === 0) return
+    this.sent += chunk.length
     if (!res.write(chunk)) {
-      res.onWritable(() => { this.onDrain?.(); return true })
-      return false
+      this.blocked = true
+      res.onWritable((offset) => this.writable(offset))
     }
+  }
+
+  /** uWS onWritable: send the rest of the tail, then what queued meanwhile, then resume the upstream. */
+  private writable(offset: number): boolean {
+    if (this.tail !== null) {
+      const [ok, done] = this.res.tryEnd(this.tail.subarray(offset - this.tailBase), this.total)
+      if (done) this.finished = true
+      else if (!ok) return false
+      this.tail = null
+    }
+    this.blocked = false
+    if (!this.finished) this.drainQueue()
+    if (!this.blocked) this.onDrain?.()
     return true
   }
 
-  private drainTail(offset: number): boolean {
-    const tail = this.tail!
-    const [ok, done] = this.res.tryEnd(tail.subarray(offset - this.tailBase), this.total)
-    if (done) this.finished = true
-    if (ok || done) {
-      this.tail = null
-      this.onDrain?.()
-    }
-    return ok
+  private finishResponse(): void {
+    const res = this.res
+    this.finished = true
+    if (this.noBody) res.endWithoutBody(this.total >= 0 ? this.total : undefined)
+    else if (this.total <= 0) res.end()
+    else res.close() // fewer bytes than announced: the client must not take it as complete
   }
 
-  /** Ends the response. With a known length that was not reached, the connection is closed instead. */
-  end(): void {
-    if (this.aborted || this.finished) return
-    this.res.cork(() => {
-      if (!this.headSent) this.writeHead()
-      this.finished = true
-      if (this.noBody) this.res.endWithoutBody(this.total >= 0 ? this.total : undefined)
-      else if (this.total <= 0) this.res.end()
-      else this.res.close() // fewer bytes than announced: the client must not take it as complete
-    })
-  }
-
-  /** Head and whole body in one go (exits, errors, buffered responses). */
+  /** Head and whole body at once (exits, errors, buffered responses). */
   send(status: number, headers: FlatHeaders, body: string | Buffer | null): void {
     if (this.aborted || this.finished) return
     this.status = status
