@@ -2,6 +2,7 @@
 // of these; a plugin not listed here is loaded by package name or path.
 import type { AnyPlugin } from '../core/plugins/contract.ts'
 import aiProxy from './ai-proxy/index.ts'
+import aiProxyAdvanced from './ai-proxy-advanced/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -12,5 +13,5 @@ import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
-  aiProxy,
+  aiProxy, aiProxyAdvanced,
 ] as AnyPlugin[]

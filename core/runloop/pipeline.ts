@@ -14,7 +14,7 @@ import { renderError } from './error-body.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { initUpstream } from '../proxy/upstream-request.ts'
 import { dispatch, failureStatus, type ResponseSink } from '../proxy/upstream-call.ts'
-import { deniedRetrySink } from '../proxy/denied-retry.ts'
+import { retrySink } from '../proxy/upstream-retry.ts'
 import { SERVER_TOKEN, VIA_TOKEN } from '../version.ts'
 import { rootLog } from '../log.ts'
 import { add, COUNTER } from '../server/counters.ts'
@@ -224,9 +224,9 @@ function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collec
   ctx.proxyStart = performance.now()
   const body = u.body ?? (ctx.bodyStreamed ? bodyStream : ctx.body)
   const opts = { body, tlsVerify: ctx.service!.tls_verify ?? false, requestIdHeader: state.settings.headers.requestId }
-  if (ctx.onUpstreamDenied !== null && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
-    const retrying: ResponseSink = deniedRetrySink(ctx, sink, () => dispatch(ctx, { ...opts, body: u.body ?? body }, retrying))
-    return dispatch(ctx, opts, retrying)
+  if (ctx.upstreamRetry !== null && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
+    // a retry goes through proxy() again: the hook may have changed the target, body and buffering
+    return dispatch(ctx, opts, retrySink(ctx, sink, () => proxy(state, ctx, down, collected, bodyStream)))
   }
   dispatch(ctx, opts, sink)
 }

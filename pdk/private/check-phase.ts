@@ -21,6 +21,7 @@ export const PHASES = {
   serviceResponse: P.response | P.header_filter | P.body_filter | P.log,
   serviceRequest: P.rewrite | P.access | P.balancer,
   access: P.access,
+  accessBalancer: P.access | P.balancer,
   afterAccess: P.access | P.response | P.header_filter | P.body_filter | P.log,
   ctx: P.rewrite | P.access | P.response | P.header_filter | P.body_filter | P.log,
   bodyFilter: P.body_filter,

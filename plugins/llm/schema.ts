@@ -18,7 +18,13 @@ export const PROVIDERS = [
   'huggingface', 'llama2', 'mistral', 'ollama', 'openai', 'vllm', 'xai',
 ] as const
 
-export const ROUTE_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve'] as const
+export const ROUTE_TYPES = [
+  'llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve',
+  // Kong 3.11's OpenAI API routes (types.ts OpenAiApiRoute): served by openai and azure
+  'llm/v1/responses', 'llm/v1/files', 'llm/v1/batches', 'llm/v1/assistants',
+  'audio/v1/audio/speech', 'audio/v1/audio/transcriptions', 'audio/v1/audio/translations',
+  'image/v1/images/generations', 'image/v1/images/edits',
+] as const
 
 export const LLM_FORMATS = ['openai', 'anthropic', 'bedrock', 'cohere', 'gemini', 'huggingface'] as const
 

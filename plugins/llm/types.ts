@@ -4,7 +4,17 @@
 // provider's, and the way back mirrors it. A method returns null for "unchanged" so that a
 // passthrough never re-encodes a body.
 
-export type RouteType = 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings' | 'preserve'
+export type RouteType = 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings' | 'preserve' | OpenAiApiRoute
+
+/**
+ * Kong 3.11's OpenAI API route types that are not LLM text generation (files, batches, assistants,
+ * responses, audio, images): the OpenAI family proxies them to the same API unconverted, multipart
+ * bodies included; statistics come from the answer's `usage` when it has one.
+ */
+export type OpenAiApiRoute =
+  | 'llm/v1/responses' | 'llm/v1/files' | 'llm/v1/batches' | 'llm/v1/assistants'
+  | 'audio/v1/audio/speech' | 'audio/v1/audio/transcriptions' | 'audio/v1/audio/translations'
+  | 'image/v1/images/generations' | 'image/v1/images/edits'
 
 /** Kong's provider ids, byte for byte. A third party may register others. */
 export type ProviderId =
@@ -183,6 +193,8 @@ export interface StreamTranscoder {
   readonly text: string
   /** finish reason of the last choice, if seen */
   readonly finishReason: string | null
+  /** the model the provider names in its events (Anthropic's message_start, Gemini's modelVersion), if any */
+  readonly responseModel?: string | null
 }
 
 /** A framer splits a byte stream into complete events; transcoders are built on one. */
@@ -227,6 +239,12 @@ export interface AuthHandler {
   apply(req: OutboundRequest, client: { header(name: string): string | undefined; query(name: string): string | undefined }): void | Promise<void>
   /** a 401/403 from the provider: drop the cached token so the retry fetches a fresh one */
   invalidate?(): void
+  /**
+   * Client request headers that must not reach the provider although the handler does not set
+   * them (the core forwards client headers after auth ran): a native AWS client's session token,
+   * which would ride along unsigned next to the gateway's SigV4 signature. The pipeline clears them.
+   */
+  readonly dropClientHeaders?: readonly string[]
 }
 
 /** `config.auth`, Kong's flat fields. */

@@ -4,7 +4,7 @@
 // Signed headers: host, content-type and x-amz-* (the date, the payload hash and, with temporary
 // credentials, the session token). Headers the gateway adds later (X-Forwarded-*, Via) stay out,
 // and so do the client's own SigV4 headers (a native AWS SDK client signs for the gateway, not
-// for Bedrock), which are dropped.
+// for Bedrock): the pipeline drops them (dropClientHeaders).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 import { createHash } from 'node:crypto'
 import { Hash } from '@smithy/hash-node'
@@ -55,6 +55,7 @@ export function createAwsHandler(auth: AuthConf, model: ModelConf, opts: AwsStra
   })
   return {
     source,
+    dropClientHeaders: CLIENT_SIGNING_HEADERS,
     async apply(req: OutboundRequest) {
       const h = req.headers
       for (const name of CLIENT_SIGNING_HEADERS) h.delete(name)

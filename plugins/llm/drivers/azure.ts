@@ -3,13 +3,30 @@
 // with `api-version` from the client's query when it sent one, else model.options.azure_api_version
 // (kong/llm/drivers/azure.lua). Credentials: `api-key` header or Entra ID (auth strategies).
 // Spec: https://learn.microsoft.com/azure/ai-services/openai/reference
-import type { DriverContext, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import type { DriverContext, OpenAiApiRoute, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
 
 const OPERATIONS: Partial<Record<RouteType, string>> = {
   'llm/v1/chat': '/chat/completions',
   'llm/v1/completions': '/completions',
   'llm/v1/embeddings': '/embeddings',
+}
+
+/**
+ * Kong 3.11's OpenAI API routes on Azure: files, batches and assistants are resource-wide
+ * (`/openai/<resource>`), responses is the v1 API (`/openai/v1/responses`, azure_api_version
+ * `preview`), audio and images belong to a deployment (`/openai/deployments/<id>/<resource>`).
+ * https://learn.microsoft.com/azure/ai-foundry/openai/reference-preview
+ */
+function apiRoutePath(route: OpenAiApiRoute, ctx: DriverContext): string {
+  const resource = OPENAI_API_ROUTES.get(route)!
+  const suffix = resourceSuffix(resource, ctx.clientPath)
+  if (route === 'llm/v1/responses') return `/openai/v1/responses${suffix}`
+  if (resource.startsWith('audio/') || resource.startsWith('images/')) {
+    return `/openai/deployments/${ctx.model.options.azure_deployment_id ?? ''}/${resource}${suffix}`
+  }
+  return `/openai/${resource}${suffix}`
 }
 
 /** The api-version this request uses. */
@@ -27,16 +44,18 @@ function azureQuery(ctx: DriverContext): string {
 
 export const azure: ProviderDriver = {
   id: 'azure',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', ...OPENAI_API_ROUTES.keys()]),
   streamUsage: false,
   passthroughResponse: true,
   target(ctx: DriverContext): UpstreamTarget {
     const o = ctx.model.options
     const op = OPERATIONS[ctx.route]
-    const path = op === undefined ? ctx.clientPath : `/openai/deployments/${o.azure_deployment_id ?? ''}${op}`
+    const path = op !== undefined ? `/openai/deployments/${o.azure_deployment_id ?? ''}${op}`
+      : isOpenAiApiRoute(ctx.route) ? apiRoutePath(ctx.route, ctx) : ctx.clientPath
     return { scheme: 'https', host: `${o.azure_instance ?? ''}.openai.azure.com`, port: 443, path, query: azureQuery(ctx) }
   },
-  encodeRequest: (req) => encodeOpenAi(req),
+  // the API routes' bodies (JSON or multipart) go as they came
+  encodeRequest: (req, _raw, ctx) => (isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),
   decodeResponse: (body, ctx) => decodeOpenAi('azure', body, ctx),
   stream: openAiStream,
   logMeta(ctx) {

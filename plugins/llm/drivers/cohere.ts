@@ -34,14 +34,13 @@ function text(content: ChatMessage['content']): string {
   return s
 }
 
-/** The request's value wins; the plugin option is the default (issue 5 §7, Kong's docs). */
-function tuned(req: LlmRequest, ctx: DriverContext): Json {
-  const o = ctx.model.options
+/** Tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here. */
+function tuned(req: LlmRequest): Json {
   return {
-    max_tokens: req.max_tokens ?? req.max_completion_tokens ?? o.max_tokens,
-    temperature: req.temperature ?? o.temperature,
-    p: req.top_p ?? o.top_p,
-    k: req.top_k ?? o.top_k,
+    max_tokens: req.max_tokens ?? req.max_completion_tokens,
+    temperature: req.temperature,
+    p: req.top_p,
+    k: req.top_k,
   }
 }
 
@@ -57,19 +56,11 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
   if (req.tools) {
     // Kong hands tool requests to its OpenAI driver: the body stays OpenAI-shaped (for Cohere's
     // OpenAI-compatible endpoint, set through upstream_url)
-    const o = ctx.model.options
-    return withExtraBody({
-      ...req,
-      model: ctx.model.name ?? req.model,
-      stream: req.stream ?? false,
-      max_tokens: req.max_tokens ?? o.max_tokens,
-      temperature: req.temperature ?? o.temperature,
-      top_p: req.top_p ?? o.top_p,
-    }, req)
+    return withExtraBody({ ...req, model: ctx.model.name ?? req.model, stream: req.stream ?? false }, req)
   }
   const body: Json = { ...req }
   for (const k of DROPPED) delete body[k]
-  Object.assign(body, tuned(req, ctx))
+  Object.assign(body, tuned(req))
   body.model = ctx.model.name ?? req.model
   body.stream = req.stream ?? false
   if (req.stop !== undefined) body.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop

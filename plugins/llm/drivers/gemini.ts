@@ -8,7 +8,6 @@
 // Auth is the pipeline's: AI Studio's key as query parameter `key` or header `x-goog-api-key`;
 // Vertex's service-account token is the gcp auth strategy's.
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, UpstreamTarget } from '../types.ts'
-import { errors } from '../../../core/errors.ts'
 import { llmError } from '../errors.ts'
 import { usageOfOpenAi } from '../pipeline/usage.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
@@ -101,7 +100,7 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
           if (req.encoding_format === 'base64') base64Embeddings.add(ctx)
           return JSON.stringify(v === null ? toBatchEmbed(req, ctx.model.options, modelOf(ctx)) : toVertexEmbed(req, ctx.model.options))
         }
-        return JSON.stringify(toGeminiChat(req, ctx.model.options, ctx.model.name))
+        return JSON.stringify(toGeminiChat(req, ctx.model.name))
     }
   } catch (e) {
     transformError(route, e)
@@ -140,12 +139,9 @@ function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
     return { body: JSON.stringify(answer), usage, model: answer.model as string, parsed: answer }
   }
   if (res.promptFeedback) {
-    // Kong answers a blocked prompt with 400: an answer error (not a request conversion one)
-    // carrying that status
+    // Kong answers a blocked prompt with 400: the pipeline keeps the error's status
     const f = res.promptFeedback
-    const err = errors.llmFailed(f.blockReasonMessage ?? `prompt blocked by Gemini: ${f.blockReason ?? 'unknown reason'}`)
-    Object.defineProperty(err, 'status', { value: 400 })
-    throw err
+    throw llmError(400, f.blockReasonMessage ?? `prompt blocked by Gemini: ${f.blockReason ?? 'unknown reason'}`)
   }
   throw failed(route, 'no generation candidates received from Gemini, or max_tokens too short')
 }

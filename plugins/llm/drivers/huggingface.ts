@@ -27,29 +27,20 @@ function modelPath(ctx: DriverContext): string {
 }
 
 function encode(req: LlmRequest, ctx: DriverContext): string {
-  const o = ctx.model.options
   const model = ctx.model.name ?? req.model
   let body: Json
   if (ctx.route === 'llm/v1/chat') {
-    // the router speaks OpenAI: only the model and the tuning defaults change
-    // (the request's value wins; the plugin option is the default, issue 5 §7)
-    body = {
-      ...req,
-      model,
-      max_tokens: req.max_tokens ?? o.max_tokens,
-      temperature: req.temperature ?? o.temperature,
-      top_p: req.top_p ?? o.top_p,
-    }
-    if (req.top_k !== undefined || o.top_k !== undefined) body.top_k = req.top_k ?? o.top_k
+    // the router speaks OpenAI: only the model changes (the pipeline merged the tuning defaults)
+    body = { ...req, model }
     delete body.extra_body
   } else if (ctx.route === 'llm/v1/completions') {
     const given = (req.parameters && typeof req.parameters === 'object' ? req.parameters : {}) as Json
     // Kong: tuning goes into `parameters` unless the request already set it there
     const parameters: Json = {
-      max_new_tokens: req.max_tokens ?? o.max_tokens,
-      temperature: req.temperature ?? o.temperature,
-      top_p: req.top_p ?? o.top_p,
-      top_k: req.top_k ?? o.top_k,
+      max_new_tokens: req.max_tokens,
+      temperature: req.temperature,
+      top_p: req.top_p,
+      top_k: req.top_k,
       ...given,
     }
     if (req.stop !== undefined && parameters.stop === undefined) parameters.stop = typeof req.stop === 'string' ? [req.stop] : req.stop

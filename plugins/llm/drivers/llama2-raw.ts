@@ -38,13 +38,12 @@ export function encodeRawRequest(req: LlmRequest, ctx: DriverContext): string {
   if (req.prompt !== undefined && req.messages !== undefined) {
     throw errors.llmBadRequest("cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema")
   }
-  const o = ctx.model.options
-  // the request's value wins; the plugin option is the default (issue 5 §7, Kong's docs)
+  // tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here
   const parameters = {
-    max_new_tokens: req.max_tokens ?? req.max_completion_tokens ?? o.max_tokens,
-    top_p: req.top_p ?? o.top_p,
-    top_k: req.top_k ?? o.top_k,
-    temperature: req.temperature ?? o.temperature,
+    max_new_tokens: req.max_tokens ?? req.max_completion_tokens,
+    top_p: req.top_p,
+    top_k: req.top_k,
+    temperature: req.temperature,
     stream: req.stream ?? false,
   }
   let inputs: string | undefined

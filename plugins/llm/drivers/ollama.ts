@@ -74,12 +74,12 @@ export function encodeOllamaRequest(req: LlmRequest, ctx: DriverContext): string
   const rf = req.response_format
   if (rf?.type === 'json_schema' && rf.json_schema?.schema) body.format = rf.json_schema.schema
   else if (rf?.type === 'json_object') body.format = 'json'
-  // the request's value wins; the plugin option is the default (issue 5 §7, Kong's docs)
+  // tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here
   const options: Json = {
-    num_predict: req.max_tokens ?? req.max_completion_tokens ?? o.max_tokens,
-    temperature: req.temperature ?? o.temperature,
-    top_p: req.top_p ?? o.top_p,
-    top_k: req.top_k ?? o.top_k,
+    num_predict: req.max_tokens ?? req.max_completion_tokens,
+    temperature: req.temperature,
+    top_p: req.top_p,
+    top_k: req.top_k,
   }
   if (req.stop !== undefined) options.stop = typeof req.stop === 'string' ? [req.stop] : req.stop
   if (req.seed !== undefined) options.seed = req.seed

@@ -1,6 +1,8 @@
 // OpenAI (Kong provider `openai`). Passthrough: the client already speaks this API.
-// Spec: https://platform.openai.com/docs/api-reference (chat, completions, embeddings)
+// Spec: https://platform.openai.com/docs/api-reference (chat, completions, embeddings; responses,
+// files, batches, assistants, audio and images as Kong 3.11's OpenAI API route types)
 import type { DriverContext, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
 
 const PATHS: Partial<Record<RouteType, string>> = {
@@ -11,13 +13,19 @@ const PATHS: Partial<Record<RouteType, string>> = {
 
 export const openai: ProviderDriver = {
   id: 'openai',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', ...OPENAI_API_ROUTES.keys()]),
   streamUsage: false,
   passthroughResponse: true,
   target(ctx: DriverContext): UpstreamTarget {
-    return { scheme: 'https', host: 'api.openai.com', port: 443, path: PATHS[ctx.route] ?? ctx.clientPath, query: null }
+    let path = PATHS[ctx.route]
+    if (path === undefined && isOpenAiApiRoute(ctx.route)) {
+      const resource = OPENAI_API_ROUTES.get(ctx.route)!
+      path = `/v1/${resource}${resourceSuffix(resource, ctx.clientPath)}`
+    }
+    return { scheme: 'https', host: 'api.openai.com', port: 443, path: path ?? ctx.clientPath, query: null }
   },
-  encodeRequest: (req) => encodeOpenAi(req),
+  // the API routes' bodies (JSON or multipart) go as they came
+  encodeRequest: (req, _raw, ctx) => (isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),
   decodeResponse: (body, ctx) => decodeOpenAi('openai', body, ctx),
   stream: openAiStream,
 }

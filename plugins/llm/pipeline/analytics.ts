@@ -3,7 +3,7 @@
 // from the provider; a stream without usage gets Kong's estimates. Cost is per million tokens.
 import type { Kong } from '../../../pdk/index.ts'
 import type { TokenUsage } from '../types.ts'
-import { estimateCompletionTokens } from './estimate.ts'
+import { streamUsage } from './estimate.ts'
 import { ResponseMode, type LlmState } from './state.ts'
 
 function pluginIdOf(kong: Kong, state: LlmState): string | undefined {
@@ -15,14 +15,9 @@ function pluginIdOf(kong: Kong, state: LlmState): string | undefined {
   return c.pluginId
 }
 
+/** A transcoded stream, or a native one read on the side by the driver's transcoder: the transcoder's counts. */
 function usageOf(state: LlmState): TokenUsage {
-  if (state.mode === ResponseMode.stream) {
-    const t = state.transcoder!
-    const u = t.usage
-    const prompt = u.prompt_tokens || state.promptEstimate
-    const completion = u.completion_tokens || estimateCompletionTokens(t.text)
-    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u.total_tokens || prompt + completion }
-  }
+  if (state.transcoder !== null) return streamUsage(state.transcoder, state.promptEstimate)
   return state.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
 }
 
@@ -46,7 +41,7 @@ export function writeAnalytics(kong: Kong, state: LlmState): void {
   if (id !== undefined) log.setSerializeValue('ai.proxy.meta.plugin_id', id)
   log.setSerializeValue('ai.proxy.meta.provider_name', c.driver.id)
   log.setSerializeValue('ai.proxy.meta.request_model', requestModel)
-  log.setSerializeValue('ai.proxy.meta.response_model', state.responseModel ?? requestModel)
+  log.setSerializeValue('ai.proxy.meta.response_model', state.responseModel ?? state.transcoder?.responseModel ?? requestModel)
   log.setSerializeValue('ai.proxy.meta.llm_latency', latency)
   log.setSerializeValue('ai.proxy.meta.request_mode', state.stream ? 'stream' : 'oneshot')
   const extra = state.dctx && c.driver.logMeta?.(state.dctx)
@@ -65,7 +60,8 @@ export function writeAnalytics(kong: Kong, state: LlmState): void {
 
   if (!c.payloads) return
   if (state.raw !== null) log.setSerializeValue('ai.proxy.payload.request', state.raw.toString('utf8'))
-  const response = state.mode === ResponseMode.stream ? streamPayload(state, usage)
+  // streams (native ones too) log Kong's synthetic chat.completion, never a copy of every byte
+  const response = state.transcoder !== null ? streamPayload(state, usage)
     : state.mode === ResponseMode.convert ? state.converted?.toString('utf8') ?? ''
     : state.responsePayload ?? ''
   log.setSerializeValue('ai.proxy.payload.response', response)

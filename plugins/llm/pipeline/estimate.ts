@@ -1,7 +1,7 @@
 // Kong's token estimates for providers whose streams carry no usage (shared.lua calculate_cost,
 // count_words): prompt = round(words × factor), factor 1.8 when streaming; completion, when still
 // unknown at the end, = ceil(length of the trimmed text / 4).
-import type { LlmRequest } from '../types.ts'
+import type { LlmRequest, StreamTranscoder, TokenUsage } from '../types.ts'
 
 function countWords(s: string): number {
   let n = 0
@@ -36,4 +36,12 @@ export function estimatePromptTokens(req: LlmRequest, factor: number): number {
 
 export function estimateCompletionTokens(text: string): number {
   return Math.ceil(text.trim().length / 4)
+}
+
+/** A stream's usage: the provider's counts, Kong's estimates for the ones it did not send. */
+export function streamUsage(t: StreamTranscoder, promptEstimate: number): TokenUsage {
+  const u = t.usage
+  const prompt = u.prompt_tokens || promptEstimate
+  const completion = u.completion_tokens || estimateCompletionTokens(t.text)
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u.total_tokens || prompt + completion }
 }

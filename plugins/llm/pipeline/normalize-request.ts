@@ -7,15 +7,14 @@
 // configured model and no defaults to add gets the client's bytes as they came.
 import type { Kong } from '../../../pdk/index.ts'
 import { errors, isGatewayError } from '../../../core/errors.ts'
-import type { AuthHandler, DriverContext, LlmRequest, ModelConf, OutboundRequest, RouteType, UpstreamTarget } from '../types.ts'
+import type { AuthHandler, DriverContext, LlmRequest, ModelConf, OpenAiApiRoute, OutboundRequest, RouteType, UpstreamTarget } from '../types.ts'
 import { llmError, statusOf } from '../errors.ts'
 import type { LlmState } from './state.ts'
 import type { TemplateSource } from './template.ts'
 import { hostHeader, parseUpstreamUrl } from './target.ts'
 import { estimatePromptTokens } from './estimate.ts'
-
-/** Request fields the plugin's model.options default (the request's own value wins, as the issue asks). */
-const TUNING = ['temperature', 'top_p', 'top_k'] as const
+import { withOptionDefaults } from './option-defaults.ts'
+import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 
 function templateSource(kong: Kong): TemplateSource {
   return {
@@ -58,7 +57,8 @@ function resolveModel(kong: Kong, state: LlmState): ModelConf {
     return model
   }
   if (asked !== null) return { provider: model.provider, name: asked, options: model.options }
-  if (c.conf.route_type !== 'preserve') throw llmError(400, 'model parameter not found in request, nor in gateway configuration')
+  // preserve and the OpenAI API routes (files, batches, ...) have no model to require
+  if (c.conf.route_type !== 'preserve' && !isOpenAiApiRoute(c.conf.route_type)) throw llmError(400, 'model parameter not found in request, nor in gateway configuration')
   return model
 }
 
@@ -68,8 +68,11 @@ function encodeBody(state: LlmState, model: ModelConf, stream: boolean, dctx: Dr
   const route = c.conf.route_type
   const req = state.request
   if (route === 'preserve' || c.native || req === null) return null
-  let out = req
-  let edited = c.format !== null // a converted native request has no client bytes to reuse
+  // the only merge of model.options: drivers read the merged request and never merge again (the
+  // OpenAI API routes have no tuning fields: their bodies change only to name the configured model)
+  let out = isOpenAiApiRoute(route) ? req : withOptionDefaults(req, model.options)
+  // a converted native request has no client bytes to reuse
+  let edited = c.format !== null || out !== req
   const edit = (): LlmRequest => {
     if (out === req) out = { ...req }
     edited = true
@@ -77,9 +80,6 @@ function encodeBody(state: LlmState, model: ModelConf, stream: boolean, dctx: Dr
   }
   if (model.name !== undefined && req.model !== model.name) edit().model = model.name
   if (stream && req.stream !== true) edit().stream = true
-  const o = model.options
-  if (o.max_tokens !== undefined && req.max_tokens === undefined && req.max_completion_tokens === undefined) edit().max_tokens = o.max_tokens
-  for (const k of TUNING) if (o[k] !== undefined && req[k] === undefined) edit()[k] = o[k]
   if (c.format !== null && out === req) out = { ...req } // drivers may be handed a request they must not share with the format
   let encoded: string | null
   try {
@@ -89,6 +89,16 @@ function encodeBody(state: LlmState, model: ModelConf, stream: boolean, dctx: Dr
     throw llmError(400, `error transforming to ${c.driver.id}://${route}`)
   }
   return encoded ?? (edited ? JSON.stringify(out) : null)
+}
+
+/**
+ * An OpenAI API route (files, batches, ...) under upstream_url: a URL with a path names the
+ * resource (the client's path after the resource is kept after it); a bare host keeps the
+ * driver's path (e.g. Azure's `/openai/files`).
+ */
+function apiRoutePath(route: OpenAiApiRoute, urlPath: string, driverPath: string, clientPath: string): string {
+  if (urlPath === '/') return driverPath
+  return urlPath.replace(/\/$/, '') + resourceSuffix(OPENAI_API_ROUTES.get(route)!, clientPath)
 }
 
 /**
@@ -105,7 +115,10 @@ function targetFor(state: LlmState, model: ModelConf, dctx: DriverContext): Upst
     t.scheme = url.scheme
     t.host = url.host
     t.port = url.port
-    t.path = c.conf.route_type === 'preserve' ? dctx.clientPath : url.path
+    const route = c.conf.route_type
+    t.path = route === 'preserve' ? dctx.clientPath
+      : isOpenAiApiRoute(route) ? apiRoutePath(route, url.path, t.path, dctx.clientPath)
+      : url.path
     if (url.query !== null) t.query = url.query
   }
   if (o.upstream_path) t.path = o.upstream_path.startsWith('/') ? o.upstream_path : `/${o.upstream_path}`
@@ -151,12 +164,13 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
 
   const model = resolveModel(kong, state)
   const req = state.request
-  if (!state.multipart && route !== 'preserve' && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
+  const apiRoute = isOpenAiApiRoute(route)
+  if (!state.multipart && route !== 'preserve' && !apiRoute && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
   if (c.format === null && !state.multipart && req !== null && route !== 'preserve') checkFormat(req, route)
 
   const policy = conf.response_streaming ?? 'allow'
   if (state.requestStream && policy === 'deny') throw llmError(400, 'response streaming is not enabled for this LLM')
-  const stream = state.requestStream || (policy === 'always' && !c.native && route !== 'preserve')
+  const stream = state.requestStream || (policy === 'always' && !c.native && route !== 'preserve' && !apiRoute)
 
   const clientQuery = kong.request.getRawQuery()
   const dctx: DriverContext = {
@@ -166,7 +180,9 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
   state.model = model
   state.stream = stream
   state.dctx = dctx
-  if (stream && c.statistics && !c.driver.streamUsage && req !== null) state.promptEstimate = estimatePromptTokens(req, 1.8)
+  // Kong's prompt estimate, for the logs and for a usage chunk the client asked for
+  const wantsUsage = c.statistics || req?.stream_options?.include_usage === true
+  if (stream && wantsUsage && !c.driver.streamUsage && req !== null) state.promptEstimate = estimatePromptTokens(req, 1.8)
 
   const body = encodeBody(state, model, stream, dctx)
   const target = targetFor(state, model, dctx)
@@ -196,6 +212,8 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
     identityFailed(e)
   }
   if (c.auth.invalidate) retryOnDenied(kong, c.auth, out, client)
+  const drop = c.auth.dropClientHeaders
+  if (drop) for (const name of drop) if (kong.request.getHeader(name) !== undefined) kong.service.request.clearHeader(name)
   if (applied !== undefined && typeof (applied as Promise<void>).then === 'function') {
     return (applied as Promise<void>).then(() => commit(kong, out, clientQuery, body === null ? state.raw : null), identityFailed)
   }

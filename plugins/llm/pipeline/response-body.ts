@@ -2,10 +2,12 @@
 // Passthrough: upstream bytes go on as they come; they are kept only when statistics or payloads
 // need the whole answer, and read once at the end. Convert: the answer converted in header_filter
 // replaces the (buffered) body. Stream: one transcoder per request, and for a non-openai client
-// format, its encoder on the transcoder's OpenAI chunks.
+// format, its encoder on the transcoder's OpenAI chunks. Native stream with statistics: the bytes
+// go on untouched while the driver's transcoder reads them on the side (its output is dropped).
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
+import type { StreamTranscoder } from '../types.ts'
 import type { SseEvent } from '../transcoders/sse.ts'
 import { ResponseMode, type LlmState } from './state.ts'
 import { usageOfOpenAi } from './usage.ts'
@@ -45,6 +47,25 @@ function whole(kong: Kong, state: LlmState): string {
   return body.toString('utf8')
 }
 
+/** What a side reader had counted when it failed: it reads nothing more. */
+function stopped(t: StreamTranscoder): StreamTranscoder {
+  const snapshot = { usage: { ...t.usage }, text: t.text, finishReason: t.finishReason, responseModel: t.responseModel ?? null }
+  return { ...snapshot, push: () => EMPTY, end: () => EMPTY }
+}
+
+/** A native stream read on the side for statistics; chunk.data is left as it is. */
+function readAside(state: LlmState, chunk: BodyChunk): void {
+  const t = state.transcoder!
+  if (chunk.data.length > 0 && state.firstByteAt === 0) state.firstByteAt = performance.now()
+  try {
+    t.push(chunk.data)
+    if (chunk.eof) t.end()
+  } catch {
+    // bytes the driver cannot read (not the stream it knows): the counts so far stand
+    state.transcoder = stopped(t)
+  }
+}
+
 export function responseBody(kong: Kong, state: LlmState, chunk: BodyChunk): void {
   const c = state.c
   switch (state.mode) {
@@ -62,6 +83,7 @@ export function responseBody(kong: Kong, state: LlmState, chunk: BodyChunk): voi
       break
     case ResponseMode.passthrough:
     case ResponseMode.native:
+      if (state.transcoder !== null) { readAside(state, chunk); break }
       if (c.statistics || c.payloads) (state.chunks ??= []).push(chunk.data)
       if (chunk.eof && state.chunks !== null) {
         const text = whole(kong, state)

@@ -1,12 +1,17 @@
 // Stage header_filter (Kong's normalize-response-header, parse-json-response and
 // normalize-json-response filters). Only a 200 from the service is touched; anything else (an
 // upstream error, an exit) goes to the client as it came. A converting driver's answer is
-// buffered by then, so it is converted here, where the status can still become 500 when the
-// answer cannot be converted.
+// buffered by then, so it is converted here, where the status can still change when the answer
+// cannot be converted: a driver's error keeps its own status (400 for an answer that refuses the
+// request, e.g. Gemini's blocked prompt; 500 when the answer is unusable), anything else is 500.
 import { gunzipSync } from 'node:zlib'
 import type { Kong } from '../../../pdk/index.ts'
 import { statusOf } from '../errors.ts'
 import { SseFramer } from '../transcoders/sse.ts'
+import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
+import { IncludeUsageTranscoder } from '../transcoders/include-usage.ts'
+import type { StreamTranscoder } from '../types.ts'
+import { streamUsage } from './estimate.ts'
 import { ResponseMode, type LlmState } from './state.ts'
 
 function convert(kong: Kong, state: LlmState): void {
@@ -30,10 +35,19 @@ function convert(kong: Kong, state: LlmState): void {
   } catch (e) {
     const known = statusOf(e)
     const message = known?.message ?? `transformation failed from type ${c.driver.id}://${dctx.route}: ${(e as Error).message}`
-    kong.response.setStatus(known && known.status !== 400 ? known.status : 500)
+    kong.response.setStatus(known ? known.status : 500)
     state.converted = Buffer.from(JSON.stringify({ error: { message } }))
   }
   kong.response.setHeader('Content-Type', 'application/json')
+}
+
+/**
+ * An OpenAI client's `stream_options.include_usage` on a converted stream: the usage chunk before
+ * [DONE]. An OpenAI-shaped upstream got the option with the request and answers it itself.
+ */
+function withUsageChunk(state: LlmState, t: StreamTranscoder): StreamTranscoder {
+  if (state.request?.stream_options?.include_usage !== true || t instanceof OpenAiPassthroughTranscoder) return t
+  return new IncludeUsageTranscoder(t, () => streamUsage(t, state.promptEstimate), state.model.name ?? null)
 }
 
 export function responseHeaders(kong: Kong, state: LlmState): void {
@@ -48,10 +62,17 @@ export function responseHeaders(kong: Kong, state: LlmState): void {
     kong.response.setHeader('X-Kong-LLM-Model', c.modelHeader !== null && name === c.model.name ? c.modelHeader : `${c.driver.id}/${name ?? ''}`)
   }
   if (state.stream) {
-    if (c.native) { state.mode = ResponseMode.native; return }
+    if (c.native) {
+      state.mode = ResponseMode.native
+      // statistics on a native stream: the driver's transcoder reads the bytes on the side (its
+      // output is dropped) for usage, text and model; the client's bytes are not touched nor held
+      const encoding = kong.service.response.getHeader('content-encoding')
+      if (c.statistics && (encoding === undefined || encoding.toLowerCase() === 'identity')) state.transcoder = c.driver.stream(state.dctx)
+      return
+    }
     kong.response.setHeader('Content-Type', 'text/event-stream')
     kong.response.clearHeader('Content-Length') // the converted stream has its own length
-    state.transcoder = c.driver.stream(state.dctx)
+    state.transcoder = withUsageChunk(state, c.driver.stream(state.dctx))
     if (c.format !== null) {
       state.encoder = c.format.streamEncoder()
       state.reframer = new SseFramer()

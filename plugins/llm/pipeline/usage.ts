@@ -16,11 +16,12 @@ function cutObject(s: string, from: number): string | null {
   return null
 }
 
-function toUsage(u: unknown): TokenUsage | null {
+/** OpenAI's usage; the Responses, audio and images APIs name the counts input_tokens / output_tokens. */
+export function toUsage(u: unknown): TokenUsage | null {
   if (u === null || typeof u !== 'object') return null
   const r = u as Record<string, unknown>
-  const prompt = typeof r.prompt_tokens === 'number' ? r.prompt_tokens : 0
-  const completion = typeof r.completion_tokens === 'number' ? r.completion_tokens : 0
+  const prompt = typeof r.prompt_tokens === 'number' ? r.prompt_tokens : typeof r.input_tokens === 'number' ? r.input_tokens : 0
+  const completion = typeof r.completion_tokens === 'number' ? r.completion_tokens : typeof r.output_tokens === 'number' ? r.output_tokens : 0
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof r.total_tokens === 'number' ? r.total_tokens : prompt + completion }
 }
 

@@ -45,6 +45,7 @@ export function verifySigV4(ring: KeyRing, req: { method: string; url: string; h
   if (!known) return { ok: false, why: `unknown access key ${accessKeyId}`, accessKeyId }
   const signed = list!.split(';')
   const base = { accessKeyId, region, service, signedHeaders: signed }
+  if (known.sessionToken === undefined && req.headers['x-amz-security-token'] !== undefined) return { ok: false, why: 'The security token included in the request is invalid', ...base }
   if (known.sessionToken !== undefined && req.headers['x-amz-security-token'] !== known.sessionToken) return { ok: false, why: 'session token missing or wrong', ...base }
   if (known.sessionToken !== undefined && !signed.includes('x-amz-security-token')) return { ok: false, why: 'session token not signed', ...base }
   for (const must of ['host', 'x-amz-date']) if (!signed.includes(must)) return { ok: false, why: `${must} not signed`, ...base }

@@ -47,7 +47,7 @@ beforeAll(async () => {
     return true
   })
   oai = await startFakeOpenAi()
-  const routes = ['chat', 'stats', 'bad', 'nousage', 'completions', 'wrongkey', 'claude', 'claude-openai']
+  const routes = ['chat', 'stats', 'bad', 'nousage', 'completions', 'wrongkey', 'claude', 'claude-stats', 'claude-openai']
   const config = {
     _format_version: '3.0',
     services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: routes.map((r) => ({ name: r, paths: [`/${r}`] })) }],
@@ -60,6 +60,8 @@ beforeAll(async () => {
       anthropicRoute('completions', { route_type: 'llm/v1/completions' }, { upstream_url: `${anth.url}/v1/complete` }),
       anthropicRoute('wrongkey', { auth: { header_name: 'x-api-key', header_value: 'wrong' } }),
       anthropicRoute('claude', { llm_format: 'anthropic' }),
+      anthropicRoute('claude-stats', { llm_format: 'anthropic', logging: { log_statistics: true, log_payloads: true } }, { input_cost: 10, output_cost: 10 }),
+      { name: 'log-capture', route: 'claude-stats', config: {} },
       {
         name: 'ai-proxy',
         route: 'claude-openai',
@@ -82,7 +84,8 @@ afterAll(async () => {
 })
 
 const openai = (route: string) => new OpenAI({ baseURL: `${gw.proxy}/${route}`, apiKey: 'sk-client', maxRetries: 0 })
-const claude = (route: string) => new Anthropic({ baseURL: `${gw.proxy}/${route}`, apiKey: 'sk-ant-client', maxRetries: 0 })
+const claude = (route: string, headers: Record<string, string> = {}) =>
+  new Anthropic({ baseURL: `${gw.proxy}/${route}`, apiKey: 'sk-ant-client', maxRetries: 0, defaultHeaders: headers })
 const lastAnthropic = () => anth.received[anth.received.length - 1]!
 const lastOpenAi = () => oai.received[oai.received.length - 1]!
 const sentBody = (r: { body: Buffer }) => JSON.parse(r.body.toString())
@@ -142,6 +145,26 @@ describe('ai-proxy anthropic: OpenAI clients, provider anthropic', () => {
     const raw = await post('/chat', { messages, stream: true })
     expect(raw.headers['content-type']).toMatch(/^text\/event-stream/)
     expect(raw.text.endsWith('data: [DONE]\n\n')).toBe(true)
+  })
+
+  it('stream_options.include_usage: a last chunk with usage and no choices, right before [DONE]', async () => {
+    const stream = await openai('chat').chat.completions.create({ model: 'claude-2.1', messages, stream: true, stream_options: { include_usage: true } })
+    const chunks = []
+    for await (const chunk of stream) chunks.push(chunk)
+    const last = chunks[chunks.length - 1]!
+    expect(last.choices).toEqual([])
+    expect(last.usage).toEqual({ prompt_tokens: 15, completion_tokens: 9, total_tokens: 24 })
+    expect(last).toMatchObject({ id: chunks[0]!.id, object: 'chat.completion.chunk', model: chunks[0]!.model })
+    expect(chunks.slice(0, -1).every((c) => c.usage === undefined || c.usage === null)).toBe(true)
+    // Anthropic has no such option: it is not sent upstream
+    expect(sentBody(lastAnthropic()).stream_options).toBeUndefined()
+
+    const raw = await post('/chat', { messages, stream: true, stream_options: { include_usage: true } })
+    const frames = raw.text.split('\n\n').filter((f) => f !== '')
+    expect(frames[frames.length - 1]).toBe('data: [DONE]')
+    expect(JSON.parse(frames[frames.length - 2]!.slice('data: '.length))).toMatchObject({ choices: [], usage: { total_tokens: 24 } })
+    const without = await post('/chat', { messages, stream: true })
+    expect(without.text).not.toContain('"usage"')
   })
 
   it('converts tools and tool calls (non-streamed)', async () => {
@@ -267,6 +290,23 @@ describe('ai-proxy anthropic: Anthropic SDK clients (llm_format anthropic)', () 
     expect(msg.usage).toMatchObject({ input_tokens: 15, output_tokens: 9 })
 
     const res = await request(`${gw.proxy}/claude/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, stream: true }),
+    })
+    expect(Buffer.from(await res.body.arrayBuffer()).equals(TEXT_STREAM)).toBe(true)
+  })
+
+  it('native provider with statistics: the stream reaches the SDK unchanged and its event usage is logged', async () => {
+    const stream = claude('claude-stats', { 'x-test-id': 'claude-native-stream' }).messages.stream(params)
+    const msg = await stream.finalMessage()
+    expect(msg.content).toEqual([{ type: 'text', text: '1 + 1 = 2' }])
+    const ai = (await logs.waitFor('claude-native-stream')).ai.proxy
+    expect(ai.meta).toMatchObject({ provider_name: 'anthropic', request_model: 'claude-2.1', response_model: 'claude-2.1', request_mode: 'stream' })
+    // message_start's input_tokens and message_delta's output_tokens, as for a converted stream
+    expect(ai.usage).toMatchObject({ prompt_tokens: 15, completion_tokens: 9, total_tokens: 24, cost: 0.00024 })
+    expect(ai.usage.time_to_first_token).toBeGreaterThanOrEqual(0)
+    expect(JSON.parse(ai.payload.response)).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: '1 + 1 = 2' } }] })
+
+    const res = await request(`${gw.proxy}/claude-stats/v1/messages`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, stream: true }),
     })
     expect(Buffer.from(await res.body.arrayBuffer()).equals(TEXT_STREAM)).toBe(true)

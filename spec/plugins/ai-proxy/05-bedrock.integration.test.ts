@@ -119,7 +119,7 @@ beforeAll(async () => {
       bedrock('titan', 'converse', {}, { name: 'amazon.titan-text-express-v1' }),
       bedrock('noregion', 'converse', {}, { options: { bedrock: {} } }),
       bedrock('native-chat', 'converse', { llm_format: 'bedrock', logging: { log_statistics: true } }),
-      bedrock('native-stream', 'converse-stream', { llm_format: 'bedrock' }),
+      bedrock('native-stream', 'converse-stream', { llm_format: 'bedrock', logging: { log_statistics: true, log_payloads: true } }),
       bedrock('native-broken', 'converse', { llm_format: 'bedrock' }, { options: { upstream_url: `${up.url}/model/broken/converse` } }),
       { name: 'log-capture' },
     ],
@@ -247,6 +247,17 @@ describe('ai-proxy bedrock: the OpenAI SDK through Converse', () => {
     expect(ai.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 })
   })
 
+  it('stream_options.include_usage: the metadata usage as the last chunk, before [DONE]', async () => {
+    const stream = await openai('stream').chat.completions.create({
+      model: MODEL, messages: [{ role: 'user', content: 'What is 1 + 1?' }], stream: true, stream_options: { include_usage: true },
+    })
+    const chunks = []
+    for await (const chunk of stream) chunks.push(chunk)
+    const last = chunks[chunks.length - 1]!
+    expect(last).toMatchObject({ id: chunks[0]!.id, object: 'chat.completion.chunk', model: MODEL, choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 } })
+    expect(chunks.filter((c) => c.usage)).toHaveLength(1)
+  })
+
   it('streams a tool call the SDK can assemble', async () => {
     const runner = openai('stream').chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'add 2 and 12' }], tools: TOOLS })
     const final = await runner.finalChatCompletion()
@@ -318,8 +329,8 @@ describe('ai-proxy bedrock: the AWS SDK with llm_format bedrock (native passthro
     expect(ai.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 })
   })
 
-  it('ConverseStreamCommand: the event stream comes back unchanged', async () => {
-    const out = await bedrockClient('native-stream').send(new ConverseStreamCommand(input))
+  it('ConverseStreamCommand: the event stream comes back unchanged; its metadata usage is logged', async () => {
+    const out = await bedrockClient('native-stream', 'native-stream').send(new ConverseStreamCommand(input))
     const events: unknown[] = []
     for await (const e of out.stream!) events.push(e)
     expect(events).toEqual([
@@ -333,6 +344,11 @@ describe('ai-proxy bedrock: the AWS SDK with llm_format bedrock (native passthro
     const got = lastReceived()
     expect(got.url).toBe(`${MODEL_PATH}/converse-stream`)
     expect(sentBody()).toEqual({ system: input.system, messages: input.messages, inferenceConfig: input.inferenceConfig })
+    // the binary frames were read on the side (cut every 37 bytes upstream) by the driver's transcoder
+    const ai = (await logs.waitFor('native-stream')).ai.proxy
+    expect(ai.meta).toMatchObject({ provider_name: 'bedrock', request_model: MODEL, response_model: MODEL, request_mode: 'stream' })
+    expect(ai.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 })
+    expect(JSON.parse(ai.payload.response)).toMatchObject({ choices: [{ finish_reason: 'stop', message: { content: 'The answer is 2.' } }] })
   })
 
   it("passes Bedrock's errors through, so the SDK raises its own exception", async () => {

@@ -190,6 +190,25 @@ describe('ai-proxy + Bedrock SigV4', () => {
     expect(JSON.parse(call.body.toString()).messages).toEqual([{ role: 'user', content: [{ text: 'hi' }] }])
   })
 
+  it('a native AWS client\'s own SigV4 headers (session token included) do not reach Bedrock', async () => {
+    const res = await request(`${gw.proxy}/bedrock`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'AWS4-HMAC-SHA256 Credential=ASIACLIENT/20240101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00',
+        'x-amz-date': '20240101T000000Z',
+        'x-amz-security-token': 'client-session-token',
+        'x-amz-content-sha256': '0'.repeat(64),
+      },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.statusCode).toBe(200)
+    await res.body.text()
+    const call = bedrock.calls.at(-1)!
+    expect(call.sigv4).toMatchObject({ ok: true, accessKeyId: awsIdp.user.accessKeyId })
+    expect(call.headers['x-amz-security-token']).toBeUndefined()
+  })
+
   it('assume role: STS verifies the SDK\'s signature, Bedrock the one made with the temporary keys', async () => {
     const statuses = await Promise.all(Array.from({ length: 50 }, () => post('bedrock-role').then((r) => r.status)))
     expect(statuses).toEqual(Array(50).fill(200))

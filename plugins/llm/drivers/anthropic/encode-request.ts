@@ -3,7 +3,7 @@
 // Kong: kong/llm/drivers/anthropic.lua transformers_to (the later mapping of top_p/top_k/stop and
 // of every system message, not only the last one).
 import { errors } from '../../../../core/errors.ts'
-import type { ChatMessage, ContentPart, DriverContext, LlmRequest, ModelOptions, ToolCall } from '../../types.ts'
+import type { ChatMessage, ContentPart, DriverContext, LlmRequest, ToolCall } from '../../types.ts'
 
 /** The forced tool that carries `response_format.json_schema` (Kong's name, byte for byte). */
 export const STRUCTURED_OUTPUT_TOOL = 'kong_inc_to_structured_output'
@@ -16,13 +16,16 @@ function bad(ctx: DriverContext): never {
   throw errors.llmBadRequest(`error transforming to anthropic://${ctx.route}`)
 }
 
-/** The request's value wins; the plugin option is the default (issue 5 §7, Kong's docs). */
-function tuning(req: LlmRequest, o: ModelOptions) {
+/**
+ * The tuning fields as the pipeline merged them (normalize-request: the request's value wins, the
+ * plugin's options are defaults); a driver never merges model.options a second time.
+ */
+function tuning(req: LlmRequest) {
   return {
-    max_tokens: req.max_tokens ?? req.max_completion_tokens ?? o.max_tokens,
-    temperature: req.temperature ?? o.temperature,
-    top_p: req.top_p ?? o.top_p,
-    top_k: req.top_k ?? o.top_k,
+    max_tokens: req.max_tokens ?? req.max_completion_tokens,
+    temperature: req.temperature,
+    top_p: req.top_p,
+    top_k: req.top_k,
   }
 }
 
@@ -36,7 +39,7 @@ export function encodeChatRequest(req: LlmRequest, ctx: DriverContext): Record<s
     else system.push(textOf(m.content))
   }
 
-  const t = tuning(req, ctx.model.options)
+  const t = tuning(req)
   const body: Record<string, unknown> = { model: ctx.model.name ?? req.model ?? undefined, messages }
   if (system.length > 0) body.system = system.join('\n')
   if (t.max_tokens !== undefined) body.max_tokens = t.max_tokens
@@ -70,7 +73,7 @@ export function encodeChatRequest(req: LlmRequest, ctx: DriverContext): Record<s
 export function encodeCompletionsRequest(req: LlmRequest, ctx: DriverContext): Record<string, unknown> {
   const prompt = Array.isArray(req.prompt) ? req.prompt.join('\n') : req.prompt
   if (typeof prompt !== 'string') bad(ctx)
-  const t = tuning(req, ctx.model.options)
+  const t = tuning(req)
   // Kong's legacy Complete mapping, unchanged: only max_tokens and temperature are carried over
   const body: Record<string, unknown> = {
     model: ctx.model.name ?? req.model ?? undefined,

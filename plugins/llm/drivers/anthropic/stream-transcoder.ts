@@ -17,6 +17,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 export class AnthropicStreamTranscoder implements StreamTranscoder {
   readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
   finishReason: string | null = null
+  /** the model message_start names (the chunks carry the configured one) */
+  responseModel: string | null = null
   private readonly framer = new SseFramer()
   private readonly events: SseEvent[] = []
   private readonly parts: string[] = []
@@ -86,7 +88,10 @@ export class AnthropicStreamTranscoder implements StreamTranscoder {
   private start(message: Json | undefined): void {
     if (!message || typeof message !== 'object') return
     if (typeof message.id === 'string') this.id = message.id
-    if (this.model === null && typeof message.model === 'string') this.model = message.model
+    if (typeof message.model === 'string') {
+      this.responseModel = message.model
+      if (this.model === null) this.model = message.model
+    }
     this.created = Math.floor(Date.now() / 1000)
     this.addUsage(message.usage as Json | undefined)
     this.chunk({ role: 'assistant', content: '' }, null)

@@ -167,8 +167,8 @@ function mergeExtraBody(body: Json, extra: Json): void {
 }
 
 /**
- * The Converse body for an OpenAI chat request. model.options fill in what the request leaves out
- * (the pipeline's merge, repeated so the driver stands alone); `top_k` has no Converse field.
+ * The Converse body for an OpenAI chat request, with the tuning fields as the pipeline merged them
+ * (model.options are its defaults, not merged again here); `top_k` has no Converse field.
  */
 export function toConverse(req: LlmRequest, ctx: DriverContext): Json {
   if (ctx.route !== 'llm/v1/chat') throw errors.llmBadRequest(`no transformer for bedrock://${ctx.route}`)
@@ -187,12 +187,13 @@ export function toConverse(req: LlmRequest, ctx: DriverContext): Json {
   body.messages = messages
 
   const inference: Json = {}
-  const maxTokens = req.max_tokens ?? req.max_completion_tokens ?? options.max_tokens
+  // tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here
+  const maxTokens = req.max_tokens ?? req.max_completion_tokens
   if (maxTokens != null) inference.maxTokens = maxTokens
   if (req.stop != null) inference.stopSequences = typeof req.stop === 'string' ? [req.stop] : req.stop
-  const temperature = req.temperature ?? options.temperature
+  const temperature = req.temperature
   if (temperature != null) inference.temperature = temperature
-  const topP = req.top_p ?? options.top_p
+  const topP = req.top_p
   if (topP != null) inference.topP = topP
   body.inferenceConfig = inference
 

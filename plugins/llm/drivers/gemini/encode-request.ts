@@ -119,14 +119,14 @@ export function toContents(messages: ChatMessage[], model: string | undefined): 
   return { contents, systemInstruction: { parts: system } }
 }
 
-function toGenerationConfig(req: LlmRequest, opts: ModelOptions): Json {
-  // model.options are defaults: the request's own value wins (as the pipeline merges them)
+function toGenerationConfig(req: LlmRequest): Json {
+  // tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here
   const cfg: Json = {}
   const set = (k: string, v: unknown) => { if (v !== undefined && v !== null) cfg[k] = v }
-  set('temperature', req.temperature ?? opts.temperature)
-  set('topK', req.top_k ?? opts.top_k)
-  set('topP', req.top_p ?? opts.top_p)
-  set('maxOutputTokens', req.max_tokens ?? req.max_completion_tokens ?? opts.max_tokens)
+  set('temperature', req.temperature)
+  set('topK', req.top_k)
+  set('topP', req.top_p)
+  set('maxOutputTokens', req.max_tokens ?? req.max_completion_tokens)
   set('stopSequences', typeof req.stop === 'string' ? [req.stop] : req.stop)
   set('candidateCount', req.n)
   set('seed', req.seed)
@@ -173,7 +173,7 @@ function mergeExtraBody(body: Json, extra: unknown): void {
   }
 }
 
-export function toGeminiChat(req: LlmRequest, opts: ModelOptions, model: string | undefined): Json {
+export function toGeminiChat(req: LlmRequest, model: string | undefined): Json {
   let messages = req.messages
   if (!Array.isArray(messages)) {
     if (req.prompt === undefined) throw new ConversionError('request body has neither messages nor prompt')
@@ -182,7 +182,7 @@ export function toGeminiChat(req: LlmRequest, opts: ModelOptions, model: string 
   const { contents, systemInstruction } = toContents(messages, model)
   const body: Json = { contents }
   if (systemInstruction) body.systemInstruction = systemInstruction
-  body.generationConfig = toGenerationConfig(req, opts)
+  body.generationConfig = toGenerationConfig(req)
   const decls: unknown[] = []
   for (const t of req.tools ?? []) if (t.type === 'function' && t.function) decls.push(t.function)
   if (decls.length > 0) body.tools = [{ function_declarations: decls }]

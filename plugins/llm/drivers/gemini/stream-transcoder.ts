@@ -18,6 +18,8 @@ export class GeminiStreamTranscoder implements StreamTranscoder {
   readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
   text = ''
   finishReason: string | null = null
+  /** modelVersion of the last event that named one */
+  responseModel: string | null = null
   private array: JsonArrayFramer | null = null
   private sse: SseFramer | null = null
   private readonly sseEvents: SseEvent[] = []
@@ -82,6 +84,7 @@ export class GeminiStreamTranscoder implements StreamTranscoder {
     if (ev.error) return `data: ${JSON.stringify({ error: ev.error })}\n\n`
     const usage = usageOf(ev.usageMetadata)
     if (usage) Object.assign(this.usage, usage)
+    if (typeof ev.modelVersion === 'string') this.responseModel = ev.modelVersion
     if (!ev.candidates?.length) {
       if (!ev.promptFeedback?.blockReason) return ''
       const blocked = { error: true, message: ev.promptFeedback.blockReasonMessage ?? null, reason: ev.promptFeedback.blockReason }

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { errors } from '../../../../core/errors.ts'
 import { anthropicDriver } from '../../../../plugins/llm/drivers/anthropic.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const KONG = fileURLToPath(new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url))
 const OWN = fileURLToPath(new URL('../../../fixtures/ai-proxy/anthropic/', import.meta.url))
@@ -13,7 +15,7 @@ const kongJson = (p: string) => JSON.parse(readFileSync(KONG + p, 'utf8'))
 function ctx(route: RouteType = 'llm/v1/chat', options: ModelOptions = {}, stream = false, name: string | null = 'claude-2.1'): DriverContext {
   return { route, model: { provider: 'anthropic', name: name ?? undefined, options: { anthropic_version: '2023-06-01', ...options } }, stream, clientPath: '/client/path', clientQuery: 'a=1' }
 }
-const encode = (req: LlmRequest, c = ctx()) => JSON.parse(anthropicDriver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)!)
+const encode = (req: LlmRequest, c = ctx()) => JSON.parse(anthropicDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
 const decode = (res: unknown, c = ctx()) =>
   anthropicDriver.decodeResponse(Buffer.isBuffer(res) ? res : Buffer.from(typeof res === 'string' ? res : JSON.stringify(res)), c)
 function thrown(fn: () => unknown): { code: string; status: number; message: string } {

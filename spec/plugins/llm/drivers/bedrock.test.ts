@@ -5,6 +5,8 @@ import { errors, isGatewayError } from '../../../../core/errors.ts'
 import { bedrockDriver, escapeModelId } from '../../../../plugins/llm/drivers/bedrock.ts'
 import { encodeAwsEvent, encodeAwsException } from '../../../../plugins/llm/transcoders/aws-event-stream.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const FIXTURES = fileURLToPath(new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url))
 const HAVE_FIXTURES = existsSync(FIXTURES)
@@ -22,7 +24,7 @@ function ctx(name: string | undefined, options: ModelOptions = {}, extra: Partia
 }
 
 const encode = (req: LlmRequest, c = ctx('anthropic.claude-3-haiku-20240307-v1:0')) =>
-  JSON.parse(bedrockDriver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)!) as Record<string, any>
+  JSON.parse(bedrockDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!) as Record<string, any>
 
 function thrown(fn: () => unknown): { code: string; status: number; message: string; details?: unknown } {
   try {

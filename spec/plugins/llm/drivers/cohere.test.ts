@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cohereDriver } from '../../../../plugins/llm/drivers/cohere.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
 const hasFixtures = existsSync(FIXTURES)
@@ -12,7 +14,7 @@ function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefi
 }
 
 function encode(req: LlmRequest, c: DriverContext) {
-  return JSON.parse(cohereDriver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)!)
+  return JSON.parse(cohereDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
 }
 
 /** SSE bytes → parsed `data:` payloads */

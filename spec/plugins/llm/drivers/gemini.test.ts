@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { geminiDriver } from '../../../../plugins/llm/drivers/gemini.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
 const hasFixtures = existsSync(FIXTURES)
@@ -16,7 +18,7 @@ function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefi
 }
 
 function encode(req: LlmRequest, c: DriverContext = ctx('llm/v1/chat')) {
-  const out = geminiDriver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)
+  const out = geminiDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)
   return out === null ? null : JSON.parse(out)
 }
 

@@ -4,6 +4,8 @@ import { huggingfaceDriver } from '../../../../plugins/llm/drivers/huggingface.t
 import { huggingfaceFormat } from '../../../../plugins/llm/formats/huggingface.ts'
 import { cohereFormat } from '../../../../plugins/llm/formats/cohere.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
 const hasFixtures = existsSync(FIXTURES)
@@ -15,7 +17,7 @@ function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefi
   return { route, model: { provider: 'huggingface', name, options }, stream: false, clientPath: '/c', clientQuery: '' }
 }
 
-const encode = (req: LlmRequest, c: DriverContext) => JSON.parse(huggingfaceDriver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)!)
+const encode = (req: LlmRequest, c: DriverContext) => JSON.parse(huggingfaceDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
 
 function frames(sse: Buffer): any[] {
   return sse.toString().split('\n\n').filter(Boolean).map((f) => (f.slice(6) === '[DONE]' ? '[DONE]' : JSON.parse(f.slice(6))))

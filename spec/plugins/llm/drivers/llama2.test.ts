@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { llama2Driver } from '../../../../plugins/llm/drivers/llama2.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
 const hasFixtures = existsSync(FIXTURES)
@@ -11,7 +13,7 @@ function ctx(route: RouteType, options: ModelOptions, name = 'llama2'): DriverCo
   return { route, model: { provider: 'llama2', name, options: { upstream_url: 'http://127.0.0.1:1/x', ...options } }, stream: false, clientPath: '/c', clientQuery: '' }
 }
 
-const encode = (req: LlmRequest, c: DriverContext) => llama2Driver.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)
+const encode = (req: LlmRequest, c: DriverContext) => llama2Driver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)
 
 function frames(sse: Buffer): any[] {
   return sse.toString().split('\n\n').filter(Boolean).map((f) => (f.slice(6) === '[DONE]' ? '[DONE]' : JSON.parse(f.slice(6))))

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { ollamaDriver } from '../../../../plugins/llm/drivers/ollama.ts'
 import { mistralDriver } from '../../../../plugins/llm/drivers/mistral.ts'
 import type { DriverContext, LlmRequest, ModelOptions, ProviderDriver, RouteType } from '../../../../plugins/llm/types.ts'
+// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
 const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
 const hasFixtures = existsSync(FIXTURES)
@@ -13,7 +15,7 @@ function ctx(provider: string, route: RouteType, options: ModelOptions = {}, nam
 }
 
 function encode(d: ProviderDriver, req: LlmRequest, c: DriverContext) {
-  return JSON.parse(d.encodeRequest(req, Buffer.from(JSON.stringify(req)), c)!)
+  return JSON.parse(d.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
 }
 
 function frames(sse: Buffer): any[] {

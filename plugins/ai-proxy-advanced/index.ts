@@ -1,0 +1,24 @@
+// Kong's ai-proxy-advanced: ai-proxy's shared LLM stages (plugins/llm) behind a load balancer
+// over several targets, with failover across providers, circuit breaking, model aliases and
+// semantic routing. Nothing of ai-proxy is used; the stages are the library's.
+import { definePlugin } from '../../core/plugins/contract.ts'
+import '../llm/bundled.ts'
+import { check, schema, type AdvancedConf } from './schema.ts'
+import { configureRuntimes } from './runtime.ts'
+import { advancedAccess, advancedBodyFilter, advancedHeaderFilter, advancedLog } from './balance.ts'
+
+export default definePlugin({
+  name: 'ai-proxy-advanced',
+  version: '3.10.0',
+  priority: 770,
+  schema,
+  check,
+  /** one balancer per config, built at load (state resets when the config changes, as in Kong) */
+  configure(_kong, configs) {
+    configureRuntimes((configs ?? []) as unknown as AdvancedConf[])
+  },
+  access: (kong, conf) => advancedAccess(kong, conf as unknown as AdvancedConf),
+  header_filter: (kong) => advancedHeaderFilter(kong),
+  body_filter: (kong, _conf, chunk) => advancedBodyFilter(kong, chunk),
+  log: (kong) => advancedLog(kong),
+})

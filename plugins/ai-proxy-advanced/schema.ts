@@ -1,0 +1,186 @@
+// ai-proxy-advanced config (Kong 3.10–3.14 AiProxyAdvanced.json; EE kong/plugins/ai-proxy-advanced/
+// schema.lua): targets[] are ai-proxy targets (route_type, model, auth, logging) plus weight and
+// description; the client-facing fields, the balancer, and semantic routing's embeddings and
+// vectordb are top level. Tollgate extensions, marked below: `vectordb.strategy: memory` (one
+// node's in-memory vectors) and `balancer.redis` (balancer state shared across workers and nodes).
+import { Type, type Static, type TSchema } from 'typebox'
+import type { FieldErrors } from '../../core/config/types.ts'
+import { AuthSchema, LLM_FORMATS, LoggingSchema, ModelSchema, ROUTE_TYPES, llmEntityChecks, nativeFormatChecks } from '../llm/schema.ts'
+
+const str = () => Type.Optional(Type.String())
+const bool = () => Type.Optional(Type.Boolean())
+function oneOf<const T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}): TSchema {
+  return Type.Union(values.map((v) => Type.Literal(v)), opts)
+}
+const record = <P extends Record<string, TSchema>>(props: P, opts: Record<string, unknown> = {}) =>
+  Type.Object(props, { additionalProperties: false, ...opts })
+const timeout = (def: number) => Type.Integer({ default: def, minimum: 1, maximum: 2147483646 })
+
+export const ALGORITHMS = [
+  'round-robin', 'consistent-hashing', 'lowest-latency', 'lowest-usage', 'least-connections', 'priority', 'semantic',
+] as const
+export type Algorithm = (typeof ALGORITHMS)[number]
+
+export const FAILOVER_CRITERIA = [
+  'error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429',
+  'non_idempotent',
+] as const
+export type FailoverCriterion = (typeof FAILOVER_CRITERIA)[number]
+
+/** Kong's shared Redis record (the fields a client needs; cloud auth, sentinel and cluster are not served). */
+export const RedisSchema = record({
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ default: 6379, minimum: 0, maximum: 65535 }),
+  database: Type.Integer({ default: 0 }),
+  username: str(),
+  password: str(),
+  ssl: Type.Boolean({ default: false }),
+  ssl_verify: Type.Boolean({ default: true }),
+  server_name: str(),
+  connect_timeout: Type.Integer({ default: 2000 }),
+  send_timeout: Type.Integer({ default: 2000 }),
+  read_timeout: Type.Integer({ default: 2000 }),
+  keepalive_pool_size: Type.Integer({ default: 256 }),
+  keepalive_backlog: Type.Optional(Type.Integer()),
+})
+
+const TargetSchema = record({
+  route_type: oneOf(ROUTE_TYPES),
+  logging: LoggingSchema,
+  auth: AuthSchema,
+  model: ModelSchema,
+  weight: Type.Integer({ default: 100, minimum: 1, maximum: 65535 }),
+  description: str(),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+})
+
+const BalancerSchema = record({
+  algorithm: oneOf(ALGORITHMS, { default: 'round-robin' }),
+  tokens_count_strategy: oneOf(['total-tokens', 'prompt-tokens', 'completion-tokens', 'cost', 'llm-accuracy'] as const, { default: 'total-tokens' }),
+  latency_strategy: oneOf(['tpot', 'e2e'] as const, { default: 'tpot' }),
+  hash_on_header: Type.String({ default: 'X-Kong-LLM-Request-ID' }),
+  slots: Type.Integer({ default: 10000, minimum: 10, maximum: 65536 }),
+  retries: Type.Integer({ default: 5, minimum: 0, maximum: 32767 }),
+  connect_timeout: timeout(60000),
+  write_timeout: timeout(60000),
+  read_timeout: timeout(60000),
+  failover_criteria: Type.Array(oneOf(FAILOVER_CRITERIA), { default: ['error', 'timeout'] }),
+  max_fails: Type.Integer({ default: 0, minimum: 0, maximum: 32767 }),
+  fail_timeout: timeout(10000),
+  /** Tollgate extension: share latency, usage and circuit state through Redis */
+  redis: Type.Optional(RedisSchema),
+}, { default: {} })
+
+const EmbeddingsSchema = record({
+  auth: Type.Optional(AuthSchema),
+  model: record({
+    provider: oneOf(['azure', 'bedrock', 'gemini', 'huggingface', 'mistral', 'ollama', 'openai'] as const),
+    name: Type.String(),
+    options: Type.Optional(record({
+      upstream_url: str(),
+      azure: Type.Optional(record({ instance: str(), deployment_id: str(), api_version: Type.String({ default: '2023-05-15' }) })),
+      bedrock: Type.Optional(record({
+        aws_region: str(), aws_assume_role_arn: str(), aws_role_session_name: str(), aws_sts_endpoint_url: str(),
+        embeddings_normalize: Type.Boolean({ default: false }),
+      })),
+      gemini: Type.Optional(record({ api_endpoint: str(), project_id: str(), location_id: str() })),
+      huggingface: Type.Optional(record({ use_cache: bool(), wait_for_model: bool() })),
+    })),
+  }),
+})
+
+const PgvectorSchema = record({
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ default: 5432 }),
+  database: Type.String({ default: 'kong-pgvector' }),
+  user: Type.String({ default: 'postgres' }),
+  password: str(),
+  timeout: Type.Number({ default: 5000 }),
+  ssl: Type.Boolean({ default: false }),
+  ssl_required: Type.Boolean({ default: false }),
+  ssl_verify: Type.Boolean({ default: true }),
+  ssl_version: oneOf(['tlsv1_2', 'tlsv1_3', 'any'] as const, { default: 'tlsv1_2' }),
+  ssl_cert: str(),
+  ssl_cert_key: str(),
+})
+
+const VectordbSchema = record({
+  /** `memory` is a Tollgate extension: vectors in this process only */
+  strategy: oneOf(['pgvector', 'redis', 'memory'] as const),
+  dimensions: Type.Integer({ minimum: 1 }),
+  distance_metric: oneOf(['cosine', 'euclidean'] as const),
+  threshold: Type.Optional(Type.Number()),
+  pgvector: Type.Optional(PgvectorSchema),
+  redis: Type.Optional(RedisSchema),
+})
+
+export const schema = Type.Object({
+  targets: Type.Array(TargetSchema, { minItems: 1 }),
+  balancer: BalancerSchema,
+  embeddings: Type.Optional(EmbeddingsSchema),
+  vectordb: Type.Optional(VectordbSchema),
+  llm_format: oneOf(LLM_FORMATS, { default: 'openai' }),
+  genai_category: oneOf(
+    ['audio/speech', 'audio/transcription', 'image/generation', 'realtime/generation', 'text/embeddings', 'text/generation', 'video/generation'] as const,
+    { default: 'text/generation' },
+  ),
+  response_streaming: oneOf(['allow', 'deny', 'always'] as const, { default: 'allow' }),
+  max_request_body_size: Type.Integer({ default: 1048576, minimum: 0 }),
+  model_name_header: Type.Boolean({ default: true }),
+}, { additionalProperties: false })
+
+export type TargetConf = Static<typeof TargetSchema>
+export type RedisConf = Static<typeof RedisSchema>
+export type EmbeddingsConf = Static<typeof EmbeddingsSchema>
+export type VectordbConf = Static<typeof VectordbSchema>
+export type BalancerConf = Static<typeof BalancerSchema>
+
+/** The config as the plugin reads it (the schema's shape, with the unions spelled out). */
+export interface AdvancedConf {
+  targets: (Omit<TargetConf, 'route_type'> & { route_type: (typeof ROUTE_TYPES)[number] })[]
+  balancer: Omit<BalancerConf, 'algorithm' | 'failover_criteria' | 'latency_strategy' | 'tokens_count_strategy'> & {
+    algorithm: Algorithm
+    failover_criteria: FailoverCriterion[]
+    latency_strategy: 'tpot' | 'e2e'
+    tokens_count_strategy: 'total-tokens' | 'prompt-tokens' | 'completion-tokens' | 'cost' | 'llm-accuracy'
+  }
+  embeddings?: EmbeddingsConf
+  vectordb?: Omit<VectordbConf, 'strategy' | 'distance_metric'> & { strategy: 'pgvector' | 'redis' | 'memory'; distance_metric: 'cosine' | 'euclidean' }
+  llm_format: (typeof LLM_FORMATS)[number]
+  response_streaming: 'allow' | 'deny' | 'always'
+  max_request_body_size: number
+  model_name_header: boolean
+}
+
+/**
+ * Kong's entity checks: each target's llm record checks (under `targets[i]`), then the plugin's:
+ * one route type for all targets, and semantic routing's needs (EE schema.lua messages).
+ */
+export function check(raw: Static<typeof schema>): FieldErrors | null {
+  const conf = raw as unknown as AdvancedConf
+  const entity: string[] = []
+  const targets: (FieldErrors | null)[] = []
+  let bad = false
+  for (const t of conf.targets) {
+    const c = { ...t, llm_format: conf.llm_format } as unknown as Parameters<typeof llmEntityChecks>[0]
+    const own = llmEntityChecks(c)
+    const native = nativeFormatChecks(c)
+    own.push(...native.entity)
+    if (own.length > 0) {
+      bad = true
+      targets.push({ ...native.fields, '@entity': own })
+    } else targets.push(null)
+  }
+  const routeTypes = new Set(conf.targets.map((t) => t.route_type))
+  if (routeTypes.size > 1) entity.push('mixing different route types are not supported')
+  if (conf.balancer.algorithm === 'semantic') {
+    if (conf.targets.some((t) => !t.description)) entity.push('description field is required for every target in config.targets array')
+    if (!conf.embeddings) entity.push("must set 'embeddings' for semantic algorithm")
+    if (!conf.vectordb) entity.push("must set 'vectordb' for semantic algorithm")
+  }
+  if (!bad && entity.length === 0) return null
+  const out: Record<string, FieldErrors> = {}
+  if (bad) out.targets = targets
+  if (entity.length > 0) out['@entity'] = entity
+  return out
+}

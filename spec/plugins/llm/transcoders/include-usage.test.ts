@@ -1,0 +1,82 @@
+// The usage chunk of stream_options.include_usage, spliced in front of the [DONE] frame of any
+// transcoder's output, wherever that frame falls; and the path rules of the OpenAI API routes.
+import { describe, expect, it } from 'vitest'
+import { IncludeUsageTranscoder } from '../../../../plugins/llm/transcoders/include-usage.ts'
+import { resourceSuffix } from '../../../../plugins/llm/openai-api-routes.ts'
+import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { StreamTranscoder, TokenUsage } from '../../../../plugins/llm/types.ts'
+
+const USAGE: TokenUsage = { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }
+const frame = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`
+const FIRST = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: 'm', choices: [{ index: 0, delta: { content: 'say data: [DONE]' } }] }
+
+/** A transcoder that answers the given outputs in turn. */
+function scripted(outputs: string[], endOutput: string): StreamTranscoder {
+  let i = 0
+  return {
+    push: () => Buffer.from(outputs[i++] ?? ''),
+    end: () => Buffer.from(endOutput),
+    usage: USAGE, text: '', finishReason: 'stop', responseModel: 'm-2024',
+  }
+}
+
+function frames(s: string): string[] {
+  return s.split('\n\n').filter((f) => f !== '')
+}
+
+describe('IncludeUsageTranscoder', () => {
+  it('puts the usage chunk right before [DONE] in the same output, with the stream id, object, created and model', () => {
+    const t = new IncludeUsageTranscoder(scripted([frame(FIRST) + frame({ ...FIRST, choices: [] }) + 'data: [DONE]\n\n'], ''), () => USAGE, 'conf')
+    const out = frames(t.push(Buffer.from('x')).toString())
+    expect(out).toHaveLength(4)
+    expect(out[3]).toBe('data: [DONE]')
+    expect(JSON.parse(out[2]!.slice(6))).toEqual({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: 'm', choices: [], usage: USAGE })
+    expect(t.end().length).toBe(0)
+    expect(t.responseModel).toBe('m-2024')
+  })
+
+  it('text that says "data: [DONE]" inside a chunk is not the [DONE] frame', () => {
+    const t = new IncludeUsageTranscoder(scripted([frame(FIRST)], 'data: [DONE]\n\n'), () => USAGE, 'conf')
+    expect(t.push(Buffer.from('x')).toString()).toBe(frame(FIRST))
+    const out = frames(t.end().toString())
+    expect(out.map((f) => f.slice(0, 12))).toEqual(['data: {"id":', 'data: [DONE]'])
+  })
+
+  it('asks for the usage only when [DONE] goes out, and adds one chunk only', () => {
+    let asked = 0
+    const t = new IncludeUsageTranscoder(scripted([frame(FIRST), 'data: [DONE]\n\n'], 'data: [DONE]\n\n'), () => { asked++; return USAGE }, 'conf')
+    t.push(Buffer.from('x'))
+    expect(asked).toBe(0)
+    expect(frames(t.push(Buffer.from('y')).toString())).toHaveLength(2)
+    expect(t.end().toString()).toBe('data: [DONE]\n\n')
+    expect(asked).toBe(1)
+  })
+
+  it('without a chunk to copy from, the configured model and a fresh created time', () => {
+    const t = new IncludeUsageTranscoder(scripted([], 'data: [DONE]\n\n'), () => USAGE, 'conf')
+    const chunk = JSON.parse(frames(t.end().toString())[0]!.slice(6))
+    expect(chunk).toMatchObject({ id: null, object: 'chat.completion.chunk', model: 'conf', choices: [], usage: USAGE })
+  })
+})
+
+describe('resourceSuffix (OpenAI API routes)', () => {
+  it.each([
+    ['files', '/ai/v1/files/file-abc/content', '/file-abc/content'],
+    ['files', '/files/files/file-abc', '/file-abc'],
+    ['files', '/files/files', ''],
+    ['files', '/my-files-route', ''],
+    ['audio/speech', '/tts/audio/speech', ''],
+    ['responses', '/r/responses/resp_1/input_items', '/resp_1/input_items'],
+  ])('%s in %s → %s', (resource, path, suffix) => {
+    expect(resourceSuffix(resource, path)).toBe(suffix)
+  })
+})
+
+describe('withOptionDefaults (the one merge of model.options)', () => {
+  it('the request wins; options fill in; nothing to add returns the request itself', () => {
+    const req = { messages: [], temperature: 0.9, max_completion_tokens: 5 }
+    expect(withOptionDefaults(req, { temperature: 0.1, top_p: 0.5, max_tokens: 77 })).toEqual({ ...req, top_p: 0.5 })
+    expect(withOptionDefaults(req, { temperature: 0.1, max_tokens: 77 })).toBe(req)
+    expect(withOptionDefaults({ messages: [] }, { max_tokens: 77, top_k: 3 })).toEqual({ messages: [], max_tokens: 77, top_k: 3 })
+  })
+})
