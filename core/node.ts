@@ -29,6 +29,13 @@ export interface RunningNode {
   close(): Promise<void>
 }
 
+/**
+ * Young generation of a proxy thread (3 × the semi-space): request garbage is short-lived, and a
+ * small young generation keeps scavenges short (p99) and memory down at no measured CPU cost. The
+ * main thread gets the same through `node --max-semi-space-size=2` in `npm start`.
+ */
+const YOUNG_GENERATION_MB = 6
+
 interface ThreadHandle {
   worker: Worker
   pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>
@@ -50,7 +57,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const ready: Promise<void>[] = []
     for (let i = 0; i < settings.workers; i++) {
       const data: WorkerData = { settings, configText: opts.configText, counters: counterBuffer() }
-      const worker = new Worker(WORKER_ENTRY, { workerData: data })
+      const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
       const handle: ThreadHandle = { worker, pending: new Map() }
       threads.push(handle)
       ready.push(new Promise((resolve, reject) => {

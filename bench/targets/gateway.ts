@@ -12,6 +12,8 @@ import type { KongConfig } from '../scenarios/types.ts';
 import { lastLines, type Started } from './types.ts';
 
 export const GATEWAY_BIN = 'core/bin.mjs';
+/** the V8 flags `npm start` uses (package.json), so the bench measures what users run */
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 export interface GatewayOptions {
   repoRoot: string;
@@ -28,7 +30,7 @@ export async function startGateway(o: GatewayOptions): Promise<Started> {
   const file = join(o.tmpDir, `kong-${o.name}.yaml`);
   writeFileSync(file, stringify(o.config));
   const [proxyPort, adminPort] = [await freePort(), await freePort()];
-  const child = spawnPinned('gateway', process.execPath, [GATEWAY_BIN, 'start', '-c', file], {
+  const child = spawnPinned('gateway', process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_BIN, 'start', '-c', file], {
     cpu: o.cpu,
     cwd: o.repoRoot,
     env: {
