@@ -8,7 +8,8 @@
 // scope. https://learn.microsoft.com/en-us/azure/ai-services/openai/how-to/managed-identity
 // @azure/identity is loaded on the first acquisition, not at gateway start.
 import type { AccessToken, ClientSecretCredentialOptions, ManagedIdentityCredential, TokenCredential, TokenCredentialOptions } from '@azure/identity'
-import type { AuthConf, AuthHandler, AuthStrategy, ModelConf, OutboundRequest } from '../types.ts'
+import type { AuthConf, AuthHandler, AuthStrategy, ModelConf } from '../types.ts'
+import { bearerHandler } from './bearer-handler.ts'
 import { identityKey, tokenCache, type IdentitySource, type Token, type TokenCache } from './token-cache.ts'
 
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default'
@@ -94,18 +95,7 @@ export function createAzureHandler(auth: AuthConf, opts: AzureStrategyOptions = 
   const { mode, ...ids } = azureIdentityOf(auth, opts.env ?? process.env)
   const source = new AzureIdentitySource(mode, ids, opts)
   const cache = opts.cache ?? tokenCache
-  const set = (req: OutboundRequest, bearer: string): void => { req.headers.set('authorization', bearer) }
-  return {
-    source,
-    apply(req) {
-      const bearer = cache.get(source)
-      if (typeof bearer === 'string') return set(req, bearer)
-      return bearer.then((b) => set(req, b))
-    },
-    invalidate() {
-      cache.invalidate(source)
-    },
-  }
+  return bearerHandler(source, cache)
 }
 
 export function createAzureStrategy(opts: AzureStrategyOptions = {}): AuthStrategy {

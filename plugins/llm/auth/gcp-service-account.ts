@@ -8,7 +8,8 @@
 // https://cloud.google.com/vertex-ai/docs/authentication
 // google-auth-library is loaded on the first acquisition, not at gateway start.
 import type { AuthClient, GoogleAuth } from 'google-auth-library'
-import type { AuthConf, AuthHandler, AuthStrategy, ModelConf, OutboundRequest } from '../types.ts'
+import type { AuthConf, AuthHandler, AuthStrategy, ModelConf } from '../types.ts'
+import { bearerHandler } from './bearer-handler.ts'
 import { identityKey, tokenCache, type IdentitySource, type Token, type TokenCache } from './token-cache.ts'
 
 export const GCP_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
@@ -130,18 +131,7 @@ export function createGcpHandler(auth: AuthConf, opts: GcpStrategyOptions = {}):
   const json = auth.gcp_service_account_json || env.GCP_SERVICE_ACCOUNT || null
   const source = new GcpIdentitySource(json, auth.gcp_oauth_token_url || null, auth.gcp_metadata_url || null)
   const cache = opts.cache ?? tokenCache
-  const set = (req: OutboundRequest, bearer: string): void => { req.headers.set('authorization', bearer) }
-  return {
-    source,
-    apply(req) {
-      const bearer = cache.get(source)
-      if (typeof bearer === 'string') return set(req, bearer)
-      return bearer.then((b) => set(req, b))
-    },
-    invalidate() {
-      cache.invalidate(source)
-    },
-  }
+  return bearerHandler(source, cache)
 }
 
 export function createGcpStrategy(opts: GcpStrategyOptions = {}): AuthStrategy {
