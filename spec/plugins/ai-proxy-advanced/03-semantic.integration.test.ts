@@ -3,7 +3,6 @@
 // with pgvector; CATCHALL takes what matches nothing; Kong's 400s for requests it cannot route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import pg from 'pg'
 import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
 import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
 import { startFakeOpenAi } from '../llm/helpers/fake-openai.ts'
@@ -119,7 +118,7 @@ describe('semantic routing, in-memory vectors', () => {
 })
 
 const pgMissing = postgresMissing()
-describe.skipIf(pgMissing !== null)(`semantic routing, pgvector${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
+describe(`semantic routing, pgvector (${pgMissing === null ? 'Debian PostgreSQL' : `PGlite: ${pgMissing}`})`, () => {
   let db: TestPostgres
   let gw: TestGateway
   beforeAll(async () => {
@@ -134,10 +133,8 @@ describe.skipIf(pgMissing !== null)(`semantic routing, pgvector${pgMissing ? ` (
   semanticCases(() => gw)
 
   it('keeps the description vectors in PostgreSQL', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', database: 'kong-pgvector' })
-    await client.connect()
-    const { rows } = await client.query('SELECT payload->>\'description\' AS d FROM tollgate_ai_semantic_vectors ORDER BY d')
-    await client.end()
-    expect(rows.map((r: { d: string }) => r.d)).toEqual(['mathematics: sums and integrals', 'writing python code and programs'])
+    const rows = await db.query('SELECT payload->>\'description\' AS d FROM tollgate_ai_semantic_vectors ORDER BY d')
+    expect(rows.map((r) => r.d)).toEqual(['mathematics: sums and integrals', 'writing python code and programs'])
   })
+
 })

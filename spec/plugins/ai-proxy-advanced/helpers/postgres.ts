@@ -1,13 +1,21 @@
-// A throwaway PostgreSQL with pgvector for the semantic-routing tests: initdb into a temp dir,
-// start on a free port on 127.0.0.1, trust auth. `null` (with the reason) when the server or the
-// pgvector extension is not installed, so the tests skip saying why.
+// A throwaway PostgreSQL with pgvector for the semantic-routing tests, on a free port on 127.0.0.1.
+// The Debian server when it has the pgvector extension (initdb into a temp dir, trust auth).
+// Debian 12 does not package pgvector, so otherwise: PGlite, PostgreSQL compiled to WebAssembly
+// with the real pgvector extension (npm @electric-sql/pglite-pgvector), served over PostgreSQL's
+// wire protocol by @electric-sql/pglite-socket, so the store still talks to it with `pg` over TCP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { closedPort } from '../../../helpers/upstream.ts'
 
-export interface TestPostgres { port: number; stop(): Promise<void> }
+export interface TestPostgres {
+  port: number
+  /** a query from the test's side (PGlite: in-process, since its socket takes one connection at a time) */
+  query(sql: string): Promise<Record<string, unknown>[]>
+  stop(): Promise<void>
+}
 
 function binDir(): string | null {
   const r = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' })
@@ -31,7 +39,24 @@ function command(file: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args]
 }
 
+/** PGlite with pgvector behind a wire-protocol socket (one connection at a time, as PGlite is). */
+async function startPglite(): Promise<TestPostgres> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { vector } = await import('@electric-sql/pglite-pgvector')
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
+  const db = await PGlite.create({ extensions: { vector } })
+  const port = await closedPort()
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' })
+  await server.start()
+  return {
+    port,
+    query: async (sql) => (await db.query<Record<string, unknown>>(sql)).rows,
+    stop: async () => { await server.stop(); await db.close() },
+  }
+}
+
 export async function startPostgres(): Promise<TestPostgres> {
+  if (postgresMissing() !== null) return startPglite()
   const bin = binDir()!
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-pg-'))
   if (asRoot) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()))
@@ -49,6 +74,11 @@ export async function startPostgres(): Promise<TestPostgres> {
   if (create.status !== 0) throw new Error(`createdb failed: ${create.stderr}`)
   return {
     port,
+    query: async (sql) => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'kong-pgvector' })
+      await client.connect()
+      try { return (await client.query(sql)).rows as Record<string, unknown>[] } finally { await client.end() }
+    },
     stop: () => new Promise<void>((resolve) => {
       proc.once('exit', () => { rmSync(dir, { recursive: true, force: true }); resolve() })
       // the postmaster itself (under runuser, proc is runuser): its pid is in postmaster.pid
