@@ -5,9 +5,9 @@ import type { Readable } from 'node:stream'
 import type { Snapshot } from '../config/types.ts'
 import type { Router } from '../router/router.ts'
 import type { Settings } from '../settings.ts'
-import type { Downstream } from '../server/downstream.ts'
+import type { Downstream, DownstreamListener } from '../server/downstream.ts'
 import type { RequestContext, FlatHeaders } from './context.ts'
-import type { Collected, Plans } from './plan.ts'
+import type { Bound, Collected, Plans } from './plan.ts'
 import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
 import { applyEdits, clearFlat, getFlat } from './flat-headers.ts'
 import { renderError } from './error-body.ts'
@@ -66,6 +66,7 @@ function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodySt
 }
 
 function afterAccess(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, bodyStream: Readable | null): void {
+  if (down.aborted) ctx.aborted = true // the client left while access ran
   if (ctx.aborted) return finish(ctx, collected)
   if (ctx.exit) return respond(state, ctx, down, collected)
   if (!ctx.service) return respondError(state, ctx, down, 503, KONG_MESSAGES.noService, collected)
@@ -148,87 +149,115 @@ function isContentLength(name: Buffer): boolean {
   return name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length'
 }
 
-function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, bodyStream: Readable | null): void {
-  const u = ctx.upstream!
-  const buffered = ctx.bufferResponse || collected?.buffered === true
-  const chunks: Buffer[] | null = buffered ? [] : null
-  const bodyFilter = collected?.body_filter ?? null
-  const noBody = ctx.method === 'HEAD'
-  let resumeUpstream: (() => void) | null = null
-  down.onAbort = () => {
-    ctx.aborted = true
-    ctx.abortUpstream?.()
+/**
+ * One proxied exchange: the upstream's answer (ResponseSink) on its way to the client, through
+ * header_filter and body_filter, with the client side's abort and drain (DownstreamListener).
+ * One object per request rather than a set of closures.
+ */
+class ProxyExchange implements ResponseSink, DownstreamListener {
+  private readonly buffered: boolean
+  private readonly chunks: Buffer[] | null
+  private readonly bodyFilter: Bound[] | null
+  private resumeUpstream: (() => void) | null = null
+
+  constructor(
+    private readonly state: ConfigState,
+    private readonly ctx: RequestContext,
+    private readonly down: Downstream,
+    private readonly collected: Collected | null,
+  ) {
+    this.buffered = ctx.bufferResponse || collected?.buffered === true
+    this.chunks = this.buffered ? [] : null
+    this.bodyFilter = collected?.body_filter ?? null
+    down.listener = this
+  }
+
+  aborted(): void {
+    this.ctx.aborted = true
+    this.ctx.abortUpstream?.()
+    finish(this.ctx, this.collected)
+  }
+
+  drained(): void {
+    this.resumeUpstream?.()
+  }
+
+  onHead(status: number, raw: Buffer[], resume: () => void): void {
+    const { ctx, state, collected, bodyFilter } = this
+    ctx.upstreamHeadAt = performance.now()
+    this.resumeUpstream = resume
+    ctx.upstreamStatus = status
+    ctx.status = status
+    ctx.upstreamHeaders = raw
+    const out: FlatHeaders = []
+    let total = -1
+    let hasServer = false
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i]!
+      if (dropResponseHeader(n)) {
+        if (isContentLength(n)) total = Number(raw[i + 1]!.toString('latin1'))
+        continue
+      }
+      if (isServer(n)) hasServer = true
+      out.push(n, raw[i + 1]!)
+    }
+    const s = state.settings.headers
+    if (s.serverTokens) { out.push('Via', VIA_TOKEN); if (!hasServer) out.push('Server', SERVER_TOKEN) }
+    if (s.latencyTokens) out.push('X-Kong-Upstream-Latency', ms(ctx.proxyStart, ctx.upstreamHeadAt), 'X-Kong-Proxy-Latency', ms(ctx.start, ctx.proxyStart))
+    if (s.requestId) out.push('X-Kong-Request-Id', ctx.requestId)
+    if (ctx.headerEdits) applyEdits(out, ctx.headerEdits)
+    ctx.responseHeaders = out
+    if (this.buffered) return
+    // As in Kong, Content-Length stays visible to header_filter when a body_filter will run: a
+    // plugin that changes the body clears it (the response then goes out chunked), one that
+    // only reads the body keeps it and the client gets a known length.
+    if (bodyFilter && total >= 0) out.push('Content-Length', String(total))
+    if (collected?.header_filter) runHeaderFilter(ctx, collected.header_filter)
+    if (bodyFilter && total >= 0) total = takeContentLength(ctx.responseHeaders!)
+    this.down.head(ctx.status, ctx.responseHeaders!, total, ctx.method === 'HEAD' || status === 204 || status === 304)
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) { this.chunks.push(chunk); return true }
+    if (this.bodyFilter) chunk = runBodyFilter(this.ctx, this.bodyFilter, chunk, false)
+    return this.down.write(chunk)
+  }
+
+  onEnd(): void {
+    const { ctx, down, collected } = this
+    if (this.chunks) return void sendBuffered(this.state, ctx, down, collected, Buffer.concat(this.chunks))
+    if (this.bodyFilter) {
+      const last = runBodyFilter(ctx, this.bodyFilter, Buffer.alloc(0), true)
+      if (last.length) down.write(last)
+    }
+    down.end()
+    ctx.responseSize = down.written
     finish(ctx, collected)
   }
-  down.onDrain = () => resumeUpstream?.()
 
-  const sink: ResponseSink = {
-    onHead(status, raw, resume) {
-      ctx.upstreamHeadAt = performance.now()
-      resumeUpstream = resume
-      ctx.upstreamStatus = status
-      ctx.status = status
-      ctx.upstreamHeaders = raw
-      const out: FlatHeaders = []
-      let total = -1
-      let hasServer = false
-      for (let i = 0; i < raw.length; i += 2) {
-        const n = raw[i]!
-        if (dropResponseHeader(n)) {
-          if (isContentLength(n)) total = Number(raw[i + 1]!.toString('latin1'))
-          continue
-        }
-        if (isServer(n)) hasServer = true
-        out.push(n, raw[i + 1]!)
-      }
-      const s = state.settings.headers
-      if (s.serverTokens) { out.push('Via', VIA_TOKEN); if (!hasServer) out.push('Server', SERVER_TOKEN) }
-      if (s.latencyTokens) out.push('X-Kong-Upstream-Latency', ms(ctx.proxyStart, ctx.upstreamHeadAt), 'X-Kong-Proxy-Latency', ms(ctx.start, ctx.proxyStart))
-      if (s.requestId) out.push('X-Kong-Request-Id', ctx.requestId)
-      if (ctx.headerEdits) applyEdits(out, ctx.headerEdits)
-      ctx.responseHeaders = out
-      if (buffered) return
-      // As in Kong, Content-Length stays visible to header_filter when a body_filter will run: a
-      // plugin that changes the body clears it (the response then goes out chunked), one that
-      // only reads the body keeps it and the client gets a known length.
-      if (bodyFilter && total >= 0) out.push('Content-Length', String(total))
-      if (collected?.header_filter) runHeaderFilter(ctx, collected.header_filter)
-      if (bodyFilter && total >= 0) total = takeContentLength(ctx.responseHeaders!)
-      down.head(ctx.status, ctx.responseHeaders!, total, noBody || status === 204 || status === 304)
-    },
-    onData(chunk) {
-      if (chunks) { chunks.push(chunk); return true }
-      if (bodyFilter) chunk = runBodyFilter(ctx, bodyFilter, chunk, false)
-      return down.write(chunk)
-    },
-    onEnd() {
-      if (chunks) return void sendBuffered(state, ctx, down, collected, Buffer.concat(chunks))
-      if (bodyFilter) {
-        const last = runBodyFilter(ctx, bodyFilter, Buffer.alloc(0), true)
-        if (last.length) down.write(last)
-      }
-      down.end()
-      ctx.responseSize = down.written
-      finish(ctx, collected)
-    },
-    onFail(err, headSent) {
-      if (ctx.aborted) return // the client went away and we cancelled the upstream: not an upstream failure
-      rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream request failed')
-      if (headSent || down.headSent) { down.close(); return finish(ctx, collected) }
-      const status = failureStatus(err)
-      const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
-      respondError(state, ctx, down, status, message, collected)
-    },
+  onFail(err: Error & { code?: string }, headSent: boolean): void {
+    const { ctx, down, collected } = this
+    if (ctx.aborted) return // the client went away and we cancelled the upstream: not an upstream failure
+    const u = ctx.upstream!
+    rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream request failed')
+    if (headSent || down.headSent) { down.close(); return finish(ctx, collected) }
+    const status = failureStatus(err)
+    const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
+    respondError(this.state, ctx, down, status, message, collected)
   }
+}
 
+function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, bodyStream: Readable | null): void {
+  const u = ctx.upstream!
+  const exchange = new ProxyExchange(state, ctx, down, collected)
   ctx.proxyStart = performance.now()
   const body = u.body ?? (ctx.bodyStreamed ? bodyStream : ctx.body)
   const opts = { body, tlsVerify: ctx.service!.tls_verify ?? false, requestIdHeader: state.settings.headers.requestId }
   if (ctx.upstreamRetry !== null && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
     // a retry goes through proxy() again: the hook may have changed the target, body and buffering
-    return dispatch(ctx, opts, retrySink(ctx, sink, () => proxy(state, ctx, down, collected, bodyStream)))
+    return dispatch(ctx, opts, retrySink(ctx, exchange, () => proxy(state, ctx, down, collected, bodyStream)))
   }
-  dispatch(ctx, opts, sink)
+  dispatch(ctx, opts, exchange)
 }
 
 /** Buffered proxying: `response` handlers see the whole upstream answer before anything is sent. */

@@ -24,6 +24,14 @@ function flushAll(): void {
   for (const d of list) d.flush()
 }
 
+/** Who is told about the client side: an object, so a request allocates no callbacks for it. */
+export interface DownstreamListener {
+  /** the client went away before the end (called once) */
+  aborted(): void
+  /** a write that reported backpressure has drained: send more */
+  drained(): void
+}
+
 export class Downstream {
   aborted = false
   /** the whole response has been handed to uWS */
@@ -31,10 +39,8 @@ export class Downstream {
   headSent = false
   /** bytes of body handed to write() / send() */
   written = 0
-  /** called once when the client goes away before the end */
-  onAbort: (() => void) | null = null
-  /** called when a write that reported backpressure has drained */
-  onDrain: (() => void) | null = null
+  /** told when the client goes away before the end, and when backpressure lifts */
+  listener: DownstreamListener | null = null
 
   private status = 200
   private headers: FlatHeaders | null = null
@@ -54,7 +60,7 @@ export class Downstream {
   constructor(readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true
-      this.onAbort?.()
+      this.listener?.aborted()
     })
   }
 
@@ -153,7 +159,7 @@ export class Downstream {
     }
     this.blocked = false
     if (!this.finished) this.drainQueue()
-    if (!this.blocked) this.onDrain?.()
+    if (!this.blocked) this.listener?.drained()
     return true
   }
 

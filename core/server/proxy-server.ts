@@ -55,7 +55,6 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
     })
     const ctx = new RequestContext(req.getCaseSensitiveMethod(), req.getUrl(), req.getQuery() ?? '', headers, clientIp(res), port, start)
     const state = getState()
-    down.onAbort = () => { ctx.aborted = true }
     const tooLarge = () => respondError(state, ctx, down, 413, KONG_MESSAGES.payloadTooLarge, state.plans.global.collected)
 
     const cl = headers['content-length']
