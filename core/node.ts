@@ -99,7 +99,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     async close() {
       admin?.close()
       proxy?.close()
-      await Promise.all(threads.map((t) => t.worker.terminate()))
+      // ask each worker to close its sockets and end; terminate only one that does not within 5 s
+      await Promise.all(threads.map((t) => new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { void t.worker.terminate() }, 5_000)
+        t.worker.once('exit', () => { clearTimeout(timer); resolve() })
+        t.worker.postMessage({ type: 'stop' })
+      })))
       await closeAllPools()
     },
   }

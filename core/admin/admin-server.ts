@@ -7,7 +7,7 @@ import { hostname } from 'node:os'
 import { uws, uwsNative } from '../server/uws.ts'
 import type { Gateway } from '../gateway.ts'
 import type { Settings } from '../settings.ts'
-import type { Listener } from '../server/proxy-server.ts'
+import { closeApp, type Listener } from '../server/proxy-server.ts'
 import { isGatewayError } from '../errors.ts'
 import { configErrorBody } from '../config/load.ts'
 import { exportConfig, listEntities } from '../config/export.ts'
@@ -166,7 +166,7 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
     const listen = settings.adminListen!
     app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
       if (!socket) return reject(new Error(`could not listen on ${listen.host}:${listen.port}`))
-      resolve({ port: uws.us_socket_local_port(socket as never), close: () => uws.us_listen_socket_close(socket) })
+      resolve({ port: uws.us_socket_local_port(socket as never), close: () => closeApp(app, socket) })
     })
   })
 }

@@ -4,13 +4,23 @@
 // access; larger ones, or chunked ones that grow past it, stream upstream with backpressure
 // (res.pause/resume), as Kong spills large bodies instead of holding them.
 import { Readable } from 'node:stream'
-import type { HttpRequest, HttpResponse, us_listen_socket } from 'uWebSockets.js'
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { uws } from './uws.ts'
 import { Downstream } from './downstream.ts'
 import { RequestContext } from '../runloop/context.ts'
 import { handleRequest, respondError, type ConfigState } from '../runloop/pipeline.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import type { Settings } from '../settings.ts'
+
+/**
+ * Closes the listen socket and every open connection (uWS's native App.close, not in its typings),
+ * so a worker thread ends with no open handles; Node aborts a thread terminated with open ones.
+ */
+export function closeApp(app: TemplatedApp, socket: us_listen_socket): void {
+  const close = (app as unknown as { close?: () => void }).close
+  if (typeof close === 'function') close.call(app)
+  else uws.us_listen_socket_close(socket)
+}
 
 export interface Listener {
   readonly port: number
@@ -99,7 +109,7 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
     app.listen(settings.proxyListen.host, settings.proxyListen.port, (socket: us_listen_socket | false) => {
       if (!socket) return reject(new Error(`could not listen on ${settings.proxyListen.host}:${settings.proxyListen.port}`))
       port = uws.us_socket_local_port(socket as never)
-      resolve({ port, close: () => uws.us_listen_socket_close(socket) })
+      resolve({ port, close: () => closeApp(app, socket) })
     })
   })
 }

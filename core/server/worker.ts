@@ -8,6 +8,7 @@ import { BUNDLED } from '../../plugins/index.ts'
 import { loadPlugins } from '../plugins/loader.ts'
 import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
+import { closeAllPools } from '../proxy/pools.ts'
 
 export interface WorkerData {
   settings: Settings
@@ -28,7 +29,13 @@ async function main(): Promise<void> {
   try {
     const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, BUNDLED), data.configText)
     const listener = await listenProxy(() => gateway.state, data.settings)
-    port.on('message', (m: { type: 'config'; id: number; source: string }) => {
+    port.on('message', (m: { type: 'config'; id: number; source: string } | { type: 'stop' }) => {
+      if (m.type === 'stop') {
+        // close every handle so the thread ends by itself (terminating it with uWS sockets open aborts Node)
+        listener.close()
+        void closeAllPools().then(() => port.close())
+        return
+      }
       try {
         gateway.apply(m.source)
         port.postMessage({ type: 'applied', id: m.id } satisfies WorkerMessage)

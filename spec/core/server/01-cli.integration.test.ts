@@ -89,5 +89,9 @@ routes:
       expect(JSON.parse(await res.body.text()).message).toBe('new')
       await agent.close()
     }
+    // SIGTERM: workers close their sockets and end; the process exits cleanly (no native abort)
+    await s.stop()
+    expect(s.child.exitCode).toBe(0)
+    expect(s.output()).not.toContain('Assertion failed')
   })
 })
