@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { errors } from '../../../core/errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { SSE_DONE, sseData } from '../transcoders/sse.ts'
+import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import type {
   ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
 } from '../types.ts'
@@ -178,36 +179,16 @@ function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
 }
 
 /** Cohere v1 NDJSON stream → OpenAI SSE chunks; `stream-end` carries the usage and ends the stream. */
-class CohereStreamTranscoder implements StreamTranscoder {
-  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  finishReason: string | null = null
-  private readonly framer = createNdjsonFramer()
-  private readonly events: string[] = []
-  private readonly parts: string[] = []
+class CohereStreamTranscoder extends FramedTranscoder<string> {
   private readonly chat: boolean
   private readonly model: string | null
   private readonly created = Math.floor(Date.now() / 1000)
   private id = `chatcmpl-${randomUUID()}`
-  private done = false
 
   constructor(ctx: DriverContext) {
+    super(createNdjsonFramer())
     this.chat = ctx.route !== 'llm/v1/completions'
     this.model = ctx.model.name ?? null
-  }
-
-  get text(): string {
-    return this.parts.join('')
-  }
-
-  push(chunk: Buffer): Buffer {
-    this.framer.push(chunk, this.events)
-    return this.convert()
-  }
-
-  end(): Buffer {
-    this.framer.end(this.events)
-    const out = this.convert()
-    return this.done ? out : Buffer.concat([out, SSE_DONE])
   }
 
   private chunk(choice: Json): Buffer {
@@ -224,7 +205,7 @@ class CohereStreamTranscoder implements StreamTranscoder {
     return { delta, index: 0, finish_reason: finish, logprobs: null }
   }
 
-  private convert(): Buffer {
+  protected convert(): Buffer {
     const events = this.events
     if (events.length === 0 || this.done) { events.length = 0; return Buffer.alloc(0) }
     const out: Buffer[] = []

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { errors } from '../../../core/errors.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 import { SSE_DONE, SseFramer, sseData, type SseEvent } from '../transcoders/sse.ts'
+import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
 
 type Json = Record<string, unknown>
@@ -107,37 +108,17 @@ function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
  * TGI `generate_stream` SSE (`{token:{text}, generated_text, details}` events) → OpenAI chunks.
  * Also serves llama2 `raw`, whose endpoints are TGI-style.
  */
-export class TgiStreamTranscoder implements StreamTranscoder {
-  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  finishReason: string | null = null
-  private readonly framer = new SseFramer()
-  private readonly events: SseEvent[] = []
-  private readonly parts: string[] = []
+export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
   private readonly chat: boolean
   private readonly model: string | null
   private readonly id = `chatcmpl-${randomUUID()}`
   private readonly created = Math.floor(Date.now() / 1000)
   private first = true
-  private done = false
 
   constructor(ctx: DriverContext) {
+    super(new SseFramer())
     this.chat = ctx.route !== 'llm/v1/completions'
     this.model = ctx.model.name ?? null
-  }
-
-  get text(): string {
-    return this.parts.join('')
-  }
-
-  push(chunk: Buffer): Buffer {
-    this.framer.push(chunk, this.events)
-    return this.convert()
-  }
-
-  end(): Buffer {
-    this.framer.end(this.events)
-    const out = this.convert()
-    return this.done ? out : Buffer.concat([out, SSE_DONE])
   }
 
   private chunk(content: string, finish: string | null): Buffer {
@@ -150,7 +131,7 @@ export class TgiStreamTranscoder implements StreamTranscoder {
     return sseData(JSON.stringify({ choices: [choice], id: this.id, created: this.created, model: this.model, object: this.chat ? 'chat.completion.chunk' : 'text_completion' }))
   }
 
-  private convert(): Buffer {
+  protected convert(): Buffer {
     const out: Buffer[] = []
     for (const ev of this.events) {
       if (this.done || ev.data === '') continue

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { errors } from '../../../core/errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { SSE_DONE, sseData } from '../transcoders/sse.ts'
+import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import type {
   ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, ToolCall, UpstreamTarget,
 } from '../types.ts'
@@ -165,36 +166,16 @@ export function decodeOllamaResponse(body: Buffer, ctx: DriverContext): DecodedR
 }
 
 /** Ollama NDJSON stream → OpenAI SSE chunks; the `done` line gives usage, a finish chunk and [DONE]. */
-class OllamaStreamTranscoder implements StreamTranscoder {
-  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  finishReason: string | null = null
-  private readonly framer = createNdjsonFramer()
-  private readonly events: string[] = []
-  private readonly parts: string[] = []
+class OllamaStreamTranscoder extends FramedTranscoder<string> {
   private readonly chat: boolean
   private readonly id = `chatcmpl-${randomUUID()}`
   private readonly created = Math.floor(Date.now() / 1000)
   private toolIndex = 0
   private first = true
-  private done = false
 
   constructor(private readonly ctx: DriverContext) {
+    super(createNdjsonFramer())
     this.chat = ctx.route !== 'llm/v1/completions'
-  }
-
-  get text(): string {
-    return this.parts.join('')
-  }
-
-  push(chunk: Buffer): Buffer {
-    this.framer.push(chunk, this.events)
-    return this.convert()
-  }
-
-  end(): Buffer {
-    this.framer.end(this.events)
-    const out = this.convert()
-    return this.done ? out : Buffer.concat([out, SSE_DONE])
   }
 
   private chunk(e: Json, choice: Json): Buffer {
@@ -235,7 +216,7 @@ class OllamaStreamTranscoder implements StreamTranscoder {
     if (e.done === true) { out.push(SSE_DONE); this.done = true }
   }
 
-  private convert(): Buffer {
+  protected convert(): Buffer {
     const events = this.events
     const out: Buffer[] = []
     for (const data of events) {
