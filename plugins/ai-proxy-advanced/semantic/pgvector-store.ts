@@ -2,8 +2,9 @@
 // vectordb.pgvector.*). One table for every namespace; the extension and the table are created
 // on first use if the role may. Distances are pgvector's own operators: `<=>` cosine distance,
 // `<->` euclidean. https://github.com/pgvector/pgvector#querying
-import pg from 'pg'
+import type pg from 'pg'
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import type { VectordbConf } from '../schema.ts'
 import type { DistanceMetric, VectorHit, VectorStore } from './vector-store.ts'
 
@@ -56,6 +57,8 @@ export class PgvectorStore implements VectorStore {
 }
 
 const pools = new Map<string, pg.Pool>()
+// loaded on first use: most gateways never open a vector store, and pg costs ~14 MB and 40 ms to load
+const requirePg = (): typeof pg => createRequire(import.meta.url)('pg') as typeof pg
 
 /** The worker's connection pool for vectordb.pgvector (one per server and credentials). */
 export function pgvectorPool(conf: NonNullable<VectordbConf['pgvector']>): pg.Pool {
@@ -70,7 +73,7 @@ export function pgvectorPool(conf: NonNullable<VectordbConf['pgvector']>): pg.Po
         ...(conf.ssl_version !== 'any' && { minVersion: conf.ssl_version === 'tlsv1_3' ? 'TLSv1.3' as const : 'TLSv1.2' as const }),
       }
     : false
-  pool = new pg.Pool({
+  pool = new (requirePg().Pool)({
     host: conf.host,
     port: conf.port,
     database: conf.database,

@@ -5,7 +5,8 @@
 // hand it any client. Events sent while Redis is unreachable are dropped: balancing then carries
 // on with each worker's own view, and joins up again when the connection comes back.
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
 import { pluginLog } from '../../../core/log.ts'
 import type { RedisConf } from '../schema.ts'
 import type { SharedState, StateChannel, StateEvent } from './types.ts'
@@ -73,8 +74,11 @@ export class RedisState implements SharedState {
   }
 }
 
+// loaded on first use: most gateways share no state, and ioredis costs ~12 MB and 40 ms to load
+const requireRedis = (): typeof import('ioredis') => createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
+
 function connect(conf: RedisConf): Redis {
-  const r = new Redis({
+  const r = new (requireRedis().Redis)({
     host: conf.host,
     port: conf.port,
     db: conf.database,
