@@ -4,6 +4,7 @@
 // so a target turning slow or expensive is avoided at the next pick, and forgiven gradually. A target without datapoints starts at the mean of the others (slow
 // start: it is tried without being flooded), and a target that has had none for a while drifts
 // back towards the mean, so one that was slow gets probed again instead of being shunned forever.
+import type { BalancerTarget, Datapoint, PickContext } from './types.ts'
 const TAU_MS = 10_000
 
 export class DecayingAverages {
@@ -62,4 +63,36 @@ export function lowest(scores: Float64Array, weights: readonly number[], turn: n
     if (best < 0 || s < bestScore * (1 - TIE)) { best = i; bestScore = s }
   }
   return best
+}
+
+/**
+ * The EWMA balancers (lowest-latency, lowest-usage): pick the lowest decaying average for the
+ * weight among usable targets, rotating the starting point so ties spread; subclasses say what a
+ * datapoint measures (null = this answer says nothing, e.g. tpot without completion tokens).
+ */
+export abstract class LowestAverageBalancer {
+  private readonly weights: number[]
+  private readonly averages: DecayingAverages
+  private readonly scores: Float64Array
+  private turn = 0
+
+  constructor(targets: readonly BalancerTarget[], private readonly now: () => number) {
+    this.weights = targets.map((t) => t.weight)
+    this.averages = new DecayingAverages(targets.length)
+    this.scores = new Float64Array(targets.length)
+  }
+
+  pick(p: PickContext): number {
+    this.averages.scores(this.now(), this.scores)
+    const i = lowest(this.scores, this.weights, this.turn, (k) => p.usable(k))
+    this.turn = (this.turn + 1) % this.weights.length
+    return i
+  }
+
+  report(i: number, d: Datapoint, at: number): void {
+    const v = this.measure(d)
+    if (v !== null) this.averages.add(i, v, at)
+  }
+
+  protected abstract measure(d: Datapoint): number | null
 }
