@@ -7,9 +7,9 @@ import { errors } from '../../../core/errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { SSE_DONE, sseData } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
-import type {
-  ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
+import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
 } from '../types.ts'
+import { contentText } from './openai-shape.ts'
 
 type Json = Record<string, unknown>
 
@@ -26,14 +26,6 @@ function failed(ctx: DriverContext, reason: string): never {
   throw errors.llmFailed(`transformation failed from type cohere://${ctx.route}: ${reason}`)
 }
 
-/** OpenAI content (string or parts) as Cohere's plain-text message. */
-function text(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return ''
-  let s = ''
-  for (const p of content) if (p.type === 'text' && typeof p.text === 'string') s += p.text
-  return s
-}
 
 /** Tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here. */
 function tuned(req: LlmRequest): Json {
@@ -72,11 +64,11 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
       const history = new Array<Json>(messages.length - 1)
       for (let i = 0; i < messages.length - 1; i++) {
         const m = messages[i]
-        history[i] = { role: m.role === 'assistant' || m.role === 'CHATBOT' ? 'CHATBOT' : 'USER', message: text(m.content) }
+        history[i] = { role: m.role === 'assistant' || m.role === 'CHATBOT' ? 'CHATBOT' : 'USER', message: contentText(m.content) }
       }
       body.chat_history = history
     }
-    body.message = text(messages[messages.length - 1].content)
+    body.message = contentText(messages[messages.length - 1].content)
   }
   return withExtraBody(body, req)
 }

@@ -5,16 +5,9 @@
 import { errors } from '../../../core/errors.ts'
 import type { ChatMessage, DecodedResponse, DriverContext, LlmRequest, StreamTranscoder, TokenUsage } from '../types.ts'
 import { TgiStreamTranscoder } from './huggingface.ts'
+import { contentText } from './openai-shape.ts'
 
 type Json = Record<string, unknown>
-
-function text(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return ''
-  let s = ''
-  for (const p of content) if (p.type === 'text' && typeof p.text === 'string') s += p.text
-  return s
-}
 
 /**
  * Kong's messages_to_inst, quirks included: the first message is taken as the system prompt and the
@@ -25,7 +18,7 @@ export function messagesToInst(messages: readonly ChatMessage[]): string {
   let s = ''
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]
-    const c = text(m.content)
+    const c = contentText(m.content)
     if (i === 0) s += `<s>[INST] <<SYS>> ${c} <</SYS>>`
     else if (i === 1) s += ` ${c} [/INST]`
     else if (m.role === 'system') s += ` ${c} </s>`

@@ -3,7 +3,7 @@
 // shape check, and the passthrough stream transcoder.
 // Spec: https://platform.openai.com/docs/api-reference/chat/create
 import { llmError } from '../errors.ts'
-import type { DecodedResponse, DriverContext, LlmRequest, ProviderId, StreamTranscoder, TokenUsage } from '../types.ts'
+import type { ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderId, StreamTranscoder, TokenUsage } from '../types.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 
 /** o1/o3/o4/gpt-5 reject max_tokens (Kong 3.13 maps it) */
@@ -47,4 +47,13 @@ export function decodeOpenAi(id: ProviderId, body: Buffer, ctx: DriverContext): 
 
 export function openAiStream(): StreamTranscoder {
   return new OpenAiPassthroughTranscoder()
+}
+
+/** OpenAI message content (a string or parts) as plain text: the text parts joined, others dropped. */
+export function contentText(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  let s = ''
+  for (const p of content) if (p.type === 'text' && typeof p.text === 'string') s += p.text
+  return s
 }
