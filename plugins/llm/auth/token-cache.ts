@@ -157,6 +157,13 @@ export class TokenCache {
     return this.entries.size
   }
 
+  /** A fetched token: cached, and no longer in flight. */
+  private store<T>(src: IdentitySource<T>, tok: Token<T>): T {
+    this.inflight.delete(src.key)
+    this.entries.set(src.key, this.entryOf(tok))
+    return tok.value
+  }
+
   /** Waits for the single in-flight acquisition of this identity, starting one if none runs. */
   private load<T>(src: IdentitySource<T>): Promise<T> {
     const running = this.inflight.get(src.key)
@@ -164,11 +171,7 @@ export class TokenCache {
     const prev = this.entries.peek(src.key)
     const force = prev !== undefined && (prev.force || prev.error !== null)
     const p = this.acquire(src, force).then(
-      (tok) => {
-        this.inflight.delete(src.key)
-        this.entries.set(src.key, this.entryOf(tok))
-        return tok.value
-      },
+      (tok) => this.store(src, tok),
       (cause: unknown) => {
         this.inflight.delete(src.key)
         const err = this.failure(src, cause)
@@ -184,11 +187,7 @@ export class TokenCache {
   /** Background refresh while the current token serves; a failure keeps it until its hard expiry. */
   private refresh<T>(src: IdentitySource<T>, current: Entry): void {
     const p = this.acquire(src, current.force).then(
-      (tok) => {
-        this.inflight.delete(src.key)
-        this.entries.set(src.key, this.entryOf(tok))
-        return tok.value
-      },
+      (tok) => this.store(src, tok),
       (cause: unknown) => {
         this.inflight.delete(src.key)
         current.retryAt = Date.now() + this.retryMs
