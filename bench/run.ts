@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the mock upstream and the load generator on one core, the gateway (and nginx, and Portkey with
  * --peers) on the other; every scenario measures its targets in alternating rounds and reports medians, ratios
- * and the issue's targets; results go to bench/results/<timestamp>.{json,md}. See bench/README.md.
+ * and the project's targets (listed in bench/README.md); results go to bench/results/<timestamp>.{json,md}. See bench/README.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -47,8 +47,9 @@ async function bundle() {
 
 let main
 if (process.env.TOLLGATE_NO_BUNDLE === '1') {
-  const { register } = await import('tsx/esm/api')
-  register()
+  // tsx for the sources, and the hooks plugin files outside the gateway need (the loader finds them registered)
+  const { registerPluginHooks } = await import('./plugins/register-hooks.mjs')
+  await registerPluginHooks()
   ;({ main } = await import('./cli.ts'))
 } else {
   ;({ main } = await import(pathToFileURL(join(await bundle(), 'cli.js')).href))

@@ -1,5 +1,6 @@
-// The command line: `tollgate start [-c kong.yaml]` and `tollgate config check FILE`. This is the
-// composition root: the only place in core/ that knows the bundled plugin list.
+// The command line: `tollgate start [-c kong.yaml]`, `tollgate config check FILE` and
+// `tollgate plugin new NAME [DIR]`. This is the composition root: the only place in core/ that
+// knows the bundled plugin list.
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ROOT } from './paths.ts'
@@ -12,6 +13,7 @@ import { loadConfig, configErrorBody } from './config/load.ts'
 import { isGatewayError } from './errors.ts'
 import { rootLog } from './log.ts'
 import { VERSION } from './version.ts'
+import { scaffoldPlugin } from './plugin-scaffold.ts'
 import { BUNDLED } from '../plugins/index.ts'
 
 const EXAMPLE = join(ROOT, 'kong.yaml.example')
@@ -20,6 +22,7 @@ const USAGE = `tollgate ${VERSION}: a Kong-compatible AI gateway
 
   tollgate start [-c FILE]        run the gateway (config: -c, else KONG_DECLARATIVE_CONFIG, else ./kong.yaml, else kong.yaml.example)
   tollgate config check FILE      validate a declarative config; exit 0, or 1 with Kong's error body
+  tollgate plugin new NAME [DIR]  write a plugin folder (plugin, test, kong.yaml) to DIR (default ./NAME)
 
 Environment (Kong's names): KONG_PROXY_LISTEN (0.0.0.0:8000), KONG_ADMIN_LISTEN (127.0.0.1:8001),
 KONG_PLUGINS (bundled), KONG_LOG_LEVEL (notice), KONG_NGINX_WORKER_PROCESSES (CPU count),
@@ -81,10 +84,23 @@ async function start(args: string[]): Promise<number> {
   return 0
 }
 
+function pluginNew(name: string | undefined, dir: string | undefined): number {
+  if (!name) { process.stderr.write('usage: tollgate plugin new NAME [DIR]\n'); return 2 }
+  try {
+    const s = scaffoldPlugin(name, dir, process.cwd())
+    process.stdout.write(`wrote ${s.files.join(', ')}\n\nin ${s.dir}:\n  test it:   ${s.testCommand}\n  serve it (in the gateway's folder):  ${s.startCommand}\n`)
+    return 0
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`)
+    return 1
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   if (cmd === 'start' || cmd === undefined) return start(rest)
   if (cmd === 'config' && (rest[0] === 'check' || rest[0] === 'parse')) return check(rest[1])
+  if (cmd === 'plugin' && rest[0] === 'new') return pluginNew(rest[1], rest[2])
   if (cmd === 'version' || cmd === '--version') { process.stdout.write(`${VERSION}\n`); return 0 }
   process.stdout.write(`${USAGE}\n`)
   return cmd === 'help' || cmd === '--help' || cmd === '-h' ? 0 : 2

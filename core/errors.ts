@@ -42,7 +42,7 @@ export function withDetails<E extends GatewayError>(err: E, details: unknown, ca
   return err
 }
 
-// Kong's proxy messages (reference/kong-core.md §7.4). Clients and tests match these byte for byte.
+// Kong's proxy messages (kong/runloop/handler.lua and kong/tools/http.lua). Clients and tests match these byte for byte.
 export const KONG_MESSAGES = {
   noRoute: 'no Route matched with those values',
   noService: 'no Service found with those values',

@@ -1,4 +1,4 @@
-// The Admin API on its own listener (Kong's DB-less Admin API, reference/kong-core.md §8): node
+// The Admin API on its own listener (Kong's DB-less Admin API): node
 // info, status, the declarative config (GET, and POST to validate and swap atomically on every
 // worker), read-only entity listings, and Kong's 405 for writes without a database.
 import type { HttpResponse, HttpRequest, us_listen_socket } from 'uWebSockets.js'

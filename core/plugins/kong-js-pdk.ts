@@ -1,4 +1,4 @@
-// Runs kong-js-pdk plugins in-process, unmodified (reference/kong-core.md §10). Such a module
+// Runs kong-js-pdk plugins in-process, unmodified (github.com/Kong/kong-js-pdk). Such a module
 // exports `{ Plugin, Schema, Version, Priority, Name? }`; `Plugin` is a class constructed with
 // its config whose `async access(kong)` etc. await PDK calls. Our PDK returns plain values, so
 // those awaits resolve at once, with no socket or msgpack round trip in between.

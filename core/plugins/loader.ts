@@ -1,9 +1,13 @@
-// Loads and checks plugin definitions: the bundled list, npm package names and file paths, as
-// Kong's `plugins` setting (`bundled,my-plugin,./path/to/plugin.ts`). A bad plugin is refused at
-// start with a message naming it, never at request time.
-import { isAbsolute, resolve } from 'node:path'
+// Loads and checks plugin definitions, as Kong's `plugins` setting
+// (`bundled,my-plugin,./path/to/plugin.ts`): the bundled list or one bundled name; a file (.ts,
+// .mts, .js, .mjs, .cjs); a folder with a package.json; an npm package name, resolved from the
+// gateway, then from the working directory. A bad plugin is refused at start with a message
+// naming it, never at request time.
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errors } from '../errors.ts'
+import { ROOT } from '../paths.ts'
 import { PHASE_METHODS, type AnyPlugin } from './contract.ts'
 import { adaptKongJsPdk } from './kong-js-pdk.ts'
 
@@ -29,18 +33,66 @@ export function checkPlugin(def: unknown, origin: string): AnyPlugin {
   return p as AnyPlugin
 }
 
-let tsLoader: Promise<void> | null = null
+const PLUGIN_FILE = /\.(?:[cm]?ts|[cm]?js)$/
 
-/** A plugin written in TypeScript needs a loader when the gateway runs from its JS bundle. */
-function ensureTypeScript(): Promise<void> {
-  return (tsLoader ??= import('tsx/esm/api').then((m) => { m.register() }))
+/**
+ * Lets a plugin file outside the gateway import `tollgate/plugin` and `typebox` (the gateway's
+ * copies) and be TypeScript. Loaded by path at run time, never bundled: the hooks must come from
+ * the gateway's own folder whether the gateway runs from source or from .build/.
+ */
+function registerPluginHooks(): Promise<void> {
+  const url = pathToFileURL(join(ROOT, 'core/plugins/register-hooks.mjs')).href
+  return import(url).then((m: { registerPluginHooks(): Promise<void> }) => m.registerPluginHooks())
 }
 
+/** A folder's entry file: package.json `exports['.']` (import or default), else `main`, else index. */
+function folderEntry(dir: string): string {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown; main?: unknown }
+  const root = pkg.exports !== null && typeof pkg.exports === 'object' && !Array.isArray(pkg.exports) && Object.hasOwn(pkg.exports, '.')
+    ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports
+  const fromExports = typeof root === 'string' ? root
+    : root !== null && typeof root === 'object' ? ['import', 'node', 'default'].map((k) => Object.hasOwn(root, k) ? (root as Record<string, unknown>)[k] : undefined).find((v) => typeof v === 'string') : undefined
+  const candidates = [fromExports, pkg.main, 'index.ts', 'index.mts', 'index.js', 'index.mjs', 'index.cjs'].filter((c): c is string => typeof c === 'string')
+  for (const c of candidates) {
+    const f = resolve(dir, c)
+    if (existsSync(f) && statSync(f).isFile()) return f
+  }
+  throw new Error(`${join(dir, 'package.json')} names no entry file that exists (exports, main or index.*)`)
+}
+
+/** The file a path entry names: the file itself, or a folder's package entry. */
+function pathEntry(entry: string, cwd: string): string {
+  const abs = resolve(cwd, entry)
+  if (!existsSync(abs)) throw new Error(`no such file or folder: ${abs}`)
+  if (statSync(abs).isDirectory()) {
+    if (!existsSync(join(abs, 'package.json'))) throw new Error(`${abs} is a folder without a package.json`)
+    return folderEntry(abs)
+  }
+  if (!PLUGIN_FILE.test(abs)) throw new Error(`${abs} is not a .ts, .mts, .js, .mjs or .cjs file`)
+  return abs
+}
+
+/** An npm package: from the gateway's node_modules first, then from the working directory's (or a parent's). */
+async function importPackage(name: string, cwd: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(name)) as Record<string, unknown>
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e
+    for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+      const pkg = join(dir, 'node_modules', name)
+      if (existsSync(join(pkg, 'package.json'))) return (await import(pathToFileURL(folderEntry(pkg)).href)) as Record<string, unknown>
+      if (dirname(dir) === dir) throw e
+    }
+  }
+}
+
+const isPath = (entry: string) => entry.startsWith('.') || isAbsolute(entry) || PLUGIN_FILE.test(entry)
+
 async function importEntry(entry: string, cwd: string): Promise<unknown> {
-  const isPath = entry.startsWith('.') || isAbsolute(entry)
-  if (/\.[cm]?ts$/.test(entry) && !process.execArgv.some((a) => a.includes('tsx'))) await ensureTypeScript()
-  const spec = isPath ? pathToFileURL(resolve(cwd, entry)).href : entry
-  const mod = (await import(spec)) as Record<string, unknown>
+  await registerPluginHooks()
+  const mod = isPath(entry)
+    ? (await import(pathToFileURL(pathEntry(entry, cwd)).href)) as Record<string, unknown>
+    : await importPackage(entry, cwd)
   return mod.default ?? mod.plugin ?? mod
 }
 

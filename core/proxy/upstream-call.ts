@@ -1,6 +1,6 @@
 // One upstream exchange through undici's Pool#dispatch with a handler written against the
 // classic callbacks (onConnect/onHeaders/onData/onComplete/onError): raw header Buffers, no
-// AbortController, no Readable per response (reference/upstream-client.md measured this as the
+// AbortController, no Readable per response (profiling measured this as the
 // cheapest primitive in uWS). Retries follow nginx's proxy_next_upstream "error timeout": only
 // before a response head arrived, and after the request was sent only for idempotent methods.
 import type { Dispatcher } from 'undici'

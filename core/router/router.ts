@@ -1,4 +1,4 @@
-// Kong's router, traditional_compatible flavor (reference/kong-core.md §6): compiled once per
+// Kong's router, traditional_compatible flavor (kong/router/): compiled once per
 // config snapshot, then match() picks the highest-priority route whose methods, hosts, headers,
 // snis and paths all accept the request, and says how to call its service. The router does no
 // I/O and keeps no per-request state beyond its match cache.

@@ -1,5 +1,5 @@
 // How the upstream path is joined from the service path, the matched prefix and the rest of the
-// request path (reference/kong-core.md §6.4; kong/router/utils.lua get_upstream_uri_v0 and
+// request path (kong/router/utils.lua get_upstream_uri_v0 and
 // traditional.lua for v1). Inputs are normalized paths; the result is escaped for the wire.
 
 const SLASH = 0x2f

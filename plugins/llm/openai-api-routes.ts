@@ -1,6 +1,6 @@
 // Kong 3.11's OpenAI API route types other than chat, completions and embeddings (files, batches,
 // assistants, responses, audio, images): the OpenAI family serves them as a passthrough to the
-// same API (reference/kong-ai-features.md §4, §5.1). Each names the API resource it proxies; the
+// same API (Kong 3.11's ai-proxy route types). Each names the API resource it proxies; the
 // client's path after that resource (an id, `/content`, `/cancel`) is kept, so the REST calls of
 // one route type (create, list, retrieve, delete) all reach the right upstream path.
 // https://platform.openai.com/docs/api-reference (files, batch, assistants, responses, audio, images)

@@ -1,6 +1,6 @@
 // Config schema pieces shared by ai-proxy and ai-proxy-advanced (kong/llm/schemas/init.lua and the
 // 3.10–3.14 published schemas): model, auth, logging, with Kong's defaults, and the entity checks
-// with Kong's messages (reference/kong-ai-features.md §2.1).
+// with Kong's messages (kong/llm/schemas/init.lua).
 import { Type, type Static, type TSchema } from 'typebox'
 import type { FieldErrors } from '../../core/config/types.ts'
 

@@ -3,6 +3,16 @@
 import { Type } from 'typebox'
 import { definePlugin } from '../../core/plugins/contract.ts'
 
+// Kong's handler: the message when none is configured, for these statuses only (others: no body)
+const DEFAULT_RESPONSE: Readonly<Record<number, string>> = Object.freeze({
+  401: 'Unauthorized',
+  404: 'Not found',
+  405: 'Method not allowed',
+  500: 'An unexpected error occurred',
+  502: 'Bad Gateway',
+  503: 'Service unavailable',
+})
+
 const schema = Type.Object({
   status_code: Type.Integer({ minimum: 100, maximum: 599, default: 503 }),
   message: Type.Optional(Type.String()),
@@ -26,7 +36,7 @@ export default definePlugin({
       const service = kong.router.getService()
       const raw = kong.request.getRawBody()
       return kong.response.exit(status, {
-        message: conf.message,
+        message: conf.message ?? (Object.hasOwn(DEFAULT_RESPONSE, status) ? DEFAULT_RESPONSE[status] : undefined),
         request: {
           scheme: kong.request.getScheme(),
           host: kong.request.getHost(),
@@ -47,7 +57,9 @@ export default definePlugin({
     if (conf.body !== undefined) {
       return kong.response.exit(status, conf.body, conf.content_type ? { 'Content-Type': conf.content_type } : undefined)
     }
-    if (status >= 400) return kong.response.error(status, conf.message)
-    return kong.response.exit(status, conf.message === undefined ? undefined : { message: conf.message })
+    // the plugin's own body, exactly Kong's: `{"message": ...}` as JSON whatever the Accept header,
+    // no request_id (that belongs to Kong's error pages, not to this plugin's answer)
+    const message = conf.message ?? (Object.hasOwn(DEFAULT_RESPONSE, status) ? DEFAULT_RESPONSE[status] : undefined)
+    return kong.response.exit(status, message === undefined ? undefined : { message })
   },
 })

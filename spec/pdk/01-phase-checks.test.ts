@@ -1,4 +1,4 @@
-// Every PDK function against Kong's phase table (reference/kong-core.md §4): allowed phases work,
+// Every PDK function against Kong's phase table (kong/pdk/private/phases.lua): allowed phases work,
 // the others fail with Kong's message and GW_ERR_PDK_PHASE.
 import { describe, expect, it } from 'vitest'
 import type { Kong } from '../../pdk/index.ts'

@@ -1,7 +1,7 @@
 // The token cache in front of the cloud identity SDKs (Azure, GCP, AWS). The SDKs cache too, but
 // not well enough for a gateway hot path: @azure/identity does not de-duplicate concurrent first
 // calls (20 cold getToken() → 20 token requests) and MSAL answers from a 60 s error cache after a
-// 5xx/429; raw AWS providers do not cache at all (reference/cloud-auth.md §4a). So:
+// 5xx/429; raw AWS providers do not cache at all (as the AWS SDK's own providers do). So:
 //   - a hit is synchronous (the warm path does one LRU lookup and one Date.now());
 //   - one acquisition per identity at a time, shared by every waiter (single flight);
 //   - a token past its refresh point keeps serving while one background refresh runs;

@@ -1,5 +1,5 @@
 // Providers that speak OpenAI's chat API at their own address, one table row each. Base URLs and
-// paths from Kong's provider pages (reference/kong-ai-features.md §5.1):
+// paths from Kong's provider pages (developer.konghq.com/ai-gateway/):
 //   cerebras   https://inference-docs.cerebras.ai/api-reference/chat-completions
 //   xai        https://docs.x.ai/docs/api-reference
 //   deepseek   https://api-docs.deepseek.com/api/create-chat-completion

@@ -1,6 +1,6 @@
 // The one merge of `model.options` into the request (normalize-request does it once, before any
 // driver sees the request): the request's own temperature, top_p, top_k and max_tokens win, the
-// plugin's options fill in what it leaves out (the issue's rule, Kong 3.7's "options are just
+// plugin's options fill in what it leaves out (the project's rule, Kong 3.7's "options are just
 // defaults"; Kong 3.10's merge_config_defaults let the plugin win). Drivers read the merged
 // request only and never merge model.options again, so every provider applies the same rule.
 import type { LlmRequest, ModelOptions } from '../types.ts'

@@ -1,4 +1,4 @@
-// Route and Service entities with Kong's defaults (reference/kong-core.md §5.2), for router specs.
+// Route and Service entities with Kong's defaults (kong/db/schema/entities/), for router specs.
 
 import type { Route, Service } from '../../../core/config/types.ts'
 import type { RouterRequest } from '../../../core/router/router.ts'

@@ -1,5 +1,5 @@
 // Route selection checked against Kong's documented traditional_compatible behaviour
-// (reference/kong-core.md §6; cases after Kong/kong spec/01-unit/08-router_spec.lua).
+// (cases after Kong/kong spec/01-unit/08-router_spec.lua).
 
 import { describe, expect, it } from 'vitest'
 import { compileRouter } from '../../../core/router/router.ts'

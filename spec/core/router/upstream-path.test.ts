@@ -1,4 +1,4 @@
-// Upstream path construction (reference/kong-core.md §6.4). The big table is Kong's own
+// Upstream path construction (kong/router/utils.lua). The big table is Kong's own
 // conformance set (spec/fixtures/router_path_handling_tests.lua): service path, route path (or
 // none: a host route), strip_path, path_handling, request path → upstream path.
 

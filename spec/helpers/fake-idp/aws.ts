@@ -1,5 +1,4 @@
-// Fake AWS identity endpoints for the real @aws-sdk credential providers (reference/
-// cloud-auth.md §3, §5) and a fake Bedrock Runtime that checks SigV4. One HTTP/1.1 server hosts
+// Fake AWS identity endpoints for the real @aws-sdk credential providers and a fake Bedrock Runtime that checks SigV4. One HTTP/1.1 server hosts
 // STS (AssumeRole, SigV4-verified; AssumeRoleWithWebIdentity), container credentials (ECS/EKS)
 // and EC2 instance metadata (IMDSv2). Every key pair it issues is remembered so the next hop can
 // verify signatures made with it.

@@ -1,5 +1,4 @@
-// Fake Azure identity endpoints for the real @azure/identity code paths (reference/cloud-auth.md
-// §1, §5): the managed identity endpoint in both protocols MSAL speaks (App Service:
+// Fake Azure identity endpoints for the real @azure/identity code paths: the managed identity endpoint in both protocols MSAL speaks (App Service:
 // IDENTITY_ENDPOINT + IDENTITY_HEADER; IMDS: AZURE_POD_IDENTITY_AUTHORITY_HOST) and an HTTPS
 // Entra ID (openid-configuration + client-credentials token endpoint). Tokens are numbered; the
 // fake remembers which it issued so a fake Azure OpenAI can check the bearer it receives.

@@ -1,5 +1,4 @@
-// Fake Google identity endpoints for the real google-auth-library code paths (reference/
-// cloud-auth.md §2, §5): the OAuth2 token endpoint of the JWT bearer grant, which verifies the
+// Fake Google identity endpoints for the real google-auth-library code paths: the OAuth2 token endpoint of the JWT bearer grant, which verifies the
 // RS256 assertion with the service account's public key, and a GCE metadata server (set
 // GCE_METADATA_HOST, or point gcp_metadata_url at it). Every metadata answer carries
 // Metadata-Flavor: Google, as the library requires.

@@ -1,5 +1,5 @@
-// model.options merge, the same for every provider (the rule; reference/kong-ai-features.md
-// §5 notes Kong's own conflict): the request's temperature, top_p and top_k win over the plugin's
+// model.options merge, the same for every provider (the project's rule; Kong's
+// own versions disagree): the request's temperature, top_p and top_k win over the plugin's
 // options, the plugin's max_tokens (and the others) fill in what the request leaves out. The
 // pipeline merges once (plugins/llm/pipeline/option-defaults.ts); no driver merges again, so the
 // provider body shows the same values under each provider's own field names.

@@ -1,4 +1,4 @@
-// Kong 3.11's OpenAI API route types on openai and azure (reference/kong-ai-features.md §4, §5.1):
+// Kong 3.11's OpenAI API route types on openai and azure :
 // responses, files, batches, assistants, audio and images go to the same API unconverted, multipart
 // bodies byte for byte; statistics come from the answer's usage (input_tokens / output_tokens).
 // The official OpenAI SDK talks to the gateway, a fake OpenAI / Azure records what arrives.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { serverAddress } from '../../../plugins/correlation-id/generators.ts'
 
 interface Echo { headers: Record<string, string> }
 let h: PluginHarness
@@ -40,9 +41,23 @@ describe('correlation-id', () => {
     expect(res.json<Echo>().headers['x-trace']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   })
 
-  it('generator tracker', async () => {
-    const res = await h.request('/tracker')
-    expect(res.json<Echo>().headers['kong-request-id']).toMatch(/^.+-\d+-\d+-\d+-\d+\.\d{3}$/)
+  it("generator tracker: Kong's server_addr-server_port-pid-connection-connection_requests-time", async () => {
+    const before = Date.now() / 1000
+    const ids = [(await h.request('/tracker')).json<Echo>().headers['kong-request-id']!, (await h.request('/tracker')).json<Echo>().headers['kong-request-id']!]
+    for (const id of ids) {
+      const fields = id.split('-')
+      expect(fields).toHaveLength(6)
+      const [addr, port, pid, connection, requests, time] = fields as [string, string, string, string, string, string]
+      expect(addr).toMatch(/^\d{1,3}(\.\d{1,3}){3}$/)
+      expect(addr).toBe(serverAddress)
+      expect(Number(port)).toBe(new URL(h.gateway.proxy).port === '' ? 80 : Number(new URL(h.gateway.proxy).port))
+      expect(Number(pid)).toBe(process.pid)
+      expect(connection).toMatch(/^\d+$/)
+      expect(requests).toMatch(/^\d+$/)
+      expect(time).toMatch(/^\d+\.\d{3}$/)
+      expect(Number(time)).toBeGreaterThanOrEqual(Math.floor(before))
+    }
+    expect(ids[0]).not.toBe(ids[1])
   })
 
   it('keeps the client id and echoes it downstream when echo_downstream is set', async () => {

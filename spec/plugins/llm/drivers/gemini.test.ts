@@ -7,9 +7,6 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
-const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
-const hasFixtures = existsSync(FIXTURES)
-const fixture = (p: string) => readFileSync(FIXTURES + p)
 
 const VERTEX: ModelOptions = { gemini: { api_endpoint: 'us-central1-aiplatform.googleapis.com', project_id: 'proj', location_id: 'us-central1' } }
 
@@ -372,41 +369,3 @@ describe('gemini driver: stream transcoder', () => {
   })
 })
 
-describe.skipIf(!hasFixtures)("gemini driver: Kong's fixtures", () => {
-  const KONG = ctx('llm/v1/chat', { max_tokens: 8192, temperature: 0.8, top_k: 1, top_p: 0.6 }, 'gemini-pro')
-
-  it('unit/requests/llm-v1-chat → unit/expected-requests/gemini/llm-v1-chat', () => {
-    const req = JSON.parse(fixture('unit/requests/llm-v1-chat.json').toString())
-    expect(encode(req, KONG)).toEqual(JSON.parse(fixture('unit/expected-requests/gemini/llm-v1-chat.json').toString()))
-  })
-
-  it('unit/real-responses/gemini → unit/expected-responses/gemini (message and model)', () => {
-    const d = decode(fixture('unit/real-responses/gemini/llm-v1-chat.json').toString(), KONG)
-    const expected = JSON.parse(fixture('unit/expected-responses/gemini/llm-v1-chat.json').toString())
-    expect(d.json.choices[0].message).toEqual(expected.choices[0].message)
-    expect(d.json.choices[0].finish_reason).toBe(expected.choices[0].finish_reason)
-    expect(d.json.model).toBe(expected.model)
-    expect(d.usage).toEqual({ prompt_tokens: 14, completion_tokens: 128, total_tokens: 142 })
-  })
-
-  it('gemini/llm-v1-chat/responses/good: modelVersion is the answer model', () => {
-    const d = decode(fixture('gemini/llm-v1-chat/responses/good.json').toString(), ctx('llm/v1/chat', {}, 'gemini-1.5-flash'))
-    expect(d.json).toMatchObject({ model: 'gemini-1.5-flash-002', choices: [{ finish_reason: 'stop', message: { content: 'Everything is okay.' } }] })
-    expect(d.usage).toEqual({ prompt_tokens: 2, completion_tokens: 11, total_tokens: 13 })
-  })
-
-  it('gemini/llm-v1-chat/responses/fails_safety: no error, a content_filter finish (Kong ≥3.9 does not fail)', () => {
-    const d = decode(fixture('gemini/llm-v1-chat/responses/fails_safety.json').toString())
-    expect(d.json.choices[0].finish_reason).toBe('content_filter')
-  })
-
-  it.each(['partial-json-split', 'partial-json-split-three-parts'])('unit/streaming-chunk-formats/%s → the expected text', (dir) => {
-    const base = `unit/streaming-chunk-formats/${dir}/`
-    const inputs = [1, 2, 3].map((n) => `${base}input-${n}.bin`).filter((p) => existsSync(FIXTURES + p)).map(fixture)
-    const t = geminiDriver.stream(ctx('llm/v1/chat', {}, 'gemini-1.5-flash', true))
-    for (const i of inputs) t.push(i)
-    t.end()
-    expect(t.text).toBe(fixture(`${base}expected-output.bin`).toString())
-    expect(t.usage).toEqual({ prompt_tokens: 6, completion_tokens: 65, total_tokens: 71 })
-  })
-})

@@ -7,9 +7,6 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 
-const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url).pathname
-const hasFixtures = existsSync(FIXTURES)
-const fixture = (p: string) => readFileSync(FIXTURES + p)
 
 const MODEL = 'mistralai/Mistral-7B-Instruct-v0.2'
 
@@ -96,24 +93,6 @@ describe('huggingface driver', () => {
     for (let cut = 0; cut <= sse.length; cut++) expect(run([sse.subarray(0, cut), sse.subarray(cut)]), `cut ${cut}`).toBe(whole)
   })
 
-  describe.skipIf(!hasFixtures)("Kong fixtures (skipped: ../shared/kong-ai-fixtures is absent)", () => {
-    it('chat: the good answer passes through unchanged', () => {
-      const res = huggingfaceDriver.decodeResponse(fixture('huggingface/llm-v1-chat/responses/good.json'), ctx('llm/v1/chat'))
-      expect(res.body).toBeNull()
-      expect(res.model).toBe(MODEL)
-      expect(res.usage).toEqual({ prompt_tokens: 26, completion_tokens: 40, total_tokens: 66 })
-    })
-
-    it('completions: [{generated_text}] → text_completion (Kong 3.10 put it in message.content; OpenAI clients read text)', () => {
-      const res = JSON.parse(huggingfaceDriver.decodeResponse(fixture('huggingface/llm-v1-completions/responses/good.json'), ctx('llm/v1/completions')).body!)
-      expect(res).toMatchObject({ object: 'text_completion', model: MODEL, choices: [{ index: 0, text: 'I am a language model AI created by Mistral AI' }] })
-    })
-
-    it('an error answer is refused with its message', () => {
-      expect(() => huggingfaceDriver.decodeResponse(fixture('huggingface/llm-v1-completions/responses/bad_request.json'), ctx('llm/v1/completions')))
-        .toThrow(/API error: Failed to deserialize the JSON body/)
-    })
-  })
 })
 
 describe('huggingface client format (TGI /generate, /generate_stream)', () => {

@@ -6,9 +6,6 @@ import { describe, expect, it } from 'vitest'
 import { bedrockFormat } from '../../../../plugins/llm/formats/bedrock.ts'
 import { modelAndStream } from '../../../../plugins/llm/formats/bedrock/parse-request.ts'
 
-const FIXTURES = fileURLToPath(new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url))
-const HAVE_FIXTURES = existsSync(FIXTURES)
-const fixture = (p: string): unknown => JSON.parse(readFileSync(FIXTURES + p, 'utf8'))
 
 describe('bedrock client format: request', () => {
   it('takes the model (URL-unescaped) and the stream flag from the path', () => {
@@ -76,18 +73,6 @@ describe('bedrock client format: request', () => {
   })
 })
 
-describe.skipIf(!HAVE_FIXTURES)('bedrock client format on Kong fixtures (12-native_unit_spec) (skipped: ../shared/kong-ai-fixtures is absent)', () => {
-  for (const [operation, target] of [['converse', 'target-openai-complete'], ['converse-stream', 'target-openai-complete-stream']]) {
-    it(`native/bedrock/request/with-functions-and-chatter via /${operation} → native/target/${target}`, () => {
-      const body = fixture('native/bedrock/request/with-functions-and-chatter.json')
-      const { request, model } = bedrockFormat.parseRequest(body, `/bedrock/model/cohere.command-r-v1%3A0/${operation}`)
-      const expected = fixture(`native/target/${target}.json`) as Record<string, unknown>
-      expected.model = 'cohere.command-r-v1:0'
-      expect(model).toBe('cohere.command-r-v1:0')
-      expect(request).toEqual(expected)
-    })
-  }
-})
 
 /** A real BedrockRuntimeClient whose HTTP answer is the given bytes: proves the SDK reads what we encode. */
 function sdkAnswering(contentType: string, body: Buffer): BedrockRuntimeClient {

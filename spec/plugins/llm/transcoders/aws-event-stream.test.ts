@@ -3,9 +3,6 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createAwsEventStreamFramer, encodeAwsEvent, encodeAwsException, type AwsEvent } from '../../../../plugins/llm/transcoders/aws-event-stream.ts'
 
-const FIXTURES = fileURLToPath(new URL('../../../../../shared/kong-ai-fixtures/', import.meta.url))
-const HAVE_FIXTURES = existsSync(FIXTURES)
-const fixture = (p: string): Buffer => readFileSync(FIXTURES + p)
 
 interface Decoded { messageType: string; type: string; body: unknown }
 const decoded = (events: AwsEvent[]): Decoded[] =>
@@ -80,25 +77,3 @@ describe('AWS event-stream framer', () => {
   })
 })
 
-describe.skipIf(!HAVE_FIXTURES)('AWS event-stream framer on Kong fixtures (skipped: ../shared/kong-ai-fixtures is absent)', () => {
-  it('unit/streaming-chunk-formats/aws: the events Kong expects', () => {
-    const input = fixture('unit/streaming-chunk-formats/aws/input.bin')
-    const expected = (JSON.parse(fixture('unit/streaming-chunk-formats/aws/expected-output.json').toString()) as { data: string }[])
-      .map((e) => JSON.parse(e.data) as { body: string; headers: Record<string, string> })
-      .map((e) => ({ messageType: e.headers[':message-type'], type: e.headers[':event-type'], body: JSON.parse(e.body) }))
-    const whole = frameAll([input])
-    expect(whole).toEqual(expected)
-    expectCutInvariant(input, whole)
-  })
-
-  it('bedrock/chunks: a ConverseStream tool call, split across three captured chunks', () => {
-    const chunks = [1, 2, 3].map((n) => Buffer.from(fixture(`bedrock/chunks/chunk-${n}.txt`).toString(), 'base64'))
-    const events = frameAll(chunks)
-    expect(events.map((e) => e.type)).toEqual([
-      'messageStart', 'contentBlockStart', 'contentBlockDelta', 'contentBlockDelta', 'contentBlockDelta',
-      'contentBlockDelta', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata',
-    ])
-    expect(events[1].body).toMatchObject({ start: { toolUse: { name: 'add', toolUseId: 'tooluse_UxbKWVKgTqe8cKjPPzopiQ' } } })
-    expectCutInvariant(Buffer.concat(chunks), events)
-  })
-})

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { JsonArrayFramer } from '../../../../plugins/llm/transcoders/json-array.ts'
 
-const FIXTURES = new URL('../../../../../shared/kong-ai-fixtures/unit/streaming-chunk-formats/', import.meta.url).pathname
 
 function frame(chunks: (string | Buffer)[]): { elements: string[]; done: boolean } {
   const f = new JsonArrayFramer()
@@ -103,22 +102,3 @@ describe('JsonArrayFramer: any split gives the same elements', () => {
   })
 })
 
-describe.skipIf(!existsSync(FIXTURES))('JsonArrayFramer: Kong streaming-chunk-formats fixtures', () => {
-  const read = (p: string) => readFileSync(FIXTURES + p)
-  const events = (r: { elements: string[]; done: boolean }) => [...r.elements.map((data) => ({ data })), ...(r.done ? [{ data: '[DONE]' }] : [])]
-  const text = (elements: string[]) => elements.map((e) => JSON.parse(e).candidates[0].content.parts[0].text).join('')
-
-  it('partial-json-beginning: the complete elements of an unfinished array', () => {
-    expect(events(frame([read('partial-json-beginning/input.bin')]))).toEqual(JSON.parse(read('partial-json-beginning/expected-output.json').toString()))
-  })
-
-  it('partial-json-end: the last elements and the end of the array (framer already inside the array)', () => {
-    // Kong starts this case with its iterator state `started = true`: an opening bracket does the same
-    expect(events(frame(['[', read('partial-json-end/input.bin')]))).toEqual(JSON.parse(read('partial-json-end/expected-output.json').toString()))
-  })
-
-  it.each(['partial-json-split', 'partial-json-split-three-parts'])('%s', (dir) => {
-    const inputs = [1, 2, 3].map((n) => `${dir}/input-${n}.bin`).filter((p) => existsSync(FIXTURES + p)).map(read)
-    expect(text(frame(inputs).elements)).toBe(read(`${dir}/expected-output.bin`).toString())
-  })
-})

@@ -1,16 +1,17 @@
-// Kong's own conversion fixtures for the OpenAI family (../shared/kong-ai-fixtures/unit, Kong 3.10),
+// Kong's own conversion fixtures for the OpenAI family (KONG_AI_FIXTURES/unit, Kong 3.10),
 // run through the gateway: the canonical request must arrive upstream as Kong's expected request,
 // and the provider's real answer must reach the client as Kong's expected answer.
 // Difference on purpose: Kong always writes `"stream": false`; Tollgate leaves an absent `stream`
 // absent (OpenAI's default), so a body needing no change is sent as the client's bytes.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
 import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { pathToFileURL } from 'node:url'
+import { KONG_FIXTURES } from '../kong-fixtures.ts'
 
-const ROOT = new URL('../../../../shared/kong-ai-fixtures/unit/', import.meta.url)
-const present = existsSync(ROOT)
+const ROOT = pathToFileURL(`${KONG_FIXTURES}unit/`)
 const read = (p: string) => JSON.parse(readFileSync(new URL(p, ROOT), 'utf8')) as Record<string, unknown>
 
 // Kong's 01-unit_spec FORMATS table for these providers
@@ -25,7 +26,7 @@ let gw: TestGateway
 let up: FakeUpstream
 const answers = new Map<string, Buffer>()
 
-describe.skipIf(!present)("Kong's OpenAI-family conversion fixtures", () => {
+describe("Kong's OpenAI-family conversion fixtures", () => {
   beforeAll(async () => {
     up = await startUpstream((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })

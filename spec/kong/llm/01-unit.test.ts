@@ -1,0 +1,35 @@
+// Kong's captured stream fixtures through the SSE framer and the OpenAI passthrough transcoder.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { SseFramer, type SseEvent } from '../../../plugins/llm/transcoders/sse.ts'
+import { OpenAiPassthroughTranscoder } from '../../../plugins/llm/transcoders/openai-passthrough.ts'
+import { KONG_FIXTURES } from '../kong-fixtures.ts'
+
+function frameAll(pieces: Buffer[]): SseEvent[] {
+  const f = new SseFramer()
+  const out: SseEvent[] = []
+  for (const p of pieces) f.push(p, out)
+  f.end(out)
+  return out
+}
+
+describe('SSE framer', () => {
+  it("matches Kong's text-event-stream fixture", () => {
+    const dir = `${KONG_FIXTURES}unit/streaming-chunk-formats/text-event-stream/`
+    const input = readFileSync(`${dir}input.bin`)
+    const expected = JSON.parse(readFileSync(`${dir}expected-output.json`, 'utf8')) as { data: string }[]
+    for (let i = 0; i <= input.length; i += 7) {
+      // Kong's expected events leave out the final [DONE] (its transcoder handles it apart)
+      const events = frameAll([input.subarray(0, i), input.subarray(i)]).filter((e) => e.data !== '[DONE]')
+      expect(events.map((e) => ({ data: e.data }))).toEqual(expected)
+    }
+  })
+})
+
+describe('OpenAI passthrough transcoder', () => {
+  it("reads Kong's captured OpenAI frame", () => {
+    const t = new OpenAiPassthroughTranscoder()
+    t.push(Buffer.concat([readFileSync(`${KONG_FIXTURES}unit/real-stream-frames/openai/llm-v1-chat.txt`), Buffer.from('\n\n')]))
+    expect(t.text).toBe('the answer')
+  })
+})
