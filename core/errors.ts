@@ -84,6 +84,12 @@ export const errors = {
   llmFailed: createError('GW_ERR_LLM_RESPONSE', 500, (message: string) => message),
   llmIdentity: createError('GW_ERR_LLM_IDENTITY', 500, () => 'LLM request failed before proxying'),
 
+  // ---- Admin API (request time; messages never echo the refused value) ----
+  adminForbiddenOrigin: createError('GW_ERR_ADMIN_ORIGIN', 403, () => 'Origin not allowed'),
+  adminForbiddenHost: createError('GW_ERR_ADMIN_HOST', 403, () => 'Host not allowed'),
+  adminUnauthorized: createError('GW_ERR_ADMIN_TOKEN', 401, () => 'Invalid credentials. Token or User credentials required'),
+  adminMediaType: createError('GW_ERR_ADMIN_MEDIA_TYPE', 415, () => 'Unsupported Media Type'),
+
   // ---- start-up ----
   slowServer: createError('GW_ERR_SLOW_SERVER', 500, (why: string) => why),
   listen: createError('GW_ERR_LISTEN', 500, (address: string) => `could not listen on ${address}`),

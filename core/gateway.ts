@@ -5,6 +5,7 @@ import type { Snapshot } from './config/types.ts'
 import { loadConfig } from './config/load.ts'
 import { compileRouter } from './router/router.ts'
 import { buildPlans } from './runloop/plan.ts'
+import { prepareRedaction } from './runloop/redaction.ts'
 import type { ConfigState } from './runloop/pipeline.ts'
 import type { Settings } from './settings.ts'
 import { PluginRegistry } from './plugins/registry.ts'
@@ -63,6 +64,8 @@ export class Gateway {
   }
 
   private compile(snapshot: Snapshot): ConfigState {
+    // which header and query names the log record hides, for every request on this snapshot
+    prepareRedaction(snapshot, (name) => this.registry.get(name))
     return {
       snapshot,
       router: compileRouter(snapshot.routes, snapshot.services),

@@ -20,6 +20,11 @@ export interface Settings {
   /** `headers` setting: which Kong headers are added to responses */
   headers: { serverTokens: boolean; latencyTokens: boolean; requestId: boolean }
   trustedIps: string[]
+  // ---- Admin API protection ----
+  /** admin_gui_url: origins (scheme://host[:port]) whose browser pages may call the Admin API; empty = none */
+  adminGuiOrigins: string[]
+  /** KONG_ADMIN_TOKEN: when set, every Admin API request must send it as `Kong-Admin-Token` */
+  adminToken: string | null
 }
 
 export function parseListen(value: string, what: string): ListenAddress | null {
@@ -64,5 +69,22 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     clientBodyBufferSize: parseSize(env.KONG_CLIENT_BODY_BUFFER_SIZE ?? '8m'),
     headers: parseHeaders(env.KONG_HEADERS ?? 'server_tokens,latency_tokens,x-kong-request-id'),
     trustedIps: (env.KONG_TRUSTED_IPS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    adminGuiOrigins: parseOrigins(env.KONG_ADMIN_GUI_URL ?? ''),
+    adminToken: env.KONG_ADMIN_TOKEN ? env.KONG_ADMIN_TOKEN : null,
   }
+}
+
+/**
+ * admin_gui_url: comma-separated URLs, reduced to their origins (a browser's `Origin` header has no
+ * path). A value that is not an http(s) URL is a start-up error rather than silently allowing nothing.
+ */
+export function parseOrigins(value: string): string[] {
+  const out: string[] = []
+  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL
+    try { url = new URL(raw) } catch { throw new Error(`invalid admin_gui_url: '${raw}' (expected an http or https URL)`) }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`invalid admin_gui_url: '${raw}' (expected an http or https URL)`)
+    out.push(url.origin)
+  }
+  return out
 }

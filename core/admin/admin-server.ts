@@ -8,12 +8,14 @@ import { uws, uwsNative } from '../server/uws.ts'
 import type { Gateway } from '../gateway.ts'
 import type { Settings } from '../settings.ts'
 import { closeApp, type Listener } from '../server/proxy-server.ts'
-import { isGatewayError } from '../errors.ts'
+import { errors, isGatewayError, type GatewayError } from '../errors.ts'
 import { configErrorBody } from '../config/load.ts'
 import { exportConfig, listEntities } from '../config/export.ts'
 import { nodeId } from '../node-id.ts'
 import { VERSION } from '../version.ts'
 import { adminStats, type AdminStats } from './stats.ts'
+import { createAdminGuard, type AdminGuard } from './admin-guard.ts'
+import { ADMIN_MAX_BODY, configText } from './config-body.ts'
 
 /** Kong version whose Admin API shape this mirrors (decK and other clients read `version`). */
 const KONG_API_VERSION = '3.10.0'
@@ -32,29 +34,32 @@ export interface AdminDeps {
   stats?: () => AdminStats
 }
 
-function send(res: HttpResponse, status: number, body: unknown, aborted: { v: boolean }): void {
+/** Per request: whether the client left, and the browser origin that may read the answer ('' = none). */
+interface Exchange { v: boolean; cors: string }
+
+const PREFLIGHT_METHODS = 'GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS'
+const PREFLIGHT_HEADERS = 'Content-Type, Kong-Admin-Token'
+
+function send(res: HttpResponse, status: number, body: unknown, aborted: Exchange, close = false): void {
   if (aborted.v) return
+  aborted.v = true // answered: a later chunk or a late promise must not touch `res` again
   res.cork(() => {
     res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`)
+    // only an allowed GUI origin is told it may read the answer; never `*`
+    if (aborted.cors !== '') {
+      res.writeHeader('Access-Control-Allow-Origin', aborted.cors)
+      res.writeHeader('Access-Control-Allow-Credentials', 'true')
+      res.writeHeader('Vary', 'Origin')
+    }
     if (status === 304 || status === 204) return void res.endWithoutBody()
     res.writeHeader('Content-Type', JSON_TYPE)
-    res.writeHeader('Access-Control-Allow-Origin', '*')
     res.writeHeader('X-Kong-Admin-Request-ID', nodeId.slice(0, 8))
-    res.end(JSON.stringify(body))
+    res.end(JSON.stringify(body), close)
   })
 }
 
-/** Kong accepts the config as the raw body, as JSON `{"config": "..."}`, or form-encoded `config=`. */
-function configText(body: Buffer, contentType: string): string {
-  const text = body.toString('utf8')
-  if (contentType.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(text).get('config') ?? ''
-  if (contentType.startsWith('application/json')) {
-    try {
-      const parsed = JSON.parse(text) as Record<string, unknown>
-      if (parsed && typeof parsed.config === 'string' && parsed._format_version === undefined) return parsed.config
-    } catch { /* the loader reports the parse error */ }
-  }
-  return text
+function sendError(res: HttpResponse, e: GatewayError, aborted: Exchange, close = false): void {
+  send(res, e.status, { message: e.message }, aborted, close)
 }
 
 function byIdOrName(list: readonly Record<string, unknown>[], key: string): Record<string, unknown> | undefined {
@@ -81,7 +86,7 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
     pids: { master: process.pid, workers: deps.workers() },
   })
 
-  const handle = (res: HttpResponse, method: string, path: string, query: URLSearchParams, body: Buffer, contentType: string, aborted: { v: boolean }) => {
+  const handle = async (res: HttpResponse, method: string, path: string, query: URLSearchParams, body: Buffer, contentType: string, aborted: Exchange): Promise<void> => {
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
     const snap = gateway.state.snapshot
     if (method === 'get' && parts.length === 0) return send(res, 200, info(), aborted)
@@ -97,7 +102,8 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
       if (method !== 'post') return send(res, 405, { message: 'Method not allowed' }, aborted)
       if (body.length === 0) return send(res, 400, { message: 'expected a declarative configuration' }, aborted)
       if (loading) return send(res, 429, { message: 'Currently loading previous configuration' }, aborted)
-      const text = configText(body, contentType)
+      const text = await configText(body, contentType)
+      if (typeof text !== 'string') return sendError(res, text, aborted)
       let next
       try {
         next = gateway.validate(text)
@@ -112,11 +118,14 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
       }
       if ((query.get('check_hash') === '1' || query.get('check_hash') === 'true') && next.hash === snap.hash) return send(res, 304, null, aborted)
       loading = true
-      deps.broadcast(text).then(
-        () => { loading = false; send(res, 201, entitiesById(gateway.state.snapshot), aborted) },
-        (e: Error) => { loading = false; send(res, 500, { message: `An unexpected error occurred: ${e.message}` }, aborted) },
-      )
-      return
+      try {
+        await deps.broadcast(text)
+      } catch (e) {
+        loading = false
+        return send(res, 500, { message: `An unexpected error occurred: ${(e as Error).message}` }, aborted)
+      }
+      loading = false
+      return send(res, 201, entitiesById(gateway.state.snapshot), aborted)
     }
     if (parts[0] === 'plugins' && parts[1] === 'enabled' && parts.length === 2 && method === 'get') {
       return send(res, 200, { enabled_plugins: gateway.registry.all().map((p) => p.name).sort() }, aborted)
@@ -140,23 +149,36 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
     return send(res, 404, { message: 'Not found' }, aborted)
   }
 
+  // set once the port is bound (the Host check needs it); no request arrives before
+  let guard: AdminGuard | null = null
+
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
-    const aborted = { v: false }
+    const aborted: Exchange = { v: false, cors: '' }
     res.onAborted(() => { aborted.v = true })
     const method = req.getMethod()
+    const origin = req.getHeader('origin')
+    // Host, Origin and token are checked before a byte of the body is read
+    const refused = guard!.check(req.getHeader('host'), origin, req.getHeader('kong-admin-token'))
+    if (origin !== '' && guard!.allowsOrigin(origin)) aborted.cors = origin
+    if (refused && !(method === 'options' && aborted.cors !== '' && refused.status === 401)) return sendError(res, refused, aborted, true)
+    if (method === 'options' && aborted.cors !== '') return preflight(res, aborted)
     const path = req.getUrl()
     const query = new URLSearchParams(req.getQuery() ?? '')
     const contentType = req.getHeader('content-type')
-    const chunks: Buffer[] = []
     const run = (body: Buffer) => {
-      try {
-        handle(res, method, path, query, body, contentType, aborted)
-      } catch (e) {
+      handle(res, method, path, query, body, contentType, aborted).catch((e: unknown) => {
         send(res, 500, { message: `An unexpected error occurred: ${(e as Error).message}` }, aborted)
-      }
+      })
     }
     if (method === 'get' || method === 'head' || method === 'options') return run(Buffer.alloc(0))
+    const declared = Number(req.getHeader('content-length') || 0)
+    if (declared > ADMIN_MAX_BODY) return sendError(res, errors.bodyTooLarge(), aborted, true)
+    const chunks: Buffer[] = []
+    let size = 0
     res.onData((ab, isLast) => {
+      if (aborted.v) return
+      size += ab.byteLength
+      if (size > ADMIN_MAX_BODY) return sendError(res, errors.bodyTooLarge(), aborted, true)
       chunks.push(Buffer.from(new Uint8Array(ab.slice(0))))
       if (isLast) run(Buffer.concat(chunks))
     })
@@ -166,8 +188,26 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
     const listen = settings.adminListen!
     app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
       if (!socket) return reject(new Error(`could not listen on ${listen.host}:${listen.port}`))
-      resolve({ port: uws.us_socket_local_port(socket as never), close: () => closeApp(app, socket) })
+      const port = uws.us_socket_local_port(socket as never)
+      guard = createAdminGuard({ port, listenHost: listen.host, guiOrigins: settings.adminGuiOrigins, token: settings.adminToken })
+      resolve({ port, close: () => closeApp(app, socket) })
     })
+  })
+}
+
+/** CORS preflight from an allowed GUI origin: it names the token header, so it cannot carry it. */
+function preflight(res: HttpResponse, aborted: Exchange): void {
+  if (aborted.v) return
+  aborted.v = true
+  res.cork(() => {
+    res.writeStatus('204 No Content')
+    res.writeHeader('Access-Control-Allow-Origin', aborted.cors)
+    res.writeHeader('Access-Control-Allow-Credentials', 'true')
+    res.writeHeader('Access-Control-Allow-Methods', PREFLIGHT_METHODS)
+    res.writeHeader('Access-Control-Allow-Headers', PREFLIGHT_HEADERS)
+    res.writeHeader('Access-Control-Max-Age', '3600')
+    res.writeHeader('Vary', 'Origin')
+    res.endWithoutBody()
   })
 }
 

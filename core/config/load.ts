@@ -28,6 +28,9 @@ export interface ConfigErrorBody {
   flattened_errors: FlattenedError[]
 }
 
+/** yaml's alias-expansion budget (uses × aliases nested under the anchor) */
+const MAX_ALIAS_COUNT = 1_000
+
 /**
  * YAML or JSON (JSON is YAML, but the JSON parser is faster and is tried first when the text
  * looks like it). Throws `configEmpty` for blank input and `configParse` for syntax errors.
@@ -48,7 +51,15 @@ export function parseDeclarative(text: string): unknown {
     // the first line has the reason and position; the rest is a code frame for terminals
     throw withDetails(errors.configParse(first.message.split('\n')[0].replace(/:$/, '')), undefined, first)
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 10_000 })
+  let value: unknown
+  try {
+    // aliases resolve to shared objects, but everything after this walks them once per use: the
+    // cap bounds that amplification (a billion-laughs document is refused here, not expanded)
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (e) {
+    if (e instanceof ReferenceError) throw withDetails(errors.configParse(`too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions)`), undefined, e)
+    throw e
+  }
   if (value === null || value === undefined) throw errors.configEmpty()
   return value
 }

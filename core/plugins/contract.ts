@@ -15,6 +15,16 @@ export interface BodyChunk {
 
 type MaybePromise = void | Promise<void>
 
+/**
+ * Request header and query argument names that carry credentials under one config: a key the
+ * client sends (key-auth's key_names) or one the plugin adds upstream (ai-proxy's auth header or
+ * query parameter). Names are case-insensitive.
+ */
+export interface SecretNames {
+  readonly headers?: readonly (string | null | undefined)[]
+  readonly query?: readonly (string | null | undefined)[]
+}
+
 export interface PluginHandlers<C> {
   init_worker?(kong: Kong): MaybePromise
   /** called at each config load with every enabled config of this plugin (null if none) */
@@ -42,6 +52,13 @@ export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHan
    * reported at the plugin entity's '@entity', field messages under `config.<field>`.
    */
   check?(conf: Static<S>): FieldErrors | null
+  /**
+   * The secrets this config puts in requests. Called once per config at config load; the log
+   * record (kong.log.serialize, so file-log, http-log and every log plugin) shows their values as
+   * "REDACTED" on every request of that config, beside the built-in list (Authorization,
+   * Cookie, api-key, ...). Over-declaring only hides more.
+   */
+  secrets?(conf: Static<S>): SecretNames
 }
 
 export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const

@@ -85,6 +85,7 @@ export function respondError(
   state: ConfigState, ctx: RequestContext, down: Downstream, status: number, message: string,
   collected: Collected | null, extra: string[] = [],
 ): void {
+  ctx.config ??= state.snapshot // errors before handleRequest (413): the log record's redaction reads it
   const { body, contentType } = renderError(message, ctx.requestId, ctx.headers.accept)
   ctx.exit = { status, body, headers: ['Content-Type', contentType, ...extra] }
   ctx.source = 'error'

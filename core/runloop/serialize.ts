@@ -1,6 +1,11 @@
 // kong.log.serialize(): Kong's log record for one request (kong/pdk/log.lua), built in `log`.
+// Credentials never reach it: the names prepared at config load (./redaction.ts) are replaced by
+// "REDACTED" in request and response headers, the query of request.uri/url/querystring, and
+// upstream_uri. Request headers are the ones sent upstream, as in Kong (plugins edit the request
+// itself there): a credential key-auth's hide_credentials removed is not logged at all.
 import type { RequestContext } from './context.ts'
 import { toObject } from './flat-headers.ts'
+import { REDACTED, redactionOf, redactQuery } from './redaction.ts'
 
 export interface LogRecord {
   request: { id: string; uri: string; url: string; querystring: Record<string, unknown>; method: string; headers: Record<string, string>; size: number }
@@ -21,7 +26,6 @@ export interface LogRecord {
   [extra: string]: unknown
 }
 
-const REDACTED = new Set(['authorization', 'proxy-authorization'])
 const DEFAULT_WS = '0dc6f45b-8f8d-40d2-a504-473544ee190b'
 
 function setPath(obj: Record<string, unknown>, key: string, value: unknown, mode: string): void {
@@ -38,11 +42,28 @@ function setPath(obj: Record<string, unknown>, key: string, value: unknown, mode
   o[last] = value
 }
 
+/** The request headers as sent upstream: the client's, with the plugins' edits applied. */
+function sentHeaders(ctx: RequestContext, secret: ReadonlySet<string>): Record<string, string> {
+  // no prototype: header and argument names are the client's, `__proto__` included
+  const headers: Record<string, string> = Object.create(null)
+  const edits = ctx.upstream?.headers
+  for (const k in ctx.headers) if (!edits?.has(k)) headers[k] = secret.has(k) ? REDACTED : ctx.headers[k]!
+  if (edits) {
+    for (const [k, v] of edits) {
+      if (v !== null) headers[k] = secret.has(k) ? REDACTED : Array.isArray(v) ? v.join(', ') : v
+    }
+  }
+  return headers
+}
+
 export function serialize(ctx: RequestContext): LogRecord {
-  const headers: Record<string, string> = {}
-  for (const k in ctx.headers) headers[k] = REDACTED.has(k) ? 'REDACTED' : ctx.headers[k]!
-  const query: Record<string, unknown> = {}
-  if (ctx.rawQuery) for (const p of new URLSearchParams(ctx.rawQuery)) query[p[0]] = p[1]
+  const redaction = redactionOf(ctx.config)
+  const headers = sentHeaders(ctx, redaction.headers)
+  const query: Record<string, unknown> = Object.create(null)
+  if (ctx.rawQuery) for (const p of new URLSearchParams(ctx.rawQuery)) query[p[0]] = redaction.query.has(p[0].toLowerCase()) ? REDACTED : p[1]
+  const rawQuery = redactQuery(ctx.rawQuery, redaction.query)
+  const responseHeaders = ctx.responseHeaders ? toObject(ctx.responseHeaders) : {}
+  for (const k in responseHeaders) if (redaction.headers.has(k)) responseHeaders[k] = REDACTED
   const host = ctx.headers.host ?? ''
   const proxied = ctx.proxyStart > 0
   const end = ctx.endAt || performance.now()
@@ -51,16 +72,16 @@ export function serialize(ctx: RequestContext): LogRecord {
   const record: LogRecord = {
     request: {
       id: ctx.requestId,
-      uri: ctx.rawQuery ? `${ctx.path}?${ctx.rawQuery}` : ctx.path,
-      url: `${ctx.scheme}://${host}${ctx.path}${ctx.rawQuery ? `?${ctx.rawQuery}` : ''}`,
+      uri: rawQuery ? `${ctx.path}?${rawQuery}` : ctx.path,
+      url: `${ctx.scheme}://${host}${ctx.path}${rawQuery ? `?${rawQuery}` : ''}`,
       querystring: query,
       method: ctx.method,
       headers,
       size: ctx.body?.length ?? Number(ctx.headers['content-length'] ?? 0),
     },
-    upstream_uri: u ? (u.query !== null && u.query !== '' ? `${u.path}?${u.query}` : u.path) : '',
+    upstream_uri: u ? (u.query !== null && u.query !== '' ? `${u.path}?${redactQuery(u.query, redaction.query)}` : u.path) : '',
     upstream_status: ctx.upstreamStatus ? String(ctx.upstreamStatus) : '',
-    response: { status: ctx.status, headers: ctx.responseHeaders ? toObject(ctx.responseHeaders) : {}, size: ctx.responseSize },
+    response: { status: ctx.status, headers: responseHeaders, size: ctx.responseSize },
     latencies: {
       kong: Math.round(kongMs),
       proxy: proxied && ctx.upstreamHeadAt ? Math.round(ctx.upstreamHeadAt - ctx.proxyStart) : -1,

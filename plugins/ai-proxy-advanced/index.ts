@@ -13,6 +13,8 @@ export default definePlugin({
   priority: 770,
   schema,
   check,
+  /** every target's provider credential (header or query parameter) is hidden from log records */
+  secrets: (conf) => ({ headers: conf.targets.map((t) => t.auth?.header_name), query: conf.targets.map((t) => t.auth?.param_name) }),
   /** one balancer per config, built at load (state resets when the config changes, as in Kong) */
   configure(_kong, configs) {
     configureRuntimes((configs ?? []) as unknown as AdvancedConf[])

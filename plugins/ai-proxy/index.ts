@@ -13,6 +13,8 @@ export default definePlugin({
   priority: 770,
   schema,
   check,
+  /** the provider credential it adds upstream (header or query parameter) is hidden from log records */
+  secrets: (conf) => ({ headers: [conf.auth?.header_name], query: [conf.auth?.param_name] }),
   /** compile every config at load, so the first request does no set-up work */
   configure(_kong, configs) {
     if (!configs) return

@@ -3,7 +3,10 @@
 import { Pool } from 'undici'
 import type { HttpLogConf } from './schema.ts'
 
-interface Target { pool: Pool; path: string; headers: Record<string, string> }
+interface Target { pool: Pool; path: string; headers: Record<string, string>; /** the endpoint for error messages: no user info, no query */ shown: string }
+
+/** characters of the endpoint's error body quoted in the logged error */
+const ERROR_BODY_SHOWN = 256
 
 const targets = new WeakMap<HttpLogConf, Target>()
 const pools = new Map<string, Pool>()
@@ -20,7 +23,7 @@ function targetFor(conf: HttpLogConf): Target {
   }
   const headers: Record<string, string> = { ...conf.headers, 'content-type': conf.content_type }
   if (url.username || url.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
-  t = { pool, path: `${url.pathname || '/'}${url.search}`, headers }
+  t = { pool, path: `${url.pathname || '/'}${url.search}`, headers, shown: `${url.origin}${url.pathname}` }
   targets.set(conf, t)
   return t
 }
@@ -34,7 +37,8 @@ export async function sendBatch(conf: HttpLogConf, entries: string[]): Promise<v
   const t = targetFor(conf)
   const res = await t.pool.request({ method: conf.method, path: t.path, headers: t.headers, body: payloadOf(conf, entries) })
   const text = await res.body.text()
-  if (res.statusCode >= 400) throw new Error(`request to ${conf.http_endpoint} returned status code ${res.statusCode} and body ${text}`)
+  // the error is logged: the endpoint's credentials stay out, and so does most of an echoing body
+  if (res.statusCode >= 400) throw new Error(`request to ${t.shown} returned status code ${res.statusCode} and body ${text.slice(0, ERROR_BODY_SHOWN)}`)
 }
 
 /** Closes the endpoint connections (tests, shutdown). */

@@ -9,6 +9,8 @@ export default definePlugin({
   version: '1.0.0',
   priority: 1250,
   schema,
+  /** the key's names, as header and as query argument, are hidden from log records */
+  secrets: (conf) => ({ headers: conf.key_names, query: conf.key_names }),
   access(kong, conf) {
     if (!conf.run_on_preflight && kong.request.getMethod() === 'OPTIONS') return
     // anonymous = logical OR with other auth plugins: an earlier one may have succeeded already
