@@ -8,6 +8,7 @@ import { llmError } from '../errors.ts'
 import type { LlmConf } from './conf.ts'
 import { compileModel, type ModelResolver } from './template.ts'
 import { parseUpstreamUrl } from './target.ts'
+import { MULTIPART_ROUTES } from '../openai-api-routes.ts'
 
 export interface CompiledConf {
   readonly conf: LlmConf
@@ -25,6 +26,8 @@ export interface CompiledConf {
   readonly auth: AuthHandler
   readonly statistics: boolean
   readonly payloads: boolean
+  /** the route type takes multipart uploads (MULTIPART_ROUTES): such a body is proxied unparsed */
+  readonly multipartRoute: boolean
   /** a non-streamed 200 answer needs conversion: buffer it */
   readonly convertsResponse: boolean
   /** `X-Kong-LLM-Model` value when the model name is static, else null */
@@ -62,6 +65,7 @@ function compile(conf: LlmConf): CompiledConf {
     auth,
     statistics: conf.logging?.log_statistics === true,
     payloads: conf.logging?.log_payloads === true,
+    multipartRoute: MULTIPART_ROUTES.has(conf.route_type),
     convertsResponse: conf.route_type !== 'preserve' && !native && (format !== null || driver.passthroughResponse !== true),
     modelHeader: model.name && !nameTemplated ? `${provider}/${model.name}` : null,
     pluginId: undefined,
