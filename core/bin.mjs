@@ -8,6 +8,12 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
+// Defence in depth behind core/safe-merge.ts: without the `__proto__` accessor, a merge of client
+// JSON that slipped past it still cannot walk into Object.prototype. `npm start` passes
+// --disable-proto=delete (worker threads inherit it; their execArgv refuses it); this covers the
+// main thread of a direct `tollgate` run.
+delete Object.prototype.__proto__
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SOURCES = ['core', 'pdk', 'plugins']
 

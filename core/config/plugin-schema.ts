@@ -5,6 +5,7 @@ import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { defaultsOf, orNull, type CheckContext, type EntityDef, type Fields } from './entity-def.ts'
 import { ENTITY_KEY, type ErrorCollector, type Path } from './field-errors.ts'
+import { ownConfig } from './own-config.ts'
 import { extras, HTTP_PROTOCOLS, id, oneOf, PROTOCOLS, set, tags, timestamp, utf8Name } from './typedefs.ts'
 import type { FieldErrors, PluginEntity } from './types.ts'
 import { resolveReferences } from './vault.ts'
@@ -46,7 +47,8 @@ function check(value: Fields, _given: Fields, out: ErrorCollector, path: Path, c
   if (broken) return
   const result = ctx.plugins.check(name, config)
   if (result.ok) {
-    value.config = structuredClone(result.value) // ours to freeze, not the plugin's defaults
+    // ours to freeze, not the plugin's defaults; without prototypes, so plugins read own fields only
+    value.config = ownConfig(result.value)
     return
   }
   placeConfigErrors(result.errors, out, path)

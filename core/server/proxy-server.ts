@@ -58,7 +58,7 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const start = performance.now()
     const down = new Downstream(res) // registers onAborted before anything else can yield
-    const headers: Record<string, string> = {}
+    const headers: Record<string, string> = Object.create(null) // client names: no inherited `constructor`, no `__proto__` setter
     req.forEach((k, v) => {
       const prev = headers[k]
       headers[k] = prev === undefined ? v : `${prev}, ${v}`

@@ -6,7 +6,7 @@ function decode(s: string): string {
 }
 
 export function parseQuery(raw: string, maxArgs: number): QueryArgs {
-  const out: QueryArgs = {}
+  const out: QueryArgs = Object.create(null) // client keys: `__proto__` must be a plain key, not the prototype
   if (!raw) return out
   let n = 0
   for (const part of raw.split('&')) {

@@ -15,13 +15,16 @@ export const HEADERS = {
 
 export interface AuthFailure { status: number; message: string; challenge?: string }
 
-/** Per-config values derived once: lowercase header names and the challenge. */
-export interface Prepared { headerNames: string[]; challenge: string }
+/**
+ * Per-config values derived once: lowercase header names, the challenge, and `anonymous` read as
+ * an own field (an inherited one, from a polluted Object.prototype, must never open the route).
+ */
+export interface Prepared { headerNames: string[]; challenge: string; anonymous: string | undefined }
 
 const prepared = new WeakMap<KeyAuthConf, Prepared>()
 export function prepare(conf: KeyAuthConf): Prepared {
   let p = prepared.get(conf)
-  if (!p) prepared.set(conf, (p = { headerNames: conf.key_names.map((n) => n.toLowerCase()), challenge: conf.realm ? `Key realm="${conf.realm}"` : 'Key' }))
+  if (!p) prepared.set(conf, (p = { headerNames: conf.key_names.map((n) => n.toLowerCase()), challenge: conf.realm ? `Key realm="${conf.realm}"` : 'Key', anonymous: Object.hasOwn(conf, 'anonymous') ? conf.anonymous : undefined }))
   return p
 }
 

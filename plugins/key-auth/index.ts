@@ -13,13 +13,14 @@ export default definePlugin({
   secrets: (conf) => ({ headers: conf.key_names, query: conf.key_names }),
   access(kong, conf) {
     if (!conf.run_on_preflight && kong.request.getMethod() === 'OPTIONS') return
+    const p = prepare(conf)
     // anonymous = logical OR with other auth plugins: an earlier one may have succeeded already
-    if (conf.anonymous && kong.client.getCredential()) return
-    const failure = authenticate(kong, conf, prepare(conf))
+    if (p.anonymous && kong.client.getCredential()) return
+    const failure = authenticate(kong, conf, p)
     if (!failure) return
-    if (!conf.anonymous) return kong.response.error(failure.status, failure.message, failure.challenge ? { 'WWW-Authenticate': failure.challenge } : undefined)
-    const anonymous = kong.client.loadConsumer(conf.anonymous, true)
-    if (!anonymous) throw new Error(`anonymous consumer "${conf.anonymous}" is configured but doesn't exist`)
+    if (!p.anonymous) return kong.response.error(failure.status, failure.message, failure.challenge ? { 'WWW-Authenticate': failure.challenge } : undefined)
+    const anonymous = kong.client.loadConsumer(p.anonymous, true)
+    if (!anonymous) throw new Error(`anonymous consumer "${p.anonymous}" is configured but doesn't exist`)
     setConsumer(kong, anonymous, null)
   },
 })

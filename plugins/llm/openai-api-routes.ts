@@ -19,6 +19,16 @@ export const OPENAI_API_ROUTES: ReadonlyMap<OpenAiApiRoute, string> = new Map<Op
   ['image/v1/images/edits', 'images/edits'],
 ])
 
+/**
+ * The route types whose requests are multipart uploads (a file, an audio clip, an image to edit),
+ * and preserve, which proxies anything. Only these leave a multipart/form-data body unparsed:
+ * elsewhere the body is what the prompt and model checks read, and a client-chosen content type
+ * must not turn them off.
+ */
+export const MULTIPART_ROUTES: ReadonlySet<RouteType> = new Set<RouteType>([
+  'preserve', 'llm/v1/files', 'audio/v1/audio/transcriptions', 'audio/v1/audio/translations', 'image/v1/images/edits',
+])
+
 export function isOpenAiApiRoute(route: RouteType): route is OpenAiApiRoute {
   return OPENAI_API_ROUTES.has(route as OpenAiApiRoute)
 }

@@ -4,6 +4,7 @@ import type { Kong } from '../../pdk/index.ts'
 import type { RequestTransformerConf } from './schema.ts'
 import { parseEntries, type TemplateEnv } from './template.ts'
 import { parseQuery, encodeQuery } from '../../pdk/private/query.ts'
+import { copyJson, isJsonObject, isUnsafeKey } from '../../core/safe-merge.ts'
 
 type Value = string | boolean | (string | boolean)[] | unknown
 
@@ -22,9 +23,12 @@ function apply(table: Record<string, Value>, conf: RequestTransformerConf, key: 
   for (const [from, to] of parseEntries(conf.rename[key])) {
     const v = table[n(from)]
     if (v === undefined || !to) continue
+    // the new name may come from a template (client data): never a prototype key
+    const target = n(env.render(to))
+    if (isUnsafeKey(target)) continue
     delete table[n(from)]
     removed?.add(n(from))
-    table[n(env.render(to))] = v
+    table[target] = v
     changed = true
   }
   for (const [name, value] of parseEntries(conf.replace[key])) {
@@ -61,13 +65,13 @@ export function transformMethod(kong: Kong, conf: RequestTransformerConf): void 
   const params = parseQuery(kong.request.getRawBody()?.toString('latin1') ?? '', 1000)
   if (!Object.keys(params).length) return
   const query: Record<string, Value> = kong.service.request.getQuery(1000)
-  for (const [k, v] of Object.entries(params)) query[k] = query[k] === undefined ? v : ([] as unknown[]).concat(query[k], v)
+  for (const [k, v] of Object.entries(params)) if (!isUnsafeKey(k)) query[k] = query[k] === undefined ? v : ([] as unknown[]).concat(query[k], v)
   kong.service.request.setQuery(query)
 }
 
 export function transformHeaders(kong: Kong, conf: RequestTransformerConf, env: TemplateEnv): void {
   const before = kong.request.getHeaders()
-  const headers: Record<string, Value> = { ...before }
+  const headers: Record<string, Value> = copyJson(before)
   const removed = new Set<string>()
   if (!apply(headers, conf, 'headers', env, true, removed)) return
   for (const name of removed) if (headers[name] === undefined) kong.service.request.clearHeader(name)
@@ -92,8 +96,11 @@ export function transformBody(kong: Kong, conf: RequestTransformerConf, env: Tem
   if (kind === 'json') {
     if (!hasBody) params = {}
     else {
-      try { params = JSON.parse(raw.toString('utf8')) as Record<string, Value> } catch { return }
-      if (params === null || typeof params !== 'object' || Array.isArray(params)) return
+      let parsed: unknown
+      try { parsed = JSON.parse(raw.toString('utf8')) } catch { return }
+      if (!isJsonObject(parsed)) return
+      // the client's body is the table the transforms write into: a copy without a prototype
+      params = copyJson(parsed)
     }
   } else params = parseQuery(raw.toString('latin1'), 1000)
   // remove/rename/replace only touch an existing body; add/append also create one

@@ -76,7 +76,7 @@ export function createAwsHandler(auth: AuthConf, model: ModelConf, opts: AwsStra
         headers: toSign,
         body: req.body ?? undefined,
       })
-      for (const k in signed.headers) h.set(k, signed.headers[k]!)
+      for (const k of Object.keys(signed.headers)) h.set(k, signed.headers[k]!) // own keys: nothing inherited becomes a header
     },
     invalidate() {
       cache.invalidate(source)

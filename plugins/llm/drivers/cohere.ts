@@ -10,6 +10,7 @@ import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
 } from '../types.ts'
 import { contentText } from './openai-shape.ts'
+import { withExtraBody } from './extra-body.ts'
 
 type Json = Record<string, unknown>
 
@@ -37,9 +38,8 @@ function tuned(req: LlmRequest): Json {
   }
 }
 
-function withExtraBody(body: Json, req: LlmRequest): string {
-  if (req.extra_body && typeof req.extra_body === 'object') Object.assign(body, req.extra_body)
-  return JSON.stringify(body)
+function encoded(body: Json, req: LlmRequest): string {
+  return JSON.stringify(withExtraBody(body, req.extra_body))
 }
 
 function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
@@ -49,7 +49,7 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
   if (req.tools) {
     // Kong hands tool requests to its OpenAI driver: the body stays OpenAI-shaped (for Cohere's
     // OpenAI-compatible endpoint, set through upstream_url)
-    return withExtraBody({ ...req, model: ctx.model.name ?? req.model, stream: req.stream ?? false }, req)
+    return encoded({ ...req, model: ctx.model.name ?? req.model, stream: req.stream ?? false }, req)
   }
   const body: Json = { ...req }
   for (const k of DROPPED) delete body[k]
@@ -70,7 +70,7 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
     }
     body.message = contentText(messages[messages.length - 1].content)
   }
-  return withExtraBody(body, req)
+  return encoded(body, req)
 }
 
 function encodeEmbeddings(req: LlmRequest, ctx: DriverContext): string {
@@ -88,7 +88,7 @@ function encodeEmbeddings(req: LlmRequest, ctx: DriverContext): string {
   }
   const dims = req.dimensions ?? o.embeddings_dimensions
   if (dims !== undefined) body.output_dimension = dims
-  return withExtraBody(body, req)
+  return encoded(body, req)
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)

@@ -10,6 +10,7 @@ import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.t
 import { SSE_DONE, SseFramer, sseData, type SseEvent } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
+import { withExtraBody } from './extra-body.ts'
 
 type Json = Record<string, unknown>
 
@@ -50,8 +51,7 @@ function encode(req: LlmRequest, ctx: DriverContext): string {
   } else {
     body = { inputs: req.input }
   }
-  if (req.extra_body && typeof req.extra_body === 'object') Object.assign(body, req.extra_body)
-  return JSON.stringify(body)
+  return JSON.stringify(withExtraBody(body, req.extra_body))
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)

@@ -7,6 +7,7 @@ import { errors } from '../../../core/errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { SSE_DONE, sseData } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
+import { withExtraBody } from './extra-body.ts'
 import type {
   ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, ToolCall, UpstreamTarget,
 } from '../types.ts'
@@ -85,8 +86,7 @@ export function encodeOllamaRequest(req: LlmRequest, ctx: DriverContext): string
   if (req.stop !== undefined) options.stop = typeof req.stop === 'string' ? [req.stop] : req.stop
   if (req.seed !== undefined) options.seed = req.seed
   body.options = options
-  if (req.extra_body && typeof req.extra_body === 'object') Object.assign(body, req.extra_body)
-  return JSON.stringify(body)
+  return JSON.stringify(withExtraBody(body, req.extra_body))
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)

@@ -8,6 +8,8 @@ import { llmError } from '../errors.ts'
 import type { LlmConf } from './conf.ts'
 import { compileModel, type ModelResolver } from './template.ts'
 import { parseUpstreamUrl } from './target.ts'
+import { MULTIPART_ROUTES } from '../openai-api-routes.ts'
+import { ownConfig } from '../../../core/config/own-config.ts'
 
 export interface CompiledConf {
   readonly conf: LlmConf
@@ -25,6 +27,8 @@ export interface CompiledConf {
   readonly auth: AuthHandler
   readonly statistics: boolean
   readonly payloads: boolean
+  /** the route type takes multipart uploads (MULTIPART_ROUTES): such a body is proxied unparsed */
+  readonly multipartRoute: boolean
   /** a non-streamed 200 answer needs conversion: buffer it */
   readonly convertsResponse: boolean
   /** `X-Kong-LLM-Model` value when the model name is static, else null */
@@ -45,11 +49,14 @@ function compile(conf: LlmConf): CompiledConf {
     if (!format) throw llmError(500, `no client format registered for llm_format '${llmFormat}'`)
   }
   const native = format !== null && format.nativeFor(provider)
-  const model: ModelConf = { provider, name: conf.model.name ?? undefined, options: conf.model.options ?? {} }
+  // options and auth as own fields only (ownConfig: no prototype to inherit upstream_url or a key
+  // from), even for a conf that did not come through the config loader
+  const model: ModelConf = { provider, name: conf.model.name ?? undefined, options: ownConfig(conf.model.options ?? {}) }
   const resolve = compileModel(model)
   const url = model.options.upstream_url
   const upstreamUrl = url && !url.includes('$(') ? parseUpstreamUrl(url) : null
-  const auth = authStrategyFor(conf.auth ?? {}, model).create(conf.auth ?? {}, model)
+  const authConf = ownConfig(conf.auth ?? {})
+  const auth = authStrategyFor(authConf, model).create(authConf, model)
   const nameTemplated = model.name?.includes('$(') === true
   return {
     conf,
@@ -62,6 +69,7 @@ function compile(conf: LlmConf): CompiledConf {
     auth,
     statistics: conf.logging?.log_statistics === true,
     payloads: conf.logging?.log_payloads === true,
+    multipartRoute: MULTIPART_ROUTES.has(conf.route_type),
     convertsResponse: conf.route_type !== 'preserve' && !native && (format !== null || driver.passthroughResponse !== true),
     modelHeader: model.name && !nameTemplated ? `${provider}/${model.name}` : null,
     pluginId: undefined,

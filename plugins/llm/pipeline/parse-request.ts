@@ -2,7 +2,8 @@
 // within max_request_body_size; a non-openai llm_format turns its native body into OpenAI's
 // shape (for the checks, analytics and conversion), taking model and stream from the path if
 // it must. A body that is absent, too large or not a JSON object is left unparsed: the prompt
-// check then answers 400, as Kong does.
+// check then answers 400, as Kong does. The Content-Type does not decide whether the body is
+// parsed, except for multipart uploads on the route types that take them.
 import type { Kong } from '../../../pdk/index.ts'
 import type { LlmRequest } from '../types.ts'
 import type { CompiledConf } from './compile.ts'
@@ -23,7 +24,8 @@ export function parseRequest(kong: Kong, c: CompiledConf): LlmState {
   const start = performance.now()
   const raw = kong.request.getRawBody() ?? null
   const ct = kong.request.getHeader('content-type')
-  const multipart = ct !== undefined && ct.toLowerCase().startsWith('multipart/form-data')
+  // multipart only where the route type takes uploads: elsewhere a multipart label would skip the checks
+  const multipart = c.multipartRoute && ct !== undefined && ct.toLowerCase().startsWith('multipart/form-data')
   const max = c.conf.max_request_body_size ?? DEFAULT_MAX_BODY
   const body = raw !== null && raw.length > 0 && !multipart && (max === 0 || raw.length <= max) ? parseJsonObject(raw) : null
 

@@ -3,6 +3,7 @@
 // Kong: kong/llm/drivers/anthropic.lua transformers_to (the later mapping of top_p/top_k/stop and
 // of every system message, not only the last one).
 import { errors } from '../../../../core/errors.ts'
+import { withExtraBody } from '../extra-body.ts'
 import type { ChatMessage, ContentPart, DriverContext, LlmRequest, ToolCall } from '../../types.ts'
 
 /** The forced tool that carries `response_format.json_schema` (Kong's name, byte for byte). */
@@ -66,8 +67,7 @@ export function encodeChatRequest(req: LlmRequest, ctx: DriverContext): Record<s
   }
 
   if (typeof req.user === 'string') body.metadata = { user_id: req.user }
-  if (req.extra_body && typeof req.extra_body === 'object') Object.assign(body, req.extra_body)
-  return body
+  return withExtraBody(body, req.extra_body)
 }
 
 export function encodeCompletionsRequest(req: LlmRequest, ctx: DriverContext): Record<string, unknown> {

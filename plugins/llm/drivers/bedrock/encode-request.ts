@@ -3,6 +3,7 @@
 // non-JSON tool results as text, structured output through a forced tool).
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 import { errors } from '../../../../core/errors.ts'
+import { withExtraBody } from '../extra-body.ts'
 import type { ChatMessage, ContentPart, DriverContext, LlmRequest } from '../../types.ts'
 
 /** Kong's tool name for structured output; the answer's call to it becomes the message content. */
@@ -156,16 +157,6 @@ function toolConfigOf(req: LlmRequest): Json | undefined {
   return config
 }
 
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v)
-
-/** `extra_body` fields go to the top level; objects merge one level deep (extra inferenceConfig keys). */
-function mergeExtraBody(body: Json, extra: Json): void {
-  for (const [key, value] of Object.entries(extra)) {
-    const current = body[key]
-    body[key] = isObject(current) && isObject(value) ? { ...current, ...value } : value
-  }
-}
-
 /**
  * The Converse body for an OpenAI chat request, with the tuning fields as the pipeline merged them
  * (model.options are its defaults, not merged again here); `top_k` has no Converse field.
@@ -207,6 +198,6 @@ export function toConverse(req: LlmRequest, ctx: DriverContext): Json {
   if (latency) body.performanceConfig = { latency }
   else if (req.performanceConfig !== undefined) body.performanceConfig = req.performanceConfig
 
-  if (req.extra_body !== null && typeof req.extra_body === 'object') mergeExtraBody(body, req.extra_body)
-  return body
+  // `extra_body` fields go to the top level; objects merge one level deep (extra inferenceConfig keys)
+  return withExtraBody(body, req.extra_body, 1)
 }

@@ -4,6 +4,8 @@
 // Conversion errors are returned as Kong's detail strings; the driver wraps them in
 // `error transforming to gemini://<route>: <detail>`.
 import type { ChatMessage, ContentPart, LlmRequest, ModelOptions, ToolCall } from '../../types.ts'
+import { isUnsafeKey, mergeJson, nullObject } from '../../../../core/safe-merge.ts'
+import { withExtraBody } from '../extra-body.ts'
 
 export type Json = Record<string, unknown>
 export class ConversionError extends Error {}
@@ -153,24 +155,20 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Deep merge of `extra_body` into the provider body: objects merge, anything else replaces. */
-export function mergeInto(target: Json, extra: Json): void {
-  for (const [k, v] of Object.entries(extra)) {
-    if (isObject(v) && isObject(target[k])) mergeInto(target[k] as Json, v)
-    else target[k] = v
-  }
-}
-
-function mergeExtraBody(body: Json, extra: unknown): void {
-  if (!isObject(extra)) return
-  const top: Json = {}
-  const gen: Json = {}
-  for (const [k, v] of Object.entries(extra)) (GENERATION_CONFIG_KEYS.has(k) ? gen : top)[k] = v
-  mergeInto(body, top)
-  if (Object.keys(gen).length > 0) {
-    if (!isObject(body.generationConfig)) body.generationConfig = {}
-    mergeInto(body.generationConfig as Json, gen)
-  }
+/**
+ * `extra_body` deep-merged into the provider body (objects merge, anything else replaces); the
+ * generation keys a client puts at its top level go into generationConfig. Through mergeJson: a
+ * `__proto__` anywhere in it must not reach Object.prototype.
+ */
+function withGeminiExtraBody(body: Json, extra: unknown): Json {
+  if (!isObject(extra)) return body
+  const top = nullObject()
+  const gen = nullObject()
+  for (const k of Object.keys(extra)) if (!isUnsafeKey(k)) (GENERATION_CONFIG_KEYS.has(k) ? gen : top)[k] = extra[k]
+  const out = withExtraBody(body, top, Infinity)
+  if (Object.keys(gen).length === 0) return out
+  out.generationConfig = mergeJson(isObject(out.generationConfig) ? out.generationConfig : nullObject(), gen, Infinity)
+  return out
 }
 
 export function toGeminiChat(req: LlmRequest, model: string | undefined): Json {
@@ -189,8 +187,7 @@ export function toGeminiChat(req: LlmRequest, model: string | undefined): Json {
   const toolConfig = toToolConfig(req.tool_choice)
   if (toolConfig) body.toolConfig = toolConfig
   for (const k of PASSTHROUGH_KEYS) if (req[k] !== undefined) body[k] = req[k]
-  mergeExtraBody(body, req.extra_body)
-  return body
+  return withGeminiExtraBody(body, req.extra_body)
 }
 
 function embeddingInputs(input: unknown): string[] {
@@ -207,9 +204,7 @@ export function toBatchEmbed(req: LlmRequest, opts: ModelOptions, model: string)
     if (dims !== undefined) r.outputDimensionality = dims
     return r
   })
-  const body: Json = { requests }
-  if (isObject(req.extra_body)) mergeInto(body, req.extra_body)
-  return body
+  return withExtraBody({ requests }, req.extra_body, Infinity)
 }
 
 /** Vertex text embeddings predict: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api */
@@ -217,6 +212,5 @@ export function toVertexEmbed(req: LlmRequest, opts: ModelOptions): Json {
   const dims = (req.dimensions as number | undefined) ?? opts.embeddings_dimensions
   const body: Json = { instances: embeddingInputs(req.input).map((content) => ({ content })) }
   if (dims !== undefined) body.parameters = { outputDimensionality: dims }
-  if (isObject(req.extra_body)) mergeInto(body, req.extra_body)
-  return body
+  return withExtraBody(body, req.extra_body, Infinity)
 }
