@@ -1,5 +1,6 @@
 // The command line: `tollgate start [-c kong.yaml]` and `tollgate config check FILE`. This is the
 // composition root: the only place in core/ that knows the bundled plugin list.
+import './linear-regex.ts' // first: linear-time regexes before any config compiles
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ROOT } from './paths.ts'
