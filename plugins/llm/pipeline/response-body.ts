@@ -56,7 +56,8 @@ function streamFailed(state: LlmState, e: unknown): Buffer {
   state.transcoder = stopped(state.transcoder!)
   state.encoder = null
   const message = e instanceof FrameTooLarge ? e.message : 'empty or unsupported transformer response'
-  return Buffer.from(`data: ${JSON.stringify({ error: true, message })}\n\n`)
+  // the blank line first ends whatever a passthrough stream had forwarded of the broken event
+  return Buffer.from(`\n\ndata: ${JSON.stringify({ error: true, message })}\n\n`)
 }
 
 /** What a side reader had counted when it failed: it reads nothing more. */
