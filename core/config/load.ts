@@ -48,7 +48,13 @@ export function parseDeclarative(text: string): unknown {
     // the first line has the reason and position; the rest is a code frame for terminals
     throw withDetails(errors.configParse(first.message.split('\n')[0].replace(/:$/, '')), undefined, first)
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 10_000 })
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 10_000 })
+  } catch (e) {
+    // an alias before its anchor, or past the alias budget, is found only while resolving
+    throw errors.configParse((e as Error).message.split('\n')[0]!)
+  }
   if (value === null || value === undefined) throw errors.configEmpty()
   return value
 }
