@@ -1,6 +1,7 @@
 // The command line: `tollgate start [-c kong.yaml]`, `tollgate config check FILE` and
 // `tollgate plugin new NAME [DIR]`. This is the composition root: the only place in core/ that
 // knows the bundled plugin list.
+import './linear-regex.ts' // first: linear-time regexes before any config compiles
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ROOT } from './paths.ts'

@@ -3,8 +3,12 @@ import type { RequestContext } from '../core/runloop/context.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 import { parseQuery, type QueryArgs } from './private/query.ts'
 import { decodeBody, type DecodedBody } from './private/body.ts'
+import { normalizePath } from '../core/router/normalize-path.ts'
 
 export class PdkRequest {
+  /** getPath()'s answer, computed on first call (one PdkRequest per request) */
+  private normalized: string | null = null
+
   constructor(private readonly ctx: RequestContext) {}
 
   /** Scheme of the request, `http` or `https`. @phases rewrite, access, response, header_filter, body_filter, log */
@@ -31,13 +35,21 @@ export class PdkRequest {
   /** Request method, uppercase. @phases request phases */
   getMethod(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.method }
 
-  /** Path without the query string, as received. @phases request phases */
-  getPath(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.path }
+  /**
+   * Path without the query string, normalized as the router sees it (Kong 3.x): percent-encoded
+   * unreserved characters decoded, dot segments removed, `//` merged. A check on this path cannot
+   * be walked around with `/a/../b`, `//b` or `%62`. A path whose escapes are not UTF-8 (the
+   * router refuses it) is returned raw. @phases request phases
+   */
+  getPath(): string {
+    checkPhase(this.ctx, PHASES.request)
+    return (this.normalized ??= normalizePath(this.ctx.path) ?? this.ctx.path)
+  }
 
-  /** Path as received (same as getPath here). @phases request phases */
+  /** Path without the query string, exactly as the client sent it (not normalized). @phases request phases */
   getRawPath(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.path }
 
-  /** Path plus `?query` when there is one. @phases request phases */
+  /** Raw path plus `?query` when there is one, as received. @phases request phases */
   getPathWithQuery(): string {
     checkPhase(this.ctx, PHASES.request)
     return this.ctx.rawQuery ? `${this.ctx.path}?${this.ctx.rawQuery}` : this.ctx.path

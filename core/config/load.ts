@@ -57,8 +57,10 @@ export function parseDeclarative(text: string): unknown {
     // cap bounds that amplification (a billion-laughs document is refused here, not expanded)
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
   } catch (e) {
-    if (e instanceof ReferenceError) throw withDetails(errors.configParse(`too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions)`), undefined, e)
-    throw e
+    // an alias past the budget, or before its anchor, is found only while resolving
+    const first = (e as Error).message.split('\n')[0]!
+    const message = /excessive alias count/i.test(first) ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions)` : first
+    throw withDetails(errors.configParse(message), undefined, e)
   }
   if (value === null || value === undefined) throw errors.configEmpty()
   return value

@@ -3,6 +3,7 @@
 // (kong/db/migrations/migrate_path_280_300.lua).
 
 import { translateRegex } from '../router/route-regex.ts'
+import { compileLinearRegex } from '../linear-regex.ts'
 
 const RESERVED = new Set("!*'();:@&=+$,/?%#[]".split('').map((c) => c.charCodeAt(0)))
 const RFC3986_PATH = /^\/[A-Za-z0-9._\-~/%:@!$&'()*+,;=]*$/
@@ -52,7 +53,7 @@ export function checkRoutePath(path: string): string | null {
  */
 export function toJsRegex(source: string, flags = ''): RegExp {
   const t = translateRegex(source)
-  return new RegExp(t.source, t.flags + flags)
+  return compileLinearRegex(t.source, t.flags + flags)
 }
 
 /** Kong's uri.normalize: decode non-reserved %XX, upper-case the rest, remove dot segments. */

@@ -1,9 +1,12 @@
 // Regexes in routes (`~/users/(?<id>\d+)` paths, `~*` header values) are written for Kong, whose
 // traditional_compatible router runs them on Rust's regex crate and the traditional one on PCRE.
 // We translate the common non-JavaScript forms and compile once per config. A regex that still
-// does not compile is a config error that names the route, never a request-time surprise.
+// does not compile, or has no linear-time form (both engines Kong uses for these never backtrack
+// exponentially: Rust's regex crate by construction), is a config error that names the route,
+// never a request-time surprise.
 
 import { errors } from '../errors.ts'
+import { compileLinearRegex } from '../linear-regex.ts'
 
 const POSIX_CLASSES: Readonly<Record<string, string>> = {
   alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z', space: '\\s',
@@ -36,7 +39,9 @@ export function translateRegex(pattern: string): { source: string; flags: string
     if (c === '\\') {
       const d = pattern[i + 1]
       if (d === undefined) throw new Error('trailing backslash')
-      out += inClass ? c + d : d === 'A' ? '^' : d === 'z' ? '$' : d === 'Z' ? '(?=\\n?$)' : c + d
+      // `\Z` consumes the final newline rather than looking ahead at it: lookarounds have no
+      // linear-time form, and whether a match exists is the same
+      out += inClass ? c + d : d === 'A' ? '^' : d === 'z' ? '$' : d === 'Z' ? '(?:\\n?$)' : c + d
       i += 2
     } else if (inClass) {
       if (c === '[' && pattern[i + 1] === ':') {
@@ -96,9 +101,9 @@ export function compileRouteRegex(pattern: string, anchored: boolean, extraFlags
   try {
     const { source, flags } = translateRegex(pattern)
     const all = flags.includes(extraFlags) ? flags : flags + extraFlags
-    const plain = new RegExp(source, all)
+    const plain = compileLinearRegex(source, all)
     // compiled alone first: `/a)|(/b` would otherwise slip through inside the wrapper
-    return anchored ? new RegExp(`^(?:${source})`, all) : plain
+    return anchored ? compileLinearRegex(`^(?:${source})`, all) : plain
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e)
     throw errors.configInvalid(`invalid regex '${pattern}' in ${where.field} of ${where.route}: ${why}`)

@@ -151,6 +151,13 @@ function isContentLength(name: Buffer): boolean {
 }
 
 /**
+ * Buffered proxying (a `response` handler, enableBuffering) holds the whole upstream answer in
+ * the worker: past this size the upstream call is cut and the client gets Kong's 502. Kong has no
+ * setting for it (nginx spills buffered bodies to disk).
+ */
+export const MAX_BUFFERED_RESPONSE_BYTES = 32 * 1024 * 1024
+
+/**
  * One proxied exchange: the upstream's answer (ResponseSink) on its way to the client, through
  * header_filter and body_filter, with the client side's abort and drain (DownstreamListener).
  * One object per request rather than a set of closures.
@@ -158,6 +165,9 @@ function isContentLength(name: Buffer): boolean {
 class ProxyExchange implements ResponseSink, DownstreamListener {
   private readonly buffered: boolean
   private readonly chunks: Buffer[] | null
+  private bufferedBytes = 0
+  /** the buffered answer passed MAX_BUFFERED_RESPONSE_BYTES: dropped, the upstream call cut */
+  private overflow = false
   private readonly bodyFilter: Bound[] | null
   private resumeUpstream: (() => void) | null = null
 
@@ -219,13 +229,23 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.chunks) { this.chunks.push(chunk); return true }
+    if (this.chunks) {
+      this.bufferedBytes += chunk.length
+      if (this.bufferedBytes <= MAX_BUFFERED_RESPONSE_BYTES) this.chunks.push(chunk)
+      else if (!this.overflow) {
+        this.overflow = true
+        this.chunks.length = 0
+        this.ctx.abortUpstream?.()
+      }
+      return true
+    }
     if (this.bodyFilter) chunk = runBodyFilter(this.ctx, this.bodyFilter, chunk, false)
     return this.down.write(chunk)
   }
 
   onEnd(): void {
     const { ctx, down, collected } = this
+    if (this.overflow) return this.tooLarge()
     if (this.chunks) return void sendBuffered(this.state, ctx, down, collected, Buffer.concat(this.chunks))
     if (this.bodyFilter) {
       const last = runBodyFilter(ctx, this.bodyFilter, Buffer.alloc(0), true)
@@ -239,12 +259,19 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
   onFail(err: Error & { code?: string }, headSent: boolean): void {
     const { ctx, down, collected } = this
     if (ctx.aborted) return // the client went away and we cancelled the upstream: not an upstream failure
+    if (this.overflow) return this.tooLarge()
     const u = ctx.upstream!
     rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream request failed')
     if (headSent || down.headSent) { down.close(); return finish(ctx, collected) }
     const status = failureStatus(err)
     const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
     respondError(this.state, ctx, down, status, message, collected)
+  }
+
+  private tooLarge(): void {
+    const u = this.ctx.upstream!
+    rootLog.error({ request_id: this.ctx.requestId, upstream: `${u.host}:${u.port}`, limit: MAX_BUFFERED_RESPONSE_BYTES }, 'buffered upstream response too large')
+    respondError(this.state, this.ctx, this.down, 502, KONG_MESSAGES.badGateway, this.collected)
   }
 }
 

@@ -1,6 +1,7 @@
 // A proxy worker thread: its own plugins, Gateway and uWS listener on the shared port, applying
 // each config the main thread validated. A thread's entry point, so it may name the bundled
 // plugin list (like core/cli.ts).
+import '../linear-regex.ts' // first: linear-time regexes before any config compiles
 import { parentPort, workerData } from 'node:worker_threads'
 import { Gateway } from '../gateway.ts'
 import type { Settings } from '../settings.ts'

@@ -2,13 +2,17 @@
 // every other response in header_filter.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import { schema } from './schema.ts'
-import { compile, configureCredentials, configureOrigin } from './origins.ts'
+import { checkOrigins, compile, configureCredentials, configureOrigin } from './origins.ts'
 
 export default definePlugin({
   name: 'cors',
   version: '1.0.0',
   priority: 2000,
   schema,
+  check(conf) {
+    const origins = checkOrigins(conf.origins)
+    return origins === null ? null : { origins }
+  },
   access(kong, conf) {
     const origin = kong.request.getHeader('Origin')
     if (kong.request.getMethod() !== 'OPTIONS' || !origin || !kong.request.getHeader('Access-Control-Request-Method')) return

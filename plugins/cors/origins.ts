@@ -3,6 +3,8 @@
 import { LRUCache } from 'lru-cache'
 import type { Kong } from '../../pdk/index.ts'
 import type { CorsConf } from './schema.ts'
+import type { FieldErrors } from '../../core/config/types.ts'
+import { compileLinearRegex } from '../../core/linear-regex.ts'
 
 interface Normalized { domain: string; host: string }
 type Matcher = { regex: RegExp; byHost: boolean } | { domain: string }
@@ -32,6 +34,33 @@ export function normalizeOrigin(origin: string): Normalized {
   }
 }
 
+/** A regex origin entry, anchored at both ends (Kong 0.x did not anchor: an explicit ^ or $ is kept once). */
+function originRegex(entry: string): RegExp {
+  let re = entry.endsWith('$') ? entry : `${entry}$`
+  if (re.startsWith('^')) re = re.slice(1)
+  return compileLinearRegex(`^(?:${re.slice(0, -1)})$`)
+}
+
+/**
+ * Config-load check of the regex origins: each must compile and run in linear time (an origin
+ * is client input; a backtracking regex on it would stall the worker). Errors by index.
+ */
+export function checkOrigins(origins: readonly string[] | undefined): FieldErrors | null {
+  if (!origins) return null
+  let bad = false
+  const out = origins.map((entry) => {
+    if (entry === '*' || LITERAL.test(entry)) return null
+    try {
+      originRegex(entry)
+      return null
+    } catch (e) {
+      bad = true
+      return `invalid regex '${entry}': ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`
+    }
+  })
+  return bad ? out : null
+}
+
 export function compile(conf: CorsConf): Compiled {
   let c = compiled.get(conf)
   if (c) return c
@@ -40,10 +69,7 @@ export function compile(conf: CorsConf): Compiled {
   const single = origins.length === 1 && LITERAL.test(origins[0]!) ? origins[0]! : null
   const matchers: Matcher[] = origins.map((entry) => {
     if (LITERAL.test(entry)) return { domain: normalizeOrigin(entry).domain }
-    // Kong 0.x did not anchor regexes: anchor at both ends, keeping an explicit ^ or $
-    let re = entry.endsWith('$') ? entry : `${entry}$`
-    if (re.startsWith('^')) re = re.slice(1)
-    return { regex: new RegExp(`^(?:${re.slice(0, -1)})$`), byHost: !entry.includes(':') }
+    return { regex: originRegex(entry), byHost: !entry.includes(':') }
   })
   c = {
     allowAll, single, matchers,

@@ -131,6 +131,8 @@ export interface DriverContext {
   /** client request path and raw query (for preserve and Azure's api-version) */
   clientPath: string
   clientQuery: string
+  /** the client's method: a native client's operation is checked against its provider's table */
+  clientMethod?: string
   /** the client's `llm_format` when it is not openai (a native client: the driver may keep its path) */
   llmFormat?: LlmFormat
 }

@@ -8,6 +8,7 @@ import type { ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-request.ts'
 import { decodeChatResponse, decodeCompletionsResponse } from './anthropic/decode-response.ts'
 import { createAnthropicStream } from './anthropic/stream-transcoder.ts'
+import { ID_SEGMENT, nativeOperationPath, type NativeOperation } from './native-operations.ts'
 
 const HOST = 'api.anthropic.com'
 
@@ -18,13 +19,28 @@ const NO_VERSION = [IDENTITY] as const
 let lastVersion = ''
 let lastHeaders: readonly (readonly [string, string])[] = NO_VERSION
 
+// https://docs.anthropic.com/en/api/messages-count-tokens  https://docs.anthropic.com/en/api/creating-message-batches
+const BATCH = `/v1/messages/batches/${ID_SEGMENT}`
+const NATIVE_OPERATIONS: readonly NativeOperation[] = [
+  { method: 'POST', path: /^\/v1\/messages$/ },
+  { method: 'POST', path: /^\/v1\/messages\/count_tokens$/ },
+  { method: 'POST', path: /^\/v1\/messages\/batches$/ },
+  { method: 'GET', path: /^\/v1\/messages\/batches$/ },
+  { method: 'GET', path: new RegExp(`^${BATCH}$`) },
+  { method: 'DELETE', path: new RegExp(`^${BATCH}$`) },
+  { method: 'GET', path: new RegExp(`^${BATCH}/results$`) },
+  { method: 'POST', path: new RegExp(`^${BATCH}/cancel$`) },
+]
+
 /**
  * An Anthropic SDK client behind a gateway route calls `<route>/v1/messages`, and also
- * `/v1/messages/count_tokens` or `/v1/messages/batches`: keep the API part of its path.
+ * `/v1/messages/count_tokens` or `/v1/messages/batches`: the API part of its path, when it is one
+ * of the operations above (a route path without `/v1/` is a plain Messages call).
  */
-function nativePath(clientPath: string): string {
+function nativePath(clientPath: string, method: string | undefined): string {
   const at = clientPath.indexOf('/v1/')
-  return at < 0 ? '/v1/messages' : clientPath.slice(at)
+  if (at < 0) return nativeOperationPath('anthropic', NATIVE_OPERATIONS, method, '/v1/messages')
+  return nativeOperationPath('anthropic', NATIVE_OPERATIONS, method, clientPath.slice(at))
 }
 
 export const anthropicDriver: ProviderDriver = {
@@ -36,7 +52,7 @@ export const anthropicDriver: ProviderDriver = {
     if (ctx.route === 'preserve') {
       return { scheme: 'https', host: HOST, port: 443, path: ctx.clientPath, query: ctx.clientQuery || null }
     }
-    const path = ctx.route === 'llm/v1/completions' ? '/v1/complete' : ctx.llmFormat === 'anthropic' ? nativePath(ctx.clientPath) : '/v1/messages'
+    const path = ctx.route === 'llm/v1/completions' ? '/v1/complete' : ctx.llmFormat === 'anthropic' ? nativePath(ctx.clientPath, ctx.clientMethod) : '/v1/messages'
     return { scheme: 'https', host: HOST, port: 443, path, query: null }
   },
 

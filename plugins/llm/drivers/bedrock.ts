@@ -7,6 +7,7 @@ import type { DriverContext, ProviderDriver, RouteType, TokenUsage, UpstreamTarg
 import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
 import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
+import { requirePost } from './native-operations.ts'
 
 /** `options.bedrock.aws_region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (Kong's order). */
 export function bedrockRegion(ctx: DriverContext): string {
@@ -52,6 +53,8 @@ export const bedrockDriver: ProviderDriver = {
   streamUsage: true,
 
   target(ctx): UpstreamTarget {
+    // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS
+    if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
     const path = ctx.route === 'preserve'
       ? ctx.clientPath

@@ -11,6 +11,7 @@ import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteT
 } from '../types.ts'
 import { contentText } from './openai-shape.ts'
 import { withExtraBody } from './extra-body.ts'
+import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
 
 type Json = Record<string, unknown>
 
@@ -238,6 +239,13 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
 
 const COHERE_URL = { scheme: 'https', host: 'api.cohere.com', port: 443, query: null } as const
 
+// The SDK operations a native (llm_format cohere) client may call, all POST.
+// https://docs.cohere.com/reference/rerank  https://docs.cohere.com/reference/chat  https://docs.cohere.com/reference/embed
+const NATIVE_OPERATIONS: readonly NativeOperation[] = [
+  { method: 'POST', path: /^\/v[12]\/(?:chat|embed|rerank)$/ },
+  { method: 'POST', path: /^\/v1\/generate$/ },
+]
+
 export const cohereDriver: ProviderDriver = {
   id: 'cohere',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
@@ -247,7 +255,7 @@ export const cohereDriver: ProviderDriver = {
     // llm_format cohere: the SDK's own operation (/v1/rerank, /v2/rerank, /v2/chat ...), after the route's prefix
     if (ctx.llmFormat === 'cohere') {
       const at = ctx.clientPath.search(/\/v[12]\//)
-      if (at >= 0) return { ...COHERE_URL, path: ctx.clientPath.slice(at) }
+      if (at >= 0) return { ...COHERE_URL, path: nativeOperationPath('cohere', NATIVE_OPERATIONS, ctx.clientMethod, ctx.clientPath.slice(at)) }
     }
     return { ...COHERE_URL, path: PATHS[ctx.route] ?? '/' }
   },

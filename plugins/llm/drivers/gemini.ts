@@ -16,6 +16,7 @@ import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-
 import { ConversionError, toBatchEmbed, toGeminiChat, toVertexEmbed, type Json } from './gemini/encode-request.ts'
 import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } from './gemini/decode-response.ts'
 import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
+import { requirePost } from './native-operations.ts'
 import { modelGardenPath, operationOf, publisherOf, vertexModelPath, vertexOf, type Publisher, type VertexConf } from './gemini/vertex-coordinates.ts'
 
 const AI_STUDIO = 'generativelanguage.googleapis.com'
@@ -54,6 +55,8 @@ function operation(ctx: DriverContext, publisher: Publisher, vertex: boolean): s
 }
 
 function target(ctx: DriverContext): UpstreamTarget {
+  // a native client's operations are all POST; the path is built here from the table above
+  if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
   if (v === null) {

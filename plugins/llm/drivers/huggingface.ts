@@ -9,6 +9,7 @@ import { errors } from '../../../core/errors.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 import { SSE_DONE, SseFramer, sseData, type SseEvent } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
+import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
 import { withExtraBody } from './extra-body.ts'
 
@@ -164,6 +165,10 @@ export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
 
 const ROUTER = { scheme: 'https', host: 'router.huggingface.co', port: 443, query: null } as const
 
+// TGI's own operations for a native (llm_format huggingface) client: nothing after them.
+// https://huggingface.github.io/text-generation-inference/
+const NATIVE_OPERATIONS: readonly NativeOperation[] = [{ method: 'POST', path: /^\/generate(?:_stream)?$/ }]
+
 export const huggingfaceDriver: ProviderDriver = {
   id: 'huggingface',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings']),
@@ -174,7 +179,10 @@ export const huggingfaceDriver: ProviderDriver = {
     // llm_format huggingface: TGI's own operation, for a TGI server named by upstream_url
     if (ctx.llmFormat === 'huggingface') {
       const at = ctx.clientPath.lastIndexOf('/generate')
-      if (at >= 0) return { ...ROUTER, path: `/hf-inference/models/${modelPath(ctx)}${ctx.clientPath.slice(at)}` }
+      if (at >= 0) {
+        const op = nativeOperationPath('huggingface', NATIVE_OPERATIONS, ctx.clientMethod, ctx.clientPath.slice(at))
+        return { ...ROUTER, path: `/hf-inference/models/${modelPath(ctx)}${op}` }
+      }
     }
     switch (ctx.route) {
       case 'llm/v1/chat': return { ...ROUTER, path: '/v1/chat/completions' }

@@ -15,6 +15,7 @@ import { hostHeader, parseUpstreamUrl } from './target.ts'
 import { estimatePromptTokens } from './estimate.ts'
 import { withOptionDefaults } from './option-defaults.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
+import { escapeUpstreamPath } from '../../../core/router/upstream-path.ts'
 
 function templateSource(kong: Kong): TemplateSource {
   return {
@@ -174,7 +175,7 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
 
   const clientQuery = kong.request.getRawQuery()
   const dctx: DriverContext = {
-    route, model, stream, clientPath: kong.request.getPath(), clientQuery,
+    route, model, stream, clientPath: escapeUpstreamPath(kong.request.getPath()), clientQuery, clientMethod: kong.request.getMethod(),
     ...(c.format !== null && { llmFormat: c.format.id }),
   }
   state.model = model

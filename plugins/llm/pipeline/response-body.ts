@@ -4,14 +4,15 @@
 // replaces the (buffered) body. Stream: one transcoder per request, and for a non-openai client
 // format, its encoder on the transcoder's OpenAI chunks. Native stream with statistics: the bytes
 // go on untouched while the driver's transcoder reads them on the side (its output is dropped).
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { StreamTranscoder } from '../types.ts'
 import type { SseEvent } from '../transcoders/sse.ts'
+import { FrameTooLarge } from '../transcoders/frame-limit.ts'
 import { ResponseMode, type LlmState } from './state.ts'
 import { usageOfOpenAi } from './usage.ts'
 import { writeAnalytics } from './analytics.ts'
+import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -41,10 +42,22 @@ function whole(kong: Kong, state: LlmState): string {
   const encoding = kong.service.response.getHeader('content-encoding')?.toLowerCase()
   if (encoding !== undefined && encoding !== 'identity') {
     try {
-      body = encoding === 'gzip' ? gunzipSync(body) : encoding === 'br' ? brotliDecompressSync(body) : encoding === 'deflate' ? inflateSync(body) : body
-    } catch { /* not what the header said: read as is */ }
+      body = inflateBody(body, encoding)
+    } catch { /* not what the header said, or a bomb: read as is (no usage found in it) */ }
   }
   return body.toString('utf8')
+}
+
+/**
+ * A stream the transcoder cannot go on with (a frame over its cap, bytes it cannot read): the
+ * client gets Kong's final SSE error event, and nothing more of the upstream's bytes.
+ */
+function streamFailed(state: LlmState, e: unknown): Buffer {
+  state.transcoder = stopped(state.transcoder!)
+  state.encoder = null
+  const message = e instanceof FrameTooLarge ? e.message : 'empty or unsupported transformer response'
+  // the blank line first ends whatever a passthrough stream had forwarded of the broken event
+  return Buffer.from(`\n\ndata: ${JSON.stringify({ error: true, message })}\n\n`)
 }
 
 /** What a side reader had counted when it failed: it reads nothing more. */
@@ -71,9 +84,14 @@ export function responseBody(kong: Kong, state: LlmState, chunk: BodyChunk): voi
   switch (state.mode) {
     case ResponseMode.stream: {
       const t = state.transcoder!
-      let out = t.push(chunk.data)
-      if (chunk.eof) out = join(out, t.end())
-      if (state.encoder !== null) out = reencode(state, out, chunk.eof)
+      let out: Buffer
+      try {
+        out = t.push(chunk.data)
+        if (chunk.eof) out = join(out, t.end())
+        if (state.encoder !== null) out = reencode(state, out, chunk.eof)
+      } catch (e) {
+        out = streamFailed(state, e)
+      }
       if (out.length > 0 && state.firstByteAt === 0) state.firstByteAt = performance.now()
       chunk.data = out
       break
@@ -84,7 +102,12 @@ export function responseBody(kong: Kong, state: LlmState, chunk: BodyChunk): voi
     case ResponseMode.passthrough:
     case ResponseMode.native:
       if (state.transcoder !== null) { readAside(state, chunk); break }
-      if (c.statistics || c.payloads) (state.chunks ??= []).push(chunk.data)
+      if ((c.statistics || c.payloads) && state.chunkBytes <= MAX_RESPONSE_BYTES) {
+        // the copy read for usage and payload logs is capped; the client's bytes are not held
+        state.chunkBytes += chunk.data.length
+        if (state.chunkBytes <= MAX_RESPONSE_BYTES) (state.chunks ??= []).push(chunk.data)
+        else state.chunks = []
+      }
       if (chunk.eof && state.chunks !== null) {
         const text = whole(kong, state)
         state.chunks = null

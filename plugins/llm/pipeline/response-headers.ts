@@ -4,9 +4,9 @@
 // buffered by then, so it is converted here, where the status can still change when the answer
 // cannot be converted: a driver's error keeps its own status (400 for an answer that refuses the
 // request, e.g. Gemini's blocked prompt; 500 when the answer is unusable), anything else is 500.
-import { gunzipSync } from 'node:zlib'
 import type { Kong } from '../../../pdk/index.ts'
 import { statusOf } from '../errors.ts'
+import { inflateBody } from './inflate.ts'
 import { SseFramer } from '../transcoders/sse.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 import { IncludeUsageTranscoder } from '../transcoders/include-usage.ts'
@@ -20,7 +20,7 @@ function convert(kong: Kong, state: LlmState): void {
   let body = kong.service.response.getRawBody() ?? Buffer.alloc(0)
   try {
     if (kong.service.response.getHeader('content-encoding')?.toLowerCase() === 'gzip') {
-      body = gunzipSync(body)
+      body = inflateBody(body, 'gzip')
       kong.response.clearHeader('Content-Encoding')
     }
     const d = c.driver.decodeResponse(body, dctx)

@@ -48,6 +48,8 @@ export interface LlmState {
   encoder: { push(chunk: Record<string, unknown>): Buffer; end(): Buffer } | null
   reframer: SseFramer | null
   chunks: Buffer[] | null
+  /** bytes in `chunks`: the copy read for statistics stops at MAX_RESPONSE_BYTES */
+  chunkBytes: number
   converted: Buffer | null
   usage: TokenUsage | null
   responseModel: string | null

@@ -3,7 +3,9 @@
 // array anywhere, inside strings, escapes, nested values or UTF-8 characters. Each element is
 // emitted as soon as its last byte arrives, as its exact source text. Elements are only ever cut
 // at ASCII structural bytes, so a multi-byte character is never split when decoding an element.
+// An element longer than MAX_FRAME_BYTES throws FrameTooLarge.
 import type { Framer } from '../types.ts'
+import { FrameTooLarge, MAX_FRAME_BYTES } from './frame-limit.ts'
 
 const OPEN_SQUARE = 0x5b, CLOSE_SQUARE = 0x5d, OPEN_CURLY = 0x7b, CLOSE_CURLY = 0x7d
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c
@@ -26,6 +28,7 @@ export class JsonArrayFramer implements Framer<string> {
   private nextBackslash = -2
   /** bytes of the current element that arrived in earlier chunks */
   private carry: Buffer[] = []
+  private carried = 0
   /** true once the closing `]` of the array was seen */
   done = false
 
@@ -92,14 +95,26 @@ export class JsonArrayFramer implements Framer<string> {
       }
     }
     if (start >= 0 && (this.state === State.Container || this.state === State.String || this.state === State.Scalar)) {
-      this.carry.push(start === 0 ? chunk : chunk.subarray(start))
+      if (this.carried + n - start > MAX_FRAME_BYTES) {
+        this.finish()
+        throw new FrameTooLarge('JSON array element')
+      }
+      // copied: the caller may reuse the chunk's memory
+      this.carry.push(Buffer.from(chunk.subarray(start)))
+      this.carried += n - start
     }
+  }
+
+  /** Bytes held for an element not yet complete (never more than MAX_FRAME_BYTES). */
+  get retained(): number {
+    return this.carried
   }
 
   /** At the end of the stream: a scalar cut short by EOF is still a value; a truncated object is dropped. */
   end(out: string[]): void {
     if (this.state === State.Scalar && this.carry.length > 0) out.push(Buffer.concat(this.carry).toString('utf8').trimEnd())
     this.carry = []
+    this.carried = 0
   }
 
   /**
@@ -126,9 +141,14 @@ export class JsonArrayFramer implements Framer<string> {
   private emit(chunk: Buffer, start: number, end: number, out: string[]): void {
     if (this.carry.length === 0) out.push(chunk.toString('utf8', start, end))
     else {
+      if (this.carried + end - start > MAX_FRAME_BYTES) {
+        this.finish()
+        throw new FrameTooLarge('JSON array element')
+      }
       this.carry.push(chunk.subarray(start, end))
       out.push(Buffer.concat(this.carry).toString('utf8'))
       this.carry = []
+      this.carried = 0
     }
     this.state = State.Between
   }
@@ -137,6 +157,7 @@ export class JsonArrayFramer implements Framer<string> {
     this.state = State.Done
     this.done = true
     this.carry = []
+    this.carried = 0
   }
 }
 

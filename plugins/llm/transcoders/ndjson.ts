@@ -5,7 +5,9 @@
 // strings), or at a newline when it is not an object or array. Whitespace between values is
 // skipped. Nothing is decoded before a value is complete, so a chunk boundary may fall anywhere,
 // including inside a multi-byte UTF-8 character.
+// A value longer than MAX_FRAME_BYTES throws FrameTooLarge.
 import type { Framer } from '../types.ts'
+import { FrameTooLarge, MAX_FRAME_BYTES } from './frame-limit.ts'
 
 const LF = 0x0a
 const CR = 0x0d
@@ -19,9 +21,10 @@ const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 
 /** Splits a byte stream into JSON texts (one string per value, not parsed). */
-export function createNdjsonFramer(): Framer<string> {
+export function createNdjsonFramer(): Framer<string> & { readonly retained: number } {
   // bytes of the value in progress that arrived in earlier chunks (copied: callers may reuse buffers)
   let carry: Buffer[] = []
+  let carried = 0
   let inValue = false
   let depth = 0
   let inString = false
@@ -31,15 +34,28 @@ export function createNdjsonFramer(): Framer<string> {
     let text: string
     if (carry.length === 0) text = chunk.toString('utf8', start, end)
     else {
+      if (carried + end - start > MAX_FRAME_BYTES) tooLarge()
       carry.push(chunk.subarray(start, end))
       text = Buffer.concat(carry).toString('utf8')
       carry = []
+      carried = 0
     }
     text = text.trim()
     if (text.length > 0) out.push(text)
   }
 
+  function tooLarge(): never {
+    carry = []
+    carried = 0
+    inValue = false
+    inString = false
+    escaped = false
+    depth = 0
+    throw new FrameTooLarge('JSON stream value')
+  }
+
   return {
+    get retained() { return carried },
     push(chunk, out) {
       const n = chunk.length
       let start = 0
@@ -72,11 +88,16 @@ export function createNdjsonFramer(): Framer<string> {
           if (--depth <= 0) { emit(chunk, start, i, out); inValue = false }
         } else if (b === LF && depth <= 0) { emit(chunk, start, i, out); inValue = false }
       }
-      if (inValue) carry.push(Buffer.from(chunk.subarray(start, n)))
+      if (inValue) {
+        if (carried + n - start > MAX_FRAME_BYTES) tooLarge()
+        carry.push(Buffer.from(chunk.subarray(start, n)))
+        carried += n - start
+      }
     },
     end(out) {
       if (inValue) emit(Buffer.alloc(0), 0, 0, out)
       carry = []
+      carried = 0
       inValue = false
       inString = false
       escaped = false

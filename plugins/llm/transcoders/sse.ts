@@ -2,7 +2,11 @@
 // Lines end in LF, CRLF or CR; a chunk may end anywhere, including between CR and LF or inside a
 // UTF-8 character: line ends are single ASCII bytes that never occur inside a multi-byte
 // character, so a line is decoded only once it is complete and no character is ever cut.
+// A line split over many chunks is kept as a list of pieces and joined once, when it ends: a
+// long line arriving in small chunks costs linear time, not a copy of the growing line per chunk.
+// A line or an event longer than MAX_FRAME_BYTES throws FrameTooLarge.
 import type { Framer } from '../types.ts'
+import { FrameTooLarge, MAX_FRAME_BYTES } from './frame-limit.ts'
 
 export interface SseEvent {
   /** `event:` field, or null when the event has none */
@@ -14,10 +18,13 @@ export interface SseEvent {
 
 const LF = 0x0a
 const CR = 0x0d
-const EMPTY = Buffer.alloc(0)
 
 export class SseFramer implements Framer<SseEvent> {
-  private carry: Buffer = EMPTY
+  /** pieces of the line in progress from earlier chunks (copied: callers may reuse buffers) */
+  private carry: Buffer[] = []
+  private carryBytes = 0
+  /** bytes of the event in progress (its data lines) */
+  private eventBytes = 0
   /** the previous chunk ended in CR: an LF starting the next chunk belongs to that line end */
   private afterCR = false
   private event: string | null = null
@@ -38,8 +45,14 @@ export class SseFramer implements Framer<SseEvent> {
       let i = nextCR < 0 || (nextLF >= 0 && nextLF < nextCR) ? nextLF : nextCR
       const b = chunk[i]
       const part = chunk.subarray(start, i)
-      const line = this.carry.length ? Buffer.concat([this.carry, part]) : part
-      this.carry = EMPTY
+      let line = part
+      if (this.carryBytes > 0) {
+        this.limit(part.length)
+        this.carry.push(part)
+        line = Buffer.concat(this.carry, this.carryBytes + part.length)
+        this.carry = []
+        this.carryBytes = 0
+      }
       this.line(line, out)
       if (b === CR) {
         if (i + 1 < len) { if (chunk[i + 1] === LF) i++ }
@@ -49,12 +62,34 @@ export class SseFramer implements Framer<SseEvent> {
       if (nextLF >= 0 && nextLF < start) nextLF = chunk.indexOf(LF, start)
       if (nextCR >= 0 && nextCR < start) nextCR = chunk.indexOf(CR, start)
     }
-    if (start < len) this.carry = this.carry.length ? Buffer.concat([this.carry, chunk.subarray(start)]) : Buffer.from(chunk.subarray(start))
+    if (start < len) {
+      this.limit(len - start)
+      this.carry.push(Buffer.from(chunk.subarray(start)))
+      this.carryBytes += len - start
+    }
+  }
+
+  /** Bytes held for a line or an event not yet complete (never more than MAX_FRAME_BYTES each). */
+  get retained(): number {
+    return this.carryBytes + this.eventBytes
+  }
+
+  private limit(more: number): void {
+    if (this.carryBytes + more > MAX_FRAME_BYTES) {
+      this.carry = []
+      this.carryBytes = 0
+      throw new FrameTooLarge('server-sent events line')
+    }
   }
 
   /** At end of stream: a last line without its line end, then an event without its blank line. */
   end(out: SseEvent[]): void {
-    if (this.carry.length) { const l = this.carry; this.carry = EMPTY; this.line(l, out) }
+    if (this.carryBytes > 0) {
+      const l = Buffer.concat(this.carry, this.carryBytes)
+      this.carry = []
+      this.carryBytes = 0
+      this.line(l, out)
+    }
     this.dispatch(out)
   }
 
@@ -67,7 +102,16 @@ export class SseFramer implements Framer<SseEvent> {
     let value = colon < 0 ? '' : text.slice(colon + 1)
     if (value.charCodeAt(0) === 0x20) value = value.slice(1)
     switch (field) {
-      case 'data': (this.data ??= []).push(value); break
+      case 'data':
+        // data lines gather until a blank line: the event as a whole has the same cap
+        this.eventBytes += line.length
+        if (this.eventBytes > MAX_FRAME_BYTES) {
+          this.data = null
+          this.eventBytes = 0
+          throw new FrameTooLarge('server-sent event')
+        }
+        ;(this.data ??= []).push(value)
+        break
       case 'event': this.event = value; break
       case 'id': this.id = value; break
       default: break // retry and unknown fields carry nothing we use
@@ -80,6 +124,7 @@ export class SseFramer implements Framer<SseEvent> {
     this.event = null
     this.data = null
     this.id = null
+    this.eventBytes = 0
   }
 }
 
