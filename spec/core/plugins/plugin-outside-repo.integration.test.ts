@@ -91,7 +91,7 @@ describe('tollgate plugin new, outside the repository', () => {
       expect(up.received.at(-1)!.headers['x-greeted']).toBe('ada')
     }
     await s.stop()
-  })
+  }, 60_000) // a whole gateway process starts (the first one may build the bundle): a bound, not a speed target
 })
 
 describe('KONG_PLUGINS entry forms, from a folder outside the repository', () => {
