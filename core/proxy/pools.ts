@@ -116,6 +116,11 @@ export function prunePools(keep: Iterable<PoolKey>): void {
   pools.prune(keep)
 }
 
+/** Live pools of this thread (at most MAX_POOLS). */
+export function poolCount(): number {
+  return pools.size
+}
+
 export async function closeAllPools(): Promise<void> {
   await pools.closeAll()
 }
