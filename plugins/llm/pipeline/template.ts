@@ -85,7 +85,6 @@ function lookup(src: TemplateSource, source: 'headers' | 'uri_captures' | 'query
   }
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const HOST = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/
 
