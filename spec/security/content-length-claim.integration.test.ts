@@ -4,6 +4,7 @@
 // stall held gigabytes.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { connect, type Socket } from 'node:net'
+import { Readable } from 'node:stream'
 import { request } from 'undici'
 import { startGateway, type TestGateway } from '../helpers/gateway.ts'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
@@ -65,7 +66,7 @@ describe('a Content-Length claim', () => {
     const body = parts.join('')
     const res = await request(`${gw.proxy}/chunks`, {
       method: 'POST', headers: { 'content-length': String(body.length) },
-      body: (async function* () { for (const p of parts) yield Buffer.from(p) })(),
+      body: Readable.from(parts.map((p) => Buffer.from(p))),
     })
     expect(res.statusCode).toBe(200)
     await res.body.dump()
