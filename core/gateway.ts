@@ -80,7 +80,7 @@ export class Gateway {
     this.current = next
     this.configure(next.snapshot)
     prunePools(next.snapshot.services.map((s) => ({
-      scheme: s.protocol === 'https' ? 'https' : 'http', host: s.host, port: s.port, connectTimeout: s.connect_timeout, tlsVerify: s.tls_verify ?? false,
+      scheme: s.protocol === 'https' ? 'https' : 'http', host: s.host, port: s.port, connectTimeout: s.connect_timeout, tlsVerify: s.tls_verify ?? true,
     })))
     rootLog.info({ hash: next.snapshot.hash }, 'configuration loaded')
     return next.snapshot

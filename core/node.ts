@@ -1,7 +1,7 @@
 // Starts one gateway node: the Admin API on the main thread and the proxy either on the main
 // thread (workers = 1) or on N worker threads, each its own uWS app on the same port
 // (SO_REUSEPORT spreads connections). A config change is validated once here, then applied on
-// every serving thread before POST /config answers.
+// every serving thread before POST /config answers. A worker that dies is replaced.
 import { Worker } from 'node:worker_threads'
 import { Gateway } from './gateway.ts'
 import type { Settings } from './settings.ts'
@@ -12,6 +12,7 @@ import { listenAdmin } from './admin/admin-server.ts'
 import { counterBuffer } from './server/counters.ts'
 import { closeAllPools } from './proxy/pools.ts'
 import { WORKER_ENTRY } from './paths.ts'
+import { rootLog } from './log.ts'
 import type { WorkerData, WorkerMessage } from './server/worker.ts'
 
 export interface NodeOptions {
@@ -38,7 +39,15 @@ const YOUNG_GENERATION_MB = 6
 
 interface ThreadHandle {
   worker: Worker
+  /** config broadcasts this worker has not answered yet */
   pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>
+  /** the thread has ended (its replacement, if any, gets a handle of its own) */
+  exited: boolean
+}
+
+/** Restart delay after a worker died `fails` times in a row without becoming ready (0 first). */
+function restartDelay(fails: number): number {
+  return fails <= 1 ? 0 : Math.min(30_000, 100 * 2 ** (fails - 2))
 }
 
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
@@ -48,6 +57,52 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const threads: ThreadHandle[] = []
   let proxy: Listener | null = null
   let proxyPort = settings.proxyListen.port
+  /** the config every serving thread runs: a restarted worker starts with it */
+  let currentConfig = opts.configText
+  let closing = false
+  const restarts = new Set<NodeJS.Timeout>()
+
+  /**
+   * Starts the worker of slot `i`. A worker that dies (an uncaught exception, process.exit in a
+   * plugin) is logged and replaced with one on the current config; broadcasts it had not
+   * answered are rejected at once, so POST /config answers instead of waiting forever.
+   */
+  const spawn = (i: number, fails: number, onReady?: { resolve: () => void; reject: (e: Error) => void }): void => {
+    const data: WorkerData = { settings, configText: currentConfig, counters: counterBuffer() }
+    const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
+    const handle: ThreadHandle = { worker, pending: new Map(), exited: false }
+    const threadId = worker.threadId // -1 once the thread has ended
+    threads[i] = handle
+    let ready = false
+    let lastError: Error | null = null
+    worker.on('error', (e) => { lastError = e })
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') {
+        ready = true
+        if (onReady) onReady.resolve()
+        else rootLog.info({ thread_id: threadId }, 'proxy worker restarted')
+      }
+      else if (m.type === 'failed') onReady?.reject(new Error(m.error))
+      else {
+        const p = handle.pending.get(m.id)
+        handle.pending.delete(m.id)
+        if (m.type === 'applied') p?.resolve()
+        else p?.reject(new Error(m.error))
+      }
+    })
+    worker.once('exit', (code) => {
+      handle.exited = true
+      const died = new Error(`proxy worker ${threadId} exited (code ${code})`)
+      for (const p of handle.pending.values()) p.reject(died)
+      handle.pending.clear()
+      if (closing) return
+      if (onReady && !ready) return onReady.reject(lastError ?? died) // start-up: startNode fails
+      const again = ready ? 1 : fails + 1
+      rootLog.error({ thread_id: threadId, code, err: lastError ?? undefined, restarts_in_ms: restartDelay(again) }, 'proxy worker died; starting a new one')
+      const timer = setTimeout(() => { restarts.delete(timer); if (!closing) spawn(i, again) }, restartDelay(again))
+      restarts.add(timer)
+    })
+  }
 
   if (settings.workers === 1) {
     proxy = await listenProxy(() => gateway.state, settings)
@@ -55,33 +110,17 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   } else {
     if (proxyPort === 0) throw new Error('proxy_listen port 0 needs nginx_worker_processes=1 (worker threads must share a known port)')
     const ready: Promise<void>[] = []
-    for (let i = 0; i < settings.workers; i++) {
-      const data: WorkerData = { settings, configText: opts.configText, counters: counterBuffer() }
-      const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
-      const handle: ThreadHandle = { worker, pending: new Map() }
-      threads.push(handle)
-      ready.push(new Promise((resolve, reject) => {
-        worker.once('error', reject)
-        worker.on('message', (m: WorkerMessage) => {
-          if (m.type === 'ready') resolve()
-          else if (m.type === 'failed') reject(new Error(m.error))
-          else {
-            const p = handle.pending.get(m.id)
-            handle.pending.delete(m.id)
-            if (m.type === 'applied') p?.resolve()
-            else p?.reject(new Error(m.error))
-          }
-        })
-      }))
-    }
+    for (let i = 0; i < settings.workers; i++) ready.push(new Promise((resolve, reject) => spawn(i, 0, { resolve, reject })))
     await Promise.all(ready)
   }
 
   let seq = 0
   const broadcast = async (source: string): Promise<void> => {
     gateway.apply(source)
+    currentConfig = source
     const id = ++seq
     await Promise.all(threads.map((t) => new Promise<void>((resolve, reject) => {
+      if (t.exited) return resolve() // its replacement is not started yet and will start on this config
       t.pending.set(id, { resolve, reject })
       t.worker.postMessage({ type: 'config', id, source })
     })))
@@ -97,10 +136,13 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     adminPort: admin?.port ?? null,
     workerThreads: threads.length,
     async close() {
+      closing = true
+      for (const t of restarts) clearTimeout(t)
       admin?.close()
       proxy?.close()
       // ask each worker to close its sockets and end; terminate only one that does not within 5 s
       await Promise.all(threads.map((t) => new Promise<void>((resolve) => {
+        if (t.exited) return resolve()
         const timer = setTimeout(() => { void t.worker.terminate() }, 5_000)
         t.worker.once('exit', () => { clearTimeout(timer); resolve() })
         t.worker.postMessage({ type: 'stop' })

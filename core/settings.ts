@@ -2,6 +2,8 @@
 // at start. Only what Tollgate uses is here; unknown KONG_* vars are ignored as Kong ignores
 // settings it does not know in a given mode.
 import { availableParallelism } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
 
 export interface ListenAddress { host: string; port: number }
 
@@ -20,6 +22,11 @@ export interface Settings {
   /** `headers` setting: which Kong headers are added to responses */
   headers: { serverTokens: boolean; latencyTokens: boolean; requestId: boolean }
   trustedIps: string[]
+  /**
+   * lua_ssl_trusted_certificate, loaded: the CA certificates (PEM) every https upstream's
+   * certificate is verified against (services whose tls_verify is not false, every AI provider).
+   */
+  trustedCa: string[]
   // ---- Admin API protection ----
   /** admin_gui_url: origins (scheme://host[:port]) whose browser pages may call the Admin API; empty = none */
   adminGuiOrigins: string[]
@@ -53,6 +60,40 @@ function parseHeaders(value: string): Settings['headers'] {
   }
 }
 
+/**
+ * Kong's `system` for lua_ssl_trusted_certificate: the first distro CA bundle found, in Kong's
+ * order. Without one, Node's bundled Mozilla roots stand in (Kong would refuse to start).
+ */
+const SYSTEM_CA_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/tls/cacert.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+]
+
+function systemCa(): string[] {
+  for (const path of SYSTEM_CA_BUNDLES) if (existsSync(path)) return [readFileSync(path, 'latin1')]
+  return [...rootCertificates]
+}
+
+/**
+ * lua_ssl_trusted_certificate (default `system`): comma-separated PEM files, `system` for the
+ * system store. Set without `system`, only the listed files are trusted, as in Kong.
+ */
+export function loadTrustedCa(value: string): string[] {
+  const out: string[] = []
+  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (entry === 'system') { out.push(...systemCa()); continue }
+    let pem: string
+    try { pem = readFileSync(entry, 'latin1') } catch { throw new Error(`lua_ssl_trusted_certificate: failed loading certificate from ${entry}`) }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`lua_ssl_trusted_certificate: failed loading certificate from ${entry}`)
+    out.push(pem)
+  }
+  return out
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const workersRaw = env.KONG_NGINX_WORKER_PROCESSES ?? env.KONG_WORKERS ?? 'auto'
   const workers = workersRaw === 'auto' ? availableParallelism() : Number(workersRaw)
@@ -69,6 +110,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     clientBodyBufferSize: parseSize(env.KONG_CLIENT_BODY_BUFFER_SIZE ?? '8m'),
     headers: parseHeaders(env.KONG_HEADERS ?? 'server_tokens,latency_tokens,x-kong-request-id'),
     trustedIps: (env.KONG_TRUSTED_IPS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    trustedCa: loadTrustedCa(env.KONG_LUA_SSL_TRUSTED_CERTIFICATE ?? 'system'),
     adminGuiOrigins: parseOrigins(env.KONG_ADMIN_GUI_URL ?? ''),
     adminToken: env.KONG_ADMIN_TOKEN ? env.KONG_ADMIN_TOKEN : null,
   }

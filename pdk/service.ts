@@ -17,7 +17,7 @@ const DENIED: ReadonlySet<number> = new Set([401, 403])
 function upstream(ctx: RequestContext): UpstreamRequest {
   return (ctx.upstream ??= {
     scheme: 'http', host: '', port: 0, method: ctx.method, path: ctx.path, query: ctx.rawQuery, headers: null, body: null,
-    hostHeader: null, connectTimeout: 60_000, readTimeout: 60_000, writeTimeout: 60_000, retries: 0,
+    hostHeader: null, connectTimeout: 60_000, readTimeout: 60_000, writeTimeout: 60_000, retries: 0, tlsVerify: null,
   })
 }
 
@@ -191,6 +191,13 @@ export class PdkService {
     const u = upstream(this.ctx)
     u.host = host
     u.port = port
+  }
+
+  /** Kong's set_tls_verify: verify (true) or not (false) the upstream's certificate for this request. @phases rewrite, access, balancer */
+  setTlsVerify(on: boolean): void {
+    checkPhase(this.ctx, PHASES.serviceRequest)
+    if (typeof on !== 'boolean') throw errors.pdkArgument('tls verify expects a boolean')
+    upstream(this.ctx).tlsVerify = on
   }
 
   /** Overrides the service's retries for this request. @phases access */

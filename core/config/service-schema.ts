@@ -25,7 +25,7 @@ export const ServiceSchema = Type.Object(
     write_timeout: Type.Optional(timeout),
     read_timeout: Type.Optional(timeout),
     tags: Type.Optional(tags),
-    tls_verify: Type.Optional(Type.Boolean()),
+    tls_verify: Type.Optional(Type.Boolean({ description: 'verify the upstream TLS certificate; unset (null) = the node default, which is to verify' })),
     enabled: Type.Optional(Type.Boolean({ default: true })),
     ...extras,
   },

@@ -1,6 +1,13 @@
 // One undici Pool per upstream origin and connect settings, kept across config reloads while
 // still in use: keep-alive connections survive a reload; pools no config refers to any more are
 // closed gracefully (in-flight requests finish).
+//
+// The number of pools is bounded: an AI target's host can come from a request (templated
+// `azure_instance`, `upstream_url`), so distinct hosts are attacker-chosen. The least recently
+// used pool is evicted past MAX_POOLS and closed gracefully: its in-flight requests finish, the
+// next request to that origin opens a fresh pool.
+import { createSecureContext, type SecureContext } from 'node:tls'
+import { LRUCache } from 'lru-cache'
 import { Pool } from 'undici'
 
 export interface PoolKey {
@@ -9,43 +16,111 @@ export interface PoolKey {
   port: number
   connectTimeout: number
   tlsVerify: boolean
+  /**
+   * The CA PEMs an https upstream's certificate is checked against (settings.trustedCa, from
+   * lua_ssl_trusted_certificate); absent = Node's bundled roots.
+   */
+  trustedCa?: readonly string[]
 }
 
-const pools = new Map<string, Pool>()
+/** Distinct upstream origins with a live pool, per thread. */
+export const MAX_POOLS = 256
 
-function id(k: PoolKey): string {
+// One TLS context per CA list (built once: a context per connection would parse the whole
+// system bundle on every handshake), and a number naming it in pool keys.
+const contexts = new WeakMap<readonly string[], { id: number; context: SecureContext }>()
+let contextSeq = 0
+
+function trustOf(ca: readonly string[] | undefined): { id: number; context: SecureContext } | null {
+  if (ca === undefined) return null
+  let t = contexts.get(ca)
+  if (!t) {
+    t = { id: ++contextSeq, context: createSecureContext({ ca: [...ca] }) }
+    contexts.set(ca, t)
+  }
+  return t
+}
+
+/** What a config refers to (prunePools compares on it: the CA list is the node's, not the config's). */
+function originId(k: PoolKey): string {
   return `${k.scheme}://${k.host}:${k.port}|${k.connectTimeout}|${k.tlsVerify ? 1 : 0}`
 }
 
-export function getPool(k: PoolKey): Pool {
-  const key = id(k)
-  let pool = pools.get(key)
-  if (!pool) {
-    const host = k.host.includes(':') && !k.host.startsWith('[') ? `[${k.host}]` : k.host
-    pool = new Pool(`${k.scheme}://${host}:${k.port}`, {
-      pipelining: 1, // pipelining saves no CPU and lets one long stream block the requests behind it
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 60_000,
-      connect: { timeout: k.connectTimeout, rejectUnauthorized: k.tlsVerify },
-    })
-    pools.set(key, pool)
-  }
-  return pool
+function createPool(k: PoolKey): Pool {
+  const host = k.host.includes(':') && !k.host.startsWith('[') ? `[${k.host}]` : k.host
+  const trust = k.scheme === 'https' ? trustOf(k.trustedCa) : null
+  return new Pool(`${k.scheme}://${host}:${k.port}`, {
+    pipelining: 1, // pipelining saves no CPU and lets one long stream block the requests behind it
+    keepAliveTimeout: 60_000,
+    keepAliveMaxTimeout: 60_000,
+    connect: {
+      timeout: k.connectTimeout,
+      rejectUnauthorized: k.tlsVerify,
+      ...(trust && { secureContext: trust.context }),
+    },
+  })
 }
 
-/** Closes pools not in `keep` (their keys), after their in-flight requests end. */
-export function prunePools(keep: Iterable<PoolKey>): void {
-  const live = new Set<string>()
-  for (const k of keep) live.add(id(k))
-  for (const [key, pool] of pools) {
-    if (live.has(key)) continue
-    pools.delete(key)
-    void pool.close().catch(() => {})
+interface Entry { pool: Pool; origin: string }
+
+/** The pools of one thread, least recently used evicted past `max`. */
+export class PoolCache {
+  private readonly cache: LRUCache<string, Entry>
+
+  constructor(readonly max: number) {
+    this.cache = new LRUCache<string, Entry>({
+      max,
+      // graceful: requests already dispatched on an evicted or pruned pool finish
+      dispose: (e) => { void e.pool.close().catch(() => {}) },
+    })
   }
+
+  get size(): number {
+    return this.cache.size
+  }
+
+  get(k: PoolKey): Pool {
+    const origin = originId(k)
+    const trust = k.scheme === 'https' ? trustOf(k.trustedCa) : null
+    const key = trust ? `${origin}|${trust.id}` : origin
+    let e = this.cache.get(key)
+    if (!e) {
+      e = { pool: createPool(k), origin }
+      this.cache.set(key, e)
+    }
+    return e.pool
+  }
+
+  prune(keep: Iterable<PoolKey>): void {
+    const live = new Set<string>()
+    for (const k of keep) live.add(originId(k))
+    for (const [key, e] of [...this.cache.entries()]) if (!live.has(e.origin)) this.cache.delete(key)
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.cache.values()].map((e) => e.pool)
+    const destroyed = Promise.all(all.map((p) => p.destroy().catch(() => {})))
+    this.cache.clear() // dispose's close() on a destroyed pool rejects, and is ignored
+    await destroyed
+  }
+}
+
+const pools = new PoolCache(MAX_POOLS)
+
+export function getPool(k: PoolKey): Pool {
+  return pools.get(k)
+}
+
+/** Closes pools not in `keep`, after their in-flight requests end. */
+export function prunePools(keep: Iterable<PoolKey>): void {
+  pools.prune(keep)
+}
+
+/** Live pools of this thread (at most MAX_POOLS). */
+export function poolCount(): number {
+  return pools.size
 }
 
 export async function closeAllPools(): Promise<void> {
-  const all = [...pools.values()]
-  pools.clear()
-  await Promise.all(all.map((p) => p.destroy().catch(() => {})))
+  await pools.closeAll()
 }

@@ -17,11 +17,14 @@ export interface ResponseSink {
   onData(chunk: Buffer): boolean
   onEnd(): void
   onFail(err: Error & { code?: string }, headSent: boolean): void
+  /** the gateway's own code threw while handling this exchange: fail this request only */
+  onBug(err: unknown): void
 }
 
 export interface CallOptions {
   body: Buffer | string | Readable | null
-  tlsVerify: boolean
+  /** the node's CA list for https upstreams (settings.trustedCa) */
+  trustedCa: readonly string[]
   requestIdHeader: boolean
 }
 
@@ -33,6 +36,8 @@ const MAYBE_SENT = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIM
 class UpstreamCall implements Dispatcher.DispatchHandler {
   private abortFn: ((err: Error) => void) | null = null
   private headDone = false
+  /** a sink callback threw: the exchange is over, later undici callbacks are ignored */
+  private broken = false
 
   constructor(
     private readonly ctx: RequestContext,
@@ -47,23 +52,43 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     else this.ctx.abortUpstream = () => abort(new Error('client aborted'))
   }
 
+  // Every callback below runs inside undici's socket handlers: a throw escaping them would be
+  // uncaught and end the worker, so each one is caught and fails this request alone.
+
+  /** Stops the upstream and hands the throw to the sink. */
+  private bug(err: unknown): void {
+    if (this.broken) return
+    this.broken = true
+    this.ctx.abortUpstream = null
+    try { this.abortFn?.(err instanceof Error ? err : new Error(String(err))) } catch { /* already closed */ }
+    this.sink.onBug(err)
+  }
+
   onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    if (this.broken) return true
     if (status < 200) return true // 1xx: wait for the final head
     this.headDone = true
-    this.sink.onHead(status, raw, resume)
+    try { this.sink.onHead(status, raw, resume) } catch (e) { this.bug(e) }
     return true
   }
 
   onData(chunk: Buffer): boolean {
-    return this.sink.onData(chunk)
+    if (this.broken) return true
+    try { return this.sink.onData(chunk) } catch (e) { this.bug(e); return true }
   }
 
   onComplete(): void {
+    if (this.broken) return
     this.ctx.abortUpstream = null
-    this.sink.onEnd()
+    try { this.sink.onEnd() } catch (e) { this.bug(e) }
   }
 
   onError(err: Error & { code?: string }): void {
+    if (this.broken) return
+    try { this.failed(err) } catch (e) { this.bug(e) }
+  }
+
+  private failed(err: Error & { code?: string }): void {
     this.ctx.abortUpstream = null
     const ctx = this.ctx
     const u = ctx.upstream!
@@ -84,7 +109,7 @@ function retryable(err: Error & { code?: string }, method: string, body: CallOpt
 
 export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt = 0): void {
   const u = ctx.upstream!
-  const pool = getPool({ scheme: u.scheme, host: u.host, port: u.port, connectTimeout: u.connectTimeout, tlsVerify: opts.tlsVerify })
+  const pool = getPool({ scheme: u.scheme, host: u.host, port: u.port, connectTimeout: u.connectTimeout, tlsVerify: u.tlsVerify ?? true, trustedCa: opts.trustedCa })
   pool.dispatch(
     {
       method: u.method as Dispatcher.HttpMethod,

@@ -29,6 +29,7 @@ export function initUpstream(service: Service, match: RouteMatch, ctx: RequestCo
     readTimeout: service.read_timeout,
     writeTimeout: service.write_timeout,
     retries: service.retries,
+    tlsVerify: service.tls_verify,
   }
 }
 

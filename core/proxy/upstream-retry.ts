@@ -48,7 +48,7 @@ function rewind(ctx: RequestContext, entry: RegisteredRetry): void {
 }
 
 /** Runs the hook; `again` when it says so, `decline` when it says no or fails. */
-function ask(ctx: RequestContext, entry: RegisteredRetry, outcome: UpstreamOutcome, again: () => void, decline: () => void): void {
+function ask(ctx: RequestContext, entry: RegisteredRetry, outcome: UpstreamOutcome, again: () => void, decline: () => void, bug: (e: unknown) => void): void {
   const hook = entry.hook
   if (hook.once) ctx.upstreamRetry = ctx.upstreamRetry!.filter((r) => r !== entry)
   if (ctx.aborted) return
@@ -69,7 +69,7 @@ function ask(ctx: RequestContext, entry: RegisteredRetry, outcome: UpstreamOutco
     return failed(e)
   }
   if (typeof r === 'boolean') decide(r)
-  else r.then(decide, failed)
+  else r.then(decide, failed).catch(bug) // sending the held answer on, or again, threw: this request fails alone
 }
 
 export function retrySink(ctx: RequestContext, sink: ResponseSink, again: () => void): ResponseSink {
@@ -96,13 +96,17 @@ export function retrySink(ctx: RequestContext, sink: ResponseSink, again: () => 
       if (held === null) return sink.onEnd()
       const h = held
       held = null
-      ask(ctx, h.entry, { status: h.status, error: null }, again, () => passThrough(h))
+      ask(ctx, h.entry, { status: h.status, error: null }, again, () => passThrough(h), (e) => sink.onBug(e))
     },
     onFail(err, headSent) {
       if (held !== null) { held = null; return sink.onFail(err, false) }
       const entry = headSent ? null : take(ctx, (h) => h.errors)
       if (entry === null) return sink.onFail(err, headSent)
-      ask(ctx, entry, { status: 0, error: err }, again, () => sink.onFail(err, false))
+      ask(ctx, entry, { status: 0, error: err }, again, () => sink.onFail(err, false), (e) => sink.onBug(e))
+    },
+    onBug(err) {
+      held = null
+      sink.onBug(err)
     },
   }
 }

@@ -33,6 +33,11 @@ export interface UpstreamRequest {
   readTimeout: number
   writeTimeout: number
   retries: number
+  /**
+   * Verify an https upstream's certificate: the service's tls_verify, or kong.service.setTlsVerify;
+   * null = the node's default, which is to verify.
+   */
+  tlsVerify: boolean | null
 }
 
 export type ResponseSource = 'service' | 'exit' | 'error'

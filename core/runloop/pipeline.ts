@@ -34,16 +34,50 @@ function ms(from: number, to: number): string {
   return String(Math.round(to - from))
 }
 
+/**
+ * A throw from gateway code on the request path (plugins' throws are runner.ts's): this request
+ * alone fails, logged, with Kong's 500 when nothing was sent yet, else its connection is dropped.
+ * Never throws itself: it is the last stop before a uWS callback or a promise continuation, where
+ * a throw would end the worker and every request on it.
+ */
+export function requestFailed(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, err: unknown): void {
+  try {
+    rootLog.error({ err, request_id: ctx.requestId }, 'request failed')
+    ctx.abortUpstream?.()
+    ctx.abortUpstream = null
+    if (!down.headSent && !down.finished && !down.aborted) {
+      try {
+        return respondError(state, ctx, down, 500, KONG_MESSAGES.unexpected, collected)
+      } catch (e) {
+        // the error path failed too (a plugin filter, a broken header): answer without plugins
+        rootLog.error({ err: e, request_id: ctx.requestId }, 'error response failed')
+        const { body, contentType } = renderError(KONG_MESSAGES.unexpected, ctx.requestId, undefined)
+        down.send(500, ['Content-Type', contentType], body)
+      }
+    } else down.close()
+    finish(ctx, collected)
+  } catch (e) {
+    rootLog.error({ err: e }, 'request failure handling failed')
+  }
+}
+
 export function handleRequest(state: ConfigState, ctx: RequestContext, down: Downstream, bodyStream: Readable | null): void {
   add(COUNTER.totalRequests, 1n)
   add(COUNTER.activeRequests, 1n)
   ctx.config = state.snapshot
-  const rewrite = state.plans.rewrite
-  if (rewrite) {
-    const r = runPhase(ctx, rewrite, 'rewrite')
-    if (r) { r.then(() => route(state, ctx, down, bodyStream)); return }
+  try {
+    const rewrite = state.plans.rewrite
+    if (rewrite) {
+      const r = runPhase(ctx, rewrite, 'rewrite')
+      if (r) {
+        r.then(() => route(state, ctx, down, bodyStream)).catch((e: unknown) => requestFailed(state, ctx, down, state.plans.global.collected, e))
+        return
+      }
+    }
+    route(state, ctx, down, bodyStream)
+  } catch (e) {
+    requestFailed(state, ctx, down, state.plans.global.collected, e)
   }
-  route(state, ctx, down, bodyStream)
 }
 
 function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodyStream: Readable | null): void {
@@ -61,16 +95,22 @@ function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodySt
   if (match.service) ctx.upstream = initUpstream(match.service, match, ctx)
   const plan = state.plans.byRoute.get(match.route.id) ?? state.plans.global
   const collected = runAccess(ctx, plan)
-  if (isThenable(collected)) collected.then((c) => afterAccess(state, ctx, down, c, bodyStream))
-  else afterAccess(state, ctx, down, collected, bodyStream)
+  if (isThenable(collected)) {
+    collected.then((c) => afterAccess(state, ctx, down, c, bodyStream), (e: unknown) => requestFailed(state, ctx, down, global, e))
+  } else afterAccess(state, ctx, down, collected, bodyStream)
 }
 
 function afterAccess(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null, bodyStream: Readable | null): void {
-  if (down.aborted) ctx.aborted = true // the client left while access ran
-  if (ctx.aborted) return finish(ctx, collected)
-  if (ctx.exit) return respond(state, ctx, down, collected)
-  if (!ctx.service) return respondError(state, ctx, down, 503, KONG_MESSAGES.noService, collected)
-  proxy(state, ctx, down, collected, bodyStream)
+  try {
+    if (down.aborted) ctx.aborted = true // the client left while access ran
+    if (ctx.aborted) return finish(ctx, collected)
+    if (ctx.exit) return respond(state, ctx, down, collected)
+    if (!ctx.service) return respondError(state, ctx, down, 503, KONG_MESSAGES.noService, collected)
+    proxy(state, ctx, down, collected, bodyStream)
+  } catch (e) {
+    // with the request's own plugins, so its log phase still runs
+    requestFailed(state, ctx, down, collected, e)
+  }
 }
 
 /** Kong's own headers on a response Kong generated (exit or error). */
@@ -115,7 +155,18 @@ function finish(ctx: RequestContext, collected: Collected | null): void {
   ctx.endAt = performance.now()
   add(COUNTER.activeRequests, -1n)
   const log = collected?.log
-  if (log) setImmediate(() => runPhase(ctx, log, 'log'))
+  if (log) setImmediate(runLog, ctx, log)
+}
+
+/** The log phase, off the hot path; it has no client to answer, so a failure is only logged. */
+function runLog(ctx: RequestContext, log: readonly Bound[]): void {
+  const failed = (err: unknown): void => { rootLog.error({ err, request_id: ctx.requestId }, 'log phase failed') }
+  try {
+    const r = runPhase(ctx, log, 'log')
+    if (r) r.catch(failed)
+  } catch (e) {
+    failed(e)
+  }
 }
 
 /** Response headers from upstream that are not forwarded: hop-by-hop, and framing and Date, which uWS writes itself. */
@@ -181,6 +232,11 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     this.chunks = this.buffered ? [] : null
     this.bodyFilter = collected?.body_filter ?? null
     down.listener = this
+  }
+
+  /** A throw from the gateway's own code while proxying (upstream-call.ts catches it): 500, this request only. */
+  onBug(err: unknown): void {
+    requestFailed(this.state, this.ctx, this.down, this.collected, err)
   }
 
   aborted(): void {
@@ -280,10 +336,13 @@ function proxy(state: ConfigState, ctx: RequestContext, down: Downstream, collec
   const exchange = new ProxyExchange(state, ctx, down, collected)
   ctx.proxyStart = performance.now()
   const body = u.body ?? (ctx.bodyStreamed ? bodyStream : ctx.body)
-  const opts = { body, tlsVerify: ctx.service!.tls_verify ?? false, requestIdHeader: state.settings.headers.requestId }
+  const opts = { body, trustedCa: state.settings.trustedCa, requestIdHeader: state.settings.headers.requestId }
   if (ctx.upstreamRetry !== null && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
     // a retry goes through proxy() again: the hook may have changed the target, body and buffering
-    return dispatch(ctx, opts, retrySink(ctx, exchange, () => proxy(state, ctx, down, collected, bodyStream)))
+    const again = (): void => {
+      try { proxy(state, ctx, down, collected, bodyStream) } catch (e) { exchange.onBug(e) }
+    }
+    return dispatch(ctx, opts, retrySink(ctx, exchange, again))
   }
   dispatch(ctx, opts, exchange)
 }
@@ -302,6 +361,6 @@ function sendBuffered(state: ConfigState, ctx: RequestContext, down: Downstream,
     finish(ctx, collected)
   }
   const r = collected?.response ? runPhase(ctx, collected.response, 'response') : undefined
-  if (r) r.then(send)
+  if (r) r.then(send).catch((e: unknown) => requestFailed(state, ctx, down, collected, e))
   else send()
 }

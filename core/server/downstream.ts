@@ -9,6 +9,7 @@
 import type { HttpResponse } from 'uWebSockets.js'
 import { STATUS_CODES } from 'node:http'
 import type { FlatHeaders } from '../runloop/context.ts'
+import { rootLog } from '../log.ts'
 
 const STATUS_LINES: string[] = []
 for (let code = 100; code < 600; code++) STATUS_LINES[code] = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`
@@ -21,7 +22,10 @@ function flushAll(): void {
   scheduled = false
   const list = pending
   pending = []
-  for (const d of list) d.flush()
+  // one exchange's failure must not skip the others' flushes, nor escape into the event loop
+  for (const d of list) {
+    try { d.flush() } catch (e) { d.broke(e) }
+  }
 }
 
 /** Who is told about the client side: an object, so a request allocates no callbacks for it. */
@@ -60,8 +64,21 @@ export class Downstream {
   constructor(readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true
-      this.listener?.aborted()
+      try { this.listener?.aborted() } catch (e) { rootLog.error({ err: e }, 'abort handling failed') }
     })
+  }
+
+  /**
+   * Writing to the client threw (a uWS state we did not expect): drop the connection and treat
+   * the exchange as aborted by the client, so the upstream is cancelled and the request ends.
+   */
+  broke(err: unknown): void {
+    rootLog.error({ err }, 'writing the response failed')
+    if (this.aborted) return
+    this.aborted = true
+    try { if (!this.finished) this.res.close() } catch { /* the socket is gone already */ }
+    this.finished = true
+    try { this.listener?.aborted() } catch (e) { rootLog.error({ err: e }, 'abort handling failed') }
   }
 
   /**
@@ -137,7 +154,7 @@ export class Downstream {
         this.tail = chunk
         this.tailBase = base
         this.blocked = true
-        res.onWritable((offset) => this.writable(offset))
+        res.onWritable((offset) => this.guardedWritable(offset))
       }
       return
     }
@@ -145,8 +162,13 @@ export class Downstream {
     this.sent += chunk.length
     if (!res.write(chunk)) {
       this.blocked = true
-      res.onWritable((offset) => this.writable(offset))
+      res.onWritable((offset) => this.guardedWritable(offset))
     }
+  }
+
+  /** uWS calls onWritable from its loop: a throw there would end the worker. */
+  private guardedWritable(offset: number): boolean {
+    try { return this.writable(offset) } catch (e) { this.broke(e); return true }
   }
 
   /** uWS onWritable: send the rest of the tail, then what queued meanwhile, then resume the upstream. */

@@ -2,14 +2,18 @@
 // when the handler returns), registers onAborted first, reads the body, and hands the request to
 // the runloop. Bodies up to client_body_buffer_size are buffered so plugins can read them in
 // access; larger ones, or chunked ones that grow past it, stream upstream with backpressure
-// (res.pause/resume), as Kong spills large bodies instead of holding them.
+// (res.pause/resume), as Kong spills large bodies instead of holding them. A buffered body grows
+// with the bytes that arrive, never from what Content-Length claims. Every uWS callback here is
+// guarded: a throw fails its request alone (Kong's 500), since one escaping would end the worker.
 import { Readable } from 'node:stream'
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { uws } from './uws.ts'
 import { Downstream } from './downstream.ts'
 import { RequestContext } from '../runloop/context.ts'
-import { handleRequest, respondError, type ConfigState } from '../runloop/pipeline.ts'
+import { handleRequest, requestFailed, respondError, type ConfigState } from '../runloop/pipeline.ts'
+import { renderError } from '../runloop/error-body.ts'
 import { KONG_MESSAGES } from '../errors.ts'
+import { rootLog } from '../log.ts'
 import type { Settings } from '../settings.ts'
 
 /**
@@ -32,6 +36,21 @@ function clientIp(res: HttpResponse): string {
   return ip.startsWith('0000:0000:0000:0000:0000:ffff:') ? ip.slice(30) : ip.startsWith('::ffff:') ? ip.slice(7) : ip
 }
 
+/**
+ * A throw while receiving the request: once the pipeline has the request, it answers and counts
+ * it (requestFailed); before that there is only the client to answer.
+ */
+function receiveFailed(state: ConfigState, ctx: RequestContext, down: Downstream, err: unknown): void {
+  if (ctx.config !== null) return requestFailed(state, ctx, down, state.plans.global.collected, err)
+  try {
+    rootLog.error({ err, request_id: ctx.requestId }, 'request failed')
+    const { body, contentType } = renderError(KONG_MESSAGES.unexpected, ctx.requestId, ctx.headers.accept)
+    down.send(500, ['Content-Type', contentType], body)
+  } catch (e) {
+    rootLog.error({ err: e }, 'request failure handling failed')
+  }
+}
+
 /** Readable fed by uWS onData; pauses the client socket while the upstream is slow. */
 function bodyStream(res: HttpResponse, down: Downstream, first: Buffer[], max: number, seen: number, onTooLarge: () => void): Readable {
   let paused = false
@@ -42,12 +61,22 @@ function bodyStream(res: HttpResponse, down: Downstream, first: Buffer[], max: n
   })
   for (const c of first) stream.push(c)
   res.onData((ab, isLast) => {
-    seen += ab.byteLength
-    if (max > 0 && seen > max) { onTooLarge(); stream.destroy(new Error('request body too large')); return }
-    if (!stream.push(Buffer.from(new Uint8Array(ab.slice(0))))) { paused = true; res.pause() }
-    if (isLast) stream.push(null)
+    try {
+      seen += ab.byteLength
+      if (max > 0 && seen > max) { onTooLarge(); stream.destroy(new Error('request body too large')); return }
+      if (!stream.push(copy(ab))) { paused = true; res.pause() }
+      if (isLast) stream.push(null)
+    } catch (e) {
+      // the pipeline owns the request now: failing the stream fails the upstream call, which answers
+      stream.destroy(e instanceof Error ? e : new Error(String(e)))
+    }
   })
   return stream
+}
+
+/** uWS reuses the memory behind `ab` once the callback returns: keep a copy (of the first n bytes). */
+function copy(ab: ArrayBuffer, n = ab.byteLength): Buffer {
+  return Buffer.from(ab.slice(0, n))
 }
 
 export function listenProxy(getState: () => ConfigState, settings: Settings): Promise<Listener> {
@@ -58,13 +87,31 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const start = performance.now()
     const down = new Downstream(res) // registers onAborted before anything else can yield
-    const headers: Record<string, string> = Object.create(null) // client names: no inherited `constructor`, no `__proto__` setter
-    req.forEach((k, v) => {
-      const prev = headers[k]
-      headers[k] = prev === undefined ? v : `${prev}, ${v}`
-    })
-    const ctx = new RequestContext(req.getCaseSensitiveMethod(), req.getUrl(), req.getQuery() ?? '', headers, clientIp(res), port, start)
     const state = getState()
+    let ctx: RequestContext
+    try {
+      const headers: Record<string, string> = Object.create(null) // client names: no inherited `constructor`, no `__proto__` setter
+      req.forEach((k, v) => {
+        const prev = headers[k]
+        headers[k] = prev === undefined ? v : `${prev}, ${v}`
+      })
+      ctx = new RequestContext(req.getCaseSensitiveMethod(), req.getUrl(), req.getQuery() ?? '', headers, clientIp(res), port, start)
+    } catch (e) {
+      rootLog.error({ err: e }, 'reading the request failed')
+      const { body, contentType } = renderError(KONG_MESSAGES.unexpected, '', undefined)
+      try { down.send(500, ['Content-Type', contentType], body) } catch { /* nothing more to do for this request */ }
+      return
+    }
+    try {
+      receive(state, ctx, res, down)
+    } catch (e) {
+      receiveFailed(state, ctx, down, e)
+    }
+  })
+
+  /** Reads the body as the request's framing says, then hands the request to the pipeline. */
+  function receive(state: ConfigState, ctx: RequestContext, res: HttpResponse, down: Downstream): void {
+    const headers = ctx.headers
     const tooLarge = () => respondError(state, ctx, down, 413, KONG_MESSAGES.payloadTooLarge, state.plans.global.collected)
 
     const cl = headers['content-length']
@@ -73,15 +120,22 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
     if (max > 0 && length > max) return tooLarge()
 
     if (length >= 0 && length <= bufferSize) {
-      // one copy into a buffer sized from Content-Length
-      const body = Buffer.allocUnsafe(length)
-      let offset = 0
-      if (length === 0) { ctx.body = body; return handleRequest(state, ctx, down, null) }
+      // the chunks as they arrive, joined at the end: Content-Length is only a claim, and memory
+      // must follow the bytes actually received (a client may announce 8 MB, send 10 and stall)
+      if (length === 0) { ctx.body = Buffer.alloc(0); return handleRequest(state, ctx, down, null) }
+      const chunks: Buffer[] = []
+      let received = 0
       res.onData((ab, isLast) => {
-        const n = Math.min(ab.byteLength, length - offset)
-        body.set(new Uint8Array(ab, 0, n), offset)
-        offset += n
-        if (isLast) { ctx.body = offset === length ? body : body.subarray(0, offset); handleRequest(state, ctx, down, null) }
+        try {
+          if (received < length) {
+            const chunk = copy(ab, Math.min(ab.byteLength, length - received))
+            chunks.push(chunk)
+            received += chunk.length
+          }
+          if (isLast) { ctx.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received); handleRequest(state, ctx, down, null) }
+        } catch (e) {
+          receiveFailed(state, ctx, down, e)
+        }
       })
       return
     }
@@ -93,17 +147,21 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
     const chunks: Buffer[] = []
     let seen = 0
     res.onData((ab, isLast) => {
-      if (ctx.bodyStreamed) return
-      seen += ab.byteLength
-      if (max > 0 && seen > max) { if (!down.finished) tooLarge(); return }
-      chunks.push(Buffer.from(new Uint8Array(ab.slice(0))))
-      if (isLast) { ctx.body = Buffer.concat(chunks); return handleRequest(state, ctx, down, null) }
-      if (seen > bufferSize) {
-        ctx.bodyStreamed = true
-        handleRequest(state, ctx, down, bodyStream(res, down, chunks, max, seen, tooLarge))
+      try {
+        if (ctx.bodyStreamed) return
+        seen += ab.byteLength
+        if (max > 0 && seen > max) { if (!down.finished) tooLarge(); return }
+        chunks.push(copy(ab))
+        if (isLast) { ctx.body = Buffer.concat(chunks); return handleRequest(state, ctx, down, null) }
+        if (seen > bufferSize) {
+          ctx.bodyStreamed = true
+          handleRequest(state, ctx, down, bodyStream(res, down, chunks, max, seen, tooLarge))
+        }
+      } catch (e) {
+        receiveFailed(state, ctx, down, e)
       }
     })
-  })
+  }
 
   return new Promise((resolve, reject) => {
     app.listen(settings.proxyListen.host, settings.proxyListen.port, (socket: us_listen_socket | false) => {

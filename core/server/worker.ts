@@ -30,10 +30,21 @@ async function main(): Promise<void> {
   try {
     const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, BUNDLED), data.configText)
     const listener = await listenProxy(() => gateway.state, data.settings)
+    let closed = false
+    const closeListener = (): void => {
+      if (closed) return
+      closed = true
+      listener.close()
+    }
+    // A thread that ends with uWS sockets open aborts the whole process (libuv: "uv_loop_close()
+    // while having open handles"). However this thread ends (an uncaught exception, a plugin's
+    // process.exit), its sockets close first, so only this thread dies and the main thread
+    // replaces it.
+    process.on('exit', closeListener)
     port.on('message', (m: { type: 'config'; id: number; source: string } | { type: 'stop' }) => {
       if (m.type === 'stop') {
         // close every handle so the thread ends by itself (terminating it with uWS sockets open aborts Node)
-        listener.close()
+        closeListener()
         void closeAllPools().then(() => port.close())
         return
       }

@@ -66,6 +66,7 @@ export const ModelOptionsSchema = record({
   service_tier_factor: Type.Optional(Type.Array(record({ tier: Type.String(), factor: Type.Number() }))),
   upstream_url: str(),
   upstream_path: str(),
+  upstream_tls_verify: Type.Optional(Type.Boolean({ description: "verify the provider's TLS certificate (against lua_ssl_trusted_certificate); unset = the service's tls_verify, else verify. Not a Kong field." })),
   anthropic_version: str(),
   azure_instance: str(),
   azure_api_version: Type.String({ default: '2023-05-15' }),

@@ -33,6 +33,7 @@ export interface ModelOptions {
   output_cost?: number
   upstream_url?: string
   upstream_path?: string
+  upstream_tls_verify?: boolean
   anthropic_version?: string
   azure_instance?: string
   azure_api_version?: string

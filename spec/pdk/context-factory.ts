@@ -8,7 +8,7 @@ export function makeKong(init: { method?: string; path?: string; query?: string;
   if (init.body !== undefined) ctx.body = Buffer.from(init.body)
   ctx.upstream = {
     scheme: 'http', host: 'up.test', port: 80, method: ctx.method, path: '/up', query: ctx.rawQuery, headers: null, body: null,
-    hostHeader: null, connectTimeout: 1000, readTimeout: 1000, writeTimeout: 1000, retries: 5,
+    hostHeader: null, connectTimeout: 1000, readTimeout: 1000, writeTimeout: 1000, retries: 5, tlsVerify: null,
   }
   return { kong: createPdk(ctx), ctx, enter: (phase) => { ctx.phase = Phase[phase] } }
 }

@@ -187,6 +187,8 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
 
   const body = encodeBody(state, model, stream, dctx)
   const target = targetFor(state, model, dctx)
+  const verify = model.options.upstream_tls_verify
+  if (verify !== undefined) kong.service.setTlsVerify(verify)
   if (target.query === null) target.query = clientQuery === '' ? null : clientQuery
 
   const headers = new Map<string, string>([['host', hostHeader(target)]])

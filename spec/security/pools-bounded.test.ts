@@ -1,0 +1,71 @@
+// One undici Pool per distinct upstream origin, and an AI target's origin can come from the
+// request (a templated host): the pools of a thread are bounded, least recently used evicted,
+// and an evicted pool closes gracefully (what it is carrying finishes).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { closeAllPools, getPool, MAX_POOLS, poolCount, PoolCache, type PoolKey } from '../../core/proxy/pools.ts'
+import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+
+const key = (port: number, host = '127.0.0.1'): PoolKey => ({ scheme: 'http', host, port, connectTimeout: 1000, tlsVerify: true })
+
+let ups: FakeUpstream[] = []
+/** the slow upstream's pending answer, and a signal that its request arrived */
+let release: (() => void) | null = null
+let arrived: () => void = () => {}
+
+beforeAll(async () => {
+  const slow = (_req: IncomingMessage, res: ServerResponse) => {
+    release = () => res.end('late but whole')
+    arrived()
+  }
+  ups = [await startUpstream(slow), await startUpstream(), await startUpstream(), await startUpstream()]
+})
+afterAll(async () => { await Promise.all(ups.map((u) => u.close())) })
+afterEach(async () => { await closeAllPools() })
+
+describe('pools per upstream origin', () => {
+  it.each([1, 2, 3])('a cache of %i keeps at most that many pools over many distinct origins', (max) => {
+    const cache = new PoolCache(max)
+    const seen = new Set<unknown>()
+    for (let i = 0; i < 50; i++) seen.add(cache.get(key(10_000 + i)))
+    expect(seen.size).toBe(50)
+    expect(cache.size).toBe(max)
+    return cache.closeAll()
+  })
+
+  it('the same origin gets the same pool while it stays in the cache', async () => {
+    const cache = new PoolCache(2)
+    const a = cache.get(key(ups[1]!.port))
+    expect(cache.get(key(ups[1]!.port))).toBe(a)
+    cache.get(key(ups[2]!.port))
+    cache.get(key(ups[1]!.port)) // used: now the most recent
+    cache.get(key(ups[3]!.port)) // evicts ups[2]'s pool, not a
+    expect(cache.get(key(ups[1]!.port))).toBe(a)
+    await cache.closeAll()
+  })
+
+  it('N+1 distinct hosts keep N pools, and the evicted pool finishes the request it carries', async () => {
+    const cache = new PoolCache(2)
+    const first = cache.get(key(ups[0]!.port))
+    const came = new Promise<void>((r) => { arrived = r })
+    const inFlight = first.request({ method: 'GET', path: '/slow' })
+    await came // the request is on the wire, its answer held back
+
+    cache.get(key(ups[1]!.port))
+    cache.get(key(ups[2]!.port)) // third origin: the first pool is evicted and closing
+    expect(cache.size).toBe(2)
+    expect(first.closed).toBe(true)
+    expect(cache.get(key(ups[0]!.port))).not.toBe(first) // a fresh pool for the next request there
+
+    release!()
+    const res = await inFlight
+    expect(res.statusCode).toBe(200)
+    expect(await res.body.text()).toBe('late but whole')
+    await cache.closeAll()
+  })
+
+  it(`the node's pools stay within MAX_POOLS (${MAX_POOLS}) over MAX_POOLS + 10 templated hosts`, () => {
+    for (let i = 0; i < MAX_POOLS + 10; i++) getPool(key(443, `tenant-${i}.openai.azure.example`))
+    expect(poolCount()).toBe(MAX_POOLS)
+  })
+})
