@@ -188,7 +188,7 @@ export class Downstream {
   private finishResponse(): void {
     const res = this.res
     this.finished = true
-    if (this.noBody) res.endWithoutBody(this.total >= 0 ? this.total : undefined)
+    if (this.noBody) endNoBody(res, this.total >= 0 ? this.total : undefined)
     else if (this.total <= 0) res.end()
     else res.close() // fewer bytes than announced: the client must not take it as complete
   }
@@ -203,7 +203,7 @@ export class Downstream {
       this.finished = true
       const len = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
       this.written = len
-      if (this.noBody || status === 204 || status === 304) this.res.endWithoutBody(status === 204 ? undefined : len)
+      if (this.noBody || status === 204 || status === 304) endNoBody(this.res, status === 204 ? undefined : len)
       else this.res.end(body ?? '')
     })
   }
@@ -218,4 +218,14 @@ export class Downstream {
   markNoBody(): void {
     this.noBody = true
   }
+}
+
+/**
+ * Ends a response that has no body. uWS writes no Content-Length only when endWithoutBody gets no
+ * argument at all: an explicit `undefined` is sent as `Content-Length: 9223372036854775808`, which
+ * clients reject on a 204 or a HEAD answer.
+ */
+function endNoBody(res: HttpResponse, length: number | undefined): void {
+  if (length === undefined) res.endWithoutBody()
+  else res.endWithoutBody(length)
 }

@@ -15,6 +15,8 @@ const CASES: [string, Record<string, unknown>, number, string | null][] = [
   ['s418msg', { status_code: 418, message: "I'm a teapot" }, 418, `{"message":"I'm a teapot"}`],
   ['s200msg', { status_code: 200, message: 'ok' }, 200, '{"message":"ok"}'],
   ['s202', { status_code: 202 }, 202, null],
+  ['s204', { status_code: 204 }, 204, null],
+  ['s204msg', { status_code: 204, message: 'gone' }, 204, null],
   ['body', { status_code: 451, body: '<p>gone</p>', content_type: 'text/html' }, 451, '<p>gone</p>'],
 ]
 
@@ -37,6 +39,14 @@ describe('request-termination', () => {
       if (body?.startsWith('{')) expect(String(res.headers['content-type'])).toMatch(/^application\/json/)
     }
     expect(h.upstream.received).toHaveLength(0)
+  })
+
+  it('a 204 carries no Content-Length (uWS sent 2^63 for an explicit undefined length)', async () => {
+    for (const route of ['s204', 's204msg']) {
+      const res = await h.request(`/${route}`)
+      expect(res.status).toBe(204)
+      expect(res.headers['content-length']).toBeUndefined()
+    }
   })
 
   it('the configured content_type goes with a configured body', async () => {
