@@ -60,3 +60,12 @@ function merge(base: JsonObject, extra: JsonObject, levels: number): JsonObject 
   }
   return out
 }
+
+/**
+ * A lookup table read with client or upstream strings (roles, finish reasons, image formats): a
+ * frozen null-prototype copy, so `constructor`, `toString` or `__proto__` find nothing instead of
+ * an Object.prototype member that would travel on as a function or `{}`.
+ */
+export function ownTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries))
+}

@@ -16,13 +16,14 @@ import { VERSION } from '../version.ts'
 import { adminStats, type AdminStats } from './stats.ts'
 import { createAdminGuard, type AdminGuard } from './admin-guard.ts'
 import { ADMIN_MAX_BODY, configText } from './config-body.ts'
+import { ownTable } from '../safe-merge.ts'
 
 /** Kong version whose Admin API shape this mirrors (decK and other clients read `version`). */
 const KONG_API_VERSION = '3.10.0'
 const JSON_TYPE = 'application/json; charset=utf-8'
 type Kind = 'services' | 'routes' | 'consumers' | 'plugins'
 const KINDS = new Set<string>(['services', 'routes', 'consumers', 'plugins'])
-const WRITE_OPS: Record<string, string> = { post: 'create', put: 'create or update', patch: 'update', delete: 'delete' }
+const WRITE_OPS = ownTable<string>({ post: 'create', put: 'create or update', patch: 'update', delete: 'delete' })
 
 export interface AdminDeps {
   gateway: Gateway

@@ -72,7 +72,7 @@ export function walkDeclarative(input: Fields, opts: WalkOptions): Walked {
   if (input._comment != null && typeof input._comment !== 'string') out.field(['_comment'], 'expected a string')
   if (input._ignore != null && !Array.isArray(input._ignore)) out.field(['_ignore'], 'expected an array')
   for (const key of Object.keys(input)) {
-    if (!META_FIELDS.has(key) && !(key in ENTITY_DEFS)) out.field([key], 'unknown field')
+    if (!META_FIELDS.has(key) && !Object.hasOwn(ENTITY_DEFS, key)) out.field([key], 'unknown field')
   }
 
   const walker = new Walker(out, items, { ...opts, legacyPaths: version === '1.1' || version === '2.1' })
@@ -103,7 +103,7 @@ class Walker {
     for (const [key, v] of Object.entries(raw as Fields)) {
       if (v === null) continue // Kong's null: not set
       if ((def.children as readonly string[]).includes(key)) children.push([key as EntityName, v])
-      else if (key in def.foreign) {
+      else if (Object.hasOwn(def.foreign, key)) {
         // nested entities get their foreign keys from the nesting; Kong's copy_record sets eq = null
         if (parent !== null) out.field([...path, key], 'value must be null')
         else if (typeof v === 'string' || (isRecord(v) && (typeof v.id === 'string' || typeof v.name === 'string'))) refs[key] = v

@@ -103,8 +103,10 @@ export class ErrorCollector {
   }
 }
 
+// field names come from the config: `constructor` must not read Object.prototype's (an error
+// there was dropped as "already set"), and `__proto__` must be an own key, not the prototype
 function get(node: Node, key: string | number): FieldErrors | null | undefined {
-  return (node as Record<string | number, FieldErrors | null | undefined>)[key]
+  return Object.hasOwn(node, key) ? (node as Record<string | number, FieldErrors | null | undefined>)[key] : undefined
 }
 
 function set(node: Node, key: string | number, value: FieldErrors): void {
@@ -112,6 +114,6 @@ function set(node: Node, key: string | number, value: FieldErrors): void {
     while (node.length < key) node.push(null)
     node[key] = value
   } else {
-    ;(node as Record<string, FieldErrors>)[key] = value
+    Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true })
   }
 }

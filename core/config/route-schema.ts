@@ -8,6 +8,7 @@ import { defaultsOf, orNull, type EntityDef, type Fields } from './entity-def.ts
 import type { ErrorCollector, Path } from './field-errors.ts'
 import { checkRoutePath } from './path-checks.ts'
 import { extras, httpMethod, id, oneOf, PROTOCOLS, set, tags, timestamp, utf8Name } from './typedefs.ts'
+import { nullObject } from '../safe-merge.ts'
 import type { Route, RouteProtocol } from './types.ts'
 
 export const RouteSchema = Type.Object(
@@ -85,7 +86,8 @@ function checkFields(value: Fields, out: ErrorCollector, path: Path): void {
 /** Header names match case-insensitively: lower-case them, merging values of names that collide. */
 function lowerCaseHeaders(headers: unknown): Record<string, string[]> | null {
   if (headers === undefined) return null
-  const out: Record<string, string[]> = {}
+  // header names are config strings: `constructor` or `__proto__` must not find Object.prototype's
+  const out: Record<string, string[]> = nullObject() as Record<string, string[]>
   for (const [name, values] of Object.entries(headers as Record<string, string[]>)) {
     const key = name.toLowerCase()
     out[key] = [...(out[key] ?? []), ...values]

@@ -7,12 +7,13 @@
 
 import { errors } from '../errors.ts'
 import { compileLinearRegex } from '../linear-regex.ts'
+import { ownTable } from '../safe-merge.ts'
 
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
+const POSIX_CLASSES = ownTable<string>({
   alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z', space: '\\s',
   xdigit: '0-9A-Fa-f', word: '\\w', blank: ' \\t', punct: '!-\\/:-@\\[-`{-~', cntrl: '\\x00-\\x1f\\x7f',
   print: '\\x20-\\x7e', graph: '\\x21-\\x7e', ascii: '\\x00-\\x7f',
-}
+})
 
 const LEADING_FLAGS = /^\(\?([a-zA-Z]+)\)/
 

@@ -11,7 +11,7 @@ import { uws } from './uws.ts'
 import { Downstream } from './downstream.ts'
 import { RequestContext } from '../runloop/context.ts'
 import { handleRequest, requestFailed, respondError, type ConfigState } from '../runloop/pipeline.ts'
-import { renderError } from '../runloop/error-body.ts'
+import { defaultMessage, renderError } from '../runloop/error-body.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { rootLog } from '../log.ts'
 import type { Settings } from '../settings.ts'
@@ -115,7 +115,11 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
     const tooLarge = () => respondError(state, ctx, down, 413, KONG_MESSAGES.payloadTooLarge, state.plans.global.collected)
 
     const cl = headers['content-length']
-    if (cl === undefined && headers['transfer-encoding'] === undefined) return handleRequest(state, ctx, down, null)
+    const te = headers['transfer-encoding']
+    if (cl === undefined && te === undefined) return handleRequest(state, ctx, down, null)
+    // nginx's 501 for any Transfer-Encoding but `chunked`: uWS frames no body for one (`identity`,
+    // `gzip`), so waiting for onData would hold the request open forever
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return respondError(state, ctx, down, 501, defaultMessage(501), state.plans.global.collected)
     const length = cl === undefined ? -1 : Number(cl)
     if (max > 0 && length > max) return tooLarge()
 

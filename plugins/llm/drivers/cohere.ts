@@ -12,6 +12,7 @@ import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteT
 import { contentText } from './openai-shape.ts'
 import { withExtraBody } from './extra-body.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
+import { ownTable } from '../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -109,7 +110,7 @@ function usageOf(res: Json | undefined, preferTokenCount = false): TokenUsage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
 }
 
-const FINISH: Record<string, string> = { COMPLETE: 'stop', STOP_SEQUENCE: 'stop', MAX_TOKENS: 'length', TOOL_CALL: 'tool_calls', ERROR_TOXIC: 'content_filter' }
+const FINISH = ownTable<string>({ COMPLETE: 'stop', STOP_SEQUENCE: 'stop', MAX_TOKENS: 'length', TOOL_CALL: 'tool_calls', ERROR_TOXIC: 'content_filter' })
 function finishOf(reason: unknown): string {
   return typeof reason === 'string' ? FINISH[reason] ?? reason.toLowerCase() : 'stop'
 }

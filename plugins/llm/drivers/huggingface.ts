@@ -12,6 +12,7 @@ import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
 import { withExtraBody } from './extra-body.ts'
+import { ownTable } from '../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -65,7 +66,7 @@ function usageOf(u: unknown): TokenUsage | null {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: num(x.total_tokens) || prompt + completion }
 }
 
-const TGI_FINISH: Record<string, string> = { eos_token: 'stop', stop_sequence: 'stop', length: 'length' }
+const TGI_FINISH = ownTable<string>({ eos_token: 'stop', stop_sequence: 'stop', length: 'length' })
 
 function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
   let res: unknown

@@ -5,10 +5,11 @@
 // https://docs.cohere.com/reference/rerank  https://docs.cohere.com/reference/chat
 // https://docs.cohere.com/reference/chat-stream
 import type { ChatMessage, ClientFormat, LlmRequest, TokenUsage } from '../types.ts'
+import { ownTable } from '../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
-const V1_ROLES: Record<string, string> = { USER: 'user', CHATBOT: 'assistant', SYSTEM: 'system', TOOL: 'tool' }
+const V1_ROLES = ownTable<string>({ USER: 'user', CHATBOT: 'assistant', SYSTEM: 'system', TOOL: 'tool' })
 
 function toOpenAi(b: Json): LlmRequest {
   const req: LlmRequest = {}
@@ -42,7 +43,7 @@ function toOpenAi(b: Json): LlmRequest {
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
 
-const FINISH: Record<string, string> = { stop: 'COMPLETE', length: 'MAX_TOKENS', tool_calls: 'TOOL_CALL', content_filter: 'ERROR' }
+const FINISH = ownTable<string>({ stop: 'COMPLETE', length: 'MAX_TOKENS', tool_calls: 'TOOL_CALL', content_filter: 'ERROR' })
 
 function cohereUsage(u: Json | undefined): Json {
   const input = num(u?.prompt_tokens)

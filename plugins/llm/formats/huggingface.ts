@@ -4,6 +4,7 @@
 // `inputs` text as a user message) serves checks and analytics.
 // https://huggingface.github.io/text-generation-inference/#/Text%20Generation%20Inference/generate
 import type { ClientFormat, LlmRequest, TokenUsage } from '../types.ts'
+import { ownTable } from '../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -23,7 +24,7 @@ function toOpenAi(b: Json): LlmRequest {
   return req
 }
 
-const FINISH: Record<string, string> = { stop: 'eos_token', length: 'length' }
+const FINISH = ownTable<string>({ stop: 'eos_token', length: 'length' })
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
 

@@ -1,8 +1,9 @@
 // Anthropic stop_reason ⇄ OpenAI finish_reason. Kong ≥3.11.0.3 maps these (3.10 passed the raw
 // stop_reason); the reverse direction serves the `anthropic` client format.
 // https://docs.anthropic.com/en/api/handling-stop-reasons
+import { ownTable } from '../../../../core/safe-merge.ts'
 
-const TO_OPENAI: Record<string, string> = {
+const TO_OPENAI = ownTable<string>({
   end_turn: 'stop',
   stop_sequence: 'stop',
   max_tokens: 'length',
@@ -11,15 +12,15 @@ const TO_OPENAI: Record<string, string> = {
   pause_turn: 'stop',
   refusal: 'content_filter',
   model_context_window_exceeded: 'length',
-}
+})
 
-const TO_ANTHROPIC: Record<string, string> = {
+const TO_ANTHROPIC = ownTable<string>({
   stop: 'end_turn',
   length: 'max_tokens',
   tool_calls: 'tool_use',
   function_call: 'tool_use',
   content_filter: 'refusal',
-}
+})
 
 /** Missing means end_turn, as in Kong; an unknown reason stays as the provider sent it. */
 export function toFinishReason(stopReason: unknown): string {

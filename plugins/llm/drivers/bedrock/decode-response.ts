@@ -3,13 +3,14 @@
 import { errors } from '../../../../core/errors.ts'
 import type { DecodedResponse, DriverContext, TokenUsage, ToolCall } from '../../types.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
+import { ownTable } from '../../../../core/safe-merge.ts'
 
-const FINISH_REASONS: Record<string, string> = {
+const FINISH_REASONS = ownTable<string>({
   max_tokens: 'length',
   end_turn: 'stop',
   tool_use: 'tool_calls',
   guardrail_intervened: 'guardrail_intervened',
-}
+})
 
 /** Kong's stopReason map; anything else (stop_sequence, content_filtered, ...) is `stop`. */
 export function finishReasonOf(stopReason: unknown): string {

@@ -5,6 +5,7 @@
 import { errors } from '../../../../core/errors.ts'
 import { withExtraBody } from '../extra-body.ts'
 import type { ChatMessage, ContentPart, DriverContext, LlmRequest } from '../../types.ts'
+import { ownTable } from '../../../../core/safe-merge.ts'
 
 /** Kong's tool name for structured output; the answer's call to it becomes the message content. */
 export const STRUCTURED_OUTPUT_TOOL = 'kong_inc_to_structured_output'
@@ -19,7 +20,7 @@ function fail(ctx: DriverContext, why: string): never {
   throw errors.llmBadRequest(`error transforming to bedrock://${ctx.route}: ${why}`)
 }
 
-const IMAGE_FORMATS: Record<string, string> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', gif: 'gif', webp: 'webp' }
+const IMAGE_FORMATS = ownTable<string>({ png: 'png', jpeg: 'jpeg', jpg: 'jpeg', gif: 'gif', webp: 'webp' })
 
 function imageBlock(url: string, ctx: DriverContext): Json {
   const data = /^data:image\/([a-z]+);base64,(.*)$/s.exec(url)

@@ -3,19 +3,20 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html#API_runtime_ConverseStream_ResponseSyntax
 import { encodeAwsEvent } from '../../transcoders/aws-event-stream.ts'
+import { ownTable } from '../../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
 const EMPTY = Buffer.alloc(0)
 
-const STOP_REASONS: Record<string, string> = {
+const STOP_REASONS = ownTable<string>({
   stop: 'end_turn',
   length: 'max_tokens',
   tool_calls: 'tool_use',
   function_call: 'tool_use',
   content_filter: 'content_filtered',
   guardrail_intervened: 'guardrail_intervened',
-}
+})
 
 const stopReasonOf = (finish: unknown): string => (typeof finish === 'string' && STOP_REASONS[finish]) || 'end_turn'
 

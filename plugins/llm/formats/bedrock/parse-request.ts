@@ -2,6 +2,7 @@
 // to_kong_req), for checks and analytics; the native body itself is forwarded unchanged.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_RequestSyntax
 import type { ChatMessage, ContentPart, LlmRequest, ToolCall } from '../../types.ts'
+import { ownTable } from '../../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -12,7 +13,7 @@ interface ConverseBlock {
   toolResult?: { toolUseId?: string; content?: { json?: unknown; text?: string }[]; status?: string }
 }
 
-const ROLES: Record<string, string> = { user: 'user', assistant: 'assistant', tool: 'tool' }
+const ROLES = ownTable<string>({ user: 'user', assistant: 'assistant', tool: 'tool' })
 
 // The model id and operation are the last two path segments: `.../model/{modelId}/{operation}`.
 const MODEL_PATH = /\/model\/([^/]+)\/([^/]+)$/

@@ -2,11 +2,13 @@
 // does not speak Gemini: the JSON answer, and the stream as SSE `data:` events (what Google's
 // SDKs ask for with `alt=sse`).
 // https://ai.google.dev/api/generate-content#generatecontentresponse
+import { ownTable } from '../../../../core/safe-merge.ts'
+
 type Json = Record<string, unknown>
 
 const EMPTY = Buffer.alloc(0)
 
-const FINISH: Record<string, string> = { stop: 'STOP', length: 'MAX_TOKENS', tool_calls: 'STOP', function_call: 'STOP', content_filter: 'SAFETY' }
+const FINISH = ownTable<string>({ stop: 'STOP', length: 'MAX_TOKENS', tool_calls: 'STOP', function_call: 'STOP', content_filter: 'SAFETY' })
 
 const finishOf = (r: unknown): string | undefined => (typeof r === 'string' ? FINISH[r] ?? 'OTHER' : undefined)
 

@@ -4,6 +4,7 @@
 // REST examples snake_case; both are read, and `contents`/`parts` may be one object or a list.
 // https://ai.google.dev/api/generate-content#request-body
 import type { ChatMessage, ContentPart, LlmRequest, ToolCall } from '../../types.ts'
+import { ownTable } from '../../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -21,7 +22,7 @@ interface GeminiPart {
   thoughtSignature?: string
 }
 
-const ROLES: Record<string, string> = { user: 'user', human: 'user', model: 'assistant', assistant: 'assistant', function: 'tool', tool: 'tool' }
+const ROLES = ownTable<string>({ user: 'user', human: 'user', model: 'assistant', assistant: 'assistant', function: 'tool', tool: 'tool' })
 
 // `.../models/{model}:{operation}`, the model URL-escaped by some clients
 const MODEL_PATH = /\/models\/([^/:]+):([^/:]+)$/
