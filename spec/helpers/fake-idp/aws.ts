@@ -9,7 +9,7 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
-import { json, listen, type FakeServer, type IdpMode } from './server.ts'
+import { json, listen, misbehave, type FakeServer, type IdpMode } from './server.ts'
 
 const AUTH_RE = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/
 
@@ -138,9 +138,7 @@ export async function startFakeAwsIdp(): Promise<FakeAwsIdp> {
   const server: FakeServer = await listen((req, res, body) => {
     const u = new URL(req.url!, 'http://x')
     const outage = (): boolean => {
-      if (idp.mode === 'hang') return true
-      if (idp.mode !== 'ok') { json(res, idp.mode, { message: 'fake outage' }); return true }
-      return false
+      return misbehave(res, idp.mode, { message: 'fake outage' })
     }
     if (req.method === 'POST' && u.pathname === '/') {
       const form = Object.fromEntries(new URLSearchParams(body.toString()))

@@ -3,7 +3,7 @@
 // Entra ID (openid-configuration + client-credentials token endpoint). Tokens are numbered; the
 // fake remembers which it issued so a fake Azure OpenAI can check the bearer it receives.
 import type { IncomingMessage } from 'node:http'
-import { json, listen, type FakeServer, type IdpMode } from './server.ts'
+import { json, listen, misbehave, type FakeServer, type IdpMode } from './server.ts'
 import { selfSignedCert } from './tls.ts'
 
 export interface AzureCall {
@@ -68,8 +68,7 @@ export async function startFakeAzureIdp(): Promise<FakeAzureIdp> {
     idp.calls.push({ kind: appService ? 'mi' : 'imds', query, clientId: query.client_id ?? null })
     if (appService && (req.headers['x-identity-header'] !== idp.identityHeader || query['api-version'] !== '2019-08-01')) return json(res, 401, { error: 'unauthorized' })
     if (imds && req.headers.metadata !== 'true') return json(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' })
-    if (idp.mode === 'hang') return
-    if (idp.mode !== 'ok') return json(res, idp.mode, { error: 'unavailable', error_description: 'fake outage' })
+    if (misbehave(res, idp.mode, { error: 'unavailable', error_description: 'fake outage' })) return
     // expires_on is what MSAL reads; resource must echo the request or MSAL caches under another key
     json(res, 200, {
       access_token: issue(query.client_id ? `mi-user-${query.client_id}` : 'mi-system'),
@@ -91,8 +90,7 @@ export async function startFakeAzureIdp(): Promise<FakeAzureIdp> {
     if (req.method !== 'POST' || !u.pathname.endsWith('/oauth2/v2.0/token')) return json(res, 404, { error: 'not_found' })
     const form = new URLSearchParams(body.toString())
     idp.calls.push({ kind: 'token', query: Object.fromEntries(form), clientId: form.get('client_id') })
-    if (idp.mode === 'hang') return
-    if (idp.mode !== 'ok') return json(res, idp.mode, { error: 'temporarily_unavailable', error_description: 'AADSTS50000: fake outage', error_codes: [50000] })
+    if (misbehave(res, idp.mode, { error: 'temporarily_unavailable', error_description: 'AADSTS50000: fake outage', error_codes: [50000] })) return
     if (tenant !== idp.app.tenantId || form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== idp.app.clientId || form.get('client_secret') !== idp.app.clientSecret) {
       return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] })
     }

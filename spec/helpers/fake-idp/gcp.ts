@@ -3,7 +3,7 @@
 // GCE_METADATA_HOST, or point gcp_metadata_url at it). Every metadata answer carries
 // Metadata-Flavor: Google, as the library requires.
 import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto'
-import { json, listen, type IdpMode } from './server.ts'
+import { json, listen, misbehave, type IdpMode } from './server.ts'
 
 export interface GcpCall {
   kind: 'token' | 'metadata-token' | 'metadata'
@@ -76,8 +76,7 @@ export async function startFakeGcpIdp(): Promise<FakeGcpIdp> {
       const form = new URLSearchParams(body.toString())
       const v = verifyJwt(form.get('assertion') ?? '', publicKey)
       idp.calls.push({ kind: 'token', path: u.pathname, claims: v.claims, query })
-      if (idp.mode === 'hang') return
-      if (idp.mode !== 'ok') return json(res, idp.mode, { error: 'backend_error', error_description: 'fake outage' })
+      if (misbehave(res, idp.mode, { error: 'backend_error', error_description: 'fake outage' })) return
       if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !v.ok || v.claims.iss !== clientEmail || !String(v.claims.scope).includes('cloud-platform')) {
         idp.rejected.push(v.why || 'claims')
         return json(res, 400, { error: 'invalid_grant', error_description: `Invalid JWT: ${v.why || 'claims'}` })
@@ -88,8 +87,7 @@ export async function startFakeGcpIdp(): Promise<FakeGcpIdp> {
     if (req.headers['metadata-flavor'] !== 'Google') return json(res, 403, { error: 'Missing Metadata-Flavor:Google header' }, MF)
     if (u.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
       idp.calls.push({ kind: 'metadata-token', path: u.pathname, query })
-      if (idp.mode === 'hang') return
-      if (idp.mode !== 'ok') return json(res, idp.mode, { error: 'fake outage' }, MF)
+      if (misbehave(res, idp.mode, { error: 'fake outage' }, MF)) return
       return json(res, 200, { access_token: issue('md'), expires_in: idp.expiresIn, token_type: 'Bearer' }, MF)
     }
     idp.calls.push({ kind: 'metadata', path: u.pathname, query })

@@ -41,5 +41,21 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.end(JSON.stringify(body))
 }
 
-/** What a fake does with the next token request: answer, fail with a status, or never answer. */
-export type IdpMode = 'ok' | 'hang' | number
+/** A hostile identity provider's answer, sent as is (garbage JSON, a huge body, wrong types). */
+export interface RawAnswer { readonly status?: number; readonly body: string | Buffer; readonly contentType?: string }
+
+/** What a fake does with the next token request: answer, fail with a status, answer raw bytes, or never answer. */
+export type IdpMode = 'ok' | 'hang' | number | RawAnswer
+
+/**
+ * Answers a token request the fake must not serve normally (hang, outage status, raw bytes) and
+ * says so; false for 'ok'. `outage` is the body of a status answer.
+ */
+export function misbehave(res: ServerResponse, mode: IdpMode, outage: unknown, headers: Record<string, string> = {}): boolean {
+  if (mode === 'ok') return false
+  if (mode === 'hang') return true
+  if (typeof mode === 'number') { json(res, mode, outage, headers); return true }
+  res.writeHead(mode.status ?? 200, { 'content-type': mode.contentType ?? 'application/json', ...headers })
+  res.end(mode.body)
+  return true
+}

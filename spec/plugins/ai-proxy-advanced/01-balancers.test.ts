@@ -1,8 +1,9 @@
-// Each algorithm's distribution and its reaction to latency, usage, load and failures, driven
-// directly (no network) with explicit clocks: the balancers are pure over their inputs.
+// What is particular to each algorithm (interleaving, peak EWMA and its decay, usage strategies,
+// in-flight counts, priority groups) and the circuit breaker, driven directly with explicit clocks.
+// What every balancer must do (spread by weight, unusable targets, retries, all down, hashing,
+// learning, shared state) is the conformance suite, balancer.case.ts, run from balancers/.
 import { describe, expect, it } from 'vitest'
 import { RoundRobin } from '../../../plugins/ai-proxy-advanced/balancers/round-robin.ts'
-import { ConsistentHashing } from '../../../plugins/ai-proxy-advanced/balancers/consistent-hashing.ts'
 import { LowestLatency } from '../../../plugins/ai-proxy-advanced/balancers/lowest-latency.ts'
 import { LowestUsage } from '../../../plugins/ai-proxy-advanced/balancers/lowest-usage.ts'
 import { LeastConnections } from '../../../plugins/ai-proxy-advanced/balancers/least-connections.ts'
@@ -25,43 +26,11 @@ const point = (e2eMs: number, tokens: Partial<Datapoint> = {}): Datapoint => ({
 })
 
 describe('round-robin', () => {
-  it('gives each target its weight in every cycle, interleaved', () => {
+  it('interleaves: a heavy target\'s picks are not in a run', () => {
     const rr = new RoundRobin(targets(300, 100, 100))
-    expect(counts(rr, 500, all, 3)).toEqual([300, 100, 100])
     const first = Array.from({ length: 5 }, () => rr.pick(all))
     expect(first.filter((i) => i === 0)).toHaveLength(3)
     expect(first).not.toEqual([0, 0, 0, 1, 2]) // smooth: not in runs
-  })
-
-  it('leaves out the targets a request cannot use, and answers -1 when none is left', () => {
-    const rr = new RoundRobin(targets(100, 100, 100))
-    expect(counts(rr, 30, except(1), 3)).toEqual([15, 0, 15])
-    expect(rr.pick(except(0, 1, 2))).toBe(-1)
-  })
-})
-
-describe('consistent-hashing', () => {
-  it('sends the same key to the same target, and spreads keys by weight', () => {
-    const ch = new ConsistentHashing(targets(100, 100, 200), 10000)
-    const at = (key: string, ctx: PickContext = all) => ch.pick({ usable: ctx.usable, hashKey: key })
-    for (const key of ['user-1', 'user-2', 'abc']) expect(at(key)).toBe(at(key))
-    const c = [0, 0, 0]
-    for (let k = 0; k < 4000; k++) c[at(`key-${k}`)]!++
-    expect(c[2]! / 4000).toBeGreaterThan(0.4)
-    expect(c[2]! / 4000).toBeLessThan(0.6)
-    expect(Math.min(c[0]!, c[1]!)).toBeGreaterThan(600)
-  })
-
-  it('moves only the keys of a target that cannot be used, and they come back', () => {
-    const ch = new ConsistentHashing(targets(100, 100, 100), 1000)
-    const keys = Array.from({ length: 300 }, (_, k) => `session-${k}`)
-    const before = keys.map((key) => ch.pick({ usable: () => true, hashKey: key }))
-    const during = keys.map((key) => ch.pick({ usable: (i) => i !== 1, hashKey: key }))
-    keys.forEach((_, k) => {
-      if (before[k] !== 1) expect(during[k]).toBe(before[k])
-      else expect(during[k]).not.toBe(1)
-    })
-    expect(keys.map((key) => ch.pick({ usable: () => true, hashKey: key }))).toEqual(before)
   })
 })
 
@@ -136,11 +105,6 @@ describe('least-connections', () => {
 })
 
 describe('priority', () => {
-  it('sends everything to the highest-weight group, round-robin inside it', () => {
-    const p = new Priority(targets(10, 100, 100, 50))
-    expect(counts(p, 10, all)).toEqual([0, 5, 5, 0])
-  })
-
   it('falls to the next group only when the whole group is out, and comes back', () => {
     const p = new Priority(targets(10, 100, 100, 50))
     expect(counts(p, 4, except(1))).toEqual([0, 0, 4, 0])

@@ -1,6 +1,7 @@
 // Balancer state shared beyond one worker: two runtimes of the same config (two workers, or two
-// nodes) break circuits and learn latencies together, through the in-memory bus and through a
-// real redis-server.
+// nodes) close circuits together and configs that differ stay apart, through the in-memory bus and
+// through a real redis-server. Opening circuits and learning together, for every algorithm, is in
+// the balancer conformance suite (balancer.case.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { Runtime } from '../../../plugins/ai-proxy-advanced/runtime.ts'
@@ -21,9 +22,6 @@ function conf(balancer: Record<string, unknown>): AdvancedConf {
   return r.value as unknown as AdvancedConf
 }
 
-const all = { usable: () => true, hashKey: 'k' }
-const point = (e2eMs: number) => ({ e2eMs, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost: 0 })
-
 /** resolves once `check` holds (each event delivery re-checks; bounded) */
 async function until(check: () => boolean, tries = 200): Promise<void> {
   for (let k = 0; k < tries && !check(); k++) await new Promise((r) => setImmediate(r))
@@ -32,21 +30,6 @@ async function until(check: () => boolean, tries = 200): Promise<void> {
 }
 
 function sharedCases(make: () => SharedState) {
-  it('a circuit opened by one opens on the other', async () => {
-    const c = conf({ max_fails: 2, fail_timeout: 60000 })
-    const shared = make()
-    const one = new Runtime(c, { shared })
-    const two = new Runtime(c, { shared })
-    await Promise.all([one.sharedReady, two.sharedReady])
-    const now = Date.now()
-    one.failure(0, now)
-    one.failure(0, now)
-    expect(one.breaker.available(0, now)).toBe(false)
-    await until(() => !two.breaker.available(0, now))
-    one.dispose()
-    two.dispose()
-  })
-
   it('a circuit closed by one closes on the other', async () => {
     const c = conf({ max_fails: 1, fail_timeout: 1000 })
     const shared = make()
@@ -59,20 +42,6 @@ function sharedCases(make: () => SharedState) {
     one.breaker.picked(1, t0 + 1001) // the probe, on one
     one.success(1)
     await until(() => two.breaker.state(1, t0 + 1002) === 'closed')
-    one.dispose()
-    two.dispose()
-  })
-
-  it('latencies measured by one steer the other', async () => {
-    const c = conf({ algorithm: 'lowest-latency', latency_strategy: 'e2e' })
-    const shared = make()
-    const one = new Runtime(c, { shared })
-    const two = new Runtime(c, { shared })
-    await Promise.all([one.sharedReady, two.sharedReady])
-    const now = Date.now()
-    one.report(0, point(2000), now)
-    one.report(1, point(50), now)
-    await until(() => [0, 1, 2, 3].every(() => two.balancer.pick(all) === 1))
     one.dispose()
     two.dispose()
   })

@@ -13,6 +13,7 @@ import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
 import type { AuthConf, ModelConf, OutboundRequest } from '../../../../plugins/llm/types.ts'
 import { startFakeAwsIdp, startFakeBedrock, type FakeAwsIdp, type FakeBedrock } from '../../../helpers/fake-idp/aws.ts'
 import { isolateCloudEnv } from '../../../helpers/fake-idp/env.ts'
+import { runAuthStrategySuite, type AuthStrategyAdapter } from './auth-strategy.case.ts'
 
 let idp: FakeAwsIdp
 let bedrock: FakeBedrock
@@ -164,63 +165,6 @@ describe('aws-sigv4: credentials and region', () => {
     expect(call.sigv4.signedHeaders).toContain('x-amz-security-token')
   })
 
-  it('200 concurrent cold requests make one AssumeRole; 1000 warm ones none', async () => {
-    const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'concurrency' }), { cache: new TokenCache(), env: {} })
-    const before = idp.identityCalls()
-    const reqs = Array.from({ length: 200 }, () => outbound())
-    await Promise.all(reqs.map((r) => h.apply(r, client)))
-    expect(idp.identityCalls()).toBe(before + 1)
-    for (let i = 0; i < 1000; i++) await h.apply(outbound(), client)
-    expect(idp.identityCalls()).toBe(before + 1)
-    expect((await send(reqs[199]!)).status).toBe(200)
-  })
-
-  it('refreshes temporary credentials ahead of expiry in the background; requests keep signing with the current ones', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    idp.expiresIn = 15 * 60
-    const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'refresh' }), { cache: new TokenCache(), env: {} })
-    const first = (await signAndSend(h)).res.body
-    const before = idp.identityCalls()
-    vi.setSystemTime(Date.now() + 11 * 60_000) // inside the last 5 min
-    const during = await signAndSend(h)
-    expect(during.res).toEqual({ status: 200, body: first }) // signed with the same key, nobody waited for STS
-    await vi.waitFor(() => expect(idp.identityCalls()).toBe(before + 1))
-    await vi.waitFor(async () => expect((await signAndSend(h)).res.body).not.toBe(first))
-    expect(idp.identityCalls()).toBe(before + 1)
-  })
-
-  it('a 403 from Bedrock (revoked keys) forces one new AssumeRole and the retry passes', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'revoked' }), { cache: new TokenCache(), env: {} })
-    await signAndSend(h)
-    const key = bedrock.calls.at(-1)!.sigv4.accessKeyId!
-    bedrock.denied.add(key)
-    const denied = await signAndSend(h)
-    expect(denied.res.status).toBe(403)
-    vi.setSystemTime(Date.now() + 5000)
-    const before = idp.identityCalls()
-    h.invalidate!()
-    const retry = await signAndSend(h)
-    expect(retry.res.status).toBe(200)
-    expect(bedrock.calls.at(-1)!.sigv4.accessKeyId).not.toBe(key)
-    expect(idp.identityCalls()).toBe(before + 1)
-  })
-
-  it('an STS outage gives Kong\'s 500 with the cause logged and no secret in it', async () => {
-    const { lines, log } = logSpy()
-    const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'outage' }), { cache: new TokenCache({ log }), env: {} })
-    idp.mode = 400
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
-    expect(lines[0]!.obj.identity).toBe(`aws config key=${idp.user.accessKeyId} assume=arn:aws:iam::123456789012:role/gw region=us-west-2`)
-    expect(JSON.stringify(lines)).not.toContain(idp.user.secretAccessKey)
-  })
-
-  it('an STS that never answers fails the request instead of hanging it', async () => {
-    const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'hang' }), { cache: new TokenCache({ log: logSpy().log, timeoutMs: 300 }), env: {} })
-    idp.mode = 'hang'
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
-  })
-
   it('default chain: container credentials (ECS/EKS)', async () => {
     process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = idp.containerUri
     process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN = idp.containerToken
@@ -261,9 +205,36 @@ describe('aws-sigv4: strategy', () => {
     expect(s.matches({ header_name: 'x', header_value: 'y' }, { provider: 'openai', options: {} })).toBe(false)
   })
 
-  it('keys the cache by a hash: the secret is not in the key or the label', () => {
-    const h = createAwsHandler(keys(), model(), { env: {} })
-    expect(h.source.key + h.source.label).not.toContain(idp.user.secretAccessKey)
-    expect(h.source.secrets).toContain(idp.user.secretAccessKey)
+  it('labels the identity for the log by access key id, role and region (secrets out of it: the conformance suite)', () => {
+    const h = createAwsHandler(keys(), assume(), { env: {} })
+    expect(h.source.label).toBe(`aws config key=${idp.user.accessKeyId} assume=arn:aws:iam::123456789012:role/gw region=us-west-2`)
   })
 })
+
+// What every strategy must do: static keys (no identity provider) and an assumed role (STS). The credential a request carries is its SigV4 access key id; the
+// provider accepting it is the fake Bedrock verifying the signature.
+const accessKeyOf = (req: OutboundRequest) => /Credential=([^/]+)\//.exec(req.headers.get('authorization') ?? '')?.[1]
+const sigv4 = (create: AuthStrategyAdapter['create'], idpControl: AuthStrategyAdapter['idp']): AuthStrategyAdapter => ({
+  create,
+  outbound: () => outbound(),
+  accepts: async (req) => (await send(req)).status === 200,
+  credential: accessKeyOf,
+  secrets: [idp.user.secretAccessKey],
+  syncWhenWarm: false,
+  idp: idpControl,
+})
+const stsControl = (): NonNullable<AuthStrategyAdapter['idp']> => ({
+  calls: () => idp.identityCalls(),
+  set: (mode) => { idp.mode = mode },
+  setLifetime: (s) => { idp.expiresIn = s },
+  revoke: (req) => { bedrock.denied.add(accessKeyOf(req)!) },
+  outageStatus: 400,
+})
+
+runAuthStrategySuite('aws static keys', () => sigv4((cache) => createAwsHandler(keys(), model(), { cache, env: {} }), undefined), { identityProvider: false })
+
+let sessions = 0
+runAuthStrategySuite('aws assumed role (STS)', () => {
+  const session = `suite-${++sessions}`
+  return sigv4((cache) => createAwsHandler(keys(), assume({ aws_role_session_name: session }), { cache, env: {} }), stsControl())
+}, { identityProvider: true })

@@ -8,6 +8,7 @@ import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
 import type { AuthConf, OutboundRequest } from '../../../../plugins/llm/types.ts'
 import { isolateCloudEnv } from '../../../helpers/fake-idp/env.ts'
 import { startFakeGcpIdp, type FakeGcpIdp } from '../../../helpers/fake-idp/gcp.ts'
+import { runAuthStrategySuite, type IdentityProviderControl } from './auth-strategy.case.ts'
 
 let idp: FakeGcpIdp
 const client = { header: () => undefined, query: () => undefined }
@@ -67,59 +68,6 @@ describe('gcp-service-account: service-account key', () => {
     expect(idp.accepts((await authOf(h)).auth)).toBe(true)
   })
 
-  it('200 concurrent cold requests make one token request; 1000 warm ones none, synchronously', async () => {
-    const h = createGcpHandler(keyConf(), { cache: new TokenCache(), env: {} })
-    const before = idp.tokenCalls()
-    const reqs = Array.from({ length: 200 }, outbound)
-    await Promise.all(reqs.map((r) => h.apply(r, client)))
-    expect(idp.tokenCalls()).toBe(before + 1)
-    expect(new Set(reqs.map((r) => r.headers.get('authorization'))).size).toBe(1)
-    for (let i = 0; i < 1000; i++) expect(h.apply(outbound(), client)).toBeUndefined()
-    expect(idp.tokenCalls()).toBe(before + 1)
-  })
-
-  it('refreshes near expiry in the background while the current token serves', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const h = createGcpHandler(keyConf(), { cache: new TokenCache(), env: {} })
-    const first = (await authOf(h)).auth
-    const before = idp.tokenCalls()
-    vi.setSystemTime(Date.now() + (3599 - 200) * 1000)
-    expect(await authOf(h)).toEqual({ auth: first, sync: true })
-    await vi.waitFor(() => expect(idp.tokenCalls()).toBe(before + 1))
-    await vi.waitFor(() => expect(idp.accepts((() => { const r = outbound(); h.apply(r, client); return r.headers.get('authorization') })())).toBe(true))
-    const now = await authOf(h)
-    expect(now.sync).toBe(true)
-    expect(now.auth).not.toBe(first)
-  })
-
-  it('a 401/403 from Vertex forces a new token past google-auth-library\'s cache', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const h = createGcpHandler(keyConf(), { cache: new TokenCache(), env: {} })
-    const first = (await authOf(h)).auth!
-    idp.revoked.add(first.slice('Bearer '.length))
-    vi.setSystemTime(Date.now() + 5000)
-    h.invalidate!()
-    const retry = await authOf(h)
-    expect(retry.auth).not.toBe(first)
-    expect(idp.accepts(retry.auth)).toBe(true)
-  })
-
-  it('an outage gives Kong\'s 500 with the cause logged, the key redacted; it recovers after the back-off', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { lines, log } = logSpy()
-    const h = createGcpHandler(keyConf(), { cache: new TokenCache({ log, retryMs: 1000 }), env: {} })
-    idp.mode = 503
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code, status: 500, message: 'LLM request failed before proxying' })
-    expect(lines).toHaveLength(1)
-    expect(lines[0]!.obj.identity).toBe(`gcp service-account ${idp.clientEmail} key=key-1`)
-    const logged = JSON.stringify(lines)
-    expect(logged).not.toContain('PRIVATE KEY')
-    expect(logged).not.toContain(idp.privateKey.split('\n')[1]!)
-    idp.mode = 'ok'
-    vi.setSystemTime(Date.now() + 1500)
-    expect(idp.accepts((await authOf(h)).auth)).toBe(true)
-  })
-
   it('a key the token endpoint does not know (bad signature) gives Kong\'s 500', async () => {
     const { lines, log } = logSpy()
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
@@ -137,13 +85,6 @@ describe('gcp-service-account: service-account key', () => {
     await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
     expect(String(lines[0]!.obj.cause)).toContain('gcp_service_account_json is not valid JSON')
     expect(JSON.stringify(lines)).not.toContain('ABC')
-  })
-
-  it('a token endpoint that never answers fails the request instead of hanging it', async () => {
-    const { log } = logSpy()
-    const h = createGcpHandler(keyConf(), { cache: new TokenCache({ log, timeoutMs: 300 }), env: {} })
-    idp.mode = 'hang'
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
   })
 })
 
@@ -183,9 +124,37 @@ describe('gcp-service-account: strategy', () => {
     expect(s.matches({ param_name: 'key', param_value: 'k', param_location: 'query' }, { provider: 'gemini', options: {} })).toBe(false)
   })
 
-  it('keys the cache by a hash: the private key is not in the key or the label', () => {
+  it('labels the identity for the log by client email and key id (secrets out of it: the conformance suite)', () => {
     const h = createGcpHandler(keyConf(), { env: {} })
-    expect(h.source.key).not.toContain('PRIVATE')
     expect(h.source.label).toBe(`gcp service-account ${idp.clientEmail} key=key-1`)
   })
 })
+
+// What every strategy must do, with a service-account key and with a metadata server.
+const gcpIdp = (): IdentityProviderControl => ({
+  calls: () => idp.tokenCalls(),
+  set: (mode) => { idp.mode = mode },
+  setLifetime: (s) => { idp.expiresIn = s },
+  revoke: (req) => { idp.revoked.add(String(req.headers.get('authorization')).slice('Bearer '.length)) },
+})
+const bearer = (req: OutboundRequest) => req.headers.get('authorization')
+
+runAuthStrategySuite('gcp service-account key', () => ({
+  create: (cache) => createGcpHandler(keyConf(), { cache, env: {} }),
+  outbound,
+  accepts: (req) => idp.accepts(bearer(req)),
+  credential: bearer,
+  secrets: [idp.privateKey, JSON.stringify(idp.privateKey).slice(1, -1)],
+  syncWhenWarm: true,
+  idp: gcpIdp(),
+}), { identityProvider: true })
+
+runAuthStrategySuite('gcp metadata server (gcp_metadata_url)', () => ({
+  create: (cache) => createGcpHandler({ gcp_use_service_account: true, gcp_metadata_url: idp.url }, { cache, env: {} }),
+  outbound,
+  accepts: (req) => idp.accepts(bearer(req)),
+  credential: bearer,
+  secrets: [],
+  syncWhenWarm: true,
+  idp: gcpIdp(),
+}), { identityProvider: true })
