@@ -88,7 +88,8 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
   })
 
   const handle = async (res: HttpResponse, method: string, path: string, query: URLSearchParams, body: Buffer, contentType: string, aborted: Exchange): Promise<void> => {
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
+    const parts = decodeSegments(path)
+    if (parts === null) return send(res, 400, { message: 'Bad request' }, aborted) // a malformed escape is the client's error, not a 500
     const snap = gateway.state.snapshot
     if (method === 'get' && parts.length === 0) return send(res, 200, info(), aborted)
     if (method === 'get' && parts[0] === 'status' && parts.length === 1) {
@@ -231,3 +232,11 @@ function entitiesById(snap: Parameters<typeof listEntities>[0]): Record<string, 
   return out
 }
 
+/** The path's segments, percent-decoded; null when an escape is malformed (`%E0%A4%A`). */
+function decodeSegments(path: string): string[] | null {
+  try {
+    return path.split('/').filter(Boolean).map(decodeURIComponent)
+  } catch {
+    return null
+  }
+}

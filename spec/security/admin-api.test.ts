@@ -343,3 +343,11 @@ describe('Admin API: KONG_ADMIN_TOKEN', () => {
     expect(await info.body.text()).not.toContain(TOKEN)
   })
 })
+
+describe('Admin API: malformed paths', () => {
+  it.each(['/services/%E0%A4%A', '/routes/%', '/plugins/%ZZ', '/consumers/%C0%AF/plugins'])('answers %s with Kong\'s 400, not a 500', async (path) => {
+    const r = await call(path)
+    expect(r.status).toBe(400)
+    expect(r.body).toEqual({ message: 'Bad request' })
+  })
+})
