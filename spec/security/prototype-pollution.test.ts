@@ -276,8 +276,9 @@ describe('pollution payloads through a real gateway', () => {
     expect(r.status).not.toBe(500)
   })
 
+  // no `__proto__` header row: uWS answers no request with `_` in a header name (its parser refuses
+  // them), so such a header never reaches the gateway's code
   const headerPayloads: Record<string, string>[] = [
-    { '__proto__': 'x' },
     { 'constructor': 'y', 'prototype': 'z' },
     { 'hasOwnProperty': 'h', 'toString': 't', 'valueOf': 'v' },
     { 'x-target': '__proto__' },
