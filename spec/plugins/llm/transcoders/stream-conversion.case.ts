@@ -12,9 +12,8 @@ import type { Kong } from '../../../../pdk/index.ts'
 import type { ClientFormat, StreamTranscoder, TokenUsage } from '../../../../plugins/llm/types.ts'
 import { responseBody } from '../../../../plugins/llm/pipeline/response-body.ts'
 import { ResponseMode, type LlmState } from '../../../../plugins/llm/pipeline/state.ts'
-import { IncludeUsageTranscoder } from '../../../../plugins/llm/transcoders/include-usage.ts'
+import { EncoderSink, IncludeUsageSink, OpenAiSseSink, type StreamSink } from '../../../../plugins/llm/transcoders/chunk-sink.ts'
 import { OpenAiPassthroughTranscoder } from '../../../../plugins/llm/transcoders/openai-passthrough.ts'
-import { SseFramer } from '../../../../plugins/llm/transcoders/sse.ts'
 import { streamUsage } from '../../../../plugins/llm/pipeline/estimate.ts'
 import { createAwsEventStreamFramer, type AwsEvent } from '../../../../plugins/llm/transcoders/aws-event-stream.ts'
 import { anthropicFormat } from '../../../../plugins/llm/formats/anthropic.ts'
@@ -57,17 +56,11 @@ const KONG = {} as Kong
 /** Runs the upstream pieces through body_filter's stream mode as the pipeline sets it up; the client's bytes. */
 export function clientBytes(impl: StreamConversion, format: string, pieces: readonly Buffer[]): { bytes: Buffer; t: StreamTranscoder } {
   const f = FORMATS[format]
-  const inner = impl.create()
+  const t = impl.create()
+  let sink: StreamSink = f === null || f === 'usage' ? new OpenAiSseSink() : new EncoderSink(f.streamEncoder())
   // an OpenAI-shaped upstream got stream_options with the request and answers it itself
-  const t = f === 'usage' && !(inner instanceof OpenAiPassthroughTranscoder) ? new IncludeUsageTranscoder(inner, () => streamUsage(inner, 0), impl.model ?? null) : inner
-  const state = {
-    c: { statistics: false },
-    mode: ResponseMode.stream,
-    transcoder: t,
-    encoder: f === null || f === 'usage' ? null : f.streamEncoder(),
-    reframer: f === null || f === 'usage' ? null : new SseFramer(),
-    firstByteAt: 0,
-  } as unknown as LlmState
+  if (f === 'usage' && !(t instanceof OpenAiPassthroughTranscoder)) sink = new IncludeUsageSink(sink, () => streamUsage(t, 0), impl.model ?? null)
+  const state = { c: { statistics: false }, mode: ResponseMode.stream, transcoder: t, sink, firstByteAt: 0 } as unknown as LlmState
   const out: Buffer[] = []
   const last = pieces.length - 1
   if (last < 0) pieces = [Buffer.alloc(0)]
