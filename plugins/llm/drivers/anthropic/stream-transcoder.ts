@@ -1,4 +1,4 @@
-// Anthropic SSE (named events) → OpenAI chat.completion.chunk SSE.
+// Anthropic SSE (named events) → OpenAI chat.completion.chunk objects (transcoders/openai-chunk.ts).
 // Spec: https://docs.anthropic.com/en/docs/build-with-claude/streaming
 // Kong: anthropic.lua handle_stream_event, with the later fixes: tool-call indexes per tool (not
 // always 0), stop reasons mapped and the finish reason sent in its own chunk (3.14.0.7).
