@@ -16,6 +16,7 @@ import { answerDeltas, ANSWER_TEXT } from '../mock/answer-text.ts';
 import { createAwsEventStreamFramer, encodeAwsEvent, type AwsEvent } from '../../plugins/llm/transcoders/aws-event-stream.ts';
 import { bedrockDriver } from '../../plugins/llm/drivers/bedrock.ts';
 import type { DriverContext, StreamTranscoder } from '../../plugins/llm/types.ts';
+import { OpenAiSseSink } from '../../plugins/llm/transcoders/chunk-sink.ts';
 import { compare } from './measure.ts';
 
 const DELTAS = 16;
@@ -44,8 +45,10 @@ const ctx: DriverContext = {
 };
 function transcode(chunks: readonly Buffer[]): StreamTranscoder {
   const t = bedrockDriver.stream!(ctx);
-  for (const c of chunks) t.push(c);
-  t.end();
+  const sink = new OpenAiSseSink();
+  for (const c of chunks) { t.push(c, sink); sink.take(); }
+  t.end(sink);
+  sink.take();
   return t;
 }
 

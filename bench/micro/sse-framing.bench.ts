@@ -13,6 +13,7 @@ import { openaiStreamEvents } from '../mock/openai-answers.ts';
 import { ANSWER_TEXT } from '../mock/answer-text.ts';
 import { SseFramer, type SseEvent } from '../../plugins/llm/transcoders/sse.ts';
 import { OpenAiPassthroughTranscoder } from '../../plugins/llm/transcoders/openai-passthrough.ts';
+import { OpenAiSseSink } from '../../plugins/llm/transcoders/chunk-sink.ts';
 import { compare } from './measure.ts';
 
 const EVENTS = 20;
@@ -31,8 +32,10 @@ function frame(chunks: readonly Buffer[]): SseEvent[] {
 
 function transcode(chunks: readonly Buffer[]): OpenAiPassthroughTranscoder {
   const t = new OpenAiPassthroughTranscoder();
-  for (const c of chunks) t.push(c);
-  t.end();
+  const sink = new OpenAiSseSink();
+  for (const c of chunks) { t.push(c, sink); sink.take(); }
+  t.end(sink);
+  sink.take();
   return t;
 }
 

@@ -176,20 +176,38 @@ export interface ProviderDriver {
   encodeRequest(req: LlmRequest, raw: Buffer, ctx: DriverContext): string | null
   /** provider 200 body → OpenAI-shaped body */
   decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse
-  /** provider stream → OpenAI SSE (`data: {...}\n\n` ... `data: [DONE]\n\n`) */
+  /** a fresh converter of the provider's stream into OpenAI chunks */
   stream(ctx: DriverContext): StreamTranscoder
 }
 
 /**
- * Per-request stream conversion on bytes. A chunk boundary may fall anywhere (inside a UTF-8
- * character, a JSON value, a binary frame): incomplete input is carried to the next push.
- * Each complete event is converted and returned at once; nothing waits for more input.
+ * Where a stream converter delivers its output: OpenAI chunk objects, serialized once, for the
+ * client's format, by the sink (plugins/llm/transcoders/chunk-sink.ts).
+ */
+export interface ChunkSink {
+  /**
+   * true when the client reads OpenAI SSE: a converter whose upstream already speaks it forwards
+   * the bytes as they came (forward) instead of emitting chunks
+   */
+  readonly verbatim: boolean
+  /** one OpenAI chunk (`chat.completion.chunk`, `text_completion`) or an in-stream error object */
+  chunk(c: Record<string, unknown>): void
+  /** upstream bytes that already are OpenAI SSE (only when verbatim) */
+  forward(bytes: Buffer): void
+  /** the end of the stream (`data: [DONE]` for an OpenAI client), once */
+  done(): void
+}
+
+/**
+ * Per-request stream conversion: the provider's bytes are framed into events (transcoders/: SSE,
+ * NDJSON, JSON array, AWS event-stream) and each complete event becomes OpenAI chunks in the sink
+ * at once. A chunk boundary may fall anywhere (inside a UTF-8 character, a JSON value, a binary
+ * frame): incomplete input is carried to the next push.
  */
 export interface StreamTranscoder {
-  /** bytes to send now (may be empty) */
-  push(chunk: Buffer): Buffer
-  /** at upstream end: flush and Kong's final frames (`data: [DONE]\n\n` when the provider sent none) */
-  end(): Buffer
+  push(chunk: Buffer, sink: ChunkSink): void
+  /** at upstream end: what was left, then `sink.done()` unless the provider's own end event gave it */
+  end(sink: ChunkSink): void
   /** usage seen so far (provider events), zeros when none */
   readonly usage: TokenUsage
   /** the generated text so far (for estimates and payload logs) */
@@ -219,7 +237,7 @@ export interface ClientFormat {
   parseRequest(body: unknown, path: string): { request: LlmRequest; model: string | null; stream: boolean }
   /** OpenAI-shaped answer → native answer (JSON text) */
   encodeResponse(openai: Record<string, unknown>): string
-  /** OpenAI SSE chunks → native stream bytes (stateful, per request) */
+  /** OpenAI chunk objects → native stream bytes (stateful, per request) */
   streamEncoder(): { push(chunk: Record<string, unknown>): Buffer; end(): Buffer }
   /** native usage and model from a native answer (for statistics in passthrough) */
   usageOf?(body: unknown): { usage: TokenUsage | null; model: string | null }

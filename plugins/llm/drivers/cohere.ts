@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../../../core/errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
-import { SSE_DONE, sseData } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
-import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
+import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
+import type { ChunkSink, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
 } from '../types.ts'
 import { contentText } from './openai-shape.ts'
 import { withExtraBody } from './extra-body.ts'
@@ -172,50 +172,39 @@ function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
   return { body: JSON.stringify(out), usage, model: name, parsed: out }
 }
 
-/** Cohere v1 NDJSON stream → OpenAI SSE chunks; `stream-end` carries the usage and ends the stream. */
+/** Cohere v1 NDJSON stream → OpenAI chunks; `stream-end` carries the usage and ends the stream. */
 class CohereStreamTranscoder extends FramedTranscoder<string> {
-  private readonly chat: boolean
-  private readonly model: string | null
-  private readonly created = Math.floor(Date.now() / 1000)
-  private id = `chatcmpl-${randomUUID()}`
+  private readonly chunks: OpenAiChunks
 
   constructor(ctx: DriverContext) {
     super(createNdjsonFramer())
-    this.chat = ctx.route !== 'llm/v1/completions'
-    this.model = ctx.model.name ?? null
-  }
-
-  private chunk(choice: Json): Buffer {
-    return sseData(JSON.stringify({
-      choices: [choice], id: this.id, model: this.model, created: this.created,
-      object: this.chat ? 'chat.completion.chunk' : 'text_completion',
-    }))
+    const completions = ctx.route === 'llm/v1/completions'
+    this.chunks = new OpenAiChunks(ChunkLayout.cohere, completions, `chatcmpl-${randomUUID()}`, Math.floor(Date.now() / 1000), ctx.model.name ?? null)
   }
 
   private piece(content: string, finish: string | null, role?: string): Json {
-    if (!this.chat) return { text: content, index: 0, finish_reason: finish, logprobs: null }
+    if (this.chunks.object === 'text_completion') return this.chunks.text(content, finish)
     const delta: Json = finish !== null && content === '' ? {} : { content }
     if (role) delta.role = role
-    return { delta, index: 0, finish_reason: finish, logprobs: null }
+    return this.chunks.delta(delta, finish)
   }
 
-  protected convert(): Buffer {
+  protected convert(sink: ChunkSink): void {
     const events = this.events
-    if (events.length === 0 || this.done) { events.length = 0; return Buffer.alloc(0) }
-    const out: Buffer[] = []
     for (const data of events) {
+      if (this.done) break
       let e: Json
       try { e = JSON.parse(data) as Json } catch { continue }
-      if (!e || typeof e !== 'object' || this.done) continue
+      if (!e || typeof e !== 'object') continue
       switch (e.event_type) {
         case 'stream-start':
-          if (typeof e.generation_id === 'string') this.id = e.generation_id
-          out.push(this.chunk(this.piece('', null, 'assistant')))
+          if (typeof e.generation_id === 'string') this.chunks.id = e.generation_id
+          sink.chunk(this.piece('', null, 'assistant'))
           break
         case 'text-generation': {
           const t = typeof e.text === 'string' ? e.text : ''
           if (t) this.parts.push(t)
-          out.push(this.chunk(this.piece(t, null)))
+          sink.chunk(this.piece(t, null))
           break
         }
         case 'stream-end': {
@@ -225,8 +214,8 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
           this.usage.total_tokens = this.usage.prompt_tokens + this.usage.completion_tokens
           // Kong ≤3.14 ended with [DONE] only; a finish_reason chunk first is what OpenAI clients expect
           this.finishReason = finishOf(e.finish_reason)
-          out.push(this.chunk(this.piece('', this.finishReason)), SSE_DONE)
-          this.done = true
+          sink.chunk(this.piece('', this.finishReason))
+          this.finish(sink)
           break
         }
         default:
@@ -234,7 +223,6 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
       }
     }
     events.length = 0
-    return out.length === 1 ? out[0] : Buffer.concat(out)
   }
 }
 

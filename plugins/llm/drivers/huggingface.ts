@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../../../core/errors.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
-import { SSE_DONE, SseFramer, sseData, type SseEvent } from '../transcoders/sse.ts'
+import { SseFramer, type SseEvent } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
+import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
-import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
+import type { ChunkSink, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
 import { withExtraBody } from './extra-body.ts'
 import { ownTable } from '../../../core/safe-merge.ts'
 
@@ -111,39 +112,32 @@ function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
  * Also serves llama2 `raw`, whose endpoints are TGI-style.
  */
 export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
-  private readonly chat: boolean
-  private readonly model: string | null
-  private readonly id = `chatcmpl-${randomUUID()}`
-  private readonly created = Math.floor(Date.now() / 1000)
+  private readonly chunks: OpenAiChunks
   private first = true
 
   constructor(ctx: DriverContext) {
     super(new SseFramer())
-    this.chat = ctx.route !== 'llm/v1/completions'
-    this.model = ctx.model.name ?? null
+    const completions = ctx.route === 'llm/v1/completions'
+    this.chunks = new OpenAiChunks(ChunkLayout.tgi, completions, `chatcmpl-${randomUUID()}`, Math.floor(Date.now() / 1000), ctx.model.name ?? null)
   }
 
-  private chunk(content: string, finish: string | null): Buffer {
-    let choice: Json
-    if (this.chat) {
-      const delta: Json = content || finish === null ? { content } : {}
-      if (this.first) { delta.role = 'assistant'; this.first = false }
-      choice = { delta, index: 0, finish_reason: finish }
-    } else choice = { text: content, index: 0, finish_reason: finish }
-    return sseData(JSON.stringify({ choices: [choice], id: this.id, created: this.created, model: this.model, object: this.chat ? 'chat.completion.chunk' : 'text_completion' }))
+  private chunk(content: string, finish: string | null): Json {
+    if (this.chunks.object === 'text_completion') return this.chunks.text(content, finish)
+    const delta: Json = content || finish === null ? { content } : {}
+    if (this.first) { delta.role = 'assistant'; this.first = false }
+    return this.chunks.delta(delta, finish)
   }
 
-  protected convert(): Buffer {
-    const out: Buffer[] = []
+  protected convert(sink: ChunkSink): void {
     for (const ev of this.events) {
       if (this.done || ev.data === '') continue
-      if (ev.data === '[DONE]') { out.push(SSE_DONE); this.done = true; continue }
+      if (ev.data === '[DONE]') { this.finish(sink); continue }
       let e: Json
       try { e = JSON.parse(ev.data) as Json } catch { continue }
       if (!e || typeof e !== 'object') continue
       if (e.error !== undefined) {
-        out.push(sseData(JSON.stringify({ error: { message: String(e.error) } })), SSE_DONE)
-        this.done = true
+        sink.chunk({ error: { message: String(e.error) } })
+        this.finish(sink)
         continue
       }
       const token = e.token as Json | undefined
@@ -157,10 +151,9 @@ export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
         this.usage.completion_tokens = num(details.generated_tokens)
         this.usage.total_tokens = this.usage.prompt_tokens + this.usage.completion_tokens
       }
-      out.push(this.chunk(text, finish))
+      sink.chunk(this.chunk(text, finish))
     }
     this.events.length = 0
-    return out.length === 0 ? Buffer.alloc(0) : out.length === 1 ? out[0] : Buffer.concat(out)
   }
 }
 

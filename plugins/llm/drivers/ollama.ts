@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../../../core/errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
-import { SSE_DONE, sseData } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
+import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
 import { withExtraBody } from './extra-body.ts'
 import type {
-  ChatMessage, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, ToolCall, UpstreamTarget,
+  ChatMessage, ChunkSink, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, ToolCall, UpstreamTarget,
 } from '../types.ts'
 
 type Json = Record<string, unknown>
@@ -165,37 +165,30 @@ export function decodeOllamaResponse(body: Buffer, ctx: DriverContext): DecodedR
   return { body: JSON.stringify(out), usage, model, parsed: out }
 }
 
-/** Ollama NDJSON stream → OpenAI SSE chunks; the `done` line gives usage, a finish chunk and [DONE]. */
+/** Ollama NDJSON stream → OpenAI chunks; the `done` line gives usage, a finish chunk and the end. */
 class OllamaStreamTranscoder extends FramedTranscoder<string> {
-  private readonly chat: boolean
-  private readonly id = `chatcmpl-${randomUUID()}`
-  private readonly created = Math.floor(Date.now() / 1000)
+  private readonly chunks: OpenAiChunks
   private toolIndex = 0
   private first = true
 
   constructor(private readonly ctx: DriverContext) {
     super(createNdjsonFramer())
-    this.chat = ctx.route !== 'llm/v1/completions'
+    const completions = ctx.route === 'llm/v1/completions'
+    this.chunks = new OpenAiChunks(ChunkLayout.tgi, completions, `chatcmpl-${randomUUID()}`, Math.floor(Date.now() / 1000), null)
   }
 
-  private chunk(e: Json, choice: Json): Buffer {
-    return sseData(JSON.stringify({
-      choices: [choice], id: this.id, created: this.created, model: e.model ?? this.ctx.model.name ?? null,
-      object: this.chat ? 'chat.completion.chunk' : 'text_completion',
-    }))
-  }
-
-  private convertOne(e: Json, out: Buffer[]): void {
+  private convertOne(e: Json, sink: ChunkSink): void {
     if (typeof e.error === 'string') {
       // a failure after the headers went out: OpenAI's in-stream error shape, then the end
-      out.push(sseData(JSON.stringify({ error: { message: e.error } })), SSE_DONE)
-      this.done = true
+      sink.chunk({ error: { message: e.error } })
+      this.finish(sink)
       return
     }
+    const chat = this.chunks.object === 'chat.completion.chunk'
     const m = e.message as Json | undefined
-    const content = this.chat ? (typeof m?.content === 'string' ? m.content : '') : (typeof e.response === 'string' ? e.response : '')
+    const content = chat ? (typeof m?.content === 'string' ? m.content : '') : (typeof e.response === 'string' ? e.response : '')
     if (content) this.parts.push(content)
-    const toolCalls = this.chat ? toolCallsOf(m) : null
+    const toolCalls = chat ? toolCallsOf(m) : null
     if (e.done === true) {
       const u = usageOf(e)
       this.usage.prompt_tokens += u.prompt_tokens
@@ -204,29 +197,29 @@ class OllamaStreamTranscoder extends FramedTranscoder<string> {
       this.finishReason = finishOf(e, this.ctx, toolCalls !== null || this.toolIndex > 0)
     }
     const finish = e.done === true ? this.finishReason : null
-    if (!this.chat) {
-      out.push(this.chunk(e, { text: content, index: 0, finish_reason: finish }))
+    // each line names its model
+    this.chunks.model = (e.model ?? this.ctx.model.name ?? null) as string | null
+    if (!chat) {
+      sink.chunk(this.chunks.text(content, finish))
     } else {
       const delta: Json = {}
       if (this.first) { delta.role = 'assistant'; this.first = false }
       if (content || finish === null) delta.content = content
       if (toolCalls) delta.tool_calls = toolCalls.map((tc) => ({ index: this.toolIndex++, ...tc }))
-      out.push(this.chunk(e, { delta, index: 0, finish_reason: finish }))
+      sink.chunk(this.chunks.delta(delta, finish))
     }
-    if (e.done === true) { out.push(SSE_DONE); this.done = true }
+    if (e.done === true) this.finish(sink)
   }
 
-  protected convert(): Buffer {
+  protected convert(sink: ChunkSink): void {
     const events = this.events
-    const out: Buffer[] = []
     for (const data of events) {
       if (this.done) break
       let e: Json
       try { e = JSON.parse(data) as Json } catch { continue }
-      if (e && typeof e === 'object') this.convertOne(e, out)
+      if (e && typeof e === 'object') this.convertOne(e, sink)
     }
     events.length = 0
-    return out.length === 0 ? Buffer.alloc(0) : out.length === 1 ? out[0] : Buffer.concat(out)
   }
 }
 

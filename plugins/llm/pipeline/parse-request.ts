@@ -41,7 +41,7 @@ export function parseRequest(kong: Kong, c: CompiledConf): LlmState {
   return {
     c, start, raw, body, request, multipart, requestModel, requestStream,
     model: c.model, stream: false, dctx: null, promptEstimate: 0,
-    mode: ResponseMode.none, transcoder: null, encoder: null, reframer: null, chunks: null, chunkBytes: 0, converted: null,
+    mode: ResponseMode.none, transcoder: null, sink: null, chunks: null, chunkBytes: 0, converted: null,
     usage: null, responseModel: null, responsePayload: null, firstByteAt: 0,
   }
 }

@@ -1,40 +1,21 @@
 // Stage body_filter (Kong's parse-sse-chunk, normalize-sse-chunk and the end of the JSON path).
 // Passthrough: upstream bytes go on as they come; they are kept only when statistics or payloads
 // need the whole answer, and read once at the end. Convert: the answer converted in header_filter
-// replaces the (buffered) body. Stream: one transcoder per request, and for a non-openai client
-// format, its encoder on the transcoder's OpenAI chunks. Native stream with statistics: the bytes
-// go on untouched while the driver's transcoder reads them on the side (its output is dropped).
+// replaces the (buffered) body. Stream: one converter per request puts OpenAI chunks into the
+// sink, which serializes them once for the client's format (OpenAI SSE, or the format's encoder).
+// Native stream with statistics: the bytes go on untouched while the driver's converter reads
+// them on the side (into DISCARD).
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { StreamTranscoder } from '../types.ts'
-import type { SseEvent } from '../transcoders/sse.ts'
 import { FrameTooLarge } from '../transcoders/frame-limit.ts'
+import { DISCARD } from '../transcoders/chunk-sink.ts'
 import { ResponseMode, type LlmState } from './state.ts'
 import { usageOfOpenAi } from './usage.ts'
 import { writeAnalytics } from './analytics.ts'
 import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
 const EMPTY = Buffer.alloc(0)
-
-function join(a: Buffer, b: Buffer): Buffer {
-  return a.length === 0 ? b : b.length === 0 ? a : Buffer.concat([a, b])
-}
-
-/** OpenAI SSE from the transcoder → the client format's native stream. */
-function reencode(state: LlmState, sse: Buffer, eof: boolean): Buffer {
-  const events: SseEvent[] = []
-  state.reframer!.push(sse, events)
-  if (eof) state.reframer!.end(events)
-  const out: Buffer[] = []
-  for (const e of events) {
-    if (e.data === '' || e.data === '[DONE]') continue
-    let obj: unknown
-    try { obj = JSON.parse(e.data) } catch { continue }
-    if (obj !== null && typeof obj === 'object') out.push(state.encoder!.push(obj as Record<string, unknown>))
-  }
-  if (eof) out.push(state.encoder!.end())
-  return out.length === 1 ? out[0]! : Buffer.concat(out)
-}
 
 function whole(kong: Kong, state: LlmState): string {
   let body = state.chunks === null ? EMPTY : state.chunks.length === 1 ? state.chunks[0]! : Buffer.concat(state.chunks)
@@ -54,7 +35,8 @@ function whole(kong: Kong, state: LlmState): string {
  */
 function streamFailed(state: LlmState, e: unknown): Buffer {
   state.transcoder = stopped(state.transcoder!)
-  state.encoder = null
+  // what the sink held of the failed push, and the format's closing events, are not sent
+  state.sink = DISCARD
   const message = e instanceof FrameTooLarge ? e.message : 'empty or unsupported transformer response'
   // the blank line first ends whatever a passthrough stream had forwarded of the broken event
   return Buffer.from(`\n\ndata: ${JSON.stringify({ error: true, message })}\n\n`)
@@ -63,7 +45,7 @@ function streamFailed(state: LlmState, e: unknown): Buffer {
 /** What a side reader had counted when it failed: it reads nothing more. */
 function stopped(t: StreamTranscoder): StreamTranscoder {
   const snapshot = { usage: { ...t.usage }, text: t.text, finishReason: t.finishReason, responseModel: t.responseModel ?? null }
-  return { ...snapshot, push: () => EMPTY, end: () => EMPTY }
+  return { ...snapshot, push() {}, end() {} }
 }
 
 /** A native stream read on the side for statistics; chunk.data is left as it is. */
@@ -71,8 +53,8 @@ function readAside(state: LlmState, chunk: BodyChunk): void {
   const t = state.transcoder!
   if (chunk.data.length > 0 && state.firstByteAt === 0) state.firstByteAt = performance.now()
   try {
-    t.push(chunk.data)
-    if (chunk.eof) t.end()
+    t.push(chunk.data, DISCARD)
+    if (chunk.eof) t.end(DISCARD)
   } catch {
     // bytes the driver cannot read (not the stream it knows): the counts so far stand
     state.transcoder = stopped(t)
@@ -84,11 +66,12 @@ export function responseBody(kong: Kong, state: LlmState, chunk: BodyChunk): voi
   switch (state.mode) {
     case ResponseMode.stream: {
       const t = state.transcoder!
+      const sink = state.sink!
       let out: Buffer
       try {
-        out = t.push(chunk.data)
-        if (chunk.eof) out = join(out, t.end())
-        if (state.encoder !== null) out = reencode(state, out, chunk.eof)
+        t.push(chunk.data, sink)
+        if (chunk.eof) t.end(sink)
+        out = sink.take(chunk.eof)
       } catch (e) {
         out = streamFailed(state, e)
       }

@@ -7,9 +7,8 @@
 import type { Kong } from '../../../pdk/index.ts'
 import { statusOf } from '../errors.ts'
 import { inflateBody } from './inflate.ts'
-import { SseFramer } from '../transcoders/sse.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
-import { IncludeUsageTranscoder } from '../transcoders/include-usage.ts'
+import { EncoderSink, IncludeUsageSink, OpenAiSseSink, type StreamSink } from '../transcoders/chunk-sink.ts'
 import type { StreamTranscoder } from '../types.ts'
 import { streamUsage } from './estimate.ts'
 import { ResponseMode, type LlmState } from './state.ts'
@@ -42,12 +41,15 @@ function convert(kong: Kong, state: LlmState): void {
 }
 
 /**
- * An OpenAI client's `stream_options.include_usage` on a converted stream: the usage chunk before
- * [DONE]. An OpenAI-shaped upstream got the option with the request and answers it itself.
+ * Where the converter's chunks are serialized for the client: OpenAI SSE or the client format's
+ * encoder; with `stream_options.include_usage`, the usage chunk before the end. An OpenAI-shaped
+ * upstream got that option with the request and answers it itself.
  */
-function withUsageChunk(state: LlmState, t: StreamTranscoder): StreamTranscoder {
-  if (state.request?.stream_options?.include_usage !== true || t instanceof OpenAiPassthroughTranscoder) return t
-  return new IncludeUsageTranscoder(t, () => streamUsage(t, state.promptEstimate), state.model.name ?? null)
+function clientSink(state: LlmState, t: StreamTranscoder): StreamSink {
+  const format = state.c.format
+  const sink = format === null ? new OpenAiSseSink() : new EncoderSink(format.streamEncoder())
+  if (state.request?.stream_options?.include_usage !== true || t instanceof OpenAiPassthroughTranscoder) return sink
+  return new IncludeUsageSink(sink, () => streamUsage(t, state.promptEstimate), state.model.name ?? null)
 }
 
 export function responseHeaders(kong: Kong, state: LlmState): void {
@@ -72,11 +74,8 @@ export function responseHeaders(kong: Kong, state: LlmState): void {
     }
     kong.response.setHeader('Content-Type', 'text/event-stream')
     kong.response.clearHeader('Content-Length') // the converted stream has its own length
-    state.transcoder = withUsageChunk(state, c.driver.stream(state.dctx))
-    if (c.format !== null) {
-      state.encoder = c.format.streamEncoder()
-      state.reframer = new SseFramer()
-    }
+    state.transcoder = c.driver.stream(state.dctx)
+    state.sink = clientSink(state, state.transcoder)
     state.mode = ResponseMode.stream
     return
   }

@@ -1,7 +1,7 @@
 // What one request carries between the stages (kept in kong.ctx.plugin by the plugin using them).
 import type { DriverContext, LlmRequest, ModelConf, StreamTranscoder, TokenUsage } from '../types.ts'
 import type { CompiledConf } from './compile.ts'
-import type { SseFramer } from '../transcoders/sse.ts'
+import type { StreamSink } from '../transcoders/chunk-sink.ts'
 
 /** How the answer is handled, decided in header_filter. */
 export const ResponseMode = {
@@ -44,9 +44,10 @@ export interface LlmState {
 
   // ---- response ----
   mode: ResponseMode
+  /** the driver's stream converter (stream mode, or a native stream read aside) */
   transcoder: StreamTranscoder | null
-  encoder: { push(chunk: Record<string, unknown>): Buffer; end(): Buffer } | null
-  reframer: SseFramer | null
+  /** where the converter's chunks are serialized for the client (stream mode) */
+  sink: StreamSink | null
   chunks: Buffer[] | null
   /** bytes in `chunks`: the copy read for statistics stops at MAX_RESPONSE_BYTES */
   chunkBytes: number

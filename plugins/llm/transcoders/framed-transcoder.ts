@@ -1,36 +1,44 @@
-// The common half of the stream transcoders whose provider events arrive through a Framer and
-// become OpenAI chunks: feed the framer, convert what completed, and end with `[DONE]` unless the
-// provider's own end event already wrote it. Subclasses only say how events convert.
-import type { Framer, StreamTranscoder, TokenUsage } from '../types.ts'
-import { SSE_DONE } from './sse.ts'
+// The one shape of a stream converter: a Framer cuts the provider's bytes into events, convert()
+// turns the completed events into OpenAI chunks in the sink, and the stream ends with done() unless
+// the provider's own end event already gave it. Subclasses only say how events convert.
+import type { ChunkSink, Framer, StreamTranscoder, TokenUsage } from '../types.ts'
 
 export abstract class FramedTranscoder<E> implements StreamTranscoder {
   readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
   finishReason: string | null = null
+  /** the model the provider names in its events, if any */
+  responseModel: string | null = null
   /** events the framer completed and convert() has not taken yet */
   protected readonly events: E[] = []
   /** generated text, for estimates and payload logs */
   protected readonly parts: string[] = []
-  /** the provider's end event was seen and `[DONE]` written */
+  /** the provider's end event was seen and done() given */
   protected done = false
 
-  constructor(private readonly framer: Framer<E>) {}
+  constructor(protected readonly framer: Framer<E>) {}
 
   get text(): string {
     return this.parts.join('')
   }
 
-  push(chunk: Buffer): Buffer {
+  push(chunk: Buffer, sink: ChunkSink): void {
     this.framer.push(chunk, this.events)
-    return this.convert()
+    this.convert(sink)
   }
 
-  end(): Buffer {
+  end(sink: ChunkSink): void {
     this.framer.end(this.events)
-    const out = this.convert()
-    return this.done ? out : Buffer.concat([out, SSE_DONE])
+    this.convert(sink)
+    this.finish(sink)
   }
 
-  /** Converts (and clears) `events`, returning the bytes to send now. */
-  protected abstract convert(): Buffer
+  /** The stream's end, once. */
+  protected finish(sink: ChunkSink): void {
+    if (this.done) return
+    this.done = true
+    sink.done()
+  }
+
+  /** Converts (and clears) `events` into the sink. */
+  protected abstract convert(sink: ChunkSink): void
 }

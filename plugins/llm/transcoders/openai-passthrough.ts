@@ -1,51 +1,46 @@
-// The stream transcoder of OpenAI-compatible providers: the upstream bytes are already OpenAI SSE,
-// so every chunk is sent on as it came (no copy, no re-encoding) while a framer reads the events
-// on the side for usage, text and finish reason. Kong re-emits OpenAI chunks verbatim too.
+// The stream converter of OpenAI-compatible providers: the upstream bytes are already OpenAI SSE,
+// so an OpenAI client gets every chunk as it came (no copy, no re-encoding; Kong re-emits OpenAI
+// chunks verbatim too) while the events are read on the side for usage, text and finish reason;
+// another client format gets the parsed chunks themselves.
 // The Responses API streams typed events instead of chunks: its text deltas and the usage of
 // `response.completed` are read the same way.
 // https://platform.openai.com/docs/api-reference/responses-streaming
-import type { StreamTranscoder, TokenUsage } from '../types.ts'
+import type { ChunkSink } from '../types.ts'
 import { toUsage } from '../pipeline/usage.ts'
-import { SSE_DONE, SseFramer, type SseEvent } from './sse.ts'
+import { FramedTranscoder } from './framed-transcoder.ts'
+import { SseFramer, type SseEvent } from './sse.ts'
 
 interface Chunk {
   model?: unknown
   choices?: { delta?: { content?: unknown }; text?: unknown; finish_reason?: string | null }[]
-  usage?: Partial<TokenUsage> | null
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null
   /** Responses API events */
   type?: unknown
   delta?: unknown
   response?: { usage?: unknown; model?: unknown; status?: unknown }
 }
 
-export class OpenAiPassthroughTranscoder implements StreamTranscoder {
-  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  finishReason: string | null = null
-  responseModel: string | null = null
-  private readonly framer = new SseFramer()
-  private readonly events: SseEvent[] = []
-  private readonly parts: string[] = []
-  private done = false
+export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> {
   /** a Responses API stream: it ends with response.completed, never with [DONE] */
   private responses = false
 
-  get text(): string {
-    return this.parts.join('')
+  constructor() {
+    super(new SseFramer())
   }
 
-  push(chunk: Buffer): Buffer {
+  override push(chunk: Buffer, sink: ChunkSink): void {
     this.framer.push(chunk, this.events)
-    this.read()
-    return chunk
+    if (sink.verbatim) sink.forward(chunk)
+    this.convert(sink)
   }
 
-  end(): Buffer {
-    this.framer.end(this.events)
-    this.read()
-    return this.done || this.responses ? Buffer.alloc(0) : SSE_DONE
+  /** The upstream's own [DONE] went out with its bytes; a stream that stopped without one gets it. */
+  protected override finish(sink: ChunkSink): void {
+    if (!this.done && !this.responses) sink.done()
+    this.done = true
   }
 
-  private read(): void {
+  protected convert(sink: ChunkSink): void {
     const events = this.events
     for (let i = 0; i < events.length; i++) {
       const data = events[i]!.data
@@ -53,6 +48,7 @@ export class OpenAiPassthroughTranscoder implements StreamTranscoder {
       let c: Chunk
       try { c = JSON.parse(data) as Chunk } catch { continue }
       if (c === null || typeof c !== 'object') continue
+      if (!sink.verbatim) sink.chunk(c as Record<string, unknown>)
       if (typeof c.model === 'string') this.responseModel = c.model
       const choice = c.choices?.[0]
       if (choice) {

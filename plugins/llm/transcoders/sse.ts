@@ -128,9 +128,4 @@ export class SseFramer implements Framer<SseEvent> {
   }
 }
 
-/** `data: <json>\n\n` for one OpenAI chunk. */
-export function sseData(json: string): Buffer {
-  return Buffer.from(`data: ${json}\n\n`)
-}
-
 export const SSE_DONE = Buffer.from('data: [DONE]\n\n')

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { SseFramer, type SseEvent } from '../../../plugins/llm/transcoders/sse.ts'
 import { OpenAiPassthroughTranscoder } from '../../../plugins/llm/transcoders/openai-passthrough.ts'
 import { KONG_FIXTURES } from '../kong-fixtures.ts'
+import { sseOf } from '../../plugins/llm/helpers/sse-of.ts'
 
 function frameAll(pieces: Buffer[]): SseEvent[] {
   const f = new SseFramer()
@@ -28,7 +29,7 @@ describe('SSE framer', () => {
 
 describe('OpenAI passthrough transcoder', () => {
   it("reads Kong's captured OpenAI frame", () => {
-    const t = new OpenAiPassthroughTranscoder()
+    const t = sseOf(new OpenAiPassthroughTranscoder())
     t.push(Buffer.concat([readFileSync(`${KONG_FIXTURES}unit/real-stream-frames/openai/llm-v1-chat.txt`), Buffer.from('\n\n')]))
     expect(t.text).toBe('the answer')
   })

@@ -12,6 +12,7 @@ import { parseUpstreamUrl } from '../../../plugins/llm/pipeline/target.ts'
 import '../../../plugins/llm/bundled.ts'
 import type { ModelConf, OutboundRequest } from '../../../plugins/llm/types.ts'
 import { chatStream } from './helpers/fake-openai.ts'
+import { sseOf } from './helpers/sse-of.ts'
 
 const src = (h: Record<string, string> = {}, caps: Record<string, string> = {}, q: Record<string, string> = {}): TemplateSource => ({
   header: (n) => h[n], uriCapture: (n) => caps[n], queryParam: (n) => q[n],
@@ -95,7 +96,7 @@ describe('SSE framer', () => {
 
 describe('OpenAI passthrough transcoder', () => {
   it('sends chunks unchanged and reads text, finish reason and usage on the side', () => {
-    const t = new OpenAiPassthroughTranscoder()
+    const t = sseOf(new OpenAiPassthroughTranscoder())
     const s = Buffer.from(chatStream('m', true))
     const a = s.subarray(0, 100)
     expect(t.push(a)).toBe(a)
@@ -107,7 +108,7 @@ describe('OpenAI passthrough transcoder', () => {
   })
 
   it('adds [DONE] when the upstream ended without it', () => {
-    const t = new OpenAiPassthroughTranscoder()
+    const t = sseOf(new OpenAiPassthroughTranscoder())
     t.push(Buffer.from('data: {"choices":[{"delta":{"content":"x"}}]}\n\n'))
     expect(t.end().toString()).toBe('data: [DONE]\n\n')
   })

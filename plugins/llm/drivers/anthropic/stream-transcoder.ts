@@ -1,70 +1,41 @@
-// Anthropic SSE (named events) → OpenAI chat.completion.chunk SSE.
+// Anthropic SSE (named events) → OpenAI chat.completion.chunk objects (transcoders/openai-chunk.ts).
 // Spec: https://docs.anthropic.com/en/docs/build-with-claude/streaming
 // Kong: anthropic.lua handle_stream_event, with the later fixes: tool-call indexes per tool (not
 // always 0), stop reasons mapped and the finish reason sent in its own chunk (3.14.0.7).
-import type { DriverContext, StreamTranscoder, TokenUsage } from '../../types.ts'
-import { SSE_DONE, SseFramer, type SseEvent } from '../../transcoders/sse.ts'
+import type { ChunkSink, DriverContext, StreamTranscoder } from '../../types.ts'
+import { SseFramer, type SseEvent } from '../../transcoders/sse.ts'
+import { FramedTranscoder } from '../../transcoders/framed-transcoder.ts'
+import { ChunkLayout, OpenAiChunks } from '../../transcoders/openai-chunk.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
 import { toFinishReason } from './stop-reasons.ts'
-
-const EMPTY = Buffer.alloc(0)
-const DONE = SSE_DONE.toString()
 
 type Json = Record<string, unknown>
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
-export class AnthropicStreamTranscoder implements StreamTranscoder {
-  readonly usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  finishReason: string | null = null
-  /** the model message_start names (the chunks carry the configured one) */
-  responseModel: string | null = null
-  private readonly framer = new SseFramer()
-  private readonly events: SseEvent[] = []
-  private readonly parts: string[] = []
-  private readonly out: string[] = []
-  private id: string | null = null
-  private model: string | null
-  private created = 0
+/** Kong synthesises [DONE] when the stream ends without message_stop (FramedTranscoder.end). */
+export class AnthropicStreamTranscoder extends FramedTranscoder<SseEvent> {
+  /** the model message_start names is responseModel; the chunks carry the configured one */
+  private readonly chunks: OpenAiChunks
+  /** the legacy /v1/complete stream's chunks */
+  private readonly completions: OpenAiChunks
   /** Anthropic content-block index → OpenAI tool_calls index */
   private readonly toolIndex = new Map<number, number>()
   /** the block carrying response_format's forced tool: its JSON is the answer text */
   private structuredBlock = -1
-  private done = false
+  private sink: ChunkSink | null = null
 
   constructor(ctx: DriverContext) {
-    this.model = ctx.model.name ?? null
+    super(new SseFramer())
+    this.chunks = new OpenAiChunks(ChunkLayout.openai, false, null, 0, ctx.model.name ?? null)
+    this.completions = new OpenAiChunks(ChunkLayout.legacy, true, null, 0, ctx.model.name ?? null)
   }
 
-  get text(): string {
-    return this.parts.join('')
-  }
-
-  push(chunk: Buffer): Buffer {
-    this.framer.push(chunk, this.events)
-    return this.flush()
-  }
-
-  /** Kong synthesises [DONE] when the stream ends without message_stop */
-  end(): Buffer {
-    this.framer.end(this.events)
-    this.drain()
-    if (!this.done) { this.out.push(DONE); this.done = true }
-    return this.flush()
-  }
-
-  private drain(): void {
+  protected convert(sink: ChunkSink): void {
+    this.sink = sink
     const events = this.events
     for (let i = 0; i < events.length; i++) this.handle(events[i]!)
     events.length = 0
-  }
-
-  private flush(): Buffer {
-    this.drain()
-    if (this.out.length === 0) return EMPTY
-    const b = Buffer.from(this.out.length === 1 ? this.out[0]! : this.out.join(''))
-    this.out.length = 0
-    return b
   }
 
   private handle(e: SseEvent): void {
@@ -78,21 +49,21 @@ export class AnthropicStreamTranscoder implements StreamTranscoder {
       case 'content_block_start': return this.blockStart(num(data.index) ?? 0, data.content_block as Json | undefined)
       case 'content_block_delta': return this.blockDelta(num(data.index) ?? 0, data.delta as Json | undefined)
       case 'message_delta': return this.messageDelta(data)
-      case 'message_stop': this.out.push(DONE); this.done = true; return
+      case 'message_stop': this.finish(this.sink!); return
       case 'completion': return this.completion(data)
-      case 'error': this.out.push(`data: ${JSON.stringify({ error: data.error ?? data })}\n\n`); return
+      case 'error': this.sink!.chunk({ error: data.error ?? data }); return
       default: return // ping, content_block_stop
     }
   }
 
   private start(message: Json | undefined): void {
     if (!message || typeof message !== 'object') return
-    if (typeof message.id === 'string') this.id = message.id
+    if (typeof message.id === 'string') this.chunks.id = this.completions.id = message.id
     if (typeof message.model === 'string') {
       this.responseModel = message.model
-      if (this.model === null) this.model = message.model
+      if (this.chunks.model === null) this.chunks.model = this.completions.model = message.model
     }
-    this.created = Math.floor(Date.now() / 1000)
+    this.chunks.created = Math.floor(Date.now() / 1000)
     this.addUsage(message.usage as Json | undefined)
     this.chunk({ role: 'assistant', content: '' }, null)
   }
@@ -146,11 +117,10 @@ export class AnthropicStreamTranscoder implements StreamTranscoder {
   private completion(data: Json): void {
     const text = typeof data.completion === 'string' ? data.completion : ''
     if (text) this.parts.push(text)
-    if (this.model === null && typeof data.model === 'string') this.model = data.model
+    if (this.completions.model === null && typeof data.model === 'string') this.chunks.model = this.completions.model = data.model
     const finish = data.stop_reason ? toFinishReason(data.stop_reason) : null
     if (finish) this.finishReason = finish
-    const c = { index: 0, text, finish_reason: finish, logprobs: null }
-    this.out.push(`data: ${JSON.stringify({ id: this.id, object: 'text_completion', model: this.model, choices: [c] })}\n\n`)
+    this.sink!.chunk(this.completions.text(text, finish))
   }
 
   /** Anthropic's counts are running totals (message_delta repeats them): set, never add. */
@@ -166,9 +136,7 @@ export class AnthropicStreamTranscoder implements StreamTranscoder {
   }
 
   private chunk(delta: Json, finish: string | null): void {
-    const choice = { index: 0, delta, finish_reason: finish, logprobs: null }
-    const c = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [choice] }
-    this.out.push(`data: ${JSON.stringify(c)}\n\n`)
+    this.sink!.chunk(this.chunks.delta(delta, finish))
   }
 }
 

@@ -1,13 +1,13 @@
-// Bedrock ConverseStream (binary event-stream) → OpenAI SSE chunks (Kong's handle_stream_event).
+// Bedrock ConverseStream (binary event-stream) → OpenAI chunks (Kong's handle_stream_event).
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 import { randomUUID } from 'node:crypto'
-import type { DriverContext, StreamTranscoder, TokenUsage } from '../../types.ts'
+import type { ChunkSink, DriverContext, StreamTranscoder } from '../../types.ts'
 import { createAwsEventStreamFramer, type AwsEvent } from '../../transcoders/aws-event-stream.ts'
+import { FramedTranscoder } from '../../transcoders/framed-transcoder.ts'
+import { ChunkLayout, OpenAiChunks } from '../../transcoders/openai-chunk.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
 import { finishReasonOf, usageOf } from './decode-response.ts'
 
-const DONE = 'data: [DONE]\n\n'
-const EMPTY = Buffer.alloc(0)
 const utf8 = new TextDecoder()
 
 interface StreamBody {
@@ -20,121 +20,111 @@ interface StreamBody {
   message?: string
 }
 
-export function createBedrockTranscoder(ctx: DriverContext): StreamTranscoder {
-  const framer = createAwsEventStreamFramer()
-  const events: AwsEvent[] = []
-  const model = ctx.model.name ?? null
-  const id = `chatcmpl-${randomUUID()}`
-  const created = Math.floor(Date.now() / 1000)
-  let usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  let text = ''
-  let finishReason: string | null = null
-  let done = false
+class BedrockStreamTranscoder extends FramedTranscoder<AwsEvent> {
+  private readonly chunks: OpenAiChunks
   // OpenAI numbers tool calls 0, 1, ...; Bedrock numbers content blocks, text ones included
-  const toolIndex = new Map<number, number>()
-  let structuredBlock = -1
+  private readonly toolIndex = new Map<number, number>()
+  private structuredBlock = -1
 
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
-    `data: ${JSON.stringify({
-      id,
-      object: 'chat.completion.chunk',
-      created,
-      model,
-      system_fingerprint: null,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    })}\n\n`
+  constructor(ctx: DriverContext) {
+    super(createAwsEventStreamFramer())
+    this.chunks = new OpenAiChunks(ChunkLayout.bedrock, false, `chatcmpl-${randomUUID()}`, Math.floor(Date.now() / 1000), ctx.model.name ?? null)
+  }
 
-  const convert = (event: AwsEvent): string | null => {
+  /** Nothing is read after the metadata event (or a corrupt frame) ended the stream. */
+  override push(bytes: Buffer, sink: ChunkSink): void {
+    if (this.done) return
+    try {
+      this.framer.push(bytes, this.events)
+    } catch (e) {
+      // a corrupt frame (bad length or CRC): nothing after it can be trusted, so end cleanly
+      this.convert(sink)
+      if (this.done) return
+      sink.chunk({ error: { message: `invalid event stream from Bedrock: ${(e as Error).message}` } })
+      this.finish(sink)
+      return
+    }
+    this.convert(sink)
+  }
+
+  override end(sink: ChunkSink): void {
+    if (!this.done) super.end(sink)
+  }
+
+  protected convert(sink: ChunkSink): void {
+    // the rest of a batch converts even after metadata ended the stream; later pushes are ignored
+    for (const event of this.events) this.convertOne(event, sink)
+    this.events.length = 0
+  }
+
+  private convertOne(event: AwsEvent, sink: ChunkSink): void {
     let body: StreamBody
     try {
       body = JSON.parse(utf8.decode(event.body))
     } catch {
-      return null
+      return
     }
-    if (body === null || typeof body !== 'object') return null
+    if (body === null || typeof body !== 'object') return
     if (event.messageType !== 'event') {
       // a mid-stream failure (throttlingException, ...): OpenAI clients raise on an `error` event
-      return `data: ${JSON.stringify({ error: { message: body.message ?? event.type, type: event.type } })}\n\n`
+      sink.chunk({ error: { message: body.message ?? event.type, type: event.type } })
+      return
     }
+    const chunks = this.chunks
     const block = body.contentBlockIndex ?? 0
     switch (event.type) {
       case 'messageStart':
-        return chunk({ role: body.role ?? 'assistant', content: '' })
+        sink.chunk(chunks.delta({ role: body.role ?? 'assistant', content: '' }, null))
+        return
       case 'contentBlockStart': {
         const use = body.start?.toolUse
-        if (use === undefined) return null
+        if (use === undefined) return
         if (use.name === STRUCTURED_OUTPUT_TOOL) {
-          structuredBlock = block
-          return chunk({ role: 'assistant', content: '' })
+          this.structuredBlock = block
+          sink.chunk(chunks.delta({ role: 'assistant', content: '' }, null))
+          return
         }
-        const index = toolIndex.size
-        toolIndex.set(block, index)
-        return chunk({ tool_calls: [{ index, id: use.toolUseId, type: 'function', function: { name: use.name, arguments: '' } }] })
+        const index = this.toolIndex.size
+        this.toolIndex.set(block, index)
+        sink.chunk(chunks.delta({ tool_calls: [{ index, id: use.toolUseId, type: 'function', function: { name: use.name, arguments: '' } }] }, null))
+        return
       }
       case 'contentBlockDelta': {
         const delta = body.delta
-        if (delta === undefined) return null
+        if (delta === undefined) return
         if (delta.toolUse !== undefined) {
           const args = delta.toolUse.input ?? ''
-          if (block === structuredBlock) {
-            text += args
-            return chunk({ content: args })
+          if (block === this.structuredBlock) {
+            this.parts.push(args)
+            sink.chunk(chunks.delta({ content: args }, null))
+            return
           }
-          return chunk({ tool_calls: [{ index: toolIndex.get(block) ?? 0, function: { arguments: args } }] })
+          sink.chunk(chunks.delta({ tool_calls: [{ index: this.toolIndex.get(block) ?? 0, function: { arguments: args } }] }, null))
+          return
         }
         // with structured output, chatter around the forced tool call is not the answer
-        if (typeof delta.text !== 'string' || delta.text === '' || structuredBlock >= 0) return null
-        text += delta.text
-        return chunk({ content: delta.text })
+        if (typeof delta.text !== 'string' || delta.text === '' || this.structuredBlock >= 0) return
+        this.parts.push(delta.text)
+        sink.chunk(chunks.delta({ content: delta.text }, null))
+        return
       }
       case 'messageStop':
-        finishReason = structuredBlock >= 0 && body.stopReason === 'tool_use' ? 'stop' : finishReasonOf(body.stopReason)
-        return chunk({}, finishReason)
-      case 'metadata':
-        usage = usageOf(body.usage) ?? usage
-        done = true
-        return DONE
+        this.finishReason = this.structuredBlock >= 0 && body.stopReason === 'tool_use' ? 'stop' : finishReasonOf(body.stopReason)
+        sink.chunk(chunks.delta({}, this.finishReason))
+        return
+      case 'metadata': {
+        const u = usageOf(body.usage)
+        if (u) Object.assign(this.usage, u)
+        this.finish(sink)
+        return
+      }
       default:
         // contentBlockStop carries nothing OpenAI needs
-        return null
+        return
     }
   }
+}
 
-  const drain = (): Buffer => {
-    if (events.length === 0) return EMPTY
-    let out = ''
-    for (const event of events) {
-      const frame = convert(event)
-      if (frame !== null) out += frame
-    }
-    events.length = 0
-    return out === '' ? EMPTY : Buffer.from(out)
-  }
-
-  return {
-    push(bytes) {
-      if (done) return EMPTY
-      try {
-        framer.push(bytes, events)
-      } catch (e) {
-        // a corrupt frame (bad length or CRC): nothing after it can be trusted, so end cleanly
-        const before = drain()
-        if (done) return before
-        done = true
-        const error = `data: ${JSON.stringify({ error: { message: `invalid event stream from Bedrock: ${(e as Error).message}` } })}\n\n`
-        return Buffer.concat([before, Buffer.from(error + DONE)])
-      }
-      return drain()
-    },
-    end() {
-      if (done) return EMPTY
-      framer.end(events)
-      const rest = drain()
-      done = true
-      return rest.length === 0 ? Buffer.from(DONE) : Buffer.concat([rest, Buffer.from(DONE)])
-    },
-    get usage() { return usage },
-    get text() { return text },
-    get finishReason() { return finishReason },
-  }
+export function createBedrockTranscoder(ctx: DriverContext): StreamTranscoder {
+  return new BedrockStreamTranscoder(ctx)
 }

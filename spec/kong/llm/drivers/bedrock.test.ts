@@ -8,6 +8,7 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { sseOf } from '../../../plugins/llm/helpers/sse-of.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string): Buffer => readFileSync(FIXTURES + p)
@@ -67,7 +68,7 @@ const frames = (sse: string): unknown[] =>
   })
 
 function transcode(pieces: Buffer[], c = ctx('anthropic.claude-3-haiku-20240307-v1:0', {}, { stream: true })) {
-  const t = bedrockDriver.stream(c)
+  const t = sseOf(bedrockDriver.stream(c))
   let out = ''
   for (const p of pieces) out += t.push(p).toString()
   out += t.end().toString()

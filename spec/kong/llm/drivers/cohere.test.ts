@@ -5,6 +5,7 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { sseOf } from '../../../plugins/llm/helpers/sse-of.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string) => readFileSync(FIXTURES + p)
@@ -63,7 +64,7 @@ describe('cohere driver', () => {
 
     it.for(['llm-v1-chat', 'llm-v1-completions'])('real-stream-frames/cohere/%s gives "the answer"', (file) => {
       const route = file === 'llm-v1-chat' ? 'llm/v1/chat' : 'llm/v1/completions'
-      const t = cohereDriver.stream(ctx(route as RouteType))
+      const t = sseOf(cohereDriver.stream(ctx(route as RouteType)))
       const f = frames(t.push(fixture(`unit/real-stream-frames/cohere/${file}.txt`))) as Record<string, any>[]
       const expected = route === 'llm/v1/chat'
         ? [{ delta: { content: 'the answer' }, finish_reason: null, index: 0, logprobs: null }]

@@ -7,6 +7,7 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { sseOf } from '../../../plugins/llm/helpers/sse-of.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string) => readFileSync(FIXTURES + p)
@@ -71,7 +72,7 @@ describe("gemini driver: Kong's fixtures", () => {
   it.each(['partial-json-split', 'partial-json-split-three-parts'])('unit/streaming-chunk-formats/%s → the expected text', (dir) => {
     const base = `unit/streaming-chunk-formats/${dir}/`
     const inputs = [1, 2, 3].map((n) => `${base}input-${n}.bin`).filter((p) => existsSync(FIXTURES + p)).map(fixture)
-    const t = geminiDriver.stream(ctx('llm/v1/chat', {}, 'gemini-1.5-flash', true))
+    const t = sseOf(geminiDriver.stream(ctx('llm/v1/chat', {}, 'gemini-1.5-flash', true)))
     for (const i of inputs) t.push(i)
     t.end()
     expect(t.text).toBe(fixture(`${base}expected-output.bin`).toString())

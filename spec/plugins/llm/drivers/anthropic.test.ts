@@ -6,6 +6,7 @@ import { anthropicDriver } from '../../../../plugins/llm/drivers/anthropic.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 const OWN = fileURLToPath(new URL('../../../fixtures/ai-proxy/anthropic/', import.meta.url))
 
@@ -219,7 +220,7 @@ describe('anthropic driver: stream transcoder', () => {
   const toolStream = readFileSync(OWN + 'stream/llm-v1-chat-tools.txt')
 
   function run(chunks: Buffer[], c = ctx('llm/v1/chat', {}, true)) {
-    const t = anthropicDriver.stream(c)
+    const t = sseOf(anthropicDriver.stream(c))
     const out = Buffer.concat([...chunks.map((b) => t.push(b)), t.end()])
     return { t, out: out.toString('utf8') }
   }
@@ -278,7 +279,7 @@ describe('anthropic driver: stream transcoder', () => {
   })
 
   it('sends each complete event at once, nothing before its end', () => {
-    const t = anthropicDriver.stream(ctx('llm/v1/chat', {}, true))
+    const t = sseOf(anthropicDriver.stream(ctx('llm/v1/chat', {}, true)))
     const first = kongStream.indexOf('\n\n') + 2
     expect(t.push(kongStream.subarray(0, first - 1)).length).toBe(0)
     expect(t.push(kongStream.subarray(first - 1, first)).toString()).toMatch(/^data: .*"role":"assistant"/)
@@ -286,7 +287,7 @@ describe('anthropic driver: stream transcoder', () => {
 
   it('uses the upstream model when the config has none, and synthesises [DONE] once when message_stop is missing', () => {
     const cut = kongStream.indexOf('event: message_stop')
-    const t = anthropicDriver.stream(ctx('llm/v1/chat', {}, true, null))
+    const t = sseOf(anthropicDriver.stream(ctx('llm/v1/chat', {}, true, null)))
     const out = t.push(kongStream.subarray(0, cut)).toString()
     expect(JSON.parse(dataLines(out)[0]!).model).toBe('claude-2.1')
     expect(t.end().toString()).toBe('data: [DONE]\n\n')

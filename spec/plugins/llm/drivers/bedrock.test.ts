@@ -7,6 +7,7 @@ import { encodeAwsEvent, encodeAwsException } from '../../../../plugins/llm/tran
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 
 function ctx(name: string | undefined, options: ModelOptions = {}, extra: Partial<DriverContext> = {}): DriverContext {
@@ -346,7 +347,7 @@ const frames = (sse: string): unknown[] =>
   })
 
 function transcode(pieces: Buffer[], c = ctx('anthropic.claude-3-haiku-20240307-v1:0', {}, { stream: true })) {
-  const t = bedrockDriver.stream(c)
+  const t = sseOf(bedrockDriver.stream(c))
   let out = ''
   for (const p of pieces) out += t.push(p).toString()
   out += t.end().toString()
@@ -428,7 +429,7 @@ describe('bedrock driver: stream transcoding', () => {
   it('ends cleanly on a corrupt frame and ignores what follows', () => {
     const bad = encodeAwsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } })
     bad[bad.length - 1] ^= 0xff
-    const t = bedrockDriver.stream(ctx('m', {}, { stream: true }))
+    const t = sseOf(bedrockDriver.stream(ctx('m', {}, { stream: true })))
     const first = t.push(Buffer.concat([encodeAwsEvent('messageStart', { role: 'assistant' }), bad])).toString()
     expect(frames(first)).toEqual([
       { ...chunk({ role: 'assistant', content: '' }), model: 'm' },

@@ -4,6 +4,7 @@ import { cohereDriver } from '../../../../plugins/llm/drivers/cohere.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 
 function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'command', stream = false): DriverContext {
@@ -104,7 +105,7 @@ describe('cohere driver', () => {
     const input = Buffer.from(EVENTS.join('\n') + '\n')
 
     function run(chunks: Buffer[], route: RouteType = 'llm/v1/chat') {
-      const t = cohereDriver.stream(ctx(route, {}, 'command', true))
+      const t = sseOf(cohereDriver.stream(ctx(route, {}, 'command', true)))
       const out = [...chunks.map((c) => t.push(c)), t.end()]
       return { t, out: Buffer.concat(out) }
     }
@@ -132,7 +133,7 @@ describe('cohere driver', () => {
     })
 
     it('forwards each event as soon as it is complete', () => {
-      const t = cohereDriver.stream(ctx('llm/v1/chat'))
+      const t = sseOf(cohereDriver.stream(ctx('llm/v1/chat')))
       expect(frames(t.push(Buffer.from(EVENTS[0] + '\n' + EVENTS[1].slice(0, 20))))).toHaveLength(1)
       expect(frames(t.push(Buffer.from(EVENTS[1].slice(20))))).toHaveLength(1)
     })

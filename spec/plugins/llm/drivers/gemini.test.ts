@@ -6,6 +6,7 @@ import { geminiDriver } from '../../../../plugins/llm/drivers/gemini.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 
 const VERTEX: ModelOptions = { gemini: { api_endpoint: 'us-central1-aiplatform.googleapis.com', project_id: 'proj', location_id: 'us-central1' } }
@@ -305,7 +306,7 @@ describe('gemini driver: stream transcoder', () => {
   const body = Buffer.from(`[${elements.map((e) => JSON.stringify(e, null, 1)).join(',\r\n')}]`)
 
   function run(chunks: Buffer[], c = ctx('llm/v1/chat', {}, 'gemini-2.0-flash', true)) {
-    const t = geminiDriver.stream(c)
+    const t = sseOf(geminiDriver.stream(c))
     const out: Buffer[] = []
     for (const ch of chunks) out.push(t.push(ch))
     const beforeEnd = Buffer.concat(out).toString()
@@ -360,10 +361,10 @@ describe('gemini driver: stream transcoder', () => {
   })
 
   it('Model Garden and partner models stream through their own transcoders', () => {
-    const garden = geminiDriver.stream(ctx('llm/v1/chat', { gemini: { ...VERTEX.gemini, endpoint_id: '1' } }, 'x', true))
+    const garden = sseOf(geminiDriver.stream(ctx('llm/v1/chat', { gemini: { ...VERTEX.gemini, endpoint_id: '1' } }, 'x', true)))
     const sse = Buffer.from('data: {"choices":[{"delta":{"content":"hi"}}]}\n\n')
     expect(garden.push(sse)).toEqual(sse)
-    const claude = geminiDriver.stream(ctx('llm/v1/chat', VERTEX, 'claude-3-5-haiku', true))
+    const claude = sseOf(geminiDriver.stream(ctx('llm/v1/chat', VERTEX, 'claude-3-5-haiku', true)))
     const out = claude.push(Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"yo"}}\n\n'))
     expect(out.toString()).toContain('"yo"')
   })

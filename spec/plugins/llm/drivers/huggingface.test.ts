@@ -6,6 +6,7 @@ import { cohereFormat } from '../../../../plugins/llm/formats/cohere.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 
 const MODEL = 'mistralai/Mistral-7B-Instruct-v0.2'
@@ -69,7 +70,7 @@ describe('huggingface driver', () => {
   })
 
   it('chat stream: the router\'s OpenAI SSE is forwarded verbatim, usage read on the side', () => {
-    const t = huggingfaceDriver.stream(ctx('llm/v1/chat'))
+    const t = sseOf(huggingfaceDriver.stream(ctx('llm/v1/chat')))
     const sse = Buffer.from('data: {"choices":[{"delta":{"content":"Hi"},"index":0,"finish_reason":null}]}\n\ndata: {"choices":[{"delta":{},"index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\ndata: [DONE]\n\n')
     expect(t.push(sse)).toBe(sse)
     expect(t.end()).toHaveLength(0)
@@ -81,7 +82,7 @@ describe('huggingface driver', () => {
     const sse = Buffer.from('data:{"index":1,"token":{"id":1,"text":"Ça","special":false},"generated_text":null,"details":null}\n\n'
       + 'data:{"index":2,"token":{"id":2,"text":" va","special":false},"generated_text":"Ça va","details":{"finish_reason":"length","generated_tokens":2}}\n\n')
     const raw = (chunks: Buffer[]) => {
-      const t = huggingfaceDriver.stream(ctx('llm/v1/completions'))
+      const t = sseOf(huggingfaceDriver.stream(ctx('llm/v1/completions')))
       return Buffer.concat([...chunks.map((c) => t.push(c)), t.end()])
     }
     const run = (chunks: Buffer[]) => raw(chunks).toString().replace(/"id":"[^"]+"/g, '').replace(/"created":\d+/g, '')

@@ -4,6 +4,7 @@ import { llama2Driver } from '../../../../plugins/llm/drivers/llama2.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 
 function ctx(route: RouteType, options: ModelOptions, name = 'llama2'): DriverContext {
@@ -67,7 +68,7 @@ describe('llama2 driver', () => {
     })
 
     it('streams TGI generate_stream events as chat chunks', () => {
-      const t = llama2Driver.stream(ctx('llm/v1/chat', raw))
+      const t = sseOf(llama2Driver.stream(ctx('llm/v1/chat', raw)))
       const sse = 'data: {"token":{"id":1,"text":"Hel","special":false}}\n\ndata: {"token":{"id":2,"text":"lo","special":false},"generated_text":"Hello","details":{"finish_reason":"eos_token","generated_tokens":2}}\n\n'
       const f = frames(Buffer.concat([t.push(Buffer.from(sse)), t.end()]))
       expect(f[0].choices[0].delta).toEqual({ content: 'Hel', role: 'assistant' })

@@ -5,6 +5,7 @@ import { mistralDriver } from '../../../../plugins/llm/drivers/mistral.ts'
 import type { DriverContext, LlmRequest, ModelOptions, ProviderDriver, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { sseOf } from '../helpers/sse-of.ts'
 
 
 function ctx(provider: string, route: RouteType, options: ModelOptions = {}, name = 'llama3'): DriverContext {
@@ -105,7 +106,7 @@ describe('ollama driver (native API)', () => {
 
   describe('stream', () => {
     function run(chunks: Buffer[], route: RouteType = 'llm/v1/chat') {
-      const t = ollamaDriver.stream(ctx('ollama', route))
+      const t = sseOf(ollamaDriver.stream(ctx('ollama', route)))
       return { t, out: Buffer.concat([...chunks.map((c) => t.push(c)), t.end()]) }
     }
 

@@ -1,60 +1,57 @@
-// The usage chunk of stream_options.include_usage, spliced in front of the [DONE] frame of any
-// transcoder's output, wherever that frame falls; and the path rules of the OpenAI API routes.
+// The usage chunk of stream_options.include_usage, put in front of the end of any converter's
+// stream; and the path rules of the OpenAI API routes.
 import { describe, expect, it } from 'vitest'
-import { IncludeUsageTranscoder } from '../../../../plugins/llm/transcoders/include-usage.ts'
+import { IncludeUsageSink, OpenAiSseSink } from '../../../../plugins/llm/transcoders/chunk-sink.ts'
 import { resourceSuffix } from '../../../../plugins/llm/openai-api-routes.ts'
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
-import type { StreamTranscoder, TokenUsage } from '../../../../plugins/llm/types.ts'
+import type { TokenUsage } from '../../../../plugins/llm/types.ts'
 
 const USAGE: TokenUsage = { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }
 const frame = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`
 const FIRST = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: 'm', choices: [{ index: 0, delta: { content: 'say data: [DONE]' } }] }
 
-/** A transcoder that answers the given outputs in turn. */
-function scripted(outputs: string[], endOutput: string): StreamTranscoder {
-  let i = 0
-  return {
-    push: () => Buffer.from(outputs[i++] ?? ''),
-    end: () => Buffer.from(endOutput),
-    usage: USAGE, text: '', finishReason: 'stop', responseModel: 'm-2024',
-  }
-}
-
 function frames(s: string): string[] {
   return s.split('\n\n').filter((f) => f !== '')
 }
 
-describe('IncludeUsageTranscoder', () => {
-  it('puts the usage chunk right before [DONE] in the same output, with the stream id, object, created and model', () => {
-    const t = new IncludeUsageTranscoder(scripted([frame(FIRST) + frame({ ...FIRST, choices: [] }) + 'data: [DONE]\n\n'], ''), () => USAGE, 'conf')
-    const out = frames(t.push(Buffer.from('x')).toString())
+describe('IncludeUsageSink', () => {
+  it('puts the usage chunk right before [DONE], with the stream id, object, created and model', () => {
+    const sink = new IncludeUsageSink(new OpenAiSseSink(), () => USAGE, 'conf')
+    sink.chunk(FIRST)
+    sink.chunk({ ...FIRST, choices: [] })
+    sink.done()
+    const out = frames(sink.take(false).toString())
     expect(out).toHaveLength(4)
     expect(out[3]).toBe('data: [DONE]')
     expect(JSON.parse(out[2]!.slice(6))).toEqual({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: 'm', choices: [], usage: USAGE })
-    expect(t.end().length).toBe(0)
-    expect(t.responseModel).toBe('m-2024')
+    expect(sink.take(true).length).toBe(0)
   })
 
-  it('text that says "data: [DONE]" inside a chunk is not the [DONE] frame', () => {
-    const t = new IncludeUsageTranscoder(scripted([frame(FIRST)], 'data: [DONE]\n\n'), () => USAGE, 'conf')
-    expect(t.push(Buffer.from('x')).toString()).toBe(frame(FIRST))
-    const out = frames(t.end().toString())
+  it('text that says "data: [DONE]" inside a chunk is not the end', () => {
+    const sink = new IncludeUsageSink(new OpenAiSseSink(), () => USAGE, 'conf')
+    sink.chunk(FIRST)
+    expect(sink.take(false).toString()).toBe(frame(FIRST))
+    sink.done()
+    const out = frames(sink.take(true).toString())
     expect(out.map((f) => f.slice(0, 12))).toEqual(['data: {"id":', 'data: [DONE]'])
   })
 
-  it('asks for the usage only when [DONE] goes out, and adds one chunk only', () => {
+  it('asks for the usage only at the end, and adds one chunk only', () => {
     let asked = 0
-    const t = new IncludeUsageTranscoder(scripted([frame(FIRST), 'data: [DONE]\n\n'], 'data: [DONE]\n\n'), () => { asked++; return USAGE }, 'conf')
-    t.push(Buffer.from('x'))
+    const sink = new IncludeUsageSink(new OpenAiSseSink(), () => { asked++; return USAGE }, 'conf')
+    sink.chunk(FIRST)
     expect(asked).toBe(0)
-    expect(frames(t.push(Buffer.from('y')).toString())).toHaveLength(2)
-    expect(t.end().toString()).toBe('data: [DONE]\n\n')
+    sink.done()
+    expect(frames(sink.take(false).toString())).toHaveLength(3)
+    sink.done()
+    expect(sink.take(true).toString()).toBe('data: [DONE]\n\n')
     expect(asked).toBe(1)
   })
 
   it('without a chunk to copy from, the configured model and a fresh created time', () => {
-    const t = new IncludeUsageTranscoder(scripted([], 'data: [DONE]\n\n'), () => USAGE, 'conf')
-    const chunk = JSON.parse(frames(t.end().toString())[0]!.slice(6))
+    const sink = new IncludeUsageSink(new OpenAiSseSink(), () => USAGE, 'conf')
+    sink.done()
+    const chunk = JSON.parse(frames(sink.take(true).toString())[0]!.slice(6))
     expect(chunk).toMatchObject({ id: null, object: 'chat.completion.chunk', model: 'conf', choices: [], usage: USAGE })
   })
 })
