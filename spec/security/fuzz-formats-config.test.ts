@@ -16,6 +16,9 @@ import { bedrockFormat } from '../../plugins/llm/formats/bedrock.ts'
 import { geminiFormat } from '../../plugins/llm/formats/gemini.ts'
 import type { ClientFormat } from '../../plugins/llm/types.ts'
 
+/** FUZZ_RUNS_FACTOR scales every property's runs (a long local hunt: FUZZ_RUNS_FACTOR=50). */
+const runs = (n: number): number => Math.ceil(n * Number(process.env.FUZZ_RUNS_FACTOR ?? 1))
+
 const FORMATS: ClientFormat[] = [openaiFormat, cohereFormat, huggingfaceFormat, anthropicFormat, bedrockFormat, geminiFormat]
 
 const HOSTILE_KEYS = fc.constantFrom('__proto__', 'constructor', 'prototype', 'messages', 'contents', 'system', 'tools', 'content', 'role', 'text', 'parts', 'model', 'stream', 'inferenceConfig', 'generationConfig')
@@ -47,7 +50,7 @@ function typedOrResult(run: () => unknown): void {
 describe('client formats on random input', () => {
   for (const f of FORMATS) {
     it(`${f.id}: parseRequest returns or throws a gateway error`, () => {
-      fc.assert(fc.property(jsonObject, PATHS, (body, path) => typedOrResult(() => f.parseRequest(body, path))), { numRuns: 400 })
+      fc.assert(fc.property(jsonObject, PATHS, (body, path) => typedOrResult(() => f.parseRequest(body, path))), { numRuns: runs(400) })
     })
     it(`${f.id}: encodeResponse, the stream encoder and usageOf return or throw a gateway error`, () => {
       fc.assert(fc.property(jsonish, (answer) => {
@@ -55,7 +58,7 @@ describe('client formats on random input', () => {
         typedOrResult(() => f.encodeResponse(obj))
         typedOrResult(() => { const e = f.streamEncoder(); e.push(obj); e.end() })
         if (f.usageOf) typedOrResult(() => f.usageOf!(answer))
-      }), { numRuns: 300 })
+      }), { numRuns: runs(300) })
     })
   }
 })
@@ -66,7 +69,7 @@ describe('config loader on random documents', () => {
   const doc = fc.dictionary(ENTITY_KEYS, jsonish, { maxKeys: 6 }).map((d) => ({ _format_version: '3.0', ...d }))
 
   it('random entity shapes: a snapshot or a config error', () => {
-    fc.assert(fc.property(doc, (d) => typedOrResult(() => loadConfigObject(JSON.parse(JSON.stringify(d)), 'fuzz', { plugins: registry }))), { numRuns: 300 })
+    fc.assert(fc.property(doc, (d) => typedOrResult(() => loadConfigObject(JSON.parse(JSON.stringify(d)), 'fuzz', { plugins: registry }))), { numRuns: runs(300) })
   })
 
   it('random text (YAML and JSON-ish): a snapshot or a config error', () => {
@@ -75,6 +78,6 @@ describe('config loader on random documents', () => {
       doc.map((d) => JSON.stringify(d)),
       fc.array(fc.constantFrom('_format_version: "3.0"\n', 'services:\n', '- name: a\n', '  url: http://x\n', 'routes:\n', '  paths: ["~/(a+)+$"]\n', '&a [*a, *a]\n', '!!js/function x\n', '<<: *a\n', '  - ', ': ', '{', '}', '\t'), { maxLength: 20 }).map((l) => l.join('')),
     )
-    fc.assert(fc.property(text, (t) => typedOrResult(() => loadConfig(t, { plugins: registry }))), { numRuns: 400 })
+    fc.assert(fc.property(text, (t) => typedOrResult(() => loadConfig(t, { plugins: registry }))), { numRuns: runs(400) })
   })
 })

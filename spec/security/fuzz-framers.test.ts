@@ -10,6 +10,9 @@ import { createAwsEventStreamFramer, encodeAwsEvent } from '../../plugins/llm/tr
 import { FrameTooLarge, MAX_FRAME_BYTES } from '../../plugins/llm/transcoders/frame-limit.ts'
 import type { Framer } from '../../plugins/llm/types.ts'
 
+/** FUZZ_RUNS_FACTOR scales every property's runs (a long local hunt: FUZZ_RUNS_FACTOR=50). */
+const runs = (n: number): number => Math.ceil(n * Number(process.env.FUZZ_RUNS_FACTOR ?? 1))
+
 type Made = { framer: Framer<unknown>; retained: () => number }
 const FRAMERS: [string, () => Made, fc.Arbitrary<Uint8Array>][] = [
   ['sse', () => { const f = new SseFramer(); return { framer: f, retained: () => f.retained } },
@@ -57,7 +60,7 @@ describe('framers on random input', () => {
         expect(pieces.events).toEqual(whole.events)
         expect(pieces.error === null).toBe(whole.error === null)
         expect(pieces.maxRetained).toBeLessThanOrEqual(MAX_FRAME_BYTES)
-      }), { numRuns: 300 })
+      }), { numRuns: runs(300) })
     })
 
     it(`${name}: random bytes never throw anything but the framer's own error`, () => {
@@ -68,7 +71,7 @@ describe('framers on random input', () => {
           if (name !== 'json-array') expect(r.error).toBeInstanceOf(FrameTooLarge)
         }
         expect(r.maxRetained).toBeLessThanOrEqual(MAX_FRAME_BYTES)
-      }), { numRuns: 300 })
+      }), { numRuns: runs(300) })
     })
   }
 
@@ -79,10 +82,10 @@ describe('framers on random input', () => {
       const r = run(() => ({ framer: createAwsEventStreamFramer(), retained: () => 0 }), cut(bytes, cuts))
       expect(r.error).toBeNull()
       expect((r.events as { type: string }[]).map((e) => e.type)).toEqual(msgs.map((m) => m.type))
-    }), { numRuns: 200 })
+    }), { numRuns: runs(200) })
     fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 30 }), (bytes, cuts) => {
       const r = run(() => ({ framer: createAwsEventStreamFramer(), retained: () => 0 }), cut(bytes, cuts))
       if (r.error !== null) expect(r.error).toBeInstanceOf(Error)
-    }), { numRuns: 300 })
+    }), { numRuns: runs(300) })
   })
 })

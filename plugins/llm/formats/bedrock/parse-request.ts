@@ -2,7 +2,7 @@
 // to_kong_req), for checks and analytics; the native body itself is forwarded unchanged.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_RequestSyntax
 import type { ChatMessage, ContentPart, LlmRequest, ToolCall } from '../../types.ts'
-import { ownTable } from '../../../../core/safe-merge.ts'
+import { isJsonObject, ownTable } from '../../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -32,18 +32,19 @@ export function modelAndStream(path: string): { model: string | null; stream: bo
 }
 
 function toolResultText(result: NonNullable<ConverseBlock['toolResult']>): string {
-  const first = result.content?.[0]
-  if (first?.json !== undefined) return JSON.stringify(first.json)
-  if (typeof first?.text === 'string') return first.text
+  const first: unknown = Array.isArray(result.content) ? result.content[0] : undefined
+  if (isJsonObject(first) && first.json !== undefined) return JSON.stringify(first.json)
+  if (isJsonObject(first) && typeof first.text === 'string') return first.text
   return JSON.stringify(result.content ?? [])
 }
 
 function partOf(block: ConverseBlock): ContentPart | null {
   if (typeof block.text === 'string') return { type: 'text', text: block.text }
   const image = block.image
-  if (image !== undefined) {
-    const source = image.source
-    const url = source?.bytes !== undefined ? `data:image/${image.format};base64,${source.bytes}` : source?.s3Location?.uri ?? ''
+  if (isJsonObject(image)) {
+    const source = isJsonObject(image.source) ? image.source as NonNullable<NonNullable<ConverseBlock['image']>['source']> : undefined
+    const s3 = isJsonObject(source?.s3Location) ? source.s3Location : undefined
+    const url = source?.bytes !== undefined ? `data:image/${image.format};base64,${source.bytes}` : s3?.uri ?? ''
     return { type: 'image_url', image_url: { url } }
   }
   return null
@@ -58,17 +59,19 @@ function messagesOf(msg: { role?: string; content?: ConverseBlock[] }, out: Chat
   }
   let parts: ContentPart[] | undefined
   let toolCalls: ToolCall[] | undefined
-  for (const block of msg.content) {
-    if (block.toolResult !== undefined) {
-      out.push({ role: 'tool', tool_call_id: block.toolResult.toolUseId, content: toolResultText(block.toolResult) })
+  // the client's blocks may be anything: what is not an object of the expected shape is ignored
+  for (const block of msg.content as unknown[]) {
+    if (!isJsonObject(block)) continue
+    if (isJsonObject(block.toolResult)) {
+      out.push({ role: 'tool', tool_call_id: block.toolResult.toolUseId as string | undefined, content: toolResultText(block.toolResult) })
       continue
     }
-    if (block.toolUse !== undefined) {
-      const use = block.toolUse
+    if (isJsonObject(block.toolUse)) {
+      const use = block.toolUse as NonNullable<ConverseBlock['toolUse']>
       ;(toolCalls ??= []).push({ id: use.toolUseId ?? '', type: 'function', function: { name: use.name ?? '', arguments: JSON.stringify(use.input ?? {}) } })
       continue
     }
-    const part = partOf(block)
+    const part = partOf(block as ConverseBlock)
     if (part !== null) (parts ??= []).push(part)
   }
   if (parts === undefined && toolCalls === undefined) return
