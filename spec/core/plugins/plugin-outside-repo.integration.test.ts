@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { BIN, startCli, type Started } from '../../helpers/cli.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REGISTER = join(ROOT, 'public/register.mjs')

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
 import { serverAddress } from '../../../plugins/correlation-id/generators.ts'
 import { Type } from 'typebox'
 import { definePlugin, type AnyPlugin } from '../../../core/plugins/contract.ts'

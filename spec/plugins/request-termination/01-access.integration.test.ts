@@ -1,7 +1,7 @@
 // request-termination answers as Kong's handler does: `{"message": ...}` (the configured message or
 // Kong's default for the status), a configured body as is, nothing else in its own body.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
 import { PluginRegistry } from '../../../core/plugins/registry.ts'
 import type { AnyPlugin } from '../../../core/plugins/contract.ts'
 import { configErrorBody, loadConfig } from '../../../core/config/load.ts'
