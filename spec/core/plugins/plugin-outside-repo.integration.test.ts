@@ -56,6 +56,7 @@ describe('tollgate plugin new, outside the repository', () => {
     expect(r.out).toContain(`node --import file://${REGISTER} --test greeter.test.ts`)
     expect(readFileSync(join(dir, 'greeter.ts'), 'utf8')).toContain("from 'tollgate/plugin'")
     expect(readFileSync(join(dir, 'greeter.test.ts'), 'utf8')).toContain("from 'tollgate/testing'")
+    expect(r.out).toContain(`npx tsc -p ${dir}`)
     expect((await run([BIN, 'plugin', 'new', 'greeter', dir], { cwd: tmp })).code).toBe(1)
   })
 
@@ -63,6 +64,28 @@ describe('tollgate plugin new, outside the repository', () => {
     const r = await run([BIN, 'plugin', 'new', name, join(tmp, 'refused')], { cwd: tmp })
     expect(r.code).not.toBe(0)
   })
+
+  it("type-checks with tsc through its tsconfig.json alone (the gateway's tollgate/plugin, typebox and Node types)", async () => {
+    // beside the scaffold (which must check clean), a file whose types must bite: a wrong phase name,
+    // a PDK method that does not exist, a config field the schema does not have; a typebox subpath resolves
+    const bad = join(dir, 'wrong-types.ts')
+    writeFileSync(bad, [
+      "import { definePlugin, Type, type PhaseName } from 'tollgate/plugin'",
+      "import { Value } from 'typebox/value'",
+      "export const phase: PhaseName = 'acces'",
+      "export default definePlugin({ name: 'w', version: '1.0.0', priority: 1, schema: Type.Object({ a: Type.String() }),",
+      "  access(kong, conf) { kong.request.getQueryArgz('x'); void conf.b; void Value.Check(Type.String(), 1) } })",
+    ].join('\n'))
+    const r = await run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: ROOT })
+    rmSync(bad)
+    const errors = r.out.split('\n').filter((l) => /error TS/.test(l))
+    expect(errors.filter((l) => !l.includes('wrong-types.ts('))).toEqual([])
+    expect(r.out).toMatch(/'"acces"' is not assignable to type/)
+    expect(r.out).toMatch(/'getQueryArgz' does not exist/)
+    expect(r.out).toMatch(/Property 'b' does not exist/)
+    expect(errors).toHaveLength(3)
+    expect(r.code).not.toBe(0)
+  }, 180_000) // one tsc over the gateway sources the plugin imports (under load, a minute): a bound, not a speed target
 
   it("runs the scaffold's own test with node --test", async () => {
     const r = await run(['--import', `file://${REGISTER}`, '--test', 'greeter.test.ts'], { cwd: dir })
