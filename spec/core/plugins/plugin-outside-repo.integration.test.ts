@@ -135,14 +135,18 @@ export default definePlugin({
     writeFileSync(join(work, 'p-ts.ts'), plugin('p-ts', ESM))
     writeFileSync(join(work, 'p-mts.mts'), plugin('p-mts', ESM))
     writeFileSync(join(work, 'p-mjs.mjs'), plugin('p-mjs', ESM))
-    // a .js file outside any package is CommonJS to Node: import() still lets it reach the gateway's copies
-    writeFileSync(join(work, 'p-cjs.cjs'), `module.exports = (async () => {})\n`)
+    // CommonJS reaches the gateway's copies through import(), so it exports the promise of its plugin;
+    // a .js file outside any package is CommonJS to Node
+    const CJS = (name: string) => `module.exports = (async () => {\n  const { definePlugin, Type } = await import('tollgate/plugin')\n${plugin(name, '').replace('export default', 'return')}})()\n`
+    writeFileSync(join(work, 'p-cjs.cjs'), CJS('p-cjs'))
+    writeFileSync(join(work, 'p-js.js'), CJS('p-js'))
+    writeFileSync(join(work, 'not-a-plugin.cjs'), `module.exports = (async () => {})\n`)
     writeFileSync(join(work, 'folder/package.json'), JSON.stringify({ name: 'folder-plugin', type: 'module', main: 'main.js' }))
     writeFileSync(join(work, 'folder/main.js'), plugin('p-folder', ESM))
     mkdirSync(join(work, 'node_modules/tollgate-plugin-npm'), { recursive: true })
     writeFileSync(join(work, 'node_modules/tollgate-plugin-npm/package.json'), JSON.stringify({ name: 'tollgate-plugin-npm', type: 'module', exports: { '.': { import: './index.js' } } }))
     writeFileSync(join(work, 'node_modules/tollgate-plugin-npm/index.js'), plugin('p-npm', ESM))
-    entries.push('./p-ts.ts', join(work, 'p-mts.mts'), './p-mjs.mjs', './folder', 'tollgate-plugin-npm')
+    entries.push('./p-ts.ts', join(work, 'p-mts.mts'), './p-mjs.mjs', './p-cjs.cjs', './p-js.js', './folder', 'tollgate-plugin-npm')
   })
 
   const configWith = (config: string) => `_format_version: "3.0"
@@ -150,12 +154,14 @@ plugins:
   - name: p-ts
   - name: p-mts
   - name: p-mjs
+  - name: p-cjs
+  - name: p-js
   - name: p-folder
   - name: p-npm
     config: ${config}
 `
 
-  it('loads a .ts, .mts and .mjs file, a folder with a package.json and an npm package from the working directory', async () => {
+  it('loads a .ts, .mts, .mjs, .cjs and CommonJS .js file, a folder with a package.json and an npm package from the working directory', async () => {
     writeFileSync(join(work, 'ok.yaml'), configWith('{ limit: 3 }'))
     const r = await run([BIN, 'config', 'check', 'ok.yaml'], { cwd: work, env: { KONG_PLUGINS: ['bundled', ...entries].join(',') } })
     expect(r.out).toContain('ok.yaml: ok')
@@ -174,7 +180,7 @@ plugins:
     ['a missing file', './missing.ts', /no such file/],
     ['a file of another kind', './ok.yaml', /not a \.ts, \.mts, \.js, \.mjs or \.cjs file/],
     ['an unknown package', 'tollgate-plugin-nobody', /tollgate-plugin-nobody/],
-    ['a module that is no plugin', './p-cjs.cjs', /p-cjs\.cjs/],
+    ['a module that is no plugin', './not-a-plugin.cjs', /not-a-plugin\.cjs/],
   ])('refuses %s at start, naming it', async (_name, entry, message) => {
     writeFileSync(join(work, 'empty.yaml'), '_format_version: "3.0"\n')
     const r = await run([BIN, 'config', 'check', 'empty.yaml'], { cwd: work, env: { KONG_PLUGINS: `bundled,${entry}` } })
