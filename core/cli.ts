@@ -89,7 +89,7 @@ function pluginNew(name: string | undefined, dir: string | undefined): number {
   if (!name) { process.stderr.write('usage: tollgate plugin new NAME [DIR]\n'); return 2 }
   try {
     const s = scaffoldPlugin(name, dir, process.cwd())
-    process.stdout.write(`wrote ${s.files.join(', ')}\n\nin ${s.dir}:\n  test it:   ${s.testCommand}\n  serve it (in the gateway's folder):  ${s.startCommand}\n`)
+    process.stdout.write(`wrote ${s.files.join(', ')}\n\nin ${s.dir}:\n  test it:   ${s.testCommand}\n  serve it (in the gateway's folder):  ${s.startCommand}\n  type-check it (in the gateway's folder):  ${s.typecheckCommand}\n`)
     return 0
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`)

@@ -1,7 +1,8 @@
 // `tollgate plugin new NAME [DIR]`: a plugin folder to start from: the plugin, its test (run with
 // `node --test` through the gateway's register hook, no package.json or node_modules needed) and a
-// kong.yaml that enables it. The README's "Write a plugin" walks through these files.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+// kong.yaml that enables it, and a tsconfig.json so an editor (or tsc) types the plugin against the
+// gateway's own files. The README's "Write a plugin" walks through these files.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from './paths.ts'
@@ -15,6 +16,8 @@ export interface Scaffold {
   testCommand: string
   /** the command that starts a gateway with the plugin, run in the gateway's folder */
   startCommand: string
+  /** the command that type-checks the plugin folder, run in the gateway's folder */
+  typecheckCommand: string
 }
 
 const pluginSource = (name: string) => `// The ${name} plugin: greets the caller in a response header and tells the upstream who was greeted.
@@ -75,6 +78,29 @@ plugins:
       greeting: Hello
 `
 
+/**
+ * Types without a package.json or node_modules in the plugin's folder: `paths` sends `tollgate/*`
+ * and `typebox` (with each subpath its package exports) to the gateway's files, as the resolve
+ * hook does at run time; Node's types come from the gateway's @types/node. Absolute paths, since
+ * the folder may be anywhere.
+ */
+function tsconfig(): string {
+  const typebox = join(ROOT, 'node_modules/typebox')
+  const paths: Record<string, string[]> = { 'tollgate/*': [join(ROOT, 'public/*.ts')], typebox: [typebox] }
+  const exports = (JSON.parse(readFileSync(join(typebox, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> }).exports ?? {}
+  for (const [sub, target] of Object.entries(exports)) {
+    const file = typeof target === 'string' ? target : (target as { import?: unknown } | null)?.import
+    if (sub.startsWith('./') && typeof file === 'string') paths[`typebox/${sub.slice(2)}`] = [join(typebox, file.replace(/\.mjs$/, '.d.mts'))]
+  }
+  return `${JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', moduleDetection: 'force', strict: true,
+      noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true,
+      typeRoots: [join(ROOT, 'node_modules/@types')], types: ['node'], paths,
+    },
+  }, null, 2)}\n`
+}
+
 /** Writes the plugin folder; refuses a bad name or a folder that already holds files. */
 export function scaffoldPlugin(name: string, dirArg: string | undefined, cwd: string): Scaffold {
   if (!NAME_RE.test(name)) throw new Error(`'${name}' is not a valid plugin name (letters, digits, '-' and '_', not starting with '-' or '_')`)
@@ -86,6 +112,7 @@ export function scaffoldPlugin(name: string, dirArg: string | undefined, cwd: st
     [file, pluginSource(name)],
     [join(dir, `${name}.test.ts`), testSource(name)],
     [join(dir, 'kong.yaml'), kongYaml(name, file, dir)],
+    [join(dir, 'tsconfig.json'), tsconfig()],
   ]
   for (const [path, text] of files) writeFileSync(path, text, { flag: 'wx' })
   const register = pathToFileURL(join(ROOT, 'public/register.mjs')).href
@@ -94,5 +121,6 @@ export function scaffoldPlugin(name: string, dirArg: string | undefined, cwd: st
     files: files.map(([p]) => p),
     testCommand: `node --import ${register} --test ${name}.test.ts`,
     startCommand: `KONG_PLUGINS=bundled,${file} npx tollgate start -c ${join(dir, 'kong.yaml')}`,
+    typecheckCommand: `npx tsc -p ${dir}`,
   }
 }

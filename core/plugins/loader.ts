@@ -93,7 +93,9 @@ async function importEntry(entry: string, cwd: string): Promise<unknown> {
   const mod = isPath(entry)
     ? (await import(pathToFileURL(pathEntry(entry, cwd)).href)) as Record<string, unknown>
     : await importPackage(entry, cwd)
-  return mod.default ?? mod.plugin ?? mod
+  // a CommonJS plugin reaches `tollgate/plugin` only through import() (Node 20's hooks do not see
+  // require()), so it exports the promise of its plugin: `module.exports = (async () => ...)()`
+  return await (mod.default ?? mod.plugin ?? mod)
 }
 
 /**

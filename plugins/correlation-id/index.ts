@@ -27,7 +27,9 @@ export default definePlugin({
   },
   header_filter(kong, conf) {
     if (!conf.echo_downstream) return
-    const id = kong.ctx.plugin.correlation_id as string | undefined
-    if (id) kong.response.setHeader(conf.header_name, id)
+    // as Kong: when access did not run (a plugin before it exited), the client's id, else a new one
+    let id = (kong.ctx.plugin.correlation_id as string | undefined) ?? kong.request.getHeader(conf.header_name)
+    if (!id) id = generators[conf.generator](kong.request.getPort())
+    kong.response.setHeader(conf.header_name, id)
   },
 })

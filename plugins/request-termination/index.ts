@@ -1,5 +1,6 @@
 // request-termination (Kong priority 2): answers every request itself, with a status and a
 // message or body, or with an echo of the request (useful to try a route without an upstream).
+// Kong's kong/plugins/request-termination/{handler,schema}.lua (3.x), field for field.
 import { Type } from 'typebox'
 import { definePlugin } from '../../core/plugins/contract.ts'
 
@@ -23,11 +24,25 @@ const schema = Type.Object({
   trigger: Type.Optional(Type.String()),
 }, { additionalProperties: false })
 
+// Kong's typedefs.header_name
+const HEADER_NAME = /^[A-Za-z0-9_-]+$/
+const present = (v: string | undefined): boolean => v !== undefined && v.length > 0
+
 export default definePlugin({
   name: 'request-termination',
   version: '1.0.0',
   priority: 2,
   schema,
+  // Kong's custom_validator, its messages, reported at `config` as Kong does for a record's validator
+  check(conf) {
+    if (conf.trigger !== undefined && !HEADER_NAME.test(conf.trigger)) {
+      return { trigger: `bad header name '${conf.trigger}', allowed characters are A-Z, a-z, 0-9, '_', and '-'` }
+    }
+    if (present(conf.message) && (present(conf.content_type) || present(conf.body))) return 'message cannot be used with content_type or body'
+    if (present(conf.content_type) && !present(conf.body)) return 'content_type requires a body'
+    if (conf.echo && (present(conf.content_type) || present(conf.body))) return 'echo cannot be used with content_type and body'
+    return null
+  },
   access(kong, conf) {
     if (conf.trigger !== undefined && kong.request.getHeader(conf.trigger) === undefined && kong.request.getQueryArg(conf.trigger) === undefined) return
     const status = conf.status_code
@@ -37,6 +52,8 @@ export default definePlugin({
       const raw = kong.request.getRawBody()
       return kong.response.exit(status, {
         message: conf.message ?? (Object.hasOwn(DEFAULT_RESPONSE, status) ? DEFAULT_RESPONSE[status] : undefined),
+        // Kong: node_id, ngx.worker.pid() and hostname (worker threads share the process's pid)
+        kong: { node_id: kong.node.getId(), worker_pid: process.pid, hostname: kong.node.getHostname() },
         request: {
           scheme: kong.request.getScheme(),
           host: kong.request.getHost(),
@@ -51,7 +68,6 @@ export default definePlugin({
         },
         matched_route: route,
         matched_service: service,
-        matched_consumer: kong.client.getConsumer(),
       })
     }
     if (conf.body !== undefined) {

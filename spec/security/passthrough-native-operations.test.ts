@@ -3,8 +3,8 @@
 // calls, so any other path or method is refused before anything is sent upstream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 import { anthropicDriver } from '../../plugins/llm/drivers/anthropic.ts'
 import { cohereDriver } from '../../plugins/llm/drivers/cohere.ts'
 import { huggingfaceDriver } from '../../plugins/llm/drivers/huggingface.ts'

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { closeAllPools, getPool, MAX_POOLS, poolCount, PoolCache, type PoolKey } from '../../core/proxy/pools.ts'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 
 const key = (port: number, host = '127.0.0.1'): PoolKey => ({ scheme: 'http', host, port, connectTimeout: 1000, tlsVerify: true })
 

@@ -5,8 +5,8 @@
 // checked here is the worker's.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream, type Received } from '../../public/testing/upstream.ts'
 import { copyJson, isUnsafeKey, MAX_MERGE_DEPTH, mergeJson } from '../../core/safe-merge.ts'
 import { ownConfig } from '../../core/config/own-config.ts'
 import { withExtraBody } from '../../plugins/llm/drivers/extra-body.ts'

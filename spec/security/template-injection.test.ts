@@ -5,8 +5,8 @@
 // with a space in azure_instance made undici's Pool constructor throw and ended the worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import type { FakeUpstream } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import type { FakeUpstream } from '../../public/testing/upstream.ts'
 import { startFakeOpenAi } from '../plugins/llm/helpers/fake-openai.ts'
 import { compileModel, MAX_TEMPLATE_VALUE, placeValue, type Position } from '../../plugins/llm/pipeline/template.ts'
 

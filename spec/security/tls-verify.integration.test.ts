@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { selfSignedCert } from '../helpers/fake-idp/tls.ts'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
 import { loadTrustedCa } from '../../core/settings.ts'
 
 let server: Server

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { Type } from 'typebox'
 import { definePlugin, type AnyPlugin } from '../../core/plugins/contract.ts'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 
 /** Sends the request to the host named by `x-target` (what a careless plugin might do). */
 const target = definePlugin({

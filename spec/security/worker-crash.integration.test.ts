@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { closedPort } from '../helpers/upstream.ts'
+import { closedPort } from '../../public/testing/upstream.ts'
 import { startCli, type Started } from '../helpers/cli.ts'
 
 const PLUGIN = fileURLToPath(new URL('./worker-crash.plugin.ts', import.meta.url))

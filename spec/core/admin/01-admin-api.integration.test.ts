@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 
 let up: FakeUpstream
 let gw: TestGateway

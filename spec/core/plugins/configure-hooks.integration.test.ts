@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { Type } from 'typebox'
 import { definePlugin, type AnyPlugin } from '../../../core/plugins/contract.ts'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
 
 const seen: { initWorker: number; configure: (readonly unknown[] | null)[] } = { initWorker: 0, configure: [] }
 const hooks = definePlugin({

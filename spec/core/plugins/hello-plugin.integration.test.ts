@@ -1,7 +1,7 @@
 // The example third-party plugin, loaded by path through the plugin harness, as an author would.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
 
 const path = fileURLToPath(new URL('../../fixtures/plugins/hello-plugin/index.ts', import.meta.url))
 const { greeted } = (await import(pathToFileURL(path).href)) as { greeted: string[] }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { request } from 'undici'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 
 const fixture = fileURLToPath(new URL('../../fixtures/plugins/js-hello.cjs', import.meta.url))
 // imported the way the loader imports it, so this is the very module instance the gateway runs

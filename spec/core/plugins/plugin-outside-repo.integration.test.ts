@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { BIN, startCli, type Started } from '../../helpers/cli.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REGISTER = join(ROOT, 'public/register.mjs')
@@ -56,6 +56,7 @@ describe('tollgate plugin new, outside the repository', () => {
     expect(r.out).toContain(`node --import file://${REGISTER} --test greeter.test.ts`)
     expect(readFileSync(join(dir, 'greeter.ts'), 'utf8')).toContain("from 'tollgate/plugin'")
     expect(readFileSync(join(dir, 'greeter.test.ts'), 'utf8')).toContain("from 'tollgate/testing'")
+    expect(r.out).toContain(`npx tsc -p ${dir}`)
     expect((await run([BIN, 'plugin', 'new', 'greeter', dir], { cwd: tmp })).code).toBe(1)
   })
 
@@ -63,6 +64,28 @@ describe('tollgate plugin new, outside the repository', () => {
     const r = await run([BIN, 'plugin', 'new', name, join(tmp, 'refused')], { cwd: tmp })
     expect(r.code).not.toBe(0)
   })
+
+  it("type-checks with tsc through its tsconfig.json alone (the gateway's tollgate/plugin, typebox and Node types)", async () => {
+    // beside the scaffold (which must check clean), a file whose types must bite: a wrong phase name,
+    // a PDK method that does not exist, a config field the schema does not have; a typebox subpath resolves
+    const bad = join(dir, 'wrong-types.ts')
+    writeFileSync(bad, [
+      "import { definePlugin, Type, type PhaseName } from 'tollgate/plugin'",
+      "import { Value } from 'typebox/value'",
+      "export const phase: PhaseName = 'acces'",
+      "export default definePlugin({ name: 'w', version: '1.0.0', priority: 1, schema: Type.Object({ a: Type.String() }),",
+      "  access(kong, conf) { kong.request.getQueryArgz('x'); void conf.b; void Value.Check(Type.String(), 1) } })",
+    ].join('\n'))
+    const r = await run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: ROOT })
+    rmSync(bad)
+    const errors = r.out.split('\n').filter((l) => /error TS/.test(l))
+    expect(errors.filter((l) => !l.includes('wrong-types.ts('))).toEqual([])
+    expect(r.out).toMatch(/'"acces"' is not assignable to type/)
+    expect(r.out).toMatch(/'getQueryArgz' does not exist/)
+    expect(r.out).toMatch(/Property 'b' does not exist/)
+    expect(errors).toHaveLength(3)
+    expect(r.code).not.toBe(0)
+  }, 180_000) // one tsc over the gateway sources the plugin imports (under load, a minute): a bound, not a speed target
 
   it("runs the scaffold's own test with node --test", async () => {
     const r = await run(['--import', `file://${REGISTER}`, '--test', 'greeter.test.ts'], { cwd: dir })
@@ -112,14 +135,18 @@ export default definePlugin({
     writeFileSync(join(work, 'p-ts.ts'), plugin('p-ts', ESM))
     writeFileSync(join(work, 'p-mts.mts'), plugin('p-mts', ESM))
     writeFileSync(join(work, 'p-mjs.mjs'), plugin('p-mjs', ESM))
-    // a .js file outside any package is CommonJS to Node: import() still lets it reach the gateway's copies
-    writeFileSync(join(work, 'p-cjs.cjs'), `module.exports = (async () => {})\n`)
+    // CommonJS reaches the gateway's copies through import(), so it exports the promise of its plugin;
+    // a .js file outside any package is CommonJS to Node
+    const CJS = (name: string) => `module.exports = (async () => {\n  const { definePlugin, Type } = await import('tollgate/plugin')\n${plugin(name, '').replace('export default', 'return')}})()\n`
+    writeFileSync(join(work, 'p-cjs.cjs'), CJS('p-cjs'))
+    writeFileSync(join(work, 'p-js.js'), CJS('p-js'))
+    writeFileSync(join(work, 'not-a-plugin.cjs'), `module.exports = (async () => {})\n`)
     writeFileSync(join(work, 'folder/package.json'), JSON.stringify({ name: 'folder-plugin', type: 'module', main: 'main.js' }))
     writeFileSync(join(work, 'folder/main.js'), plugin('p-folder', ESM))
     mkdirSync(join(work, 'node_modules/tollgate-plugin-npm'), { recursive: true })
     writeFileSync(join(work, 'node_modules/tollgate-plugin-npm/package.json'), JSON.stringify({ name: 'tollgate-plugin-npm', type: 'module', exports: { '.': { import: './index.js' } } }))
     writeFileSync(join(work, 'node_modules/tollgate-plugin-npm/index.js'), plugin('p-npm', ESM))
-    entries.push('./p-ts.ts', join(work, 'p-mts.mts'), './p-mjs.mjs', './folder', 'tollgate-plugin-npm')
+    entries.push('./p-ts.ts', join(work, 'p-mts.mts'), './p-mjs.mjs', './p-cjs.cjs', './p-js.js', './folder', 'tollgate-plugin-npm')
   })
 
   const configWith = (config: string) => `_format_version: "3.0"
@@ -127,12 +154,14 @@ plugins:
   - name: p-ts
   - name: p-mts
   - name: p-mjs
+  - name: p-cjs
+  - name: p-js
   - name: p-folder
   - name: p-npm
     config: ${config}
 `
 
-  it('loads a .ts, .mts and .mjs file, a folder with a package.json and an npm package from the working directory', async () => {
+  it('loads a .ts, .mts, .mjs, .cjs and CommonJS .js file, a folder with a package.json and an npm package from the working directory', async () => {
     writeFileSync(join(work, 'ok.yaml'), configWith('{ limit: 3 }'))
     const r = await run([BIN, 'config', 'check', 'ok.yaml'], { cwd: work, env: { KONG_PLUGINS: ['bundled', ...entries].join(',') } })
     expect(r.out).toContain('ok.yaml: ok')
@@ -151,7 +180,7 @@ plugins:
     ['a missing file', './missing.ts', /no such file/],
     ['a file of another kind', './ok.yaml', /not a \.ts, \.mts, \.js, \.mjs or \.cjs file/],
     ['an unknown package', 'tollgate-plugin-nobody', /tollgate-plugin-nobody/],
-    ['a module that is no plugin', './p-cjs.cjs', /p-cjs\.cjs/],
+    ['a module that is no plugin', './not-a-plugin.cjs', /not-a-plugin\.cjs/],
   ])('refuses %s at start, naming it', async (_name, entry, message) => {
     writeFileSync(join(work, 'empty.yaml'), '_format_version: "3.0"\n')
     const r = await run([BIN, 'config', 'check', 'empty.yaml'], { cwd: work, env: { KONG_PLUGINS: `bundled,${entry}` } })

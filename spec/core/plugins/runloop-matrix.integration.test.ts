@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Type } from 'typebox'
 import { definePlugin, type AnyPlugin } from '../../../core/plugins/contract.ts'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
 
 /** request id (x-req) → "plugin:phase" events in the order they ran */
 const events = new Map<string, string[]>()

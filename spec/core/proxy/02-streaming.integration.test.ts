@@ -3,8 +3,8 @@ import { request } from 'undici'
 import { createHash } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import type { ServerResponse } from 'node:http'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 
 const MB = 1024 * 1024
 let up: FakeUpstream

@@ -3,8 +3,8 @@ import { request } from 'undici'
 import { createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { Type } from 'typebox'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { closedPort, startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { closedPort, startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { definePlugin, type AnyPlugin } from '../../../core/plugins/contract.ts'
 
 /** Accepts connections and resets the first `fail` of them; later ones get a real answer. */

@@ -3,7 +3,7 @@ import { request, Agent } from 'undici'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { closedPort } from '../../helpers/upstream.ts'
+import { closedPort } from '../../../public/testing/upstream.ts'
 import { runCli, startCli, type Started } from '../../helpers/cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'))

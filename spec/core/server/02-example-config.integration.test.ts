@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { closedPort } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { closedPort } from '../../../public/testing/upstream.ts'
 
 let gw: TestGateway
 beforeAll(async () => {

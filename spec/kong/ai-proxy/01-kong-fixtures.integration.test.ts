@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { pathToFileURL } from 'node:url'
 import { KONG_FIXTURES } from '../kong-fixtures.ts'
 

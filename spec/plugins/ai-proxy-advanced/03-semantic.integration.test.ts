@@ -3,8 +3,8 @@
 // with pgvector; CATCHALL takes what matches nothing; Kong's 400s for requests it cannot route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { startFakeOpenAi } from '../llm/helpers/fake-openai.ts'
 import { postgresMissing, startPostgres, type TestPostgres } from './helpers/postgres.ts'
 import { closePgvectorPools } from '../../../plugins/ai-proxy-advanced/semantic/pgvector-store.ts'

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { Redis } from 'ioredis'
 import { startCli, type Started } from '../../helpers/cli.ts'
-import { closedPort, type FakeUpstream } from '../../helpers/upstream.ts'
+import { closedPort, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { startFakeOpenAi } from '../llm/helpers/fake-openai.ts'
 import { redisMissing, startRedis, type TestRedis } from './helpers/redis.ts'
 

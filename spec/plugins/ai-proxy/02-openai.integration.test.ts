@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import type { FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import type { FakeUpstream } from '../../../public/testing/upstream.ts'
 import { CHAT_ANSWER, EMBEDDINGS_ANSWER, startFakeOpenAi } from '../llm/helpers/fake-openai.ts'
 import { logCapture } from '../llm/helpers/log-capture.ts'
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import Anthropic from '@anthropic-ai/sdk'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import type { FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import type { FakeUpstream } from '../../../public/testing/upstream.ts'
 import { startFakeOpenAi, CHAT_ANSWER } from '../llm/helpers/fake-openai.ts'
 import {
   ANTHROPIC_KEY, ANTHROPIC_VERSION, COMPLETE_ANSWER, MESSAGE_ANSWER, TEXT_STREAM, startFakeAnthropic,

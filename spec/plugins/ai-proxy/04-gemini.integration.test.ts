@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import { GoogleGenAI } from '@google/genai'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream, type Received } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream, type Received } from '../../../public/testing/upstream.ts'
 import { logCapture } from '../llm/helpers/log-capture.ts'
 
 let gw: TestGateway

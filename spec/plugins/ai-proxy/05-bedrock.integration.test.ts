@@ -12,8 +12,8 @@ import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, Validatio
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { Hash } from '@smithy/hash-node'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream, type Received } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream, type Received } from '../../../public/testing/upstream.ts'
 import { encodeAwsEvent } from '../../../plugins/llm/transcoders/aws-event-stream.ts'
 import { logCapture } from '../llm/helpers/log-capture.ts'
 

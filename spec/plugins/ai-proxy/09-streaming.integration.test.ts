@@ -3,8 +3,8 @@
 // byte; statistics are read on the side; an upstream error on a stream request is not streamed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { chatStream } from '../llm/helpers/fake-openai.ts'
 import { logCapture } from '../llm/helpers/log-capture.ts'
 

@@ -3,8 +3,8 @@
 // Anthropic, JSON and SSE), so the bench measures working set-ups.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { aiProxy, proxyConfig } from '../../../bench/scenarios/kong-config.ts'
 import { ANTHROPIC_KEY, ANTHROPIC_MODEL, OPENAI_KEY, openaiChatKeyless } from '../../../bench/scenarios/requests.ts'
 import { OPENAI_CHAT_JSON, openaiStreamEvents } from '../../../bench/mock/openai-answers.ts'

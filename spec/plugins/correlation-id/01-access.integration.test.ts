@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
 import { serverAddress } from '../../../plugins/correlation-id/generators.ts'
+import { Type } from 'typebox'
+import { definePlugin, type AnyPlugin } from '../../../core/plugins/contract.ts'
 
 interface Echo { headers: Record<string, string> }
 let h: PluginHarness
@@ -66,5 +68,26 @@ describe('correlation-id', () => {
     expect(mine.headers['kong-request-id']).toBe('client-id-1')
     const generated = await h.request('/echo')
     expect(generated.headers['kong-request-id']).toBe(generated.json<Echo>().headers['kong-request-id'])
+  })
+})
+
+describe('correlation-id echo_downstream when its access did not run (an earlier plugin exited)', () => {
+  let e: PluginHarness
+  // runs before correlation-id (100001) and ends the request in access
+  const stopper = definePlugin({ name: 'stopper', version: '1.0.0', priority: 200000, schema: Type.Object({}), access(kong) { kong.response.exit(401) } })
+  beforeAll(async () => {
+    e = await pluginHarness({ plugins: [stopper as AnyPlugin], enable: [{ name: 'stopper' }, { name: 'correlation-id', config: { echo_downstream: true } }] })
+  })
+  afterAll(() => e.close())
+
+  it.each([
+    ["echoes the client's id", { 'kong-request-id': 'client-id-1' }, /^client-id-1$/],
+    ['echoes a generated id without one', {}, /^[0-9a-f-]{36}#\d+$/],
+    ['echoes a generated id for an empty one', { 'kong-request-id': '' }, /^[0-9a-f-]{36}#\d+$/],
+  ])('%s', async (_name, headers, id) => {
+    const res = await e.request('/x', { headers: headers as Record<string, string> })
+    expect(res.status).toBe(401)
+    expect(String(res.headers['kong-request-id'])).toMatch(id)
+    expect(e.upstream.received).toHaveLength(0)
   })
 })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
-import { startUpstream, type FakeUpstream } from '../../helpers/upstream.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
+import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { closeHttpLogPools } from '../../../plugins/http-log/sender.ts'
 
 let endpoint: FakeUpstream

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pluginHarness, type PluginHarness } from '../../helpers/plugin-harness.ts'
+import { pluginHarness, type PluginHarness } from '../../../public/testing/plugin-harness.ts'
 
 interface Echo { url: string; headers: Record<string, string>; body: string; method: string }
 

@@ -3,7 +3,7 @@
 // arrived so tests can check the converted body.
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { startUpstream, type FakeUpstream } from '../../../helpers/upstream.ts'
+import { startUpstream, type FakeUpstream } from '../../../../public/testing/upstream.ts'
 
 export const ANTHROPIC_KEY = 'anthropic-key'
 export const ANTHROPIC_VERSION = '2023-06-01'

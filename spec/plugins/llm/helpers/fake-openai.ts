@@ -1,7 +1,7 @@
 // A fake OpenAI-compatible upstream: answers chat, completions and embeddings (JSON or SSE) and
 // records what arrived, so tests check the auth header, the model and the exact body bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { startUpstream, type FakeUpstream } from '../../../helpers/upstream.ts'
+import { startUpstream, type FakeUpstream } from '../../../../public/testing/upstream.ts'
 
 export const CHAT_ANSWER = {
   id: 'chatcmpl-1', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18',

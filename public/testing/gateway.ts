@@ -1,4 +1,5 @@
-// Starts a real gateway node in this process (uWS on 127.0.0.1, port 0) for integration tests.
+// Starts a real gateway node in this process (uWS on 127.0.0.1, port 0): what pluginHarness runs,
+// and what the project's integration tests start directly.
 import { startNode, type RunningNode } from '../../core/node.ts'
 import { readSettings, type Settings } from '../../core/settings.ts'
 import type { AnyPlugin } from '../../core/plugins/contract.ts'

@@ -1,4 +1,4 @@
-// Runs plugins in a real gateway in front of a fake upstream, in a few lines of a vitest test:
+// Runs plugins in a real gateway in front of a fake upstream, in a few lines of a test (vitest or node --test):
 //
 //   const h = await pluginHarness({ plugins: [myPlugin], enable: [{ name: 'my-plugin', config: { header: 'x-hi' } }] })
 //   const res = await h.request('/anything')

@@ -1,5 +1,5 @@
 // A fake upstream on 127.0.0.1:0 (node:http) that records what arrives and answers with the
-// handler a test gives it.
+// handler a test gives it. Part of `tollgate/testing`; the project's own tests use it too.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
