@@ -4,8 +4,8 @@
 // field), or throw out of the route schema (`headers: {constructor: [...]}`: Admin API 500).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 
 type Json = Record<string, any>
 let gw: TestGateway

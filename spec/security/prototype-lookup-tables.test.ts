@@ -4,8 +4,8 @@
 // so the key silently vanished) or Object.prototype itself (sent upstream as `"role":{}`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 
 type Json = Record<string, any>
 const PROTO_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__']

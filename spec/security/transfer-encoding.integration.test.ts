@@ -3,8 +3,8 @@
 // answered, nothing upstream). `chunked`, in any case, still streams its body upstream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
-import { startGateway, type TestGateway } from '../helpers/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream.ts'
+import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
+import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 
 let up: FakeUpstream
 let gw: TestGateway
