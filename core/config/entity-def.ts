@@ -8,9 +8,11 @@ import type { ErrorCollector, Path } from './field-errors.ts'
 import type { FoundReference } from './vault.ts'
 import type { ForeignRef, PluginSchemaSource } from './types.ts'
 
-export type EntityName =
-  | 'services' | 'routes' | 'consumers' | 'plugins'
-  | 'keyauth_credentials' | 'basicauth_credentials' | 'acls'
+/** The entity types the core declares; plugins declare more (plugin-entity.ts). */
+export type CoreEntityName = 'services' | 'routes' | 'consumers' | 'plugins' | 'basicauth_credentials' | 'acls'
+
+/** A core entity type or one a plugin declares. */
+export type EntityName = string
 
 export type Fields = Record<string, unknown>
 
@@ -39,6 +41,8 @@ export interface EntityDef<T = unknown> {
   readonly unique: readonly string[]
   /** Kong's cache_key: when set, ids derive from it rather than from the endpoint key */
   readonly cacheKey?: readonly string[]
+  /** fields the Admin API shows as "REDACTED" */
+  readonly redact?: readonly string[]
   /** runs before validation: input-only aliases (services' `url`), Kong's pre-validation refusals */
   prepare?(fields: Fields, out: ErrorCollector, path: Path): void
   /**
