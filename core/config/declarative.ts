@@ -3,7 +3,7 @@
 // go into one collector mirroring the input; nothing stops at the first one.
 
 import { acls, basicauthCredentials, consumers } from './consumer-schema.ts'
-import { applyDefaults, type CheckContext, type CoreEntityName, type EntityDef, type EntityName, type Fields } from './entity-def.ts'
+import { applyDefaults, type CheckContext, type EntityDef, type EntityName, type Fields } from './entity-def.ts'
 import { ErrorCollector, type Path } from './field-errors.ts'
 import { migrateRoutePath } from './path-checks.ts'
 import { plugins } from './plugin-schema.ts'
@@ -13,10 +13,6 @@ import { services } from './service-schema.ts'
 import type { PluginSchemaSource, Snapshot } from './types.ts'
 import { entityId, isUuid } from './uuid.ts'
 import type { FoundReference } from './vault.ts'
-
-export const CORE_ENTITY_DEFS: Readonly<Record<CoreEntityName, EntityDef>> = {
-  consumers, services, routes, plugins, basicauth_credentials: basicauthCredentials, acls,
-}
 
 /** The entity types one set of plugins gives a config: the core ones and those the plugins declare. */
 export interface EntityCatalog {

@@ -1,6 +1,6 @@
 // What the declarative walker needs to know about one entity type. Each `*-schema.ts` file
-// exports one of these; the walker (declarative.ts) is generic over them, as Kong's
-// declarative_config.lua is generic over entity schemas.
+// exports one of these, plugin-entity.ts makes one of each entity a plugin declares; the walker
+// (declarative.ts) is generic over them, as Kong's declarative_config.lua is over entity schemas.
 
 import type { TObject } from 'typebox'
 import type { Validator } from 'typebox/compile'
@@ -8,10 +8,7 @@ import type { ErrorCollector, Path } from './field-errors.ts'
 import type { FoundReference } from './vault.ts'
 import type { ForeignRef, PluginSchemaSource } from './types.ts'
 
-/** The entity types the core declares; plugins declare more (plugin-entity.ts). */
-export type CoreEntityName = 'services' | 'routes' | 'consumers' | 'plugins' | 'basicauth_credentials' | 'acls'
-
-/** A core entity type or one a plugin declares. */
+/** A core entity type (services, routes, consumers, plugins, basicauth_credentials, acls) or one a plugin declares (plugin-entity.ts). */
 export type EntityName = string
 
 export type Fields = Record<string, unknown>

@@ -110,6 +110,7 @@ export class JsPdk {
   get client(): Kong['client'] { return this.k.client }
   get log(): Kong['log'] { return this.k.log }
   get router(): Kong['router'] { return this.k.router }
+  get plugin(): Kong['plugin'] { return this.k.plugin }
   get node(): Kong['node'] { return this.k.node }
   get cache(): Kong['cache'] { return this.k.cache }
   get db(): Kong['db'] { return this.k.db }
