@@ -3,7 +3,7 @@ import type { RequestContext } from '../core/runloop/context.ts'
 import type { Consumer } from '../core/config/types.ts'
 import { errors } from '../core/errors.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
-import { ConsumersDao } from './db.ts'
+import { dbFor } from './db.ts'
 
 const ANY_REQUEST = PHASES.anyButInitWorker
 
@@ -38,7 +38,7 @@ export class PdkClient {
    */
   loadConsumer(idOrUsername: string, searchByUsername = false): Consumer | null {
     checkPhase(this.ctx, PHASES.afterAccess)
-    const dao = new ConsumersDao(this.ctx)
+    const dao = dbFor(this.ctx.config).consumers
     return dao.select(idOrUsername) ?? (searchByUsername ? dao.selectByUsername(idOrUsername) : null)
   }
 

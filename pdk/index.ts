@@ -11,7 +11,8 @@ import { PdkClient } from './client.ts'
 import { PdkLog } from './log.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 import { nodeId } from '../core/node-id.ts'
-import { PdkDb } from './db.ts'
+import { dbFor, type PdkDb } from './db.ts'
+import { PdkPlugin } from './plugin.ts'
 import { cache, type PdkCache } from './cache.ts'
 
 export class PdkRouter {
@@ -40,7 +41,16 @@ export class PdkCtx {
   }
 }
 
+/**
+ * The request behind a `kong` object, for the core only (the kong-js-pdk adapter's nginx
+ * variables, unit tests): not part of the PDK, which plugins go through for phase checks.
+ * Set by Kong's static block, which alone can read the private field.
+ */
+export let contextOf: (kong: Kong) => RequestContext
+
 export class Kong {
+  /** private: a plugin reaches the request only through the PDK modules */
+  readonly #ctx: RequestContext
   private _request?: PdkRequest
   private _response?: PdkResponse
   private _service?: PdkService
@@ -48,30 +58,38 @@ export class Kong {
   private _log?: PdkLog
   private _router?: PdkRouter
   private _ctx?: PdkCtx
-  private _db?: PdkDb
+  private _plugin?: PdkPlugin
   /** This node: id and host name. */
   readonly node = node
   /** The worker's LRU cache (shared by all plugins and requests on this thread). */
   readonly cache: PdkCache = cache
 
-  constructor(readonly context: RequestContext) {}
+  static {
+    contextOf = (kong) => kong.#ctx
+  }
+
+  constructor(ctx: RequestContext) {
+    this.#ctx = ctx
+  }
 
   /** The client's request. */
-  get request(): PdkRequest { return (this._request ??= new PdkRequest(this.context)) }
+  get request(): PdkRequest { return (this._request ??= new PdkRequest(this.#ctx)) }
   /** The response to the client. */
-  get response(): PdkResponse { return (this._response ??= new PdkResponse(this.context)) }
+  get response(): PdkResponse { return (this._response ??= new PdkResponse(this.#ctx)) }
   /** The upstream: target, request sent, response received. */
-  get service(): PdkService { return (this._service ??= new PdkService(this.context)) }
+  get service(): PdkService { return (this._service ??= new PdkService(this.#ctx)) }
   /** The caller: IP, consumer, credential. */
-  get client(): PdkClient { return (this._client ??= new PdkClient(this.context)) }
+  get client(): PdkClient { return (this._client ??= new PdkClient(this.#ctx)) }
   /** Namespaced logging and serialize(). */
-  get log(): PdkLog { return (this._log ??= new PdkLog(this.context)) }
+  get log(): PdkLog { return (this._log ??= new PdkLog(this.#ctx)) }
   /** The matched route and service. */
-  get router(): PdkRouter { return (this._router ??= new PdkRouter(this.context)) }
+  get router(): PdkRouter { return (this._router ??= new PdkRouter(this.#ctx)) }
   /** kong.ctx.shared and kong.ctx.plugin. */
-  get ctx(): PdkCtx { return (this._ctx ??= new PdkCtx(this.context)) }
-  /** Read-only lookups into the config snapshot (consumers, keyauth_credentials). */
-  get db(): PdkDb { return (this._db ??= new PdkDb(this.context)) }
+  get ctx(): PdkCtx { return (this._ctx ??= new PdkCtx(this.#ctx)) }
+  /** The running plugin instance: its id. */
+  get plugin(): PdkPlugin { return (this._plugin ??= new PdkPlugin(this.#ctx)) }
+  /** Read-only lookups into the config snapshot: consumers, and the entities plugins declare. */
+  get db(): PdkDb { return dbFor(this.#ctx.config) }
 }
 
 export function createPdk(ctx: RequestContext): Kong {

@@ -11,6 +11,13 @@ export class PdkRequest {
 
   constructor(private readonly ctx: RequestContext) {}
 
+  /**
+   * This request's id, unique per node: the id error bodies and log records carry (Kong's
+   * kong.request.get_id(), its `$kong_request_id`).
+   * @phases rewrite, access, balancer, response, header_filter, body_filter, log
+   */
+  getId(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.requestId }
+
   /** Scheme of the request, `http` or `https`. @phases rewrite, access, response, header_filter, body_filter, log */
   getScheme(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.scheme }
 

@@ -1,13 +1,14 @@
-// Consumers (kong/db/schema/entities/consumers.lua) and the credentials the bundled auth plugins
-// keep on them (key-auth, basic-auth and acl daos.lua). Credentials are entities of their own,
-// declared under a consumer or at top level with a `consumer` reference.
+// Consumers (kong/db/schema/entities/consumers.lua) and the credentials of Kong's basic-auth and
+// acl plugins (their daos.lua), which are not bundled here but whose entities a Kong config may
+// carry. Credentials are entities of their own, declared under a consumer or at top level with a
+// `consumer` reference. A loaded plugin declares its own (key-auth: plugins/key-auth/entities.ts).
 
 import { createHash } from 'node:crypto'
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { defaultsOf, orNull, type EntityDef } from './entity-def.ts'
 import { extras, id, tags, timestamp } from './typedefs.ts'
-import type { AclGroup, BasicAuthCredential, Consumer, ForeignRef, KeyAuthCredential } from './types.ts'
+import type { AclGroup, BasicAuthCredential, Consumer, ForeignRef } from './types.ts'
 
 const base = {
   id: Type.Optional(id),
@@ -26,7 +27,8 @@ export const consumers: EntityDef<Consumer> = {
   singular: 'consumer',
   validator: Compile(ConsumerSchema),
   defaults: defaultsOf(ConsumerSchema),
-  children: ['plugins', 'keyauth_credentials', 'basicauth_credentials', 'acls'],
+  // and the consumer entities plugins declare (declarative.ts adds them)
+  children: ['plugins', 'basicauth_credentials', 'acls'],
   foreign: {},
   requiredForeign: [],
   unique: ['username', 'custom_id'],
@@ -39,25 +41,6 @@ export const consumers: EntityDef<Consumer> = {
 }
 
 const consumerRef = (refs: Readonly<Record<string, ForeignRef | null>>): ForeignRef => refs.consumer as ForeignRef
-
-// Kong generates a random key when none is given; a declarative file reloaded on every worker
-// and node cannot do that (and a predictable one would be a hole), so the key is required.
-export const KeyAuthSchema = Type.Object(
-  { ...base, key: Type.String({ minLength: 1 }), ttl: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000000 })) },
-  { additionalProperties: false },
-)
-
-export const keyauthCredentials: EntityDef<KeyAuthCredential> = {
-  name: 'keyauth_credentials',
-  singular: 'keyauth_credential',
-  validator: Compile(KeyAuthSchema),
-  defaults: defaultsOf(KeyAuthSchema),
-  children: [],
-  foreign: { consumer: 'consumers' },
-  requiredForeign: ['consumer'],
-  unique: ['key'],
-  build: (v, id, refs) => ({ id, key: v.key as string, consumer: consumerRef(refs), ttl: orNull(v.ttl), tags: orNull(v.tags) }),
-}
 
 export const BasicAuthSchema = Type.Object(
   { ...base, username: Type.String(), password: Type.String() },

@@ -2,7 +2,7 @@
 // validated on its own and given its id (declarative_config.lua `flatten`, `generate_ids`). Errors
 // go into one collector mirroring the input; nothing stops at the first one.
 
-import { acls, basicauthCredentials, consumers, keyauthCredentials } from './consumer-schema.ts'
+import { acls, basicauthCredentials, consumers } from './consumer-schema.ts'
 import { applyDefaults, type CheckContext, type EntityDef, type EntityName, type Fields } from './entity-def.ts'
 import { ErrorCollector, type Path } from './field-errors.ts'
 import { migrateRoutePath } from './path-checks.ts'
@@ -10,19 +10,50 @@ import { plugins } from './plugin-schema.ts'
 import { routes } from './route-schema.ts'
 import { checkSchema } from './schema-errors.ts'
 import { services } from './service-schema.ts'
-import type { PluginSchemaSource } from './types.ts'
+import type { PluginSchemaSource, Snapshot } from './types.ts'
 import { entityId, isUuid } from './uuid.ts'
 import type { FoundReference } from './vault.ts'
 
-export const ENTITY_DEFS: Readonly<Record<EntityName, EntityDef>> = {
-  consumers, services, routes, plugins,
-  keyauth_credentials: keyauthCredentials, basicauth_credentials: basicauthCredentials, acls,
+/** The entity types one set of plugins gives a config: the core ones and those the plugins declare. */
+export interface EntityCatalog {
+  /** by name; a plain object, so that `name in defs` is the top-level check it always was */
+  readonly defs: Readonly<Record<EntityName, EntityDef>>
+  /** top-level sections in walk order: referenced entity types before the ones referencing them */
+  readonly order: readonly EntityDef[]
+  /** the ones plugins declare, in plugin order */
+  readonly declared: readonly EntityDef[]
 }
 
-/** Top-level sections in walk order: referenced entity types before the ones referencing them. */
-export const ENTITY_ORDER: readonly EntityName[] = [
-  'consumers', 'services', 'routes', 'plugins', 'keyauth_credentials', 'basicauth_credentials', 'acls',
-]
+const catalogs = new WeakMap<PluginSchemaSource, EntityCatalog>()
+
+/**
+ * Kong's order: the core entities, then the plugins' DAOs (here before basic-auth's and acl's,
+ * which stand in for plugins that are not bundled). Built once per plugin set.
+ */
+export function entityCatalog(source: PluginSchemaSource): EntityCatalog {
+  let catalog = catalogs.get(source)
+  if (catalog !== undefined) return catalog
+  const declared = source.entities ?? []
+  const nested = declared.filter((d) => Object.values(d.foreign).includes('consumers')).map((d) => d.name)
+  const consumersDef: EntityDef = nested.length === 0 ? consumers : { ...consumers, children: [...consumers.children, ...nested] }
+  const order = [consumersDef, services, routes, plugins, ...declared, basicauthCredentials, acls]
+  const defs: Record<EntityName, EntityDef> = {}
+  for (const def of order) defs[def.name] = def
+  catalogs.set(source, (catalog = { defs, order, declared }))
+  return catalog
+}
+
+const snapshotCatalogs = new WeakMap<Snapshot, EntityCatalog>()
+const CORE_CATALOG = entityCatalog({ has: () => false, check: () => ({ ok: false, errors: 'unknown plugin' }) })
+
+/** The entity types a snapshot was loaded with (export, kong.db). */
+export function catalogOf(snapshot: Snapshot): EntityCatalog {
+  return snapshotCatalogs.get(snapshot) ?? CORE_CATALOG
+}
+
+export function rememberCatalog(snapshot: Snapshot, catalog: EntityCatalog): void {
+  snapshotCatalogs.set(snapshot, catalog)
+}
 
 export const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const
 
@@ -45,6 +76,7 @@ export interface Declared {
 }
 
 export interface Walked {
+  readonly catalog: EntityCatalog
   readonly items: Declared[]
   readonly out: ErrorCollector
   /** `_transform` (default true): hash basic-auth passwords */
@@ -61,6 +93,7 @@ const META_FIELDS = new Set(['_format_version', '_transform', '_comment', '_igno
 export function walkDeclarative(input: Fields, opts: WalkOptions): Walked {
   const out = new ErrorCollector()
   const items: Declared[] = []
+  const catalog = entityCatalog(opts.plugins)
   const version = input._format_version
   if (version === undefined || version === null) out.field(['_format_version'], 'required field missing')
   else if (typeof version !== 'string') out.field(['_format_version'], 'expected a string')
@@ -72,20 +105,21 @@ export function walkDeclarative(input: Fields, opts: WalkOptions): Walked {
   if (input._comment != null && typeof input._comment !== 'string') out.field(['_comment'], 'expected a string')
   if (input._ignore != null && !Array.isArray(input._ignore)) out.field(['_ignore'], 'expected an array')
   for (const key of Object.keys(input)) {
-    if (!META_FIELDS.has(key) && !Object.hasOwn(ENTITY_DEFS, key)) out.field([key], 'unknown field')
+    if (!META_FIELDS.has(key) && !Object.hasOwn(catalog.defs, key)) out.field([key], 'unknown field')
   }
 
-  const walker = new Walker(out, items, { ...opts, legacyPaths: version === '1.1' || version === '2.1' })
-  for (const name of ENTITY_ORDER) {
-    if (input[name] != null) walker.list(ENTITY_DEFS[name], input[name], [name], null)
+  const walker = new Walker(out, items, catalog, { ...opts, legacyPaths: version === '1.1' || version === '2.1' })
+  for (const def of catalog.order) {
+    if (input[def.name] != null) walker.list(def, input[def.name], [def.name], null)
   }
-  return { items, out, transform: transform !== false }
+  return { catalog, items, out, transform: transform !== false }
 }
 
 class Walker {
   constructor(
     private readonly out: ErrorCollector,
     private readonly items: Declared[],
+    private readonly catalog: EntityCatalog,
     private readonly opts: WalkOptions & { legacyPaths: boolean },
   ) {}
 
@@ -113,7 +147,7 @@ class Walker {
     if (parent === null) {
       for (const f of def.requiredForeign) if (!(f in refs)) out.field([...path, f], 'required field missing')
     }
-    if (this.opts.legacyPaths && def === ENTITY_DEFS.routes && Array.isArray(fields.paths)) {
+    if (this.opts.legacyPaths && def === routes && Array.isArray(fields.paths)) {
       fields.paths = fields.paths.map((p: unknown) => (typeof p === 'string' ? migrateRoutePath(p) : p))
     }
     def.prepare?.(fields, out, path)
@@ -133,7 +167,7 @@ class Walker {
     const id = isUuid(given.id) ? given.id : generateId(def, given, refs, parent, path)
     this.items.push({ def, path, raw: raw as Fields, given, value, id, refs, parent, references })
     for (const [childName, list] of children) {
-      const child = ENTITY_DEFS[childName]
+      const child = this.catalog.defs[childName]!
       const field = Object.keys(child.foreign).find((f) => child.foreign[f] === def.name) as string
       this.list(child, list, [...path, childName], { field, id })
     }

@@ -1,6 +1,6 @@
 // What the declarative walker needs to know about one entity type. Each `*-schema.ts` file
-// exports one of these; the walker (declarative.ts) is generic over them, as Kong's
-// declarative_config.lua is generic over entity schemas.
+// exports one of these, plugin-entity.ts makes one of each entity a plugin declares; the walker
+// (declarative.ts) is generic over them, as Kong's declarative_config.lua is over entity schemas.
 
 import type { TObject } from 'typebox'
 import type { Validator } from 'typebox/compile'
@@ -8,9 +8,8 @@ import type { ErrorCollector, Path } from './field-errors.ts'
 import type { FoundReference } from './vault.ts'
 import type { ForeignRef, PluginSchemaSource } from './types.ts'
 
-export type EntityName =
-  | 'services' | 'routes' | 'consumers' | 'plugins'
-  | 'keyauth_credentials' | 'basicauth_credentials' | 'acls'
+/** A core entity type (services, routes, consumers, plugins, basicauth_credentials, acls) or one a plugin declares (plugin-entity.ts). */
+export type EntityName = string
 
 export type Fields = Record<string, unknown>
 
@@ -39,6 +38,8 @@ export interface EntityDef<T = unknown> {
   readonly unique: readonly string[]
   /** Kong's cache_key: when set, ids derive from it rather than from the endpoint key */
   readonly cacheKey?: readonly string[]
+  /** fields the Admin API shows as "REDACTED" */
+  readonly redact?: readonly string[]
   /** runs before validation: input-only aliases (services' `url`), Kong's pre-validation refusals */
   prepare?(fields: Fields, out: ErrorCollector, path: Path): void
   /**

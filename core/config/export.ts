@@ -3,16 +3,17 @@
 // and the entity lists the Admin API serves. Both show vault references, never their secrets.
 
 import { stringify } from 'yaml'
-import { ENTITY_ORDER } from './declarative.ts'
+import { catalogOf } from './declarative.ts'
 import type { Entities, ForeignRef, Snapshot } from './types.ts'
 import { restoreReferences } from './vault.ts'
 
 /** Kong's export: loading it again gives the same entities (ids kept, passwords already hashed). */
 export function exportConfig(snapshot: Snapshot): string {
   const doc: Record<string, unknown> = { _format_version: '3.0', _transform: false }
-  for (const name of ENTITY_ORDER) {
-    const list = listEntities(snapshot, name)
-    if (list.length > 0) doc[name] = list.map(flattenForeignKeys)
+  for (const def of catalogOf(snapshot).order) {
+    const list = def.name === 'plugins' ? listEntities(snapshot, 'plugins') : entitiesOf(snapshot, def.name)
+    const redact = def.redact ?? []
+    if (list.length > 0) doc[def.name] = list.map((entity) => flattenForeignKeys(entity, redact))
   }
   return stringify(doc, { lineWidth: 0 })
 }
@@ -34,9 +35,16 @@ export function listEntities<K extends keyof Entities>(snapshot: Snapshot, type:
 const isForeignRef = (v: unknown): v is ForeignRef =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as ForeignRef).id === 'string'
 
-// Kong's export writes `service: <id>` rather than `service: { id: <id> }`.
-function flattenForeignKeys(entity: object): Record<string, unknown> {
+/** One entity list of a snapshot by name, core or plugin-declared (own property only). */
+export function entitiesOf(snapshot: Snapshot, name: string): readonly object[] {
+  const list: unknown = Object.hasOwn(snapshot, name) ? Reflect.get(snapshot, name) : undefined
+  return Array.isArray(list) ? list : []
+}
+
+// Kong's export writes `service: <id>` rather than `service: { id: <id> }`; a field its entity
+// declares secret is never shown.
+function flattenForeignKeys(entity: object, redact: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(entity)) out[k] = k !== 'config' && isForeignRef(v) ? v.id : v
+  for (const [k, v] of Object.entries(entity)) out[k] = redact.includes(k) && v !== null ? 'REDACTED' : k !== 'config' && isForeignRef(v) ? v.id : v
   return out
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { parseDocument } from 'yaml'
 import { errors, isGatewayError, KONG_MESSAGES, withDetails, type GatewayError } from '../errors.ts'
-import { isRecord, walkDeclarative } from './declarative.ts'
+import { isRecord, rememberCatalog, walkDeclarative } from './declarative.ts'
 import { flattenErrors, type FlattenedError } from './flatten-errors.ts'
 import { luaPretty } from './lua-pretty.ts'
 import { resolveDeclared } from './resolve.ts'
@@ -96,6 +96,7 @@ export function loadConfigObject(input: unknown, source: string, opts: LoadOptio
     source: text,
   })
   for (const [entity, found] of resolved.references) rememberReferences(entity, found)
+  rememberCatalog(snapshot, walked.catalog)
   return snapshot
 }
 

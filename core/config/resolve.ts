@@ -2,9 +2,10 @@
 // `populate_references`), foreign references by endpoint key or id (`validate_references`), then
 // the typed, flat Entities. Kong's messages; errors placed on the entity or field they concern.
 
-import { hashBasicAuthPassword } from './consumer-schema.ts'
+import { basicauthCredentials, hashBasicAuthPassword } from './consumer-schema.ts'
 import type { Declared, Walked } from './declarative.ts'
-import { ENTITY_DEFS, ENTITY_ORDER, isRecord } from './declarative.ts'
+import { isRecord } from './declarative.ts'
+import { plugins } from './plugin-schema.ts'
 import type { EntityName } from './entity-def.ts'
 import type { ErrorCollector } from './field-errors.ts'
 import type { Entities, ForeignRef } from './types.ts'
@@ -38,12 +39,12 @@ export function resolveDeclared(walked: Walked): { entities: Entities; reference
   }
   if (!out.empty) return null
 
-  const lists = Object.fromEntries(ENTITY_ORDER.map((name) => [name, [] as unknown[]])) as Record<EntityName, unknown[]>
+  const lists = Object.fromEntries(walked.catalog.order.map((def) => [def.name, [] as unknown[]])) as Record<EntityName, unknown[]>
   const references = new Map<object, FoundReference[]>()
   for (const item of items) {
     const value = item.value as Record<string, unknown>
     const refs = resolved.get(item) as Refs
-    if (item.def === ENTITY_DEFS.basicauth_credentials && walked.transform) {
+    if (item.def === basicauthCredentials && walked.transform) {
       value.password = hashBasicAuthPassword((refs.consumer as ForeignRef).id, value.password as string)
     }
     const entity = item.def.build(value, item.id, refs) as object
@@ -109,7 +110,7 @@ function resolveRefs(item: Declared, index: Index, out: ErrorCollector): Refs {
 function checkPluginScopes(items: readonly Declared[], resolved: Map<Declared, Refs>, out: ErrorCollector, failed: Set<Declared>): void {
   const scopes = new Set<string>()
   for (const item of items) {
-    if (item.def !== ENTITY_DEFS.plugins || failed.has(item) || typeof item.given.name !== 'string') continue
+    if (item.def !== plugins || failed.has(item) || typeof item.given.name !== 'string') continue
     const refs = resolved.get(item) as Refs
     const scope = [item.given.name, refs.route?.id, refs.service?.id, refs.consumer?.id].map((s) => s ?? '').join(':')
     if (scopes.has(scope)) {

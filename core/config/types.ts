@@ -2,6 +2,9 @@
 // nesting flattened into foreign references and ids generated. Everything downstream (router,
 // phase plans, Admin API) reads these; nothing mutates them (the snapshot is frozen).
 
+import type { EntityDef } from './entity-def.ts'
+import type { EntityDeclaration, EntityRow } from './plugin-entity.ts'
+
 export interface ForeignRef {
   readonly id: string
 }
@@ -68,14 +71,6 @@ export interface PluginEntity {
   readonly tags: readonly string[] | null
 }
 
-export interface KeyAuthCredential {
-  readonly id: string
-  readonly key: string
-  readonly consumer: ForeignRef
-  readonly ttl: number | null
-  readonly tags: readonly string[] | null
-}
-
 export interface BasicAuthCredential {
   readonly id: string
   readonly username: string
@@ -91,17 +86,30 @@ export interface AclGroup {
   readonly tags: readonly string[] | null
 }
 
-export interface Entities {
+export interface CoreEntities {
   readonly services: readonly Service[]
   readonly routes: readonly Route[]
   readonly consumers: readonly Consumer[]
   readonly plugins: readonly PluginEntity[]
-  readonly keyauth_credentials: readonly KeyAuthCredential[]
   readonly basicauth_credentials: readonly BasicAuthCredential[]
   readonly acls: readonly AclGroup[]
 }
 
-export interface Snapshot extends Entities {
+/**
+ * The entity types plugins declare, by name, for typing only: a plugin that declares one adds it
+ * with `declare module '.../core/config/types.ts' { interface PluginEntityTypes { name: typeof decl } }`
+ * (see plugins/key-auth/entities.ts), and `snapshot.<name>` and `kong.db.<name>` are typed.
+ */
+export interface PluginEntityTypes {}
+
+/** Every entity list of a snapshot: the core ones and the plugin-declared ones, by entity name. */
+export type Entities = CoreEntities & {
+  readonly [K in keyof PluginEntityTypes]: PluginEntityTypes[K] extends EntityDeclaration ? readonly EntityRow<PluginEntityTypes[K]>[] : never
+}
+
+export type Snapshot = Entities & SnapshotMeta
+
+export interface SnapshotMeta {
   /** md5 of the raw input (Kong's configuration_hash) */
   readonly hash: string
   /** the input text as given, for GET /config and for handing the config to worker threads */
@@ -116,6 +124,8 @@ export interface Snapshot extends Entities {
 export interface PluginSchemaSource {
   has(name: string): boolean
   check(name: string, config: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; errors: FieldErrors }
+  /** the entity types the loaded plugins declare (Kong's daos.lua), walked after the core ones */
+  readonly entities?: readonly EntityDef[]
 }
 
 /** Kong's nested error shape: a message, a record of fields, or an array by index (null = valid item). */

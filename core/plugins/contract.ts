@@ -5,6 +5,9 @@
 import type { Static, TSchema } from 'typebox'
 import type { Kong } from '../../pdk/index.ts'
 import type { FieldErrors } from '../config/types.ts'
+import type { EntityDeclaration } from '../config/plugin-entity.ts'
+
+export { defineEntity, foreignKey, type EntityDeclaration, type EntityRow } from '../config/plugin-entity.ts'
 
 /** One downstream body chunk as seen by `body_filter`; replace `data` to change what is sent. */
 export interface BodyChunk {
@@ -59,6 +62,13 @@ export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHan
    * Cookie, api-key, ...). Over-declaring only hides more.
    */
   secrets?(conf: Static<S>): SecretNames
+  /**
+   * The entity types this plugin owns (Kong's daos.lua), e.g. key-auth's `keyauth_credentials`.
+   * While the plugin is loaded, a declarative config may carry them (nested under their consumer
+   * or at top level); they are validated, given ids and checked for uniqueness like core
+   * entities, and `kong.db.<name>` looks them up. Declare each with `defineEntity`.
+   */
+  entities?: readonly EntityDeclaration[]
 }
 
 export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const

@@ -11,7 +11,7 @@
 // - `certificate` and `preread` are accepted but never run: Tollgate has no TLS handshake hook
 //   and no stream subsystem.
 import { basename, dirname, extname } from 'node:path'
-import type { Kong } from '../../pdk/index.ts'
+import { contextOf, type Kong } from '../../pdk/index.ts'
 import { PdkRequest } from '../../pdk/request.ts'
 import { PdkServiceResponse } from '../../pdk/service.ts'
 import type { RequestContext } from '../runloop/context.ts'
@@ -87,7 +87,7 @@ export class JsPdk {
   readonly nginx: { getVar(n: string): string | undefined; getCtx(k: string): unknown; setCtx(k: string, v: unknown): void; getSubsystem(): string }
 
   constructor(private readonly k: Kong) {
-    const c = k.context
+    const c = contextOf(k)
     this.ctx = {
       shared: {
         get: (key) => k.ctx.shared[key],
@@ -110,6 +110,7 @@ export class JsPdk {
   get client(): Kong['client'] { return this.k.client }
   get log(): Kong['log'] { return this.k.log }
   get router(): Kong['router'] { return this.k.router }
+  get plugin(): Kong['plugin'] { return this.k.plugin }
   get node(): Kong['node'] { return this.k.node }
   get cache(): Kong['cache'] { return this.k.cache }
   get db(): Kong['db'] { return this.k.db }

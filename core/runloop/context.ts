@@ -127,6 +127,8 @@ export class RequestContext {
   pdk: object | null = null
   phase = 0
   currentPlugin: AnyPlugin | null = null
+  /** the config the running handler was given (kong.plugin.getId() finds its entity by it) */
+  currentConf: unknown = null
   consumer: Consumer | null = null
   credential: unknown = null
   private sharedCtx: Record<string, unknown> | null = null

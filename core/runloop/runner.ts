@@ -41,6 +41,7 @@ export function runPhase(ctx: RequestContext, list: readonly Bound[], phase: Asy
     const b = list[i]!
     ctx.phase = bit
     ctx.currentPlugin = b.plugin
+    ctx.currentConf = b.conf
     let r: unknown
     try {
       r = b.plugin[phase]!(kong, b.conf)
@@ -56,6 +57,7 @@ export function runPhase(ctx: RequestContext, list: readonly Bound[], phase: Asy
     }
   }
   ctx.currentPlugin = null
+  ctx.currentConf = null
 }
 
 /**
@@ -80,6 +82,7 @@ export function runAccess(ctx: RequestContext, plan: PhasePlan): Collected | Pro
       if (!s.plugin.access || ctx.exit) continue
       ctx.phase = Phase.access
       ctx.currentPlugin = s.plugin
+      ctx.currentConf = conf
       let r: unknown
       try {
         r = s.plugin.access(kong, conf)
@@ -96,6 +99,7 @@ export function runAccess(ctx: RequestContext, plan: PhasePlan): Collected | Pro
       }
     }
     ctx.currentPlugin = null
+    ctx.currentConf = null
     return collect(bound)
   }
   return step(0)
@@ -107,9 +111,11 @@ export function runHeaderFilter(ctx: RequestContext, list: readonly Bound[]): vo
   ctx.phase = Phase.header_filter
   for (const b of list) {
     ctx.currentPlugin = b.plugin
+    ctx.currentConf = b.conf
     try { b.plugin.header_filter!(kong, b.conf) } catch (e) { pluginFailed(ctx, b.plugin, 'header_filter', e) }
   }
   ctx.currentPlugin = null
+  ctx.currentConf = null
 }
 
 /** body_filter on one chunk; returns the bytes to send. */
@@ -119,8 +125,10 @@ export function runBodyFilter(ctx: RequestContext, list: readonly Bound[], data:
   const chunk = { data, eof }
   for (const b of list) {
     ctx.currentPlugin = b.plugin
+    ctx.currentConf = b.conf
     try { b.plugin.body_filter!(kong, b.conf, chunk) } catch (e) { pluginFailed(ctx, b.plugin, 'body_filter', e) }
   }
   ctx.currentPlugin = null
+  ctx.currentConf = null
   return chunk.data
 }

@@ -140,9 +140,8 @@ function answer(kong: Kong, e: unknown): void {
 export function advancedAccess(kong: Kong, conf: AdvancedConf): void | Promise<void> {
   try {
     const rt = runtimeFor(conf)
-    rt.notePluginId(() => kong.context.config?.plugins.find((p) => p.config === (conf as unknown))?.id)
     if (rt.parseWith === null) throw llmError(500, 'failed to get balancer')
-    const hashKey = conf.balancer.algorithm === 'consistent-hashing' ? kong.request.getHeader(conf.balancer.hash_on_header) ?? kong.context.requestId : ''
+    const hashKey = conf.balancer.algorithm === 'consistent-hashing' ? kong.request.getHeader(conf.balancer.hash_on_header) ?? kong.request.getId() : ''
     const b = new Balanced(rt, parseRequest(kong, rt.parseWith), hashKey)
     kong.ctx.plugin[KEY] = b
     if (rt.semantic !== null) {

@@ -66,7 +66,6 @@ export class Runtime {
   readonly needsUsage: boolean
   private readonly byModel: Map<string, Uint8Array>
   private readonly channel: StateChannel | null
-  private pluginIdKnown = false
 
   constructor(readonly conf: AdvancedConf, deps: RuntimeDeps = {}) {
     const b = conf.balancer
@@ -109,14 +108,6 @@ export class Runtime {
   /** the targets a request for `model` may use (null: all) */
   candidatesFor(model: string | null): Uint8Array | null {
     return model === null ? null : this.byModel.get(model) ?? null
-  }
-
-  /** Kong logs the plugin id in ai.proxy.meta.plugin_id: found once, in the config snapshot */
-  notePluginId(find: () => string | undefined): void {
-    if (this.pluginIdKnown) return
-    this.pluginIdKnown = true
-    const id = find()
-    for (const t of this.targets) if (t.compiled) t.compiled.pluginId = id
   }
 
   failure(i: number, at: number): void {

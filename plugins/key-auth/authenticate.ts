@@ -1,7 +1,8 @@
 // key-auth's lookup (kong/plugins/key-auth/handler.lua): find the key in header, query or body,
 // resolve its credential and consumer from the config snapshot, and tell upstream who called.
 import type { Kong } from '../../pdk/index.ts'
-import type { Consumer, KeyAuthCredential } from '../../core/config/types.ts'
+import type { Consumer } from '../../core/config/types.ts'
+import type { KeyAuthCredential } from './entities.ts'
 import type { KeyAuthConf } from './schema.ts'
 
 /** Kong's constants.HEADERS sent upstream once a consumer is known. */

@@ -3,12 +3,14 @@
 import { definePlugin } from '../../core/plugins/contract.ts'
 import { schema } from './schema.ts'
 import { authenticate, prepare, setConsumer } from './authenticate.ts'
+import { keyauthCredentials } from './entities.ts'
 
 export default definePlugin({
   name: 'key-auth',
   version: '1.0.0',
   priority: 1250,
   schema,
+  entities: [keyauthCredentials],
   /** the key's names, as header and as query argument, are hidden from log records */
   secrets: (conf) => ({ headers: conf.key_names, query: conf.key_names }),
   access(kong, conf) {

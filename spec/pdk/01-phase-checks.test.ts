@@ -15,6 +15,7 @@ const READ_RESPONSE: PhaseName[] = ['response', 'header_filter', 'body_filter', 
 const AFTER_ACCESS: PhaseName[] = ['access', 'response', 'header_filter', 'body_filter', 'log']
 
 const cases: [string, (k: Kong) => unknown, PhaseName[]][] = [
+  ['request.getId', (k) => k.request.getId(), REQ],
   ['request.getScheme', (k) => k.request.getScheme(), REQ],
   ['request.getHost', (k) => k.request.getHost(), REQ],
   ['request.getPort', (k) => k.request.getPort(), REQ],
@@ -71,6 +72,7 @@ const cases: [string, (k: Kong) => unknown, PhaseName[]][] = [
   ['router.getRoute', (k) => k.router.getRoute(), AFTER_ACCESS],
   ['router.getService', (k) => k.router.getService(), AFTER_ACCESS],
   ['node.getId', (k) => k.node.getId(), REQ],
+  ['plugin.getId', (k) => k.plugin.getId(), REQ],
   ['node.getHostname', (k) => k.node.getHostname(), REQ],
   ['cache.get', (k) => k.cache.get('phase-test', null, () => 1), REQ],
   ['db.consumers.select', (k) => k.db.consumers.select('x'), REQ],

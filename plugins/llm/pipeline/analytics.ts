@@ -6,14 +6,6 @@ import type { TokenUsage } from '../types.ts'
 import { streamUsage } from './estimate.ts'
 import { ResponseMode, type LlmState } from './state.ts'
 
-function pluginIdOf(kong: Kong, state: LlmState): string | undefined {
-  const c = state.c
-  if (c.pluginId === undefined) {
-    const plugins = kong.context.config?.plugins
-    c.pluginId = plugins?.find((p) => p.config === (c.conf as unknown))?.id
-  }
-  return c.pluginId
-}
 
 /** A transcoded stream, or a native one read on the side by the driver's transcoder: the transcoder's counts. */
 function usageOf(state: LlmState): TokenUsage {
@@ -37,8 +29,8 @@ export function writeAnalytics(kong: Kong, state: LlmState): void {
   const latency = Math.round(now - state.start)
   const usage = usageOf(state)
   const requestModel = state.model.name ?? 'UNSPECIFIED'
-  const id = pluginIdOf(kong, state)
-  if (id !== undefined) log.setSerializeValue('ai.proxy.meta.plugin_id', id)
+  const id = kong.plugin.getId()
+  if (id !== null) log.setSerializeValue('ai.proxy.meta.plugin_id', id)
   log.setSerializeValue('ai.proxy.meta.provider_name', c.driver.id)
   log.setSerializeValue('ai.proxy.meta.request_model', requestModel)
   log.setSerializeValue('ai.proxy.meta.response_model', state.responseModel ?? state.transcoder?.responseModel ?? requestModel)

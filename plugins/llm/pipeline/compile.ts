@@ -33,7 +33,6 @@ export interface CompiledConf {
   readonly convertsResponse: boolean
   /** `X-Kong-LLM-Model` value when the model name is static, else null */
   readonly modelHeader: string | null
-  pluginId: string | undefined
 }
 
 const compiled = new WeakMap<object, CompiledConf>()
@@ -72,7 +71,6 @@ function compile(conf: LlmConf): CompiledConf {
     multipartRoute: MULTIPART_ROUTES.has(conf.route_type),
     convertsResponse: conf.route_type !== 'preserve' && !native && (format !== null || driver.passthroughResponse !== true),
     modelHeader: model.name && !nameTemplated ? `${provider}/${model.name}` : null,
-    pluginId: undefined,
   }
 }
 

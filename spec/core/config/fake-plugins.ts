@@ -1,7 +1,10 @@
 // A PluginSchemaSource standing in for the plugin registry: a few plugins with hand-written
-// checks, enough to see defaults applied and errors nested under `config`.
+// checks, enough to see defaults applied and errors nested under `config`, and key-auth's
+// entity (keyauth_credentials), declared by the plugin itself.
 
+import { entityDefOf } from '../../../core/config/plugin-entity.ts'
 import type { FieldErrors, PluginSchemaSource } from '../../../core/config/types.ts'
+import { keyauthCredentials } from '../../../plugins/key-auth/entities.ts'
 
 type Check = (config: Record<string, unknown>) => { ok: true; value: Record<string, unknown> } | { ok: false; errors: FieldErrors }
 
@@ -27,6 +30,7 @@ const CHECKS: Record<string, Check> = {
 }
 
 export const fakePlugins: PluginSchemaSource = {
+  entities: [entityDefOf(keyauthCredentials)],
   has: (name) => name in CHECKS,
   check: (name, config) => {
     if (config === null || typeof config !== 'object' || Array.isArray(config)) return { ok: false, errors: 'expected a record' }
