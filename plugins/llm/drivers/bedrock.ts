@@ -2,7 +2,8 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 // Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
-import { errors, withDetails } from '../../../core/errors.ts'
+import { withDetails } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import type { DriverContext, ProviderDriver, RouteType, TokenUsage, UpstreamTarget } from '../types.ts'
 import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
@@ -12,7 +13,7 @@ import { requirePost } from './native-operations.ts'
 /** `options.bedrock.aws_region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (Kong's order). */
 export function bedrockRegion(ctx: DriverContext): string {
   const region = ctx.model.options.bedrock?.aws_region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
-  if (!region) throw withDetails(errors.llmIdentity(), { reason: 'AWS region not specified anywhere' })
+  if (!region) throw withDetails(llmErrors.identity(), { reason: 'AWS region not specified anywhere' })
   return region
 }
 

@@ -5,7 +5,7 @@
 // https://huggingface.co/docs/inference-providers/tasks/text-generation
 // https://huggingface.co/docs/inference-providers/tasks/feature-extraction
 import { randomUUID } from 'node:crypto'
-import { errors } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 import { SSE_DONE, SseFramer, sseData, type SseEvent } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
@@ -16,7 +16,7 @@ import { withExtraBody } from './extra-body.ts'
 type Json = Record<string, unknown>
 
 function failed(ctx: DriverContext, reason: string): never {
-  throw errors.llmFailed(`transformation failed from type huggingface://${ctx.route}: ${reason}`)
+  throw llmErrors.failed(`transformation failed from type huggingface://${ctx.route}: ${reason}`)
 }
 
 /** The model id as path segments (`org/name`), each escaped; `..` cannot climb out of the path. */
@@ -24,7 +24,7 @@ function modelPath(ctx: DriverContext): string {
   const name = ctx.model.name
   const segments = name ? name.split('/') : []
   if (segments.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..')) {
-    throw errors.llmBadRequest('Could not parse the Hugging Face model endponit')
+    throw llmErrors.badRequest('Could not parse the Hugging Face model endponit')
   }
   return segments.map(encodeURIComponent).join('/')
 }

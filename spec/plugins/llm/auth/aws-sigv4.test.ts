@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { awsIdentityOf } from '../../../../plugins/llm/auth/aws-credentials.ts'
 import { createAwsHandler, createAwsStrategy } from '../../../../plugins/llm/auth/aws-sigv4.ts'
 import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
@@ -146,7 +146,7 @@ describe('aws-sigv4: credentials and region', () => {
   it('no region anywhere: Kong\'s 500, and the log says why', async () => {
     const { lines, log } = logSpy()
     const h = createAwsHandler(keys(), model({}), { cache: new TokenCache({ log }), env: {} })
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code, status: 500, message: 'LLM request failed before proxying' })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code, status: 500, message: 'LLM request failed before proxying' })
     expect(String(lines[0]!.obj.cause)).toContain('AWS region not specified anywhere')
     expect(JSON.stringify(lines)).not.toContain(idp.user.secretAccessKey)
   })
@@ -210,7 +210,7 @@ describe('aws-sigv4: credentials and region', () => {
     const { lines, log } = logSpy()
     const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'outage' }), { cache: new TokenCache({ log }), env: {} })
     idp.mode = 400
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(lines[0]!.obj.identity).toBe(`aws config key=${idp.user.accessKeyId} assume=arn:aws:iam::123456789012:role/gw region=us-west-2`)
     expect(JSON.stringify(lines)).not.toContain(idp.user.secretAccessKey)
   })
@@ -218,7 +218,7 @@ describe('aws-sigv4: credentials and region', () => {
   it('an STS that never answers fails the request instead of hanging it', async () => {
     const h = createAwsHandler(keys(), assume({ aws_role_session_name: 'hang' }), { cache: new TokenCache({ log: logSpy().log, timeoutMs: 300 }), env: {} })
     idp.mode = 'hang'
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
   })
 
   it('default chain: container credentials (ECS/EKS)', async () => {

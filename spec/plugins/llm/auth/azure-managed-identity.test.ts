@@ -4,7 +4,7 @@
 // pins the endpoint, tokens are shared), so the order of the managed identity tests matters and
 // this file owns its process (vitest forks).
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { azureIdentityOf, createAzureHandler, createAzureStrategy, AzureIdentitySource } from '../../../../plugins/llm/auth/azure-managed-identity.ts'
 import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
 import type { AuthConf, OutboundRequest } from '../../../../plugins/llm/types.ts'
@@ -166,7 +166,7 @@ describe('azure-managed-identity: app registration (client id + secret + tenant)
     const { lines, log } = logSpy()
     const h = createAzureHandler(appConf(), { ...spOptions(), cache: new TokenCache({ log, retryMs: 1000 }) })
     idp.mode = 503
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code, status: 500, message: 'LLM request failed before proxying' })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code, status: 500, message: 'LLM request failed before proxying' })
     expect(lines).toHaveLength(1)
     expect(lines[0]!.obj.identity).toBe(`azure client-secret tenant=${idp.app.tenantId} client=${idp.app.clientId}`)
     expect(String(lines[0]!.obj.cause)).toMatch(/fake outage|503/)
@@ -174,7 +174,7 @@ describe('azure-managed-identity: app registration (client id + secret + tenant)
     idp.mode = 'ok'
     const before = idp.tokenCalls()
     // inside the back-off the answer is the same, without a call
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(idp.tokenCalls()).toBe(before)
     vi.setSystemTime(Date.now() + 1500)
     const { auth } = await authOf(h)
@@ -185,7 +185,7 @@ describe('azure-managed-identity: app registration (client id + secret + tenant)
   it('a wrong secret gives Kong\'s 500 and logs the AADSTS code, not the secret', async () => {
     const { lines, log } = logSpy()
     const h = createAzureHandler({ ...appConf(), azure_client_secret: 'wrong-secret-123' }, { ...spOptions(), cache: new TokenCache({ log }) })
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(String(lines[0]!.obj.cause)).toContain('AADSTS7000215')
     expect(JSON.stringify(lines)).not.toContain('wrong-secret-123')
   })
@@ -194,7 +194,7 @@ describe('azure-managed-identity: app registration (client id + secret + tenant)
     const { lines, log } = logSpy()
     const h = createAzureHandler(appConf(), { ...spOptions(), cache: new TokenCache({ log, timeoutMs: 300 }) })
     idp.mode = 'hang'
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(String(lines[0]!.obj.cause)).toContain('did not answer within 300 ms')
   })
 })
