@@ -10,11 +10,12 @@ import { plugins } from './plugin-schema.ts'
 import { routes } from './route-schema.ts'
 import { checkSchema } from './schema-errors.ts'
 import { services } from './service-schema.ts'
-import type { PluginSchemaSource } from './types.ts'
+import type { Entities, PluginSchemaSource } from './types.ts'
 import { entityId, isUuid } from './uuid.ts'
 import type { FoundReference } from './vault.ts'
 
-export const ENTITY_DEFS: Readonly<Record<EntityName, EntityDef>> = {
+/** Each entity type's definition, typed by the entity it builds. */
+export const ENTITY_DEFS: { readonly [K in EntityName]: EntityDef<Entities[K][number]> } = {
   consumers, services, routes, plugins,
   keyauth_credentials: keyauthCredentials, basicauth_credentials: basicauthCredentials, acls,
 }

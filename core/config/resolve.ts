@@ -4,13 +4,21 @@
 
 import { hashBasicAuthPassword } from './consumer-schema.ts'
 import type { Declared, Walked } from './declarative.ts'
-import { ENTITY_DEFS, ENTITY_ORDER, isRecord } from './declarative.ts'
+import { ENTITY_DEFS, isRecord } from './declarative.ts'
 import type { EntityName } from './entity-def.ts'
 import type { ErrorCollector } from './field-errors.ts'
 import type { Entities, ForeignRef } from './types.ts'
 import type { FoundReference } from './vault.ts'
 
 type Refs = Record<string, ForeignRef | null>
+type Lists = { [K in EntityName]: Entities[K][number][] }
+
+/** Build one entity with its type's definition and add it to that type's list (typed per type). */
+function buildInto<K extends EntityName>(lists: Lists, name: K, value: Record<string, unknown>, id: string, refs: Refs): object {
+  const entity = ENTITY_DEFS[name].build(value, id, refs)
+  lists[name].push(entity)
+  return entity
+}
 
 interface Index {
   byKey: Map<EntityName, Map<string, Declared>>
@@ -38,7 +46,7 @@ export function resolveDeclared(walked: Walked): { entities: Entities; reference
   }
   if (!out.empty) return null
 
-  const lists = Object.fromEntries(ENTITY_ORDER.map((name) => [name, [] as unknown[]])) as Record<EntityName, unknown[]>
+  const lists: Lists = { services: [], routes: [], consumers: [], plugins: [], keyauth_credentials: [], basicauth_credentials: [], acls: [] }
   const references = new Map<object, FoundReference[]>()
   for (const item of items) {
     const value = item.value as Record<string, unknown>
@@ -46,11 +54,10 @@ export function resolveDeclared(walked: Walked): { entities: Entities; reference
     if (item.def === ENTITY_DEFS.basicauth_credentials && walked.transform) {
       value.password = hashBasicAuthPassword((refs.consumer as ForeignRef).id, value.password as string)
     }
-    const entity = item.def.build(value, item.id, refs) as object
-    lists[item.def.name].push(entity)
+    const entity = buildInto(lists, item.def.name, value, item.id, refs)
     if (item.references.length > 0) references.set(entity, item.references)
   }
-  return { entities: lists as unknown as Entities, references }
+  return { entities: lists, references }
 }
 
 /** Unique fields (endpoint key first) in declaration order; the first declaration wins. */
