@@ -4,6 +4,7 @@
 // Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
 import { withDetails } from '../../../core/errors.ts'
 import { llmErrors } from '../errors.ts'
+import { embeddingsTarget, valueAt } from '../embeddings-call.ts'
 import type { DriverContext, ProviderDriver, RouteType, TokenUsage, UpstreamTarget } from '../types.ts'
 import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
@@ -52,6 +53,18 @@ export const bedrockDriver: ProviderDriver = {
   id: 'bedrock',
   routes: new Set<RouteType>(['llm/v1/chat', 'preserve']),
   streamUsage: true,
+  checkOptions(conf, out) {
+    if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
+  },
+  embeddings(m, dimensions) {
+    const o = m.options?.bedrock
+    const region = o?.aws_region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
+    return {
+      target: embeddingsTarget(m, `https://bedrock-runtime.${region}.amazonaws.com/model/${encodeURIComponent(m.name)}/invoke`),
+      body: (inputText) => ({ inputText, dimensions, normalize: o?.embeddings_normalize ?? false }),
+      vector: (a) => valueAt(a, 'embedding'),
+    }
+  },
 
   target(ctx): UpstreamTarget {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS

@@ -4,6 +4,7 @@
 // https://huggingface.co/docs/inference-providers/tasks/chat-completion
 // https://huggingface.co/docs/inference-providers/tasks/text-generation
 // https://huggingface.co/docs/inference-providers/tasks/feature-extraction
+import { embeddingsTarget } from '../embeddings-call.ts'
 import { randomUUID } from 'node:crypto'
 import { llmErrors } from '../errors.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
@@ -173,6 +174,14 @@ export const huggingfaceDriver: ProviderDriver = {
   id: 'huggingface',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings']),
   streamUsage: false,
+  embeddings(m) {
+    const hf = m.options?.huggingface
+    return {
+      target: embeddingsTarget(m, `https://router.huggingface.co/hf-inference/models/${m.name}/pipeline/feature-extraction`),
+      body: (inputs) => ({ inputs, ...(hf && { options: { use_cache: hf.use_cache, wait_for_model: hf.wait_for_model } }) }),
+      vector: (a) => (Array.isArray(a) && Array.isArray(a[0]) ? a[0] : a),
+    }
+  },
   target(ctx): UpstreamTarget {
     // upstream_url replaces all of it (the pipeline applies it): no model id needed in the path
     if (ctx.model.options.upstream_url) return { ...ROUTER, path: '/' }

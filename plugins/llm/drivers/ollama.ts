@@ -2,6 +2,7 @@
 // provider and by mistral and llama2 with `*_format: ollama`: chat → /api/chat, completions →
 // /api/generate, embeddings → /api/embed; streams are NDJSON, the `done: true` line carries the
 // token counts. https://github.com/ollama/ollama/blob/main/docs/api.md
+import { embeddingsTarget, openAiVector, valueAt } from '../embeddings-call.ts'
 import { randomUUID } from 'node:crypto'
 import { llmErrors } from '../errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
@@ -253,4 +254,9 @@ export const ollamaDriver: ProviderDriver = {
   },
   decodeResponse: decodeOllamaResponse,
   stream: ollamaStream,
+  embeddings: (m) => ({
+    target: embeddingsTarget(m, 'http://127.0.0.1:11434/api/embed'),
+    body: (input) => ({ input, model: m.name }),
+    vector: (a) => valueAt(a, 'embeddings', 0) ?? valueAt(a, 'embedding') ?? openAiVector(a),
+  }),
 }
