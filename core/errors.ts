@@ -19,7 +19,12 @@ export interface ErrorFactory<A extends unknown[]> {
   readonly status: number
 }
 
-function createError<A extends unknown[]>(code: string, status: number, message: (...args: A) => string): ErrorFactory<A> {
+/**
+ * One error kind: a stable code, its HTTP status and how its message is written. Core defines its
+ * own below; a library that raises its own kinds (the LLM layer) defines them with this factory, so
+ * every error everywhere carries the same brand, code and status.
+ */
+export function defineError<A extends unknown[]>(code: string, status: number, message: (...args: A) => string): ErrorFactory<A> {
   const factory = (...args: A): GatewayError => {
     const err = new Error(message(...args)) as Error & { code: string; status: number; [BRAND]: true }
     err.name = 'GatewayError'
@@ -57,40 +62,36 @@ export const KONG_MESSAGES = {
 
 export const errors = {
   // ---- proxy (request time) ----
-  noRoute: createError('GW_ERR_NO_ROUTE', 404, () => KONG_MESSAGES.noRoute),
-  noService: createError('GW_ERR_NO_SERVICE', 503, () => KONG_MESSAGES.noService),
-  upstreamBad: createError('GW_ERR_UPSTREAM', 502, () => KONG_MESSAGES.badGateway),
-  upstreamTimeout: createError('GW_ERR_UPSTREAM_TIMEOUT', 504, () => KONG_MESSAGES.timeout),
-  upstreamUnavailable: createError('GW_ERR_UPSTREAM_UNAVAILABLE', 503, () => KONG_MESSAGES.unavailable),
-  bodyTooLarge: createError('GW_ERR_BODY_TOO_LARGE', 413, () => KONG_MESSAGES.payloadTooLarge),
-  pluginFailed: createError('GW_ERR_PLUGIN', 500, (plugin: string, phase: string) => `plugin '${plugin}' failed in ${phase}`),
+  noRoute: defineError('GW_ERR_NO_ROUTE', 404, () => KONG_MESSAGES.noRoute),
+  noService: defineError('GW_ERR_NO_SERVICE', 503, () => KONG_MESSAGES.noService),
+  upstreamBad: defineError('GW_ERR_UPSTREAM', 502, () => KONG_MESSAGES.badGateway),
+  upstreamTimeout: defineError('GW_ERR_UPSTREAM_TIMEOUT', 504, () => KONG_MESSAGES.timeout),
+  upstreamUnavailable: defineError('GW_ERR_UPSTREAM_UNAVAILABLE', 503, () => KONG_MESSAGES.unavailable),
+  bodyTooLarge: defineError('GW_ERR_BODY_TOO_LARGE', 413, () => KONG_MESSAGES.payloadTooLarge),
+  pluginFailed: defineError('GW_ERR_PLUGIN', 500, (plugin: string, phase: string) => `plugin '${plugin}' failed in ${phase}`),
 
   // ---- config (load time) ----
-  configInvalid: createError('GW_ERR_CONFIG', 400, (message: string) => message),
-  configParse: createError('GW_ERR_CONFIG_PARSE', 400, (message: string) => `failed parsing declarative configuration: ${message}`),
-  configEmpty: createError('GW_ERR_CONFIG_EMPTY', 400, () => 'expected a declarative configuration'),
-  vaultReference: createError('GW_ERR_VAULT', 400, (ref: string, why: string) => `could not resolve reference ${ref} (${why})`),
+  configInvalid: defineError('GW_ERR_CONFIG', 400, (message: string) => message),
+  configParse: defineError('GW_ERR_CONFIG_PARSE', 400, (message: string) => `failed parsing declarative configuration: ${message}`),
+  configEmpty: defineError('GW_ERR_CONFIG_EMPTY', 400, () => 'expected a declarative configuration'),
+  vaultReference: defineError('GW_ERR_VAULT', 400, (ref: string, why: string) => `could not resolve reference ${ref} (${why})`),
 
   // ---- plugins (load time) ----
-  pluginInvalid: createError('GW_ERR_PLUGIN_INVALID', 500, (plugin: string, why: string) => `Plugin "${plugin}" cannot be loaded because ${why}`),
-  pluginNotFound: createError('GW_ERR_PLUGIN_NOT_FOUND', 500, (plugin: string, why: string) => `plugin '${plugin}' could not be loaded: ${why}`),
+  pluginInvalid: defineError('GW_ERR_PLUGIN_INVALID', 500, (plugin: string, why: string) => `Plugin "${plugin}" cannot be loaded because ${why}`),
+  pluginNotFound: defineError('GW_ERR_PLUGIN_NOT_FOUND', 500, (plugin: string, why: string) => `plugin '${plugin}' could not be loaded: ${why}`),
 
   // ---- PDK ----
-  pdkPhase: createError('GW_ERR_PDK_PHASE', 500, (phase: string, allowed: string) => `function cannot be called in ${phase} phase (only in: ${allowed})`),
-  pdkArgument: createError('GW_ERR_PDK_ARG', 500, (message: string) => message),
+  pdkPhase: defineError('GW_ERR_PDK_PHASE', 500, (phase: string, allowed: string) => `function cannot be called in ${phase} phase (only in: ${allowed})`),
+  pdkArgument: defineError('GW_ERR_PDK_ARG', 500, (message: string) => message),
 
-  // ---- AI plugins (request time; rendered as {"error":{"message":...}} like Kong's ai-proxy) ----
-  llmBadRequest: createError('GW_ERR_LLM_REQUEST', 400, (message: string) => message),
-  llmFailed: createError('GW_ERR_LLM_RESPONSE', 500, (message: string) => message),
-  llmIdentity: createError('GW_ERR_LLM_IDENTITY', 500, () => 'LLM request failed before proxying'),
 
   // ---- Admin API (request time; messages never echo the refused value) ----
-  adminForbiddenOrigin: createError('GW_ERR_ADMIN_ORIGIN', 403, () => 'Origin not allowed'),
-  adminForbiddenHost: createError('GW_ERR_ADMIN_HOST', 403, () => 'Host not allowed'),
-  adminUnauthorized: createError('GW_ERR_ADMIN_TOKEN', 401, () => 'Invalid credentials. Token or User credentials required'),
-  adminMediaType: createError('GW_ERR_ADMIN_MEDIA_TYPE', 415, () => 'Unsupported Media Type'),
+  adminForbiddenOrigin: defineError('GW_ERR_ADMIN_ORIGIN', 403, () => 'Origin not allowed'),
+  adminForbiddenHost: defineError('GW_ERR_ADMIN_HOST', 403, () => 'Host not allowed'),
+  adminUnauthorized: defineError('GW_ERR_ADMIN_TOKEN', 401, () => 'Invalid credentials. Token or User credentials required'),
+  adminMediaType: defineError('GW_ERR_ADMIN_MEDIA_TYPE', 415, () => 'Unsupported Media Type'),
 
   // ---- start-up ----
-  slowServer: createError('GW_ERR_SLOW_SERVER', 500, (why: string) => why),
-  listen: createError('GW_ERR_LISTEN', 500, (address: string) => `could not listen on ${address}`),
+  slowServer: defineError('GW_ERR_SLOW_SERVER', 500, (why: string) => why),
+  listen: defineError('GW_ERR_LISTEN', 500, (address: string) => `could not listen on ${address}`),
 } as const

@@ -63,8 +63,19 @@ function sendError(res: HttpResponse, e: GatewayError, aborted: Exchange, close 
   send(res, e.status, { message: e.message }, aborted, close)
 }
 
-function byIdOrName(list: readonly Record<string, unknown>[], key: string): Record<string, unknown> | undefined {
-  return list.find((e) => e.id === key || e.name === key || e.username === key)
+/** An entity's own field (entities are typed per kind; these routes read them generically). */
+function fieldOf(entity: object, name: string): unknown {
+  return Object.getOwnPropertyDescriptor(entity, name)?.value
+}
+
+function byIdOrName(list: readonly object[], key: string): object | undefined {
+  return list.find((e) => fieldOf(e, 'id') === key || fieldOf(e, 'name') === key || fieldOf(e, 'username') === key)
+}
+
+/** The id a foreign key field points to (`{ id }`), or undefined. */
+function foreignId(entity: object, fk: string): unknown {
+  const ref = fieldOf(entity, fk)
+  return ref !== null && typeof ref === 'object' ? fieldOf(ref, 'id') : undefined
 }
 
 export function listenAdmin(deps: AdminDeps): Promise<Listener> {
@@ -137,14 +148,15 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
         return send(res, 405, { code: 12, name: 'operation unsupported', message: `cannot ${WRITE_OPS[method] ?? method} '${parts[0]}' entities when not using a database` }, aborted)
       }
       const kind = parts[0] as Kind
-      const list = listEntities(snap, kind) as unknown as Record<string, unknown>[]
+      const list: readonly object[] = listEntities(snap, kind)
       if (parts.length === 1) return send(res, 200, { data: filterTags(list, query.get('tags')), next: null }, aborted)
       const entity = byIdOrName(list, parts[1]!)
       if (!entity) return send(res, 404, { message: 'Not found' }, aborted)
       if (parts.length === 2) return send(res, 200, entity, aborted)
       if (parts.length === 3 && KINDS.has(parts[2]!)) {
         const fk = kind.slice(0, -1) // services → service
-        const children = (listEntities(snap, parts[2] as Kind) as unknown as Record<string, unknown>[]).filter((c) => (c[fk] as { id?: string } | null)?.id === entity.id)
+        const id = fieldOf(entity, 'id')
+        const children = listEntities(snap, parts[2] as Kind).filter((c: object) => foreignId(c, fk) === id)
         return send(res, 200, { data: children, next: null }, aborted)
       }
     }
@@ -213,12 +225,13 @@ function preflight(res: HttpResponse, aborted: Exchange): void {
   })
 }
 
-function filterTags(list: Record<string, unknown>[], tags: string | null): Record<string, unknown>[] {
+function filterTags(list: readonly object[], tags: string | null): readonly object[] {
   if (!tags) return list
   const any = tags.includes('/')
   const wanted = tags.split(any ? '/' : ',')
   return list.filter((e) => {
-    const t = (e.tags as string[] | null) ?? []
+    const own = fieldOf(e, 'tags')
+    const t: readonly unknown[] = Array.isArray(own) ? own : []
     return any ? wanted.some((w) => t.includes(w)) : wanted.every((w) => t.includes(w))
   })
 }

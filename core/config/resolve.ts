@@ -12,7 +12,6 @@ import type { Entities, ForeignRef } from './types.ts'
 import type { FoundReference } from './vault.ts'
 
 type Refs = Record<string, ForeignRef | null>
-
 interface Index {
   byKey: Map<EntityName, Map<string, Declared>>
   byId: Map<EntityName, Map<string, Declared>>
@@ -48,10 +47,16 @@ export function resolveDeclared(walked: Walked): { entities: Entities; reference
       value.password = hashBasicAuthPassword((refs.consumer as ForeignRef).id, value.password as string)
     }
     const entity = item.def.build(value, item.id, refs) as object
-    lists[item.def.name].push(entity)
+    lists[item.def.name]!.push(entity)
     if (item.references.length > 0) references.set(entity, item.references)
   }
-  return { entities: lists as unknown as Entities, references }
+  if (!hasEveryList(lists, walked.catalog)) throw new Error('entity catalog without core entity lists')
+  return { entities: lists, references }
+}
+
+/** Every list the catalog names is there, each filled by its own definition's build: the Entities shape. */
+function hasEveryList(lists: object, catalog: Walked['catalog']): lists is Entities {
+  return catalog.order.every((def) => Array.isArray(Reflect.get(lists, def.name)))
 }
 
 /** Unique fields (endpoint key first) in declaration order; the first declaration wins. */

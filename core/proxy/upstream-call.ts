@@ -3,6 +3,7 @@
 // AbortController, no Readable per response (profiling measured this as the
 // cheapest primitive in uWS). Retries follow nginx's proxy_next_upstream "error timeout": only
 // before a response head arrived, and after the request was sent only for idempotent methods.
+import { IDEMPOTENT_METHODS, MAYBE_SENT_CODES, NOT_SENT_CODES } from './retryable-errors.ts'
 import type { Dispatcher } from 'undici'
 import type { Readable } from 'node:stream'
 import type { RequestContext } from '../runloop/context.ts'
@@ -28,10 +29,6 @@ export interface CallOptions {
   requestIdHeader: boolean
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
-/** the request never reached the upstream: safe to retry any method */
-const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
-const MAYBE_SENT = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'EPIPE', 'UND_ERR_CLOSED'])
 
 class UpstreamCall implements Dispatcher.DispatchHandler {
   private abortFn: ((err: Error) => void) | null = null
@@ -104,7 +101,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
 function retryable(err: Error & { code?: string }, method: string, body: CallOptions['body']): boolean {
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return false // a consumed stream cannot be replayed
   const code = err.code ?? ''
-  return NOT_SENT.has(code) || (MAYBE_SENT.has(code) && IDEMPOTENT.has(method))
+  return NOT_SENT_CODES.has(code) || (MAYBE_SENT_CODES.has(code) && IDEMPOTENT_METHODS.has(method))
 }
 
 export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt = 0): void {

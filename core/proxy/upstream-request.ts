@@ -1,6 +1,7 @@
 // Builds what is sent upstream: target from the service, path from the router, and Kong's
 // request headers (kong/templates/nginx_kong.lua): Host, X-Forwarded-*, X-Real-IP, Via,
 // X-Kong-Request-Id; hop-by-hop headers dropped.
+import { isDefaultPort } from './default-port.ts'
 import type { Service } from '../config/types.ts'
 import type { RouteMatch } from '../router/router.ts'
 import type { RequestContext, UpstreamRequest } from '../runloop/context.ts'
@@ -37,9 +38,6 @@ export function upstreamPathWithQuery(u: UpstreamRequest): string {
   return u.query ? `${u.path}?${u.query}` : u.path
 }
 
-function defaultPort(u: UpstreamRequest): boolean {
-  return (u.scheme === 'http' && u.port === 80) || (u.scheme === 'https' && u.port === 443)
-}
 
 /** Flat [name, value, ...] list for undici. `bodyLength` null = streamed body of unknown length. */
 export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, requestIdHeader: boolean): string[] {
@@ -64,7 +62,7 @@ export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, request
       else out.push(k, v)
     }
   }
-  const host = u.hostHeader ?? (ctx.match?.preserveHost && h.host !== undefined ? h.host : defaultPort(u) ? u.host : `${u.host}:${u.port}`)
+  const host = u.hostHeader ?? (ctx.match?.preserveHost && h.host !== undefined ? h.host : isDefaultPort(u.scheme, u.port) ? u.host : `${u.host}:${u.port}`)
   out.push('host', host)
   if (!ctx.bodyStreamed) {
     // a buffered or replaced body: undici sets Content-Length from it

@@ -21,9 +21,12 @@ import type { Settings } from '../settings.ts'
  * so a worker thread ends with no open handles; Node aborts a thread terminated with open ones.
  */
 export function closeApp(app: TemplatedApp, socket: us_listen_socket): void {
-  const close = (app as unknown as { close?: () => void }).close
-  if (typeof close === 'function') close.call(app)
+  if (hasClose(app)) app.close()
   else uws.us_listen_socket_close(socket)
+}
+
+function hasClose(app: object): app is { close: () => void } {
+  return typeof Reflect.get(app, 'close') === 'function'
 }
 
 export interface Listener {

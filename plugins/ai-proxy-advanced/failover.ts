@@ -5,13 +5,12 @@
 // method (POST: every LLM call) is sent again only when `non_idempotent` is listed, as in nginx;
 // one that never left (connection refused, connect timeout) always may be.
 import type { UpstreamOutcome } from '../../core/runloop/context.ts'
+import { IDEMPOTENT_METHODS, NAME_NOT_RESOLVED_CODES, NOT_SENT_CODES } from '../../core/proxy/retryable-errors.ts'
 import type { FailoverCriterion } from './schema.ts'
 
 export type FailureKind = 'error' | 'timeout' | 'invalid_header' | 'http'
 
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
-const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'])
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 const NEVER_COUNTED = new Set([403, 404])
 
 export function kindOf(outcome: UpstreamOutcome): FailureKind {
@@ -53,7 +52,8 @@ export class FailoverPolicy {
     if (kind === 'http') {
       if (!this.statuses.has(outcome.status)) return false
     } else if (!this.kinds.has(kind)) return false
-    if (this.nonIdempotent || IDEMPOTENT.has(method)) return true
-    return outcome.error !== null && NOT_SENT.has(outcome.error.code ?? '')
+    if (this.nonIdempotent || IDEMPOTENT_METHODS.has(method)) return true
+    const code = outcome.error?.code ?? ''
+    return outcome.error !== null && (NOT_SENT_CODES.has(code) || NAME_NOT_RESOLVED_CODES.has(code))
   }
 }

@@ -3,7 +3,7 @@
 // semantic routing. Nothing of ai-proxy is used; the stages are the library's.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
-import { check, schema, type AdvancedConf } from './schema.ts'
+import { check, schema } from './schema.ts'
 import { configureRuntimes } from './runtime.ts'
 import { advancedAccess, advancedBodyFilter, advancedHeaderFilter, advancedLog } from './balance.ts'
 
@@ -17,9 +17,9 @@ export default definePlugin({
   secrets: (conf) => ({ headers: conf.targets.map((t) => t.auth?.header_name), query: conf.targets.map((t) => t.auth?.param_name) }),
   /** one balancer per config, built at load (state resets when the config changes, as in Kong) */
   configure(_kong, configs) {
-    configureRuntimes((configs ?? []) as unknown as AdvancedConf[])
+    configureRuntimes(configs ?? [])
   },
-  access: (kong, conf) => advancedAccess(kong, conf as unknown as AdvancedConf),
+  access: (kong, conf) => advancedAccess(kong, conf),
   header_filter: (kong) => advancedHeaderFilter(kong),
   body_filter: (kong, _conf, chunk) => advancedBodyFilter(kong, chunk),
   log: (kong) => advancedLog(kong),

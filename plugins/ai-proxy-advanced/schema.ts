@@ -3,17 +3,12 @@
 // description; the client-facing fields, the balancer, and semantic routing's embeddings and
 // vectordb are top level. Tollgate extensions, marked below: `vectordb.strategy: memory` (one
 // node's in-memory vectors) and `balancer.redis` (balancer state shared across workers and nodes).
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
 import type { FieldErrors } from '../../core/config/types.ts'
-import { AuthSchema, LLM_FORMATS, LoggingSchema, ModelSchema, ROUTE_TYPES, llmEntityChecks, nativeFormatChecks } from '../llm/schema.ts'
+import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ModelSchema, ROUTE_TYPES } from '../llm/schema.ts'
+import { bool, oneOf, record, str } from '../llm/schema-fields.ts'
+import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
 
-const str = () => Type.Optional(Type.String())
-const bool = () => Type.Optional(Type.Boolean())
-function oneOf<const T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}): TSchema {
-  return Type.Union(values.map((v) => Type.Literal(v)), opts)
-}
-const record = <P extends Record<string, TSchema>>(props: P, opts: Record<string, unknown> = {}) =>
-  Type.Object(props, { additionalProperties: false, ...opts })
 const timeout = (def: number) => Type.Integer({ default: def, minimum: 1, maximum: 2147483646 })
 
 export const ALGORITHMS = [
@@ -71,24 +66,6 @@ const BalancerSchema = record({
   redis: Type.Optional(RedisSchema),
 }, { default: {} })
 
-const EmbeddingsSchema = record({
-  auth: Type.Optional(AuthSchema),
-  model: record({
-    provider: oneOf(['azure', 'bedrock', 'gemini', 'huggingface', 'mistral', 'ollama', 'openai'] as const),
-    name: Type.String(),
-    options: Type.Optional(record({
-      upstream_url: str(),
-      azure: Type.Optional(record({ instance: str(), deployment_id: str(), api_version: Type.String({ default: '2023-05-15' }) })),
-      bedrock: Type.Optional(record({
-        aws_region: str(), aws_assume_role_arn: str(), aws_role_session_name: str(), aws_sts_endpoint_url: str(),
-        embeddings_normalize: Type.Boolean({ default: false }),
-      })),
-      gemini: Type.Optional(record({ api_endpoint: str(), project_id: str(), location_id: str() })),
-      huggingface: Type.Optional(record({ use_cache: bool(), wait_for_model: bool() })),
-    })),
-  }),
-})
-
 const PgvectorSchema = record({
   host: Type.String({ default: '127.0.0.1' }),
   port: Type.Integer({ default: 5432 }),
@@ -119,50 +96,34 @@ export const schema = Type.Object({
   balancer: BalancerSchema,
   embeddings: Type.Optional(EmbeddingsSchema),
   vectordb: Type.Optional(VectordbSchema),
-  llm_format: oneOf(LLM_FORMATS, { default: 'openai' }),
+  llm_format: LlmFields.llm_format,
   genai_category: oneOf(
     ['audio/speech', 'audio/transcription', 'image/generation', 'realtime/generation', 'text/embeddings', 'text/generation', 'video/generation'] as const,
     { default: 'text/generation' },
   ),
-  response_streaming: oneOf(['allow', 'deny', 'always'] as const, { default: 'allow' }),
-  max_request_body_size: Type.Integer({ default: 1048576, minimum: 0 }),
-  model_name_header: Type.Boolean({ default: true }),
+  response_streaming: LlmFields.response_streaming,
+  max_request_body_size: LlmFields.max_request_body_size,
+  model_name_header: LlmFields.model_name_header,
 }, { additionalProperties: false })
 
 export type TargetConf = Static<typeof TargetSchema>
 export type RedisConf = Static<typeof RedisSchema>
-export type EmbeddingsConf = Static<typeof EmbeddingsSchema>
+export type { EmbeddingsConf } from '../llm/schema.ts'
 export type VectordbConf = Static<typeof VectordbSchema>
 export type BalancerConf = Static<typeof BalancerSchema>
 
-/** The config as the plugin reads it (the schema's shape, with the unions spelled out). */
-export interface AdvancedConf {
-  targets: (Omit<TargetConf, 'route_type'> & { route_type: (typeof ROUTE_TYPES)[number] })[]
-  balancer: Omit<BalancerConf, 'algorithm' | 'failover_criteria' | 'latency_strategy' | 'tokens_count_strategy'> & {
-    algorithm: Algorithm
-    failover_criteria: FailoverCriterion[]
-    latency_strategy: 'tpot' | 'e2e'
-    tokens_count_strategy: 'total-tokens' | 'prompt-tokens' | 'completion-tokens' | 'cost' | 'llm-accuracy'
-  }
-  embeddings?: EmbeddingsConf
-  vectordb?: Omit<VectordbConf, 'strategy' | 'distance_metric'> & { strategy: 'pgvector' | 'redis' | 'memory'; distance_metric: 'cosine' | 'euclidean' }
-  llm_format: (typeof LLM_FORMATS)[number]
-  response_streaming: 'allow' | 'deny' | 'always'
-  max_request_body_size: number
-  model_name_header: boolean
-}
+export type AdvancedConf = Static<typeof schema>
 
 /**
  * Kong's entity checks: each target's llm record checks (under `targets[i]`), then the plugin's:
  * one route type for all targets, and semantic routing's needs (EE schema.lua messages).
  */
-export function check(raw: Static<typeof schema>): FieldErrors | null {
-  const conf = raw as unknown as AdvancedConf
+export function check(conf: AdvancedConf): FieldErrors | null {
   const entity: string[] = []
   const targets: (FieldErrors | null)[] = []
   let bad = false
   for (const t of conf.targets) {
-    const c = { ...t, llm_format: conf.llm_format } as unknown as Parameters<typeof llmEntityChecks>[0]
+    const c = { ...t, llm_format: conf.llm_format }
     const own = llmEntityChecks(c)
     const native = nativeFormatChecks(c)
     own.push(...native.entity)

@@ -4,7 +4,6 @@ import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
 import { llmAccess, llmBodyFilter, llmHeaderFilter } from '../llm/pipeline/stages.ts'
 import { compiledConf } from '../llm/pipeline/compile.ts'
-import type { LlmConf } from '../llm/pipeline/conf.ts'
 import { check, schema } from './schema.ts'
 
 export default definePlugin({
@@ -20,10 +19,10 @@ export default definePlugin({
     if (!configs) return
     for (const conf of configs) {
       // a config that cannot compile (no driver registered) answers its error per request instead
-      try { compiledConf(conf as unknown as LlmConf) } catch { /* reported by access */ }
+      try { compiledConf(conf) } catch { /* reported by access */ }
     }
   },
-  access: (kong, conf) => llmAccess(kong, conf as unknown as LlmConf),
+  access: (kong, conf) => llmAccess(kong, conf),
   header_filter: (kong) => llmHeaderFilter(kong),
   body_filter: (kong, _conf, chunk) => llmBodyFilter(kong, chunk),
 })

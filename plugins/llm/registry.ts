@@ -22,6 +22,11 @@ export function providerIds(): string[] {
   return [...providers.keys()]
 }
 
+/** The providers that can serve semantic routing's embeddings. */
+export function embeddingsProviderIds(): string[] {
+  return [...providers.values()].filter((p) => p.embeddings !== undefined).map((p) => p.id)
+}
+
 export function registerClientFormat(format: ClientFormat): void {
   formats.set(format.id, format)
 }

@@ -1,22 +1,20 @@
 // Config schema pieces shared by ai-proxy and ai-proxy-advanced (kong/llm/schemas/init.lua and the
-// 3.10–3.14 published schemas): model, auth, logging, with Kong's defaults, and the entity checks
-// with Kong's messages (kong/llm/schemas/init.lua).
-import { Type, type Static, type TSchema } from 'typebox'
-import type { FieldErrors } from '../../core/config/types.ts'
+// 3.10–3.14 published schemas): model, auth, logging, embeddings, with Kong's defaults. The config
+// types are derived from these schemas; the entity checks are in entity-checks.ts.
+import { Type, type Static } from 'typebox'
+import { embeddingsProviderIds, providerIds } from './registry.ts'
+import { bool, num, oneOf, record, str, type OptionalDeep } from './schema-fields.ts'
 
-const str = () => Type.Optional(Type.String())
-const bool = () => Type.Optional(Type.Boolean())
-const num = () => Type.Optional(Type.Number())
-function oneOf<const T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}): TSchema {
-  return Type.Union(values.map((v) => Type.Literal(v)), opts)
-}
-const record = <P extends Record<string, TSchema>>(props: P, opts: Record<string, unknown> = {}) =>
-  Type.Object(props, { additionalProperties: false, ...opts })
-
-export const PROVIDERS = [
-  'anthropic', 'azure', 'bedrock', 'cerebras', 'cohere', 'dashscope', 'databricks', 'deepseek', 'gemini',
-  'huggingface', 'llama2', 'mistral', 'ollama', 'openai', 'vllm', 'xai',
-] as const
+/**
+ * A provider id, checked against the registry when a config is loaded (not when this module is):
+ * a provider registered by a plugin package validates like a bundled one, with Kong's one_of
+ * message listing the registered ids. Other types are left to the string check ("expected a string").
+ */
+const registeredProvider = (ids: () => string[]) => Type.Refine(
+  Type.String(),
+  (v) => typeof v !== 'string' || ids().includes(v),
+  () => `expected one of: ${ids().sort().join(', ')}`,
+)
 
 export const ROUTE_TYPES = [
   'llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve',
@@ -96,75 +94,53 @@ export const ModelOptionsSchema = record({
 }, { default: {} })
 
 export const ModelSchema = record({
-  provider: oneOf(PROVIDERS),
+  provider: registeredProvider(providerIds),
   name: str(),
   model_alias: str(),
   options: ModelOptionsSchema,
 })
 
-export type AuthConfig = Static<typeof AuthSchema>
-export type ModelConfig = Static<typeof ModelSchema>
-
-/** What the entity checks read: ai-proxy's config, or one ai-proxy-advanced target. */
-interface Checked {
-  route_type?: string
-  llm_format?: string
-  auth?: Record<string, unknown> | null
-  model?: { provider?: string; options?: Record<string, unknown> | null } | null
-  logging?: { log_statistics?: boolean } | null
-}
-
-const set = (v: unknown) => v !== undefined && v !== null
-
-function allOrNone(values: Record<string, unknown>, fields: readonly string[], prefix: string, out: string[]): void {
-  const n = fields.filter((f) => set(values[f])).length
-  if (n !== 0 && n !== fields.length) out.push(`all or none of these fields must be set: ${fields.map((f) => `'${prefix}${f}'`).join(', ')}`)
-}
-
-/** Kong's llm record entity checks: the messages, in Kong's order (empty when valid). */
-export function llmEntityChecks(conf: Checked): string[] {
-  const out: string[] = []
-  const auth = conf.auth ?? {}
-  const model = conf.model ?? {}
-  const options = model.options ?? {}
-  const provider = model.provider
-  allOrNone(auth, ['header_name', 'header_value'], 'auth.', out)
-  allOrNone(auth, ['param_name', 'param_value', 'param_location'], 'auth.', out)
-  if ((provider === 'bedrock' || provider === 'gemini') && auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
-  if (provider === 'llama2' && !set(options.llama2_format)) out.push("must set 'model.options.llama2_format' for llama2 provider")
-  if (provider === 'mistral' && !set(options.mistral_format)) out.push("must set 'model.options.mistral_format' for mistral provider")
-  if (provider === 'anthropic' && !set(options.anthropic_version)) out.push("must set 'model.options.anthropic_version' for anthropic provider")
-  if (provider === 'azure') {
-    for (const f of ['azure_instance', 'azure_api_version', 'azure_deployment_id']) {
-      if (!set(options[f])) out.push(`must set 'model.options.${f}' for azure provider`)
-    }
-  }
-  if ((provider === 'llama2' || provider === 'vllm') && !set(options.upstream_url)) out.push("must set 'model.options.upstream_url' for self-hosted providers/models")
-  const gemini = options.gemini as Record<string, unknown> | undefined | null
-  if (gemini) allOrNone(gemini, ['api_endpoint', 'project_id', 'location_id'], 'model.options.gemini.', out)
-  if (provider === 'anthropic' && conf.route_type === 'llm/v1/completions' && conf.logging?.log_statistics === true) {
-    out.push('anthropic does not support statistics when route_type is llm/v1/completions')
-  }
-  return out
-}
+/** Semantic routing's (and caches') embeddings model: any registered provider that serves embeddings. */
+export const EmbeddingsSchema = record({
+  auth: Type.Optional(AuthSchema),
+  model: record({
+    provider: registeredProvider(embeddingsProviderIds),
+    name: Type.String(),
+    options: Type.Optional(record({
+      upstream_url: str(),
+      azure: Type.Optional(record({ instance: str(), deployment_id: str(), api_version: Type.String({ default: '2023-05-15' }) })),
+      bedrock: Type.Optional(record({
+        aws_region: str(), aws_assume_role_arn: str(), aws_role_session_name: str(), aws_sts_endpoint_url: str(),
+        embeddings_normalize: Type.Boolean({ default: false }),
+      })),
+      gemini: Type.Optional(record({ api_endpoint: str(), project_id: str(), location_id: str() })),
+      huggingface: Type.Optional(record({ use_cache: bool(), wait_for_model: bool() })),
+    })),
+  }),
+})
 
 /**
- * ai-proxy's checks of the native llm_format rules (OSS 3.10 ai-proxy/schema.lua): an entity
- * message plus a field error, as Kong's conditional checks report them.
+ * What the LLM stages run on: ai-proxy's config, or one ai-proxy-advanced target merged with the
+ * plugin's client-facing fields. The plugins' schemas are built from these same fields.
  */
-export function nativeFormatChecks(conf: Checked): { entity: string[]; fields: Record<string, FieldErrors> } {
-  const entity: string[] = []
-  const fields: Record<string, FieldErrors> = {}
-  const f = conf.llm_format
-  if (f === 'bedrock' || f === 'gemini') {
-    if (conf.route_type !== 'llm/v1/chat') {
-      entity.push("native provider options in llm_format can only be used with the 'llm/v1/chat' route_type")
-      fields.route_type = 'value must be llm/v1/chat'
-    }
-    if (conf.model?.provider !== f) {
-      entity.push(`native llm_format '${f}' can only be used with the '${f}' model.provider`)
-      fields.model = { provider: `value must be ${f}` }
-    }
-  }
-  return { entity, fields }
+export const LlmFields = {
+  route_type: oneOf(ROUTE_TYPES),
+  llm_format: oneOf(LLM_FORMATS, { default: 'openai' }),
+  response_streaming: oneOf(['allow', 'deny', 'always'] as const, { default: 'allow' }),
+  max_request_body_size: Type.Integer({ default: 1048576, minimum: 0 }),
+  model_name_header: Type.Boolean({ default: true }),
+  logging: LoggingSchema,
+  auth: AuthSchema,
+  model: ModelSchema,
 }
+export const LlmConfSchema = Type.Object(LlmFields, { additionalProperties: false })
+
+export type LlmConf = Static<typeof LlmConfSchema>
+/** `config.auth` as auth strategies read it (see OptionalDeep) */
+export type AuthConf = OptionalDeep<Static<typeof AuthSchema>>
+export type LoggingConf = Static<typeof LoggingSchema>
+export type ModelConfig = Static<typeof ModelSchema>
+/** `config.model.options` as drivers read it (see OptionalDeep) */
+export type ModelOptions = OptionalDeep<Static<typeof ModelOptionsSchema>>
+export type EmbeddingsConf = Static<typeof EmbeddingsSchema>
+export type EmbeddingsModel = EmbeddingsConf['model']

@@ -2,7 +2,9 @@
 // client formats and auth strategies. Everything speaks OpenAI's shapes internally, as Kong does:
 // a client format turns its native request into an OpenAI-shaped one, a driver turns that into the
 // provider's, and the way back mirrors it. A method returns null for "unchanged" so that a
-// passthrough never re-encodes a body.
+// passthrough never re-encodes a body. Config types come from the schemas (schema.ts).
+import type { AuthConf as SchemaAuthConf, EmbeddingsModel, ModelOptions as SchemaModelOptions } from './schema.ts'
+import type { CheckedConf } from './entity-checks.ts'
 
 export type RouteType = 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings' | 'preserve' | OpenAiApiRoute
 
@@ -23,39 +25,8 @@ export type ProviderId =
 
 export type LlmFormat = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'huggingface'
 
-/** `config.model.options` with templates already resolved for this request (Kong's field names). */
-export interface ModelOptions {
-  max_tokens?: number
-  temperature?: number
-  top_p?: number
-  top_k?: number
-  input_cost?: number
-  output_cost?: number
-  upstream_url?: string
-  upstream_path?: string
-  upstream_tls_verify?: boolean
-  anthropic_version?: string
-  azure_instance?: string
-  azure_api_version?: string
-  azure_deployment_id?: string
-  llama2_format?: 'raw' | 'openai' | 'ollama'
-  mistral_format?: 'openai' | 'ollama'
-  embeddings_dimensions?: number
-  gemini?: { api_endpoint?: string; project_id?: string; location_id?: string; endpoint_id?: string }
-  bedrock?: {
-    aws_region?: string
-    aws_assume_role_arn?: string
-    aws_role_session_name?: string
-    aws_sts_endpoint_url?: string
-    embeddings_normalize?: boolean
-    performance_config_latency?: string
-  }
-  cohere?: { embedding_input_type?: string; wait_for_model?: boolean }
-  huggingface?: { use_cache?: boolean; wait_for_model?: boolean }
-  dashscope?: { international?: boolean }
-  databricks?: { workspace_instance_id?: string }
-  [extra: string]: unknown
-}
+/** `config.model.options` (with templates already resolved for a request): the schema's type. */
+export type ModelOptions = SchemaModelOptions
 
 /** `config.model` resolved for one request. */
 export interface ModelConf {
@@ -178,6 +149,25 @@ export interface ProviderDriver {
   decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse
   /** a fresh converter of the provider's stream into OpenAI chunks */
   stream(ctx: DriverContext): StreamTranscoder
+  /**
+   * Kong's entity checks on this provider's options, at config load: push each message. They run
+   * after the auth rules and before the rules on option records any provider may carry.
+   */
+  checkOptions?(conf: CheckedConf, out: string[]): void
+  /** this provider's entity checks that depend on the route and logging (run last) */
+  checkRoute?(conf: CheckedConf, out: string[]): void
+  /**
+   * The embeddings call for semantic routing and caches (`embeddings.model`), built once per
+   * config. Only providers that have one can be named there.
+   */
+  embeddings?(model: EmbeddingsModel, dimensions: number): EmbeddingsCall
+}
+
+/** One text → one vector through a provider: where to send it, what to send, where the vector is. */
+export interface EmbeddingsCall {
+  target: UpstreamTarget
+  body(text: string): Record<string, unknown>
+  vector(answer: unknown): unknown
 }
 
 /**
@@ -268,25 +258,8 @@ export interface AuthHandler {
   readonly dropClientHeaders?: readonly string[]
 }
 
-/** `config.auth`, Kong's flat fields. */
-export interface AuthConf {
-  header_name?: string
-  header_value?: string
-  param_name?: string
-  param_value?: string
-  param_location?: 'query' | 'body'
-  allow_override?: boolean
-  azure_use_managed_identity?: boolean
-  azure_client_id?: string
-  azure_client_secret?: string
-  azure_tenant_id?: string
-  gcp_use_service_account?: boolean
-  gcp_service_account_json?: string
-  gcp_metadata_url?: string
-  gcp_oauth_token_url?: string
-  aws_access_key_id?: string
-  aws_secret_access_key?: string
-}
+/** `config.auth`, Kong's flat fields: the schema's type. */
+export type AuthConf = SchemaAuthConf
 
 /** An auth strategy, as a sub-plugin (registerAuthStrategy). Created once per plugin config. */
 export interface AuthStrategy {

@@ -1,104 +1,32 @@
 // The embeddings client for semantic routing (Kong's kong/llm/embeddings/*.lua): turns a text into
-// a vector through any embeddings-capable provider named in `embeddings.model`, with the
-// credentials of `embeddings.auth` applied by the LLM library's own auth strategies (header or
-// parameter keys, Azure managed identity, GCP service account, AWS SigV4), so every identity
-// ai-proxy supports works here too. Answers are cached per text (Kong: per-request cache keyed on
-// url+model+prompt); a concurrent miss for the same text shares one call.
-//   OpenAI  https://platform.openai.com/docs/api-reference/embeddings/create
-//   Mistral https://docs.mistral.ai/api/#tag/embeddings
-//   Azure   https://learn.microsoft.com/azure/ai-services/openai/reference#embeddings
-//   Ollama  https://github.com/ollama/ollama/blob/main/docs/api.md#generate-embeddings
-//   Gemini  https://ai.google.dev/api/embeddings#method:-models.embedcontent (Vertex: text-embeddings-api)
-//   Bedrock https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html
-//   Hugging Face https://huggingface.co/docs/inference-providers/tasks/feature-extraction
+// a vector through the embeddings call of the provider named in `embeddings.model` (each provider's
+// registration says its URL, body and where the vector is), with the credentials of
+// `embeddings.auth` applied by the LLM library's own auth strategies (header or parameter keys,
+// Azure managed identity, GCP service account, AWS SigV4), so every identity ai-proxy supports
+// works here too. Answers are cached per text (Kong: per-request cache keyed on url+model+prompt);
+// a concurrent miss for the same text shares one call.
 import { LRUCache } from 'lru-cache'
 import { request } from 'undici'
-import { authStrategyFor } from '../../llm/registry.ts'
-import { parseUpstreamUrl } from '../../llm/pipeline/target.ts'
-import type { AuthConf, AuthHandler, ModelConf, OutboundRequest, ProviderId, UpstreamTarget } from '../../llm/types.ts'
+import { isDefaultPort } from '../../../core/proxy/default-port.ts'
+import { authStrategyFor, getProvider } from '../../llm/registry.ts'
+import type { AuthHandler, EmbeddingsCall, ModelConf, OutboundRequest } from '../../llm/types.ts'
 import type { EmbeddingsConf } from '../schema.ts'
 
 export interface Embedder {
   embed(text: string): Promise<number[]>
 }
 
-type EmbeddingsProvider = 'openai' | 'mistral' | 'azure' | 'ollama' | 'gemini' | 'bedrock' | 'huggingface'
-
-interface Call {
-  target: UpstreamTarget
-  body: (text: string) => Record<string, unknown>
-  vector: (answer: unknown) => unknown
-}
-
-const at = (v: unknown, ...path: (string | number)[]): unknown => {
-  let x = v
-  for (const k of path) x = x !== null && typeof x === 'object' ? (x as Record<string | number, unknown>)[k] : undefined
-  return x
-}
-
-function callFor(conf: EmbeddingsConf, dimensions: number): Call {
-  const m = conf.model
-  const o = m.options ?? {}
-  const url = (fallback: string) => parseUpstreamUrl(o.upstream_url ?? fallback)
-  const openAiShape = (a: unknown) => at(a, 'data', 0, 'embedding')
-  switch (m.provider as EmbeddingsProvider) {
-    case 'openai':
-      return { target: url('https://api.openai.com/v1/embeddings'), body: (input) => ({ input, model: m.name, dimensions }), vector: openAiShape }
-    case 'mistral':
-      return { target: url('https://api.mistral.ai/v1/embeddings'), body: (input) => ({ input, model: m.name }), vector: openAiShape }
-    case 'azure': {
-      const az = o.azure ?? { api_version: '2023-05-15' }
-      const t = url(`https://${az.instance ?? ''}.openai.azure.com/openai/deployments/${az.deployment_id ?? m.name}/embeddings`)
-      if (t.query === null) t.query = `api-version=${encodeURIComponent(az.api_version)}`
-      return { target: t, body: (input) => ({ input, model: m.name, dimensions }), vector: openAiShape }
-    }
-    case 'ollama':
-      return {
-        target: url('http://127.0.0.1:11434/api/embed'),
-        body: (input) => ({ input, model: m.name }),
-        vector: (a) => at(a, 'embeddings', 0) ?? at(a, 'embedding') ?? openAiShape(a),
-      }
-    case 'gemini': {
-      const g = o.gemini
-      if (g?.api_endpoint && g.project_id && g.location_id) {
-        return {
-          target: url(`https://${g.api_endpoint}/v1/projects/${g.project_id}/locations/${g.location_id}/publishers/google/models/${m.name}:predict`),
-          body: (content) => ({ instances: [{ content }], parameters: { outputDimensionality: dimensions } }),
-          vector: (a) => at(a, 'predictions', 0, 'embeddings', 'values'),
-        }
-      }
-      return {
-        target: url(`https://generativelanguage.googleapis.com/v1beta/models/${m.name}:embedContent`),
-        body: (text) => ({ content: { parts: [{ text }] }, outputDimensionality: dimensions }),
-        vector: (a) => at(a, 'embedding', 'values'),
-      }
-    }
-    case 'bedrock': {
-      const region = o.bedrock?.aws_region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
-      return {
-        target: url(`https://bedrock-runtime.${region}.amazonaws.com/model/${encodeURIComponent(m.name)}/invoke`),
-        body: (inputText) => ({ inputText, dimensions, normalize: o.bedrock?.embeddings_normalize ?? false }),
-        vector: (a) => at(a, 'embedding'),
-      }
-    }
-    case 'huggingface': {
-      const hf = o.huggingface
-      return {
-        target: url(`https://router.huggingface.co/hf-inference/models/${m.name}/pipeline/feature-extraction`),
-        body: (inputs) => ({ inputs, ...(hf && { options: { use_cache: hf.use_cache, wait_for_model: hf.wait_for_model } }) }),
-        vector: (a) => (Array.isArray(a) && Array.isArray(a[0]) ? a[0] : a),
-      }
-    }
-    default:
-      throw new Error(`no embeddings driver for provider '${String(m.provider)}'`)
-  }
+function callFor(conf: EmbeddingsConf, dimensions: number): EmbeddingsCall {
+  const provider = getProvider(conf.model.provider)
+  if (!provider?.embeddings) throw new Error(`no embeddings driver for provider '${String(conf.model.provider)}'`)
+  return provider.embeddings(conf.model, dimensions)
 }
 
 /** The model config the auth strategies read (Kong's target option names). */
 function modelConfOf(conf: EmbeddingsConf): ModelConf {
   const o = conf.model.options ?? {}
   return {
-    provider: conf.model.provider as ProviderId,
+    provider: conf.model.provider,
     name: conf.model.name,
     options: {
       ...(o.upstream_url !== undefined && { upstream_url: o.upstream_url }),
@@ -113,11 +41,11 @@ const NO_CLIENT = { header: () => undefined, query: () => undefined }
 
 export function createEmbedder(conf: EmbeddingsConf, dimensions: number): Embedder {
   const call = callFor(conf, dimensions)
-  const auth = (conf.auth ?? {}) as AuthConf
+  const auth = conf.auth ?? {}
   const model = modelConfOf(conf)
   const handler: AuthHandler = authStrategyFor(auth, model).create(auth, model)
   const t = call.target
-  const shown = `${t.scheme}://${t.host}${(t.scheme === 'https' && t.port === 443) || (t.scheme === 'http' && t.port === 80) ? '' : `:${t.port}`}${t.path}`
+  const shown = `${t.scheme}://${t.host}${isDefaultPort(t.scheme, t.port) ? '' : `:${t.port}`}${t.path}`
 
   async function fetchVector(text: string): Promise<number[]> {
     const out: OutboundRequest = {

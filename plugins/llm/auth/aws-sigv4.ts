@@ -6,6 +6,7 @@
 // and so do the client's own SigV4 headers (a native AWS SDK client signs for the gateway, not
 // for Bedrock): the pipeline drops them (dropClientHeaders).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+import { hostHeader } from '../pipeline/target.ts'
 import { createHash } from 'node:crypto'
 import { Hash } from '@smithy/hash-node'
 import { SignatureV4 } from '@smithy/signature-v4'
@@ -22,11 +23,6 @@ export interface AwsStrategyOptions {
 const CLIENT_SIGNING_HEADERS = ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'] as const
 const SHA256 = Hash.bind(null, 'sha256')
 
-function hostOf(t: UpstreamTarget): string {
-  const dflt = (t.scheme === 'https' && t.port === 443) || (t.scheme === 'http' && t.port === 80)
-  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host
-  return dflt ? host : `${host}:${t.port}`
-}
 
 /** Raw query → the signer's decoded map ('+' stays '+': SigV4 encodes per RFC 3986). */
 function queryOf(raw: string | null): Record<string, string | string[]> {
@@ -60,7 +56,7 @@ export function createAwsHandler(auth: AuthConf, model: ModelConf, opts: AwsStra
       const h = req.headers
       for (const name of CLIENT_SIGNING_HEADERS) h.delete(name)
       let host = h.get('host')
-      if (host === undefined) h.set('host', (host = hostOf(req.target)))
+      if (host === undefined) h.set('host', (host = hostHeader(req.target)))
       const toSign: Record<string, string> = { host }
       for (const [k, v] of h) if (k === 'content-type' || k.startsWith('x-amz-')) toSign[k] = v
       // the payload hash, computed here in one native call: the signer takes it from this header

@@ -74,11 +74,21 @@ export class AzureIdentitySource implements IdentitySource<string> {
  */
 async function forced(cred: ManagedIdentityCredential, env: NodeJS.ProcessEnv): Promise<AccessToken | null> {
   if (env.AZURE_FEDERATED_TOKEN_FILE) return null
-  const app = (cred as unknown as { managedIdentityApp?: MsalManagedIdentityApp }).managedIdentityApp
-  if (typeof app?.acquireToken !== 'function') return null
+  const app = msalAppOf(cred)
+  if (app === null) return null
   const r = await app.acquireToken({ resource: AZURE_OPENAI_SCOPE, forceRefresh: true })
   if (!r?.accessToken || !r.expiresOn) return null
   return { token: r.accessToken, expiresOnTimestamp: r.expiresOn.getTime(), refreshAfterTimestamp: r.refreshOn?.getTime(), tokenType: 'Bearer' }
+}
+
+/** MSAL's app inside the credential (a private field, so checked at run time, not trusted). */
+function msalAppOf(cred: object): MsalManagedIdentityApp | null {
+  const app: unknown = Reflect.get(cred, 'managedIdentityApp')
+  return isMsalApp(app) ? app : null
+}
+
+function isMsalApp(app: unknown): app is MsalManagedIdentityApp {
+  return typeof app === 'object' && app !== null && typeof Reflect.get(app, 'acquireToken') === 'function'
 }
 
 /** The identity a config names: its own fields first, then the AZURE_* environment. */

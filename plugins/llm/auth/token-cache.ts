@@ -14,7 +14,8 @@
 // Entries live in a bounded LRU keyed by a hash of the identity (identityKey), never the secret.
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { errors, withDetails, type GatewayError } from '../../../core/errors.ts'
+import { withDetails, type GatewayError } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import { rootLog } from '../../../core/log.ts'
 
 /** A credential as a source hands it over. `expiresAt` and `refreshAt` are epoch ms. */
@@ -245,7 +246,7 @@ export class TokenCache {
   private failure(src: IdentitySource<unknown>, cause: unknown, log = true): GatewayError {
     const why = redact(messageOf(cause), src.secrets)
     if (log) this.log.error({ identity: src.label, cause: why }, 'cloud identity failed: LLM request failed before proxying')
-    return withDetails(errors.llmIdentity(), { identity: src.label }, new Error(why))
+    return withDetails(llmErrors.identity(), { identity: src.label }, new Error(why))
   }
 }
 

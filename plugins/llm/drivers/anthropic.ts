@@ -4,6 +4,7 @@
 // https://docs.anthropic.com/en/api/messages-streaming
 // https://docs.anthropic.com/en/api/complete
 // Auth is the operator's `x-api-key` header (header strategy); this driver adds `anthropic-version`.
+import { requireOption } from '../entity-checks.ts'
 import type { ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-request.ts'
 import { decodeChatResponse, decodeCompletionsResponse } from './anthropic/decode-response.ts'
@@ -47,6 +48,10 @@ export const anthropicDriver: ProviderDriver = {
   id: 'anthropic',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'preserve']),
   streamUsage: true,
+  checkOptions: (conf, out) => requireOption(conf, 'anthropic_version', 'anthropic provider', out),
+  checkRoute(conf, out) {
+    if (conf.route_type === 'llm/v1/completions' && conf.logging.log_statistics) out.push('anthropic does not support statistics when route_type is llm/v1/completions')
+  },
 
   target(ctx): UpstreamTarget {
     if (ctx.route === 'preserve') {

@@ -3,6 +3,8 @@
 // with `api-version` from the client's query when it sent one, else model.options.azure_api_version
 // (kong/llm/drivers/azure.lua). Credentials: `api-key` header or Entra ID (auth strategies).
 // Spec: https://learn.microsoft.com/azure/ai-services/openai/reference
+import { embeddingsTarget, openAiVector } from '../embeddings-call.ts'
+import { requireOption } from '../entity-checks.ts'
 import type { DriverContext, OpenAiApiRoute, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
@@ -61,5 +63,14 @@ export const azure: ProviderDriver = {
   logMeta(ctx) {
     const o = ctx.model.options
     return { azure_instance_id: o.azure_instance, azure_deployment_id: o.azure_deployment_id, azure_api_version: azureApiVersion(ctx) }
+  },
+  checkOptions(conf, out) {
+    for (const f of ['azure_instance', 'azure_api_version', 'azure_deployment_id']) requireOption(conf, f, 'azure provider', out)
+  },
+  embeddings(m, dimensions) {
+    const az = m.options?.azure ?? { api_version: '2023-05-15' }
+    const target = embeddingsTarget(m, `https://${az.instance ?? ''}.openai.azure.com/openai/deployments/${az.deployment_id ?? m.name}/embeddings`)
+    if (target.query === null) target.query = `api-version=${encodeURIComponent(az.api_version)}`
+    return { target, body: (input) => ({ input, model: m.name, dimensions }), vector: openAiVector }
   },
 }

@@ -2,7 +2,9 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 // Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
-import { errors, withDetails } from '../../../core/errors.ts'
+import { withDetails } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
+import { embeddingsTarget, valueAt } from '../embeddings-call.ts'
 import type { DriverContext, ProviderDriver, RouteType, TokenUsage, UpstreamTarget } from '../types.ts'
 import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
@@ -12,7 +14,7 @@ import { requirePost } from './native-operations.ts'
 /** `options.bedrock.aws_region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (Kong's order). */
 export function bedrockRegion(ctx: DriverContext): string {
   const region = ctx.model.options.bedrock?.aws_region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
-  if (!region) throw withDetails(errors.llmIdentity(), { reason: 'AWS region not specified anywhere' })
+  if (!region) throw withDetails(llmErrors.identity(), { reason: 'AWS region not specified anywhere' })
   return region
 }
 
@@ -51,6 +53,18 @@ export const bedrockDriver: ProviderDriver = {
   id: 'bedrock',
   routes: new Set<RouteType>(['llm/v1/chat', 'preserve']),
   streamUsage: true,
+  checkOptions(conf, out) {
+    if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
+  },
+  embeddings(m, dimensions) {
+    const o = m.options?.bedrock
+    const region = o?.aws_region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
+    return {
+      target: embeddingsTarget(m, `https://bedrock-runtime.${region}.amazonaws.com/model/${encodeURIComponent(m.name)}/invoke`),
+      body: (inputText) => ({ inputText, dimensions, normalize: o?.embeddings_normalize ?? false }),
+      vector: (a) => valueAt(a, 'embedding'),
+    }
+  },
 
   target(ctx): UpstreamTarget {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS

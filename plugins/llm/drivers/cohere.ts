@@ -3,7 +3,7 @@
 // https://docs.cohere.com/v1/reference/chat  https://docs.cohere.com/v1/reference/generate
 // https://docs.cohere.com/reference/embed  https://docs.cohere.com/v1/docs/streaming
 import { randomUUID } from 'node:crypto'
-import { errors } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
@@ -26,7 +26,7 @@ const PATHS: Partial<Record<RouteType, string>> = {
 const DROPPED = ['messages', 'top_p', 'top_k', 'stop', 'stream_options', 'n', 'user', 'max_completion_tokens', 'logprobs', 'top_logprobs', 'parallel_tool_calls', 'extra_body', 'tool_choice']
 
 function failed(ctx: DriverContext, reason: string): never {
-  throw errors.llmFailed(`transformation failed from type cohere://${ctx.route}: ${reason}`)
+  throw llmErrors.failed(`transformation failed from type cohere://${ctx.route}: ${reason}`)
 }
 
 
@@ -46,7 +46,7 @@ function encoded(body: Json, req: LlmRequest): string {
 
 function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
   if (req.prompt !== undefined && req.messages !== undefined) {
-    throw errors.llmBadRequest("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
+    throw llmErrors.badRequest("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
   }
   if (req.tools) {
     // Kong hands tool requests to its OpenAI driver: the body stays OpenAI-shaped (for Cohere's
@@ -79,7 +79,7 @@ function encodeEmbeddings(req: LlmRequest, ctx: DriverContext): string {
   const input = req.input
   const texts = typeof input === 'string' ? [input] : input
   if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) {
-    throw errors.llmBadRequest('error transforming to cohere://llm/v1/embeddings: input must be a string or an array of strings')
+    throw llmErrors.badRequest('error transforming to cohere://llm/v1/embeddings: input must be a string or an array of strings')
   }
   const o = ctx.model.options
   const body: Json = {

@@ -7,6 +7,7 @@
 // https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/use-partner-models
 // Auth is the pipeline's: AI Studio's key as query parameter `key` or header `x-goog-api-key`;
 // Vertex's service-account token is the gcp auth strategy's.
+import { embeddingsTarget, valueAt } from '../embeddings-call.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, UpstreamTarget } from '../types.ts'
 import { llmError } from '../errors.ts'
 import { usageOfOpenAi } from '../pipeline/usage.ts'
@@ -164,4 +165,22 @@ export const geminiDriver: ProviderDriver = {
   encodeRequest,
   decodeResponse,
   stream,
+  checkOptions(conf, out) {
+    if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
+  },
+  embeddings(m, dimensions) {
+    const g = m.options?.gemini
+    if (g?.api_endpoint && g.project_id && g.location_id) {
+      return {
+        target: embeddingsTarget(m, `https://${g.api_endpoint}/v1/projects/${g.project_id}/locations/${g.location_id}/publishers/google/models/${m.name}:predict`),
+        body: (content) => ({ instances: [{ content }], parameters: { outputDimensionality: dimensions } }),
+        vector: (a) => valueAt(a, 'predictions', 0, 'embeddings', 'values'),
+      }
+    }
+    return {
+      target: embeddingsTarget(m, `https://generativelanguage.googleapis.com/v1beta/models/${m.name}:embedContent`),
+      body: (text) => ({ content: { parts: [{ text }] }, outputDimensionality: dimensions }),
+      vector: (a) => valueAt(a, 'embedding', 'values'),
+    }
+  },
 }

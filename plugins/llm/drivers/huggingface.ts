@@ -4,8 +4,9 @@
 // https://huggingface.co/docs/inference-providers/tasks/chat-completion
 // https://huggingface.co/docs/inference-providers/tasks/text-generation
 // https://huggingface.co/docs/inference-providers/tasks/feature-extraction
+import { embeddingsTarget } from '../embeddings-call.ts'
 import { randomUUID } from 'node:crypto'
-import { errors } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 import { SseFramer, type SseEvent } from '../transcoders/sse.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
@@ -18,7 +19,7 @@ import { ownTable } from '../../../core/safe-merge.ts'
 type Json = Record<string, unknown>
 
 function failed(ctx: DriverContext, reason: string): never {
-  throw errors.llmFailed(`transformation failed from type huggingface://${ctx.route}: ${reason}`)
+  throw llmErrors.failed(`transformation failed from type huggingface://${ctx.route}: ${reason}`)
 }
 
 /** The model id as path segments (`org/name`), each escaped; `..` cannot climb out of the path. */
@@ -26,7 +27,7 @@ function modelPath(ctx: DriverContext): string {
   const name = ctx.model.name
   const segments = name ? name.split('/') : []
   if (segments.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..')) {
-    throw errors.llmBadRequest('Could not parse the Hugging Face model endponit')
+    throw llmErrors.badRequest('Could not parse the Hugging Face model endponit')
   }
   return segments.map(encodeURIComponent).join('/')
 }
@@ -167,6 +168,14 @@ export const huggingfaceDriver: ProviderDriver = {
   id: 'huggingface',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings']),
   streamUsage: false,
+  embeddings(m) {
+    const hf = m.options?.huggingface
+    return {
+      target: embeddingsTarget(m, `https://router.huggingface.co/hf-inference/models/${m.name}/pipeline/feature-extraction`),
+      body: (inputs) => ({ inputs, ...(hf && { options: { use_cache: hf.use_cache, wait_for_model: hf.wait_for_model } }) }),
+      vector: (a) => (Array.isArray(a) && Array.isArray(a[0]) ? a[0] : a),
+    }
+  },
   target(ctx): UpstreamTarget {
     // upstream_url replaces all of it (the pipeline applies it): no model id needed in the path
     if (ctx.model.options.upstream_url) return { ...ROUTER, path: '/' }

@@ -2,7 +2,7 @@
 // `[INST]` prompt template and sent TGI-style (`inputs` + `parameters`); the answer is the text
 // after the last `[/INST]` of `data[0].generated_text`.
 // https://huggingface.co/blog/llama2#how-to-prompt-llama-2
-import { errors } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import type { ChatMessage, DecodedResponse, DriverContext, LlmRequest, StreamTranscoder, TokenUsage } from '../types.ts'
 import { TgiStreamTranscoder } from './huggingface.ts'
 import { contentText } from './openai-shape.ts'
@@ -29,7 +29,7 @@ export function messagesToInst(messages: readonly ChatMessage[]): string {
 
 export function encodeRawRequest(req: LlmRequest, ctx: DriverContext): string {
   if (req.prompt !== undefined && req.messages !== undefined) {
-    throw errors.llmBadRequest("cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema")
+    throw llmErrors.badRequest("cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema")
   }
   // tuning as the pipeline merged it (request wins, model.options are defaults): no second merge here
   const parameters = {
@@ -46,7 +46,7 @@ export function encodeRawRequest(req: LlmRequest, ctx: DriverContext): string {
 }
 
 function failed(ctx: DriverContext, reason: string): never {
-  throw errors.llmFailed(`transformation failed from type llama2://${ctx.route}: ${reason}`)
+  throw llmErrors.failed(`transformation failed from type llama2://${ctx.route}: ${reason}`)
 }
 
 export function decodeRawResponse(body: Buffer, ctx: DriverContext): DecodedResponse {

@@ -2,6 +2,7 @@
 // `llama2_format`, `raw` (Llama 2 [INST] prompt, TGI-style, llama2-raw.ts), `ollama` (ollama.ts)
 // or `openai` (any OpenAI-compatible server, e.g. llama.cpp's or vLLM's).
 import { llmError } from '../errors.ts'
+import { requireOption } from '../entity-checks.ts'
 import type { DriverContext, ProviderDriver, RouteType } from '../types.ts'
 import { decodeOllamaResponse, encodeOllamaRequest, ollamaStream } from './ollama.ts'
 import { decodeRawResponse, encodeRawRequest, rawStream } from './llama2-raw.ts'
@@ -28,6 +29,10 @@ export const llama2Driver: ProviderDriver = {
   id: 'llama2',
   routes: ROUTES.openai,
   streamUsage: true, // Kong counts llama2 among the providers with usage in their streams
+  checkOptions(conf, out) {
+    requireOption(conf, 'llama2_format', 'llama2 provider', out)
+    requireOption(conf, 'upstream_url', 'self-hosted providers/models', out)
+  },
   target(ctx) {
     if (!ctx.model.options.upstream_url) throw llmError(500, "must set 'model.options.upstream_url' for self-hosted providers/models")
     // only the pipeline's upstream_url override is used: scheme, host, port and path all come from it

@@ -3,6 +3,8 @@
 // format (ollama.ts), to https://api.mistral.ai unless upstream_url says otherwise.
 // https://docs.mistral.ai/api/
 import { llmError } from '../errors.ts'
+import { embeddingsTarget, openAiVector } from '../embeddings-call.ts'
+import { requireOption } from '../entity-checks.ts'
 import type { DriverContext, ProviderDriver, RouteType } from '../types.ts'
 import { openAiCompatible } from './openai-compatible.ts'
 import { decodeOllamaResponse, encodeOllamaRequest, ollamaStream } from './ollama.ts'
@@ -35,4 +37,10 @@ export const mistralDriver: ProviderDriver = {
   encodeRequest: (req, raw, ctx) => (ollama(ctx) ? encodeOllamaRequest(req, ctx) : openAiFormat.encodeRequest(req, raw, ctx)),
   decodeResponse: (body, ctx) => (ollama(ctx) ? decodeOllamaResponse(body, ctx) : openAiFormat.decodeResponse(body, ctx)),
   stream: (ctx) => (ollama(ctx) ? ollamaStream(ctx) : openAiFormat.stream(ctx)),
+  checkOptions: (conf, out) => requireOption(conf, 'mistral_format', 'mistral provider', out),
+  embeddings: (m) => ({
+    target: embeddingsTarget(m, 'https://api.mistral.ai/v1/embeddings'),
+    body: (input) => ({ input, model: m.name }),
+    vector: openAiVector,
+  }),
 }

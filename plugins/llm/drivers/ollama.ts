@@ -2,8 +2,9 @@
 // provider and by mistral and llama2 with `*_format: ollama`: chat → /api/chat, completions →
 // /api/generate, embeddings → /api/embed; streams are NDJSON, the `done: true` line carries the
 // token counts. https://github.com/ollama/ollama/blob/main/docs/api.md
+import { embeddingsTarget, openAiVector, valueAt } from '../embeddings-call.ts'
 import { randomUUID } from 'node:crypto'
-import { errors } from '../../../core/errors.ts'
+import { llmErrors } from '../errors.ts'
 import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
@@ -15,11 +16,11 @@ import type {
 type Json = Record<string, unknown>
 
 function failed(ctx: DriverContext, reason: string): never {
-  throw errors.llmFailed(`transformation failed from type ${ctx.model.provider}://${ctx.route}: ${reason}`)
+  throw llmErrors.failed(`transformation failed from type ${ctx.model.provider}://${ctx.route}: ${reason}`)
 }
 
 function badRequest(ctx: DriverContext, reason: string): never {
-  throw errors.llmBadRequest(`error transforming to ${ctx.model.provider}://${ctx.route}: ${reason}`)
+  throw llmErrors.badRequest(`error transforming to ${ctx.model.provider}://${ctx.route}: ${reason}`)
 }
 
 const DATA_URL = /^data:[^;,]+;base64,(.*)$/s
@@ -65,7 +66,7 @@ export function encodeOllamaRequest(req: LlmRequest, ctx: DriverContext): string
     return JSON.stringify(body)
   }
   if (req.prompt !== undefined && req.messages !== undefined) {
-    throw errors.llmBadRequest("cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema")
+    throw llmErrors.badRequest("cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema")
   }
   const body: Json = { model }
   if (req.messages) body.messages = req.messages.map((m) => toOllamaMessage(m, ctx))
@@ -246,4 +247,9 @@ export const ollamaDriver: ProviderDriver = {
   },
   decodeResponse: decodeOllamaResponse,
   stream: ollamaStream,
+  embeddings: (m) => ({
+    target: embeddingsTarget(m, 'http://127.0.0.1:11434/api/embed'),
+    body: (input) => ({ input, model: m.name }),
+    vector: (a) => valueAt(a, 'embeddings', 0) ?? valueAt(a, 'embedding') ?? openAiVector(a),
+  }),
 }

@@ -8,6 +8,8 @@
 //   vllm       https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html (upstream_url required)
 //   mistral    https://docs.mistral.ai/api/ (mistral_format openai; mistral.ts wraps this row for both formats)
 import { llmError } from '../errors.ts'
+import { requireOption } from '../entity-checks.ts'
+import type { CheckedConf } from '../entity-checks.ts'
 import type { DriverContext, ModelOptions, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
 
@@ -20,6 +22,8 @@ interface Row {
   drop?: readonly string[]
   /** a config this driver cannot serve (checked per request, config-dependent) */
   refuse?(ctx: DriverContext): string | null
+  /** Kong's entity checks on this provider's options (config load) */
+  checkOptions?(conf: CheckedConf, out: string[]): void
 }
 
 const https = (host: string) => ({ scheme: 'https' as const, host, port: 443 })
@@ -40,7 +44,12 @@ const ROWS: Row[] = [
     paths: { 'llm/v1/chat': '/serving-endpoints/v1/chat/completions' },
     drop: ['stream_options'], // Kong 3.14.0.5: not forwarded to Databricks
   },
-  { id: 'vllm', base: () => null, paths: { ...CHAT, 'llm/v1/completions': '/v1/completions', 'llm/v1/embeddings': '/v1/embeddings' } },
+  {
+    id: 'vllm',
+    base: () => null,
+    paths: { ...CHAT, 'llm/v1/completions': '/v1/completions', 'llm/v1/embeddings': '/v1/embeddings' },
+    checkOptions: (conf, out) => requireOption(conf, 'upstream_url', 'self-hosted providers/models', out),
+  },
   {
     id: 'mistral',
     base: () => https('api.mistral.ai'),
@@ -56,6 +65,7 @@ function driverFor(row: Row): ProviderDriver {
   return {
     id: row.id,
     routes: new Set<RouteType>([...(Object.keys(row.paths) as RouteType[]), 'preserve']),
+    checkOptions: row.checkOptions,
     streamUsage: false,
     passthroughResponse: true,
     target(ctx) {

@@ -3,6 +3,7 @@
 // files, batches, assistants, audio and images as Kong 3.11's OpenAI API route types)
 import type { DriverContext, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
+import { embeddingsTarget, openAiVector } from '../embeddings-call.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
 
 const PATHS: Partial<Record<RouteType, string>> = {
@@ -28,4 +29,9 @@ export const openai: ProviderDriver = {
   encodeRequest: (req, _raw, ctx) => (isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),
   decodeResponse: (body, ctx) => decodeOpenAi('openai', body, ctx),
   stream: openAiStream,
+  embeddings: (m, dimensions) => ({
+    target: embeddingsTarget(m, 'https://api.openai.com/v1/embeddings'),
+    body: (input) => ({ input, model: m.name, dimensions }),
+    vector: openAiVector,
+  }),
 }

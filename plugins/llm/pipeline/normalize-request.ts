@@ -6,9 +6,9 @@
 // The body is re-encoded only when something changed: a passthrough provider receiving the
 // configured model and no defaults to add gets the client's bytes as they came.
 import type { Kong } from '../../../pdk/index.ts'
-import { errors, isGatewayError } from '../../../core/errors.ts'
+import { isGatewayError } from '../../../core/errors.ts'
 import type { AuthHandler, DriverContext, LlmRequest, ModelConf, OpenAiApiRoute, OutboundRequest, RouteType, UpstreamTarget } from '../types.ts'
-import { llmError, statusOf } from '../errors.ts'
+import { llmError, statusOf, llmErrors } from '../errors.ts'
 import type { LlmState } from './state.ts'
 import type { TemplateSource } from './template.ts'
 import { hostHeader, parseUpstreamUrl } from './target.ts'
@@ -154,7 +154,7 @@ function retryOnDenied(kong: Kong, auth: AuthHandler, out: OutboundRequest, clie
 
 function identityFailed(e: unknown): never {
   if (isGatewayError(e) && statusOf(e)) throw e
-  throw errors.llmIdentity()
+  throw llmErrors.identity()
 }
 
 export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<void> {

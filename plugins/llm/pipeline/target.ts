@@ -1,5 +1,6 @@
 // `model.options.upstream_url` as an upstream target: scheme, host, port and path used verbatim
 // (port 80/443 by scheme when absent, as Kong ≥3.11), the query kept when the URL has one.
+import { defaultPort, isDefaultPort } from '../../../core/proxy/default-port.ts'
 import { llmError } from '../errors.ts'
 import type { UpstreamTarget } from '../types.ts'
 
@@ -12,7 +13,7 @@ export function parseUpstreamUrl(url: string): UpstreamTarget {
   return {
     scheme,
     host,
-    port: u.port ? Number(u.port) : scheme === 'https' ? 443 : 80,
+    port: u.port ? Number(u.port) : defaultPort(scheme),
     path: u.pathname || '/',
     query: u.search ? u.search.slice(1) : null,
   }
@@ -20,6 +21,6 @@ export function parseUpstreamUrl(url: string): UpstreamTarget {
 
 /** Host header value for a target: the port only when it is not the scheme's default. */
 export function hostHeader(t: UpstreamTarget): string {
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host
-  return (t.scheme === 'https' && t.port === 443) || (t.scheme === 'http' && t.port === 80) ? host : `${host}:${t.port}`
+  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host
+  return isDefaultPort(t.scheme, t.port) ? host : `${host}:${t.port}`
 }

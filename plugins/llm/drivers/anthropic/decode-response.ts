@@ -1,6 +1,6 @@
 // Anthropic Messages / Complete answer → OpenAI chat.completion / text_completion.
 // Spec: https://docs.anthropic.com/en/api/messages (response), Kong: anthropic.lua transformers_from.
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, TokenUsage, ToolCall } from '../../types.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
 import { toFinishReason } from './stop-reasons.ts'
@@ -15,7 +15,7 @@ interface AnthropicUsage {
 }
 
 function failed(ctx: DriverContext, reason: string): never {
-  throw errors.llmFailed(`transformation failed from type anthropic://${ctx.route}: ${reason}`)
+  throw llmErrors.failed(`transformation failed from type anthropic://${ctx.route}: ${reason}`)
 }
 
 function parse(body: Buffer, ctx: DriverContext): Record<string, unknown> {

@@ -2,7 +2,7 @@
 // Spec: https://docs.anthropic.com/en/api/messages and https://docs.anthropic.com/en/api/complete
 // Kong: kong/llm/drivers/anthropic.lua transformers_to (the later mapping of top_p/top_k/stop and
 // of every system message, not only the last one).
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../errors.ts'
 import { withExtraBody } from '../extra-body.ts'
 import type { ChatMessage, ContentPart, DriverContext, LlmRequest, ToolCall } from '../../types.ts'
 
@@ -14,7 +14,7 @@ interface AnthropicMessage { role: 'user' | 'assistant'; content: string | Block
 
 /** A conversion the request cannot survive: Kong answers 400 with this message. */
 function bad(ctx: DriverContext): never {
-  throw errors.llmBadRequest(`error transforming to anthropic://${ctx.route}`)
+  throw llmErrors.badRequest(`error transforming to anthropic://${ctx.route}`)
 }
 
 /**

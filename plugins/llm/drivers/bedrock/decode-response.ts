@@ -1,6 +1,6 @@
 // Bedrock Converse answer → OpenAI chat.completion (Kong's from_bedrock_chat_openai).
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, TokenUsage, ToolCall } from '../../types.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
 import { ownTable } from '../../../../core/safe-merge.ts'
@@ -29,7 +29,7 @@ export function usageOf(usage: ConverseUsage | undefined | null): TokenUsage | n
 interface ConverseBlock { text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }
 
 function failed(ctx: DriverContext, why: string): Error {
-  return errors.llmFailed(`transformation failed from type bedrock://${ctx.route}: ${why}`)
+  return llmErrors.failed(`transformation failed from type bedrock://${ctx.route}: ${why}`)
 }
 
 export function fromConverse(raw: Buffer, ctx: DriverContext): DecodedResponse {

@@ -2,7 +2,7 @@
 // back-ported fixes: several tool calls per turn, consecutive tool results in one message,
 // non-JSON tool results as text, structured output through a forced tool).
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../errors.ts'
 import { withExtraBody } from '../extra-body.ts'
 import type { ChatMessage, ContentPart, DriverContext, LlmRequest } from '../../types.ts'
 import { ownTable } from '../../../../core/safe-merge.ts'
@@ -17,7 +17,7 @@ type Json = Record<string, unknown>
 
 /** A conversion failure: Kong's 400 `error transforming to bedrock://<route>: <why>`. */
 function fail(ctx: DriverContext, why: string): never {
-  throw errors.llmBadRequest(`error transforming to bedrock://${ctx.route}: ${why}`)
+  throw llmErrors.badRequest(`error transforming to bedrock://${ctx.route}: ${why}`)
 }
 
 const IMAGE_FORMATS = ownTable<string>({ png: 'png', jpeg: 'jpeg', jpg: 'jpeg', gif: 'gif', webp: 'webp' })
@@ -163,7 +163,7 @@ function toolConfigOf(req: LlmRequest): Json | undefined {
  * (model.options are its defaults, not merged again here); `top_k` has no Converse field.
  */
 export function toConverse(req: LlmRequest, ctx: DriverContext): Json {
-  if (ctx.route !== 'llm/v1/chat') throw errors.llmBadRequest(`no transformer for bedrock://${ctx.route}`)
+  if (ctx.route !== 'llm/v1/chat') throw llmErrors.badRequest(`no transformer for bedrock://${ctx.route}`)
   const options = ctx.model.options
   const body: Json = {
     // Kong always sends it (fixture unit/expected-requests/bedrock); Converse ignores it

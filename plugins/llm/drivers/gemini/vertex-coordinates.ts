@@ -2,6 +2,7 @@
 // Garden OpenAI-compatible endpoint. Kong's get_model_coordinates (3.11+).
 // Spec: https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/use-partner-models
 //       https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference
+import { defaultPort } from '../../../../core/proxy/default-port.ts'
 import type { ModelOptions } from '../../types.ts'
 
 export type Publisher = 'google' | 'anthropic' | 'mistral' | 'ai21'
@@ -37,7 +38,7 @@ function parse(opts: ModelOptions): VertexConf | null {
   return {
     scheme,
     host: Number.isInteger(port) ? hostPort.slice(0, colon) : hostPort,
-    port: Number.isInteger(port) ? port : scheme === 'http' ? 80 : 443,
+    port: Number.isInteger(port) ? port : defaultPort(scheme),
     project: g.project_id,
     location: g.location_id,
     endpointId: g.endpoint_id ? g.endpoint_id : null,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { anthropicDriver } from '../../../../plugins/llm/drivers/anthropic.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
@@ -81,7 +81,7 @@ describe('anthropic driver: Kong fixtures', () => {
 
   it('bad_upstream_response is a 500 with Kong\'s message', () => {
     const e = thrown(() => decode(readFileSync(KONG + 'anthropic/llm-v1-chat/responses/bad_upstream_response.json')))
-    expect(e.code).toBe(errors.llmFailed.code)
+    expect(e.code).toBe(llmErrors.failed.code)
     expect(e.status).toBe(500)
     expect(e.message).toBe("transformation failed from type anthropic://llm/v1/chat: 'content' not in anthropic://llm/v1/chat response")
   })

@@ -12,6 +12,7 @@
 // with fake timers (Date only: the fakes answer over real sockets).
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { errors, isGatewayError } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { TokenCache, type IdentitySource, type TokenCacheOptions } from '../../../../plugins/llm/auth/token-cache.ts'
 import type { AuthHandler, OutboundRequest } from '../../../../plugins/llm/types.ts'
 import type { IdpMode } from '../../../helpers/fake-idp/server.ts'
@@ -94,7 +95,7 @@ async function expectIdentityFailure(p: void | Promise<void>, secrets: readonly 
   const e: unknown = await (p as Promise<void>).then(() => null, (err: unknown) => err)
   expect(isGatewayError(e)).toBe(true)
   const err = e as Error & { code: string; status: number; details?: unknown }
-  expect(err).toMatchObject({ code: errors.llmIdentity.code, status: 500, message: IDENTITY_ERROR_MESSAGE })
+  expect(err).toMatchObject({ code: llmErrors.identity.code, status: 500, message: IDENTITY_ERROR_MESSAGE })
   expectNoSecret(JSON.stringify({ message: err.message, details: err.details, cause: String((err.cause as Error | undefined)?.message), stack: err.stack }), secrets)
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { awsIdentityOf } from '../../../../plugins/llm/auth/aws-credentials.ts'
 import { createAwsHandler, createAwsStrategy } from '../../../../plugins/llm/auth/aws-sigv4.ts'
 import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
@@ -147,7 +147,7 @@ describe('aws-sigv4: credentials and region', () => {
   it('no region anywhere: Kong\'s 500, and the log says why', async () => {
     const { lines, log } = logSpy()
     const h = createAwsHandler(keys(), model({}), { cache: new TokenCache({ log }), env: {} })
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code, status: 500, message: 'LLM request failed before proxying' })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code, status: 500, message: 'LLM request failed before proxying' })
     expect(String(lines[0]!.obj.cause)).toContain('AWS region not specified anywhere')
     expect(JSON.stringify(lines)).not.toContain(idp.user.secretAccessKey)
   })

@@ -4,7 +4,7 @@
 // pins the endpoint, tokens are shared), so the order of the managed identity tests matters and
 // this file owns its process (vitest forks).
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { azureIdentityOf, createAzureHandler, createAzureStrategy, AzureIdentitySource } from '../../../../plugins/llm/auth/azure-managed-identity.ts'
 import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
 import type { AuthConf, OutboundRequest } from '../../../../plugins/llm/types.ts'
@@ -100,7 +100,7 @@ describe('azure-managed-identity: app registration (client id + secret + tenant)
   it('a wrong secret gives Kong\'s 500 and logs the AADSTS code, not the secret', async () => {
     const { lines, log } = logSpy()
     const h = createAzureHandler({ ...appConf(), azure_client_secret: 'wrong-secret-123' }, { ...spOptions(), cache: new TokenCache({ log }) })
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(String(lines[0]!.obj.cause)).toContain('AADSTS7000215')
     expect(JSON.stringify(lines)).not.toContain('wrong-secret-123')
   })

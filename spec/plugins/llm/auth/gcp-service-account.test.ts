@@ -2,7 +2,7 @@
 // (which verifies the RS256 assertion) and a fake metadata server on 127.0.0.1.
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { createGcpHandler, createGcpStrategy, metadataTokenUrl } from '../../../../plugins/llm/auth/gcp-service-account.ts'
 import { TokenCache } from '../../../../plugins/llm/auth/token-cache.ts'
 import type { AuthConf, OutboundRequest } from '../../../../plugins/llm/types.ts'
@@ -73,7 +73,7 @@ describe('gcp-service-account: service-account key', () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     const json = JSON.stringify({ ...JSON.parse(idp.serviceAccountJson), private_key: other })
     const h = createGcpHandler({ ...keyConf(), gcp_service_account_json: json }, { cache: new TokenCache({ log }), env: {} })
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(idp.rejected.at(-1)).toBe('bad signature')
     expect(String(lines[0]!.obj.cause)).toContain('invalid_grant')
     expect(JSON.stringify(lines)).not.toContain(other.split('\n')[1]!)
@@ -82,7 +82,7 @@ describe('gcp-service-account: service-account key', () => {
   it('a key that is not JSON gives Kong\'s 500 and says why in the log', async () => {
     const { lines, log } = logSpy()
     const h = createGcpHandler({ gcp_use_service_account: true, gcp_service_account_json: '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nABC' }, { cache: new TokenCache({ log }), env: {} })
-    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(h.apply(outbound(), client)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(String(lines[0]!.obj.cause)).toContain('gcp_service_account_json is not valid JSON')
     expect(JSON.stringify(lines)).not.toContain('ABC')
   })

@@ -1,7 +1,8 @@
 // The token cache on its own, with a scripted identity source and fake timers: when it calls the
 // source, what a request sees (synchronous value, a wait, Kong's 500), and what it logs.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { errors, isGatewayError } from '../../../../core/errors.ts'
+import { isGatewayError } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { identityKey, redact, TokenCache, type IdentitySource, type Token } from '../../../../plugins/llm/auth/token-cache.ts'
 
 const MIN = 60_000
@@ -165,7 +166,7 @@ describe('token cache', () => {
       expect(r.status).toBe('rejected')
       const e = (r as PromiseRejectedResult).reason
       expect(isGatewayError(e)).toBe(true)
-      expect(e.code).toBe(errors.llmIdentity.code)
+      expect(e.code).toBe(llmErrors.identity.code)
       expect(e.status).toBe(500)
       expect(e.message).toBe('LLM request failed before proxying')
       expect(String(e.cause?.message)).toContain('AADSTS7000215')
@@ -177,7 +178,7 @@ describe('token cache', () => {
     expect(String(lines[0]!.obj.cause)).toContain('AADSTS7000215')
     expect(JSON.stringify(lines)).not.toContain('sekret-value')
     // inside the back-off: no new IdP call, the same answer
-    await expect(cache.get(src)).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(cache.get(src)).rejects.toMatchObject({ code: llmErrors.identity.code })
     expect(src.calls).toHaveLength(1)
     // after it: a new, forced attempt, and recovery
     vi.setSystemTime(T0 + 1001)
@@ -196,7 +197,7 @@ describe('token cache', () => {
     const settled = waiting.catch((e: unknown) => e)
     await vi.advanceTimersByTimeAsync(5000)
     const e = await settled as Error & { code: string }
-    expect(e.code).toBe(errors.llmIdentity.code)
+    expect(e.code).toBe(llmErrors.identity.code)
     expect(src.pending[0]!.signal.aborted).toBe(true)
     expect(String(lines[0]!.obj.cause)).toContain('did not answer within 5000 ms')
   })
@@ -207,7 +208,7 @@ describe('token cache', () => {
     const src = scripted()
     const p = cache.get(src)
     src.pending[0]!.resolve({ value: 'x', expiresAt: T0 - 1 })
-    await expect(p).rejects.toMatchObject({ code: errors.llmIdentity.code })
+    await expect(p).rejects.toMatchObject({ code: llmErrors.identity.code })
   })
 
   it('a 401/403 invalidation makes the next request fetch anew, forced, once', async () => {

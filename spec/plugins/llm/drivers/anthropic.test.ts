@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { errors } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { anthropicDriver } from '../../../../plugins/llm/drivers/anthropic.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
@@ -123,7 +123,7 @@ describe('anthropic driver: request conversion', () => {
 
   it('rejects tool_call arguments that are not JSON with Kong\'s 400', () => {
     const e = thrown(() => encode({ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] }))
-    expect(e.code).toBe(errors.llmBadRequest.code)
+    expect(e.code).toBe(llmErrors.badRequest.code)
     expect(e.status).toBe(400)
     expect(e.message).toBe('error transforming to anthropic://llm/v1/chat')
   })

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { errors, isGatewayError } from '../../../../core/errors.ts'
+import { isGatewayError } from '../../../../core/errors.ts'
+import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { bedrockDriver, escapeModelId } from '../../../../plugins/llm/drivers/bedrock.ts'
 import { encodeAwsEvent, encodeAwsException } from '../../../../plugins/llm/transcoders/aws-event-stream.ts'
 import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
@@ -67,7 +68,7 @@ describe('bedrock driver: target', () => {
     vi.stubEnv('AWS_REGION', '')
     vi.stubEnv('AWS_DEFAULT_REGION', '')
     const e = thrown(() => bedrockDriver.target(ctx('m')))
-    expect(e).toMatchObject({ code: errors.llmIdentity.code, status: 500, message: 'LLM request failed before proxying' })
+    expect(e).toMatchObject({ code: llmErrors.identity.code, status: 500, message: 'LLM request failed before proxying' })
     expect(e.details).toEqual({ reason: 'AWS region not specified anywhere' })
   })
 
@@ -323,7 +324,7 @@ describe('bedrock driver: response conversion', () => {
 
   it("answers Kong's 500 when there is no content", () => {
     expect(thrown(() => decode({ output: { message: { content: [] } }, stopReason: 'max_tokens' }))).toMatchObject({
-      code: errors.llmFailed.code,
+      code: llmErrors.failed.code,
       status: 500,
       message: 'transformation failed from type bedrock://llm/v1/chat: no generation candidates received from Bedrock, or max_tokens too short',
     })
