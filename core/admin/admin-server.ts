@@ -1,10 +1,11 @@
 // The Admin API on its own listener (Kong's DB-less Admin API): node
 // info, status, the declarative config (GET, and POST to validate and swap atomically on every
 // worker), read-only entity listings, and Kong's 405 for writes without a database.
-import type { HttpResponse, HttpRequest, us_listen_socket } from 'uWebSockets.js'
+import type { HttpResponse, HttpRequest } from 'uWebSockets.js'
 import { STATUS_CODES } from 'node:http'
 import { hostname } from 'node:os'
 import { uws, uwsNative } from '../server/uws.ts'
+import { listen as listenApp } from '../server/listen.ts'
 import type { Gateway } from '../gateway.ts'
 import type { Settings } from '../settings.ts'
 import { closeApp, type Listener } from '../server/proxy-server.ts'
@@ -200,7 +201,8 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
 
   return new Promise((resolve, reject) => {
     const listen = settings.adminListen!
-    app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
+    // one listener, never shared with another process
+    listenApp(app, listen.host, listen.port, false, (socket) => {
       if (!socket) return reject(new Error(`could not listen on ${listen.host}:${listen.port}`))
       const port = uws.us_socket_local_port(socket as never)
       guard = createAdminGuard({ port, listenHost: listen.host, guiOrigins: settings.adminGuiOrigins, token: settings.adminToken })

@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream'
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { uws } from './uws.ts'
+import { listen } from './listen.ts'
 import { Downstream } from './downstream.ts'
 import { RequestContext } from '../runloop/context.ts'
 import { handleRequest, requestFailed, respondError, type ConfigState } from '../runloop/pipeline.ts'
@@ -171,7 +172,8 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
   }
 
   return new Promise((resolve, reject) => {
-    app.listen(settings.proxyListen.host, settings.proxyListen.port, (socket: us_listen_socket | false) => {
+    // worker threads share the port; a single listener keeps it to itself
+    listen(app, settings.proxyListen.host, settings.proxyListen.port, settings.workers > 1, (socket) => {
       if (!socket) return reject(new Error(`could not listen on ${settings.proxyListen.host}:${settings.proxyListen.port}`))
       port = uws.us_socket_local_port(socket as never)
       resolve({ port, close: () => closeApp(app, socket) })
