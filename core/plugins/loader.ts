@@ -12,7 +12,9 @@ import { PHASE_METHODS, type AnyPlugin } from './contract.ts'
 import { adaptKongJsPdk } from './kong-js-pdk.ts'
 
 const VERSION_RE = /^\d+\.\d+\.\d+$/
-const KNOWN = new Set<string>([...PHASE_METHODS, 'name', 'version', 'priority', 'schema', 'check'])
+/** The contract's fields besides the phase methods (core/plugins/contract.ts): hooks called at config load, declarations. */
+const HOOKS = ['check', 'secrets'] as const
+const KNOWN = new Set<string>([...PHASE_METHODS, ...HOOKS, 'name', 'version', 'priority', 'schema', 'entities'])
 
 /** Throws GW_ERR_PLUGIN_INVALID unless `def` is a well-formed plugin. */
 export function checkPlugin(def: unknown, origin: string): AnyPlugin {
@@ -29,6 +31,8 @@ export function checkPlugin(def: unknown, origin: string): AnyPlugin {
     if (typeof p[k] === 'function') throw errors.pluginInvalid(p.name, `it has an unknown phase method '${k}' (known: ${PHASE_METHODS.join(', ')})`)
   }
   for (const m of PHASE_METHODS) if (p[m] !== undefined && typeof p[m] !== 'function') throw errors.pluginInvalid(p.name, `its ${m} handler is not a function`)
+  for (const m of HOOKS) if (p[m] !== undefined && typeof p[m] !== 'function') throw errors.pluginInvalid(p.name, `its ${m} field is not a function`)
+  if (p.entities !== undefined && !Array.isArray(p.entities)) throw errors.pluginInvalid(p.name, 'its entities field is not an array')
   if (p.response && (p.header_filter || p.body_filter)) throw errors.pluginInvalid(p.name, "it implements both response and header_filter or body_filter")
   return p as AnyPlugin
 }

@@ -22,6 +22,9 @@ describe('checkPlugin refuses bad plugins at load', () => {
     ['response with header_filter', { ...good, response() {}, header_filter() {} }, 'Plugin "ok" cannot be loaded because it implements both response and header_filter or body_filter'],
     ['response with body_filter', { ...good, response() {}, body_filter() {} }, 'Plugin "ok" cannot be loaded because it implements both response and header_filter or body_filter'],
     ['no name', { ...good, name: undefined }, 'Plugin "origin" cannot be loaded because its name field is missing or not a valid name'],
+    ['a secrets field that is not a function', { ...good, secrets: ['x-key'] }, 'Plugin "ok" cannot be loaded because its secrets field is not a function'],
+    ['a check field that is not a function', { ...good, check: true }, 'Plugin "ok" cannot be loaded because its check field is not a function'],
+    ['an entities field that is not an array', { ...good, entities: {} }, 'Plugin "ok" cannot be loaded because its entities field is not an array'],
   ])('%s', (_label, def, message) => {
     const e = refusal(def)
     expect(e.code).toBe(errors.pluginInvalid.code)
@@ -30,6 +33,11 @@ describe('checkPlugin refuses bad plugins at load', () => {
 
   it('accepts a well-formed plugin', () => {
     expect(checkPlugin(good, 'x').name).toBe('ok')
+  })
+
+  it('accepts the contract\'s load-time hooks and declarations (check, secrets, entities), not only phases', () => {
+    const full = { ...good, check: () => null, secrets: () => ({ headers: ['x-key'] }), entities: [] }
+    expect(checkPlugin(full, 'x')).toBe(full)
   })
 })
 
