@@ -98,6 +98,18 @@ function pluginNew(name: string | undefined, dir: string | undefined): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv)
+  } catch (e) {
+    // a plugin that does not load, a bad setting: one line that names it, not a stack trace
+    if (!isGatewayError(e) && !(e instanceof Error)) throw e
+    process.stderr.write(`tollgate: ${e.message}\n`)
+    if (process.env.KONG_LOG_LEVEL === 'debug' && e.stack) process.stderr.write(`${e.stack}\n`)
+    return 1
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   if (cmd === 'start' || cmd === undefined) return start(rest)
   if (cmd === 'config' && (rest[0] === 'check' || rest[0] === 'parse')) return check(rest[1])

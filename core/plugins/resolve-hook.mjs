@@ -3,6 +3,8 @@
 // those specifiers are resolved as if imported from the gateway's package.json, so the plugin
 // gets the gateway's files (one TypeBox instance: schemas built by the plugin pass the gateway's
 // checks). Files inside the gateway resolve as usual.
+import { readFileSync } from 'node:fs'
+
 const ROOT = new URL('../../', import.meta.url).href
 const GATEWAY_PACKAGE = new URL('../../package.json', import.meta.url).href
 const SHARED = /^(?:tollgate\/|typebox(?:\/|$))/
@@ -18,5 +20,13 @@ export async function resolve(specifier, context, next) {
   if (outside(result.url) && /\.ts$/.test(result.url) && result.format !== 'module' && result.format !== 'module-typescript') {
     return { ...result, format: 'module' }
   }
+  // A .js plugin with import/export outside any "type": "module" package: Node 20 takes it for
+  // CommonJS and fails with "Cannot require() ES Module … in a cycle". Node 22 detects the syntax;
+  // here a top-level import or export statement decides it.
+  if (outside(result.url) && /\.js$/.test(result.url) && result.format === 'commonjs' && ESM_SYNTAX.test(readFileSync(new URL(result.url), 'utf8'))) {
+    return { ...result, format: 'module' }
+  }
   return result
 }
+
+const ESM_SYNTAX = /^\s*(?:import\s*[\w{*'"]|export\s+(?:default|const|let|var|function|class|async|\{|\*))/m

@@ -140,13 +140,15 @@ export default definePlugin({
     const CJS = (name: string) => `module.exports = (async () => {\n  const { definePlugin, Type } = await import('tollgate/plugin')\n${plugin(name, '').replace('export default', 'return')}})()\n`
     writeFileSync(join(work, 'p-cjs.cjs'), CJS('p-cjs'))
     writeFileSync(join(work, 'p-js.js'), CJS('p-js'))
+    // a .js file with import/export and no package.json: ES module syntax decides (Node 20 alone took it for CommonJS)
+    writeFileSync(join(work, 'p-esm-js.js'), plugin('p-esm-js', ESM))
     writeFileSync(join(work, 'not-a-plugin.cjs'), `module.exports = (async () => {})\n`)
     writeFileSync(join(work, 'folder/package.json'), JSON.stringify({ name: 'folder-plugin', type: 'module', main: 'main.js' }))
     writeFileSync(join(work, 'folder/main.js'), plugin('p-folder', ESM))
     mkdirSync(join(work, 'node_modules/tollgate-plugin-npm'), { recursive: true })
     writeFileSync(join(work, 'node_modules/tollgate-plugin-npm/package.json'), JSON.stringify({ name: 'tollgate-plugin-npm', type: 'module', exports: { '.': { import: './index.js' } } }))
     writeFileSync(join(work, 'node_modules/tollgate-plugin-npm/index.js'), plugin('p-npm', ESM))
-    entries.push('./p-ts.ts', join(work, 'p-mts.mts'), './p-mjs.mjs', './p-cjs.cjs', './p-js.js', './folder', 'tollgate-plugin-npm')
+    entries.push('./p-ts.ts', join(work, 'p-mts.mts'), './p-mjs.mjs', './p-cjs.cjs', './p-js.js', './p-esm-js.js', './folder', 'tollgate-plugin-npm')
   })
 
   const configWith = (config: string) => `_format_version: "3.0"
@@ -156,12 +158,13 @@ plugins:
   - name: p-mjs
   - name: p-cjs
   - name: p-js
+  - name: p-esm-js
   - name: p-folder
   - name: p-npm
     config: ${config}
 `
 
-  it('loads a .ts, .mts, .mjs, .cjs and CommonJS .js file, a folder with a package.json and an npm package from the working directory', async () => {
+  it('loads a .ts, .mts, .mjs, .cjs, CommonJS .js and import/export .js file, a folder with a package.json and an npm package from the working directory', async () => {
     writeFileSync(join(work, 'ok.yaml'), configWith('{ limit: 3 }'))
     const r = await run([BIN, 'config', 'check', 'ok.yaml'], { cwd: work, env: { KONG_PLUGINS: ['bundled', ...entries].join(',') } })
     expect(r.out).toContain('ok.yaml: ok')
@@ -184,7 +187,9 @@ plugins:
   ])('refuses %s at start, naming it', async (_name, entry, message) => {
     writeFileSync(join(work, 'empty.yaml'), '_format_version: "3.0"\n')
     const r = await run([BIN, 'config', 'check', 'empty.yaml'], { cwd: work, env: { KONG_PLUGINS: `bundled,${entry}` } })
-    expect(r.code).not.toBe(0)
+    expect(r.code).toBe(1)
     expect(r.out).toMatch(message)
+    expect(r.out).toMatch(/^tollgate: [Pp]lugin .* (?:could not|cannot) be loaded/m) // one line, no stack trace
+    expect(r.out).not.toMatch(/^\s+at /m)
   })
 })
