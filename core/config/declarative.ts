@@ -136,6 +136,8 @@ class Walker {
     const children: [EntityName, unknown][] = []
     for (const [key, v] of Object.entries(raw as Fields)) {
       if (v === null) continue // Kong's null: not set
+      // assigning it below would set the record's prototype and drop the field without a word
+      if (key === '__proto__') { out.field([...path, key], 'unknown field'); continue }
       if ((def.children as readonly string[]).includes(key)) children.push([key as EntityName, v])
       else if (Object.hasOwn(def.foreign, key)) {
         // nested entities get their foreign keys from the nesting; Kong's copy_record sets eq = null
