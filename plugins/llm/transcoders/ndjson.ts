@@ -44,13 +44,17 @@ export function createNdjsonFramer(): Framer<string> & { readonly retained: numb
     if (text.length > 0) out.push(text)
   }
 
-  function tooLarge(): never {
+  function reset(): void {
     carry = []
     carried = 0
     inValue = false
     inString = false
     escaped = false
     depth = 0
+  }
+
+  function tooLarge(): never {
+    reset()
     throw new FrameTooLarge('JSON stream value')
   }
 
@@ -96,12 +100,7 @@ export function createNdjsonFramer(): Framer<string> & { readonly retained: numb
     },
     end(out) {
       if (inValue) emit(Buffer.alloc(0), 0, 0, out)
-      carry = []
-      carried = 0
-      inValue = false
-      inString = false
-      escaped = false
-      depth = 0
+      reset()
     },
   }
 }
