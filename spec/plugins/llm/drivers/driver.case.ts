@@ -103,7 +103,8 @@ function unpolluted(): void {
 
 export function describeDriver(name: string, s: DriverSuite): void {
   describe(`driver conformance: ${name}`, () => {
-    describe('request encoding', () => {
+    // a table may be empty for a variant that only adds requests (describe.each of nothing is an error)
+    if (s.requests.length > 0) describe('request encoding', () => {
       it.each(s.requests.map((r) => [r.name, r] as const))('%s', (_, r) => {
         const c = s.ctx(r)
         expect(s.driver.routes.has(c.route)).toBe(true)
@@ -115,7 +116,7 @@ export function describeDriver(name: string, s: DriverSuite): void {
       })
     })
 
-    describe('response decoding and usage', () => {
+    if (s.responses.length > 0) describe('response decoding and usage', () => {
       it.each(s.responses.map((r) => [r.name, r] as const))('%s', (_, r) => {
         const d = s.driver.decodeResponse(bodyOf(r.answer), s.ctx(r))
         const openai = d.body === null ? null : JSON.parse(d.body)
@@ -126,7 +127,7 @@ export function describeDriver(name: string, s: DriverSuite): void {
       })
     })
 
-    describe('error mapping', () => {
+    if (s.errors.length > 0) describe('error mapping', () => {
       it.each(s.errors.map((r) => [r.name, r] as const))('%s', (_, r) => {
         const c = s.ctx(r)
         let thrown: unknown = null
@@ -144,7 +145,7 @@ export function describeDriver(name: string, s: DriverSuite): void {
     })
 
     describe('hostile input', () => {
-      const routes = [...new Set(s.responses.map((r) => s.ctx(r).route))]
+      const routes = [...new Set([...s.responses, ...s.requests].map((r) => s.ctx(r).route))]
       it.each(routes.flatMap((route) => HOSTILE.map((body) => [route, body] as const)))('%s answer %j: an Error or an answer, nothing polluted', (route, body) => {
         const c = s.ctx({ route })
         try {
@@ -157,7 +158,7 @@ export function describeDriver(name: string, s: DriverSuite): void {
         unpolluted()
       })
 
-      it.each(s.requests.map((r) => [r.name, r] as const))('request %s with prototype keys: nothing polluted', (_, r) => {
+      if (s.requests.length > 0) it.each(s.requests.map((r) => [r.name, r] as const))('request %s with prototype keys: nothing polluted', (_, r) => {
         // own keys, as JSON.parse makes them from a client's body
         const req: LlmRequest = JSON.parse(JSON.stringify(r.request))
         Object.defineProperty(req, '__proto__', { value: { polluted: 'yes' }, enumerable: true, configurable: true, writable: true })
