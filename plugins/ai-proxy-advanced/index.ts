@@ -11,7 +11,8 @@ export default definePlugin({
   name: 'ai-proxy-advanced',
   version: '3.10.0',
   priority: 770,
-  schema,
+  /** composed from the provider registry when the plugin registry compiles (schema.ts) */
+  get schema() { return schema() },
   check,
   /** every target's provider credential (header or query parameter) is hidden from log records */
   secrets: (conf) => ({ headers: conf.targets.map((t) => t.auth?.header_name), query: conf.targets.map((t) => t.auth?.param_name) }),

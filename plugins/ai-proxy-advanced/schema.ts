@@ -5,7 +5,7 @@
 // node's in-memory vectors) and `balancer.redis` (balancer state shared across workers and nodes).
 import { Type, type Static } from 'typebox'
 import type { FieldErrors } from '../../core/config/types.ts'
-import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ModelSchema, ROUTE_TYPES } from '../llm/schema.ts'
+import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ROUTE_TYPES, modelSchema, type ModelSchemaT } from '../llm/schema.ts'
 import { bool, oneOf, record, str } from '../llm/schema-fields.ts'
 import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
 
@@ -39,11 +39,11 @@ export const RedisSchema = record({
   keepalive_backlog: Type.Optional(Type.Integer()),
 })
 
-const TargetSchema = record({
+const targetRecord = (model: ModelSchemaT) => record({
   route_type: oneOf(ROUTE_TYPES),
   logging: LoggingSchema,
   auth: AuthSchema,
-  model: ModelSchema,
+  model,
   weight: Type.Integer({ default: 100, minimum: 1, maximum: 65535 }),
   description: str(),
   metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -91,8 +91,8 @@ const VectordbSchema = record({
   redis: Type.Optional(RedisSchema),
 })
 
-export const schema = Type.Object({
-  targets: Type.Array(TargetSchema, { minItems: 1 }),
+const build = (model: ModelSchemaT) => Type.Object({
+  targets: Type.Array(targetRecord(model), { minItems: 1 }),
   balancer: BalancerSchema,
   embeddings: Type.Optional(EmbeddingsSchema),
   vectordb: Type.Optional(VectordbSchema),
@@ -106,13 +106,25 @@ export const schema = Type.Object({
   model_name_header: LlmFields.model_name_header,
 }, { additionalProperties: false })
 
-export type TargetConf = Static<typeof TargetSchema>
+let built: { model: ModelSchemaT; schema: ReturnType<typeof build> } | undefined
+
+/**
+ * ai-proxy-advanced's config schema, with each target's `model.options` composed from the
+ * provider registry: read by the plugin registry when it compiles.
+ */
+export function schema(): ReturnType<typeof build> {
+  const model = modelSchema()
+  if (built?.model !== model) built = { model, schema: build(model) }
+  return built.schema
+}
+
+export type TargetConf = Static<ReturnType<typeof targetRecord>>
 export type RedisConf = Static<typeof RedisSchema>
 export type { EmbeddingsConf } from '../llm/schema.ts'
 export type VectordbConf = Static<typeof VectordbSchema>
 export type BalancerConf = Static<typeof BalancerSchema>
 
-export type AdvancedConf = Static<typeof schema>
+export type AdvancedConf = Static<ReturnType<typeof build>>
 
 /**
  * Kong's entity checks: each target's llm record checks (under `targets[i]`), then the plugin's:

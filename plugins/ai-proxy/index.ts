@@ -10,7 +10,8 @@ export default definePlugin({
   name: 'ai-proxy',
   version: '3.10.0',
   priority: 770,
-  schema,
+  /** composed from the provider registry when the plugin registry compiles (schema.ts) */
+  get schema() { return schema() },
   check,
   /** the provider credential it adds upstream (header or query parameter) is hidden from log records */
   secrets: (conf) => ({ headers: [conf.auth?.header_name], query: [conf.auth?.param_name] }),

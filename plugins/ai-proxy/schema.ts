@@ -1,11 +1,11 @@
 // ai-proxy config (Kong 3.10–3.14 AiProxy.json; kong/plugins/ai-proxy/schema.lua).
 import { Type, type Static } from 'typebox'
 import type { FieldErrors } from '../../core/config/types.ts'
-import { LlmFields } from '../llm/schema.ts'
+import { LlmFields, modelSchema, type ModelSchemaT } from '../llm/schema.ts'
 import { oneOf } from '../llm/schema-fields.ts'
 import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
 
-export const schema = Type.Object({
+const build = (model: ModelSchemaT) => Type.Object({
   route_type: LlmFields.route_type,
   llm_format: LlmFields.llm_format,
   genai_category: oneOf(
@@ -17,10 +17,22 @@ export const schema = Type.Object({
   model_name_header: LlmFields.model_name_header,
   logging: LlmFields.logging,
   auth: LlmFields.auth,
-  model: LlmFields.model,
+  model,
 }, { additionalProperties: false })
 
-export type AiProxyConf = Static<typeof schema>
+let built: { model: ModelSchemaT; schema: ReturnType<typeof build> } | undefined
+
+/**
+ * ai-proxy's config schema, with `model.options` composed from the provider registry: read by
+ * the plugin registry when it compiles (after plugin packages have registered their providers).
+ */
+export function schema(): ReturnType<typeof build> {
+  const model = modelSchema()
+  if (built?.model !== model) built = { model, schema: build(model) }
+  return built.schema
+}
+
+export type AiProxyConf = Static<ReturnType<typeof build>>
 
 /** Kong's entity checks: the llm record's, then ai-proxy's native llm_format rules. */
 export function check(conf: AiProxyConf): FieldErrors | null {

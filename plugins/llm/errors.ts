@@ -7,6 +7,8 @@ export const llmErrors = {
   badRequest: defineError('GW_ERR_LLM_REQUEST', 400, (message: string) => message),
   failed: defineError('GW_ERR_LLM_RESPONSE', 500, (message: string) => message),
   identity: defineError('GW_ERR_LLM_IDENTITY', 500, () => 'LLM request failed before proxying'),
+  /** registerProvider refused a registration (at module load, never during a request) */
+  providerInvalid: defineError('GW_ERR_LLM_PROVIDER', 500, (id: string, why: string) => `LLM provider "${id}" cannot be registered because ${why}`),
 } as const
 
 const CODES: ReadonlySet<string> = new Set(Object.values(llmErrors).map((e) => e.code))

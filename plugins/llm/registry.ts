@@ -2,15 +2,68 @@
 // and auth strategies. A third party adds one the way it adds a plugin: import this module and
 // register, before the gateway loads its config. Registration is by id; the last one wins, so a
 // replacement driver can shadow a bundled one.
+import type { TSchema } from 'typebox'
 import type { AuthConf, AuthStrategy, ClientFormat, LlmFormat, ModelConf, ProviderDriver, ProviderId } from './types.ts'
 import { headerAuth } from './auth/header.ts'
+import { CommonOptionsFields } from './common-options.ts'
+import { llmErrors } from './errors.ts'
 
-const providers = new Map<string, ProviderDriver>()
+/** Fields under `model.options`, by name. */
+export type OptionFields = Readonly<Record<string, TSchema>>
+
+/** A provider: its driver plus the option fields it adds to `model.options`. */
+export interface ProviderRegistration extends ProviderDriver {
+  /**
+   * This provider's own fields under `model.options` (TypeBox schemas). The AI plugins' options
+   * record is composed from every registered provider's fields when the plugin registry compiles,
+   * so they validate (types, defaults, "unknown field") like the bundled ones. A field another
+   * provider declares too must be the very same schema object (see common-options.ts).
+   */
+  readonly options?: OptionFields
+}
+
+const providers = new Map<string, ProviderRegistration>()
 const formats = new Map<string, ClientFormat>()
 const strategies: AuthStrategy[] = []
+let revision = 0
 
-export function registerProvider(driver: ProviderDriver): void {
-  providers.set(driver.id, driver)
+const FIELD_NAME = /^[a-z][a-z0-9_]*$/
+
+/** Throws GW_ERR_LLM_PROVIDER when `p`'s option fields cannot join the options record. */
+function checkOptionFields(p: ProviderRegistration): void {
+  for (const [name, schema] of Object.entries(p.options ?? {})) {
+    if (!FIELD_NAME.test(name) || name in Object.prototype) throw llmErrors.providerInvalid(p.id, `its option field ${JSON.stringify(name)} is not a valid name (lowercase, digits, '_')`)
+    if (schema === null || typeof schema !== 'object') throw llmErrors.providerInvalid(p.id, `its option field '${name}' is not a TypeBox schema`)
+    if (Object.hasOwn(CommonOptionsFields, name)) throw llmErrors.providerInvalid(p.id, `its option field '${name}' is one every provider shares`)
+    for (const other of providers.values()) {
+      if (other.id === p.id) continue // a replacement redeclares its own fields
+      const theirs = other.options !== undefined && Object.hasOwn(other.options, name) ? other.options[name] : undefined
+      if (theirs !== undefined && theirs !== schema) throw llmErrors.providerInvalid(p.id, `its option field '${name}' is already declared by provider '${other.id}'`)
+    }
+  }
+}
+
+export function registerProvider(provider: ProviderRegistration): void {
+  checkOptionFields(provider)
+  providers.set(provider.id, provider)
+  revision++
+}
+
+/** Changes whenever a provider is registered: schemas composed from the registry are rebuilt. */
+export function providersRevision(): number {
+  return revision
+}
+
+/**
+ * Every registered provider's option fields, each once, in the order providers were first
+ * registered (the order config errors list them in).
+ */
+export function providerOptionFields(): Record<string, TSchema> {
+  const out: Record<string, TSchema> = {}
+  for (const p of providers.values()) {
+    for (const [name, schema] of Object.entries(p.options ?? {})) if (!Object.hasOwn(out, name)) out[name] = schema
+  }
+  return out
 }
 
 /** The driver for a provider id, or undefined when none is registered. */

@@ -1,9 +1,21 @@
 // Config schema pieces shared by ai-proxy and ai-proxy-advanced (kong/llm/schemas/init.lua and the
 // 3.10–3.14 published schemas): model, auth, logging, embeddings, with Kong's defaults. The config
-// types are derived from these schemas; the entity checks are in entity-checks.ts.
-import { Type, type Static } from 'typebox'
-import { embeddingsProviderIds, providerIds } from './registry.ts'
-import { bool, num, oneOf, record, str, type OptionalDeep } from './schema-fields.ts'
+// types are derived from these schemas; the entity checks are in entity-checks.ts. `model.options`
+// is composed from the provider registry (modelSchema()): each provider's registration carries its fields.
+import { Type, type Static, type TObject } from 'typebox'
+import { embeddingsProviderIds, providerIds, providerOptionFields, providersRevision } from './registry.ts'
+import { bool, oneOf, record, str, type OptionalDeep } from './schema-fields.ts'
+import { CommonOptionsFields } from './common-options.ts'
+import type { anthropicOptions } from './drivers/anthropic.ts'
+import type { azureOptions } from './drivers/azure.ts'
+import type { bedrockOptions } from './drivers/bedrock.ts'
+import type { cohereOptions } from './drivers/cohere.ts'
+import type { geminiOptions } from './drivers/gemini.ts'
+import type { huggingfaceOptions } from './drivers/huggingface.ts'
+import type { llama2Options } from './drivers/llama2.ts'
+import type { mistralOptions } from './drivers/mistral.ts'
+import type { ollamaOptions } from './drivers/ollama.ts'
+import type { dashscopeOptions, databricksOptions } from './drivers/openai-compatible.ts'
 
 /**
  * A provider id, checked against the registry when a config is loaded (not when this module is):
@@ -50,55 +62,41 @@ export const LoggingSchema = record({
   log_payloads: Type.Boolean({ default: false }),
 }, { default: {} })
 
-export const ModelOptionsSchema = record({
-  max_tokens: Type.Optional(Type.Integer()),
-  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 5 })),
-  top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  top_k: Type.Optional(Type.Integer({ minimum: 0, maximum: 500 })),
-  input_cost: num(),
-  output_cost: num(),
-  cache_read_cost: num(),
-  cache_write_cost: num(),
-  cache_write_cost_list: Type.Optional(Type.Array(record({ ttl: Type.String(), cost: Type.Number() }))),
-  context_window_factor: Type.Optional(Type.Array(record({ above: Type.String(), input_factor: Type.Number(), output_factor: Type.Number() }))),
-  service_tier_factor: Type.Optional(Type.Array(record({ tier: Type.String(), factor: Type.Number() }))),
-  upstream_url: str(),
-  upstream_path: str(),
-  upstream_tls_verify: Type.Optional(Type.Boolean({ description: "verify the provider's TLS certificate (against lua_ssl_trusted_certificate); unset = the service's tls_verify, else verify. Not a Kong field." })),
-  anthropic_version: str(),
-  azure_instance: str(),
-  azure_api_version: Type.String({ default: '2023-05-15' }),
-  azure_deployment_id: str(),
-  llama2_format: Type.Optional(oneOf(['raw', 'openai', 'ollama'] as const)),
-  mistral_format: Type.Optional(oneOf(['openai', 'ollama'] as const)),
-  embeddings_dimensions: Type.Optional(Type.Integer()),
-  gemini: Type.Optional(record({ api_endpoint: str(), project_id: str(), location_id: str(), endpoint_id: str() })),
-  bedrock: Type.Optional(record({
-    aws_region: str(),
-    aws_assume_role_arn: str(),
-    aws_role_session_name: str(),
-    aws_sts_endpoint_url: str(),
-    embeddings_normalize: Type.Boolean({ default: false }),
-    performance_config_latency: str(),
-    video_output_s3_uri: str(),
-    batch_bucket_prefix: str(),
-    batch_role_arn: str(),
-  })),
-  cohere: Type.Optional(record({
-    embedding_input_type: oneOf(['classification', 'clustering', 'image', 'search_document', 'search_query'] as const, { default: 'classification' }),
-    wait_for_model: bool(),
-  })),
-  huggingface: Type.Optional(record({ use_cache: bool(), wait_for_model: bool() })),
-  dashscope: Type.Optional(record({ international: Type.Boolean({ default: true }) })),
-  databricks: Type.Optional(record({ workspace_instance_id: str() })),
-}, { default: {} })
+/**
+ * The bundled providers' option fields, as their registrations declare them: the static type of
+ * the options record (third-party fields validate but are not typed here; their driver reads its own).
+ */
+type BundledOptionsFields = typeof CommonOptionsFields & typeof anthropicOptions & typeof azureOptions & typeof llama2Options
+  & typeof mistralOptions & typeof ollamaOptions & typeof geminiOptions & typeof bedrockOptions & typeof cohereOptions
+  & typeof huggingfaceOptions & typeof dashscopeOptions & typeof databricksOptions
 
-export const ModelSchema = record({
+type ModelOptionsSchemaT = TObject<BundledOptionsFields>
+
+const modelRecord = (options: ModelOptionsSchemaT) => record({
   provider: registeredProvider(providerIds),
   name: str(),
   model_alias: str(),
-  options: ModelOptionsSchema,
+  options,
 })
+export type ModelSchemaT = ReturnType<typeof modelRecord>
+
+let composed: { revision: number; model: ModelSchemaT } | undefined
+
+/**
+ * `model` with its options record composed from the registry: the shared fields, then every
+ * registered provider's own fields. Built when a plugin registry compiles the AI plugins' schemas
+ * (after plugin packages have registered their providers); rebuilt only after a registration.
+ */
+export function modelSchema(): ModelSchemaT {
+  const revision = providersRevision()
+  if (composed?.revision !== revision) {
+    // the bundled providers are registered (bundled.ts) before any config loads, so the registry's
+    // fields include BundledOptionsFields; a provider package adds its own beside them
+    const fields = { ...CommonOptionsFields, ...providerOptionFields() } as BundledOptionsFields
+    composed = { revision, model: modelRecord(record(fields, { default: {} })) }
+  }
+  return composed.model
+}
 
 /** Semantic routing's (and caches') embeddings model: any registered provider that serves embeddings. */
 export const EmbeddingsSchema = record({
@@ -131,16 +129,16 @@ export const LlmFields = {
   model_name_header: Type.Boolean({ default: true }),
   logging: LoggingSchema,
   auth: AuthSchema,
-  model: ModelSchema,
 }
-export const LlmConfSchema = Type.Object(LlmFields, { additionalProperties: false })
+/** the LLM fields with `model` (composed from the registry: modelSchema()) */
+type LlmConfSchemaT = TObject<typeof LlmFields & { model: ModelSchemaT }>
 
-export type LlmConf = Static<typeof LlmConfSchema>
+export type LlmConf = Static<LlmConfSchemaT>
 /** `config.auth` as auth strategies read it (see OptionalDeep) */
 export type AuthConf = OptionalDeep<Static<typeof AuthSchema>>
 export type LoggingConf = Static<typeof LoggingSchema>
-export type ModelConfig = Static<typeof ModelSchema>
+export type ModelConfig = Static<ModelSchemaT>
 /** `config.model.options` as drivers read it (see OptionalDeep) */
-export type ModelOptions = OptionalDeep<Static<typeof ModelOptionsSchema>>
+export type ModelOptions = OptionalDeep<Static<ModelOptionsSchemaT>>
 export type EmbeddingsConf = Static<typeof EmbeddingsSchema>
 export type EmbeddingsModel = EmbeddingsConf['model']

@@ -5,7 +5,9 @@
 // https://docs.anthropic.com/en/api/complete
 // Auth is the operator's `x-api-key` header (header strategy); this driver adds `anthropic-version`.
 import { requireOption } from '../entity-checks.ts'
-import type { ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import type { RouteType, UpstreamTarget } from '../types.ts'
+import type { ProviderRegistration } from '../registry.ts'
+import { str } from '../schema-fields.ts'
 import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-request.ts'
 import { decodeChatResponse, decodeCompletionsResponse } from './anthropic/decode-response.ts'
 import { createAnthropicStream } from './anthropic/stream-transcoder.ts'
@@ -44,7 +46,11 @@ function nativePath(clientPath: string, method: string | undefined): string {
   return nativeOperationPath('anthropic', NATIVE_OPERATIONS, method, clientPath.slice(at))
 }
 
-export const anthropicDriver: ProviderDriver = {
+/** model.options fields of this provider */
+export const anthropicOptions = { anthropic_version: str() }
+
+export const anthropicDriver: ProviderRegistration = {
+  options: anthropicOptions,
   id: 'anthropic',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'preserve']),
   streamUsage: true,

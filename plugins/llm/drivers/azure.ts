@@ -5,7 +5,10 @@
 // Spec: https://learn.microsoft.com/azure/ai-services/openai/reference
 import { embeddingsTarget, openAiVector } from '../embeddings-call.ts'
 import { requireOption } from '../entity-checks.ts'
-import type { DriverContext, OpenAiApiRoute, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
+import { Type } from 'typebox'
+import type { DriverContext, OpenAiApiRoute, RouteType, UpstreamTarget } from '../types.ts'
+import type { ProviderRegistration } from '../registry.ts'
+import { str } from '../schema-fields.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
 
@@ -44,7 +47,15 @@ function azureQuery(ctx: DriverContext): string {
   return kept.join('&')
 }
 
-export const azure: ProviderDriver = {
+/** model.options fields of this provider */
+export const azureOptions = {
+  azure_instance: str(),
+  azure_api_version: Type.String({ default: '2023-05-15' }),
+  azure_deployment_id: str(),
+}
+
+export const azure: ProviderRegistration = {
+  options: azureOptions,
   id: 'azure',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', ...OPENAI_API_ROUTES.keys()]),
   streamUsage: false,

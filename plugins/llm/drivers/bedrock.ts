@@ -10,6 +10,9 @@ import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
 import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { record, str } from '../schema-fields.ts'
+import { Type } from 'typebox'
+import type { ProviderRegistration } from '../registry.ts'
 
 /** `options.bedrock.aws_region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (Kong's order). */
 export function bedrockRegion(ctx: DriverContext): string {
@@ -49,7 +52,23 @@ function operationOf(ctx: DriverContext): string {
 // Compressed answers could not be converted (nor streamed chunk by chunk): ask for plain bytes.
 const HEADERS = [['accept-encoding', 'identity']] as const
 
-export const bedrockDriver: ProviderDriver = {
+/** model.options fields of this provider */
+export const bedrockOptions = {
+  bedrock: Type.Optional(record({
+    aws_region: str(),
+    aws_assume_role_arn: str(),
+    aws_role_session_name: str(),
+    aws_sts_endpoint_url: str(),
+    embeddings_normalize: Type.Boolean({ default: false }),
+    performance_config_latency: str(),
+    video_output_s3_uri: str(),
+    batch_bucket_prefix: str(),
+    batch_role_arn: str(),
+  })),
+}
+
+export const bedrockDriver: ProviderRegistration = {
+  options: bedrockOptions,
   id: 'bedrock',
   routes: new Set<RouteType>(['llm/v1/chat', 'preserve']),
   streamUsage: true,

@@ -10,6 +10,10 @@ import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
 import type { ChunkSink, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget,
 } from '../types.ts'
 import { contentText } from './openai-shape.ts'
+import { embeddingsDimensions } from '../common-options.ts'
+import { bool, oneOf, record } from '../schema-fields.ts'
+import { Type } from 'typebox'
+import type { ProviderRegistration } from '../registry.ts'
 import { withExtraBody } from './extra-body.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
 import { ownTable } from '../../../core/safe-merge.ts'
@@ -235,7 +239,17 @@ const NATIVE_OPERATIONS: readonly NativeOperation[] = [
   { method: 'POST', path: /^\/v1\/generate$/ },
 ]
 
-export const cohereDriver: ProviderDriver = {
+/** model.options fields of this provider */
+export const cohereOptions = {
+  embeddings_dimensions: embeddingsDimensions,
+  cohere: Type.Optional(record({
+    embedding_input_type: oneOf(['classification', 'clustering', 'image', 'search_document', 'search_query'] as const, { default: 'classification' }),
+    wait_for_model: bool(),
+  })),
+}
+
+export const cohereDriver: ProviderRegistration = {
+  options: cohereOptions,
   id: 'cohere',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
   streamUsage: true,

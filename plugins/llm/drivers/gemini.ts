@@ -18,6 +18,10 @@ import { ConversionError, toBatchEmbed, toGeminiChat, toVertexEmbed, type Json }
 import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } from './gemini/decode-response.ts'
 import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { embeddingsDimensions } from '../common-options.ts'
+import { record, str } from '../schema-fields.ts'
+import { Type } from 'typebox'
+import type { ProviderRegistration } from '../registry.ts'
 import { modelGardenPath, operationOf, publisherOf, vertexModelPath, vertexOf, type Publisher, type VertexConf } from './gemini/vertex-coordinates.ts'
 
 const AI_STUDIO = 'generativelanguage.googleapis.com'
@@ -157,7 +161,14 @@ function stream(ctx: DriverContext): StreamTranscoder {
   return new GeminiStreamTranscoder(modelOf(ctx), ctx.route === 'llm/v1/completions')
 }
 
-export const geminiDriver: ProviderDriver = {
+/** model.options fields of this provider (the Vertex coordinates; none for AI Studio) */
+export const geminiOptions = {
+  embeddings_dimensions: embeddingsDimensions,
+  gemini: Type.Optional(record({ api_endpoint: str(), project_id: str(), location_id: str(), endpoint_id: str() })),
+}
+
+export const geminiDriver: ProviderRegistration = {
+  options: geminiOptions,
   id: 'gemini',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
   streamUsage: true,

@@ -14,6 +14,9 @@ import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
 import type { ChunkSink, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, UpstreamTarget } from '../types.ts'
 import { withExtraBody } from './extra-body.ts'
+import { bool, record } from '../schema-fields.ts'
+import { Type } from 'typebox'
+import type { ProviderRegistration } from '../registry.ts'
 import { ownTable } from '../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
@@ -164,7 +167,11 @@ const ROUTER = { scheme: 'https', host: 'router.huggingface.co', port: 443, quer
 // https://huggingface.github.io/text-generation-inference/
 const NATIVE_OPERATIONS: readonly NativeOperation[] = [{ method: 'POST', path: /^\/generate(?:_stream)?$/ }]
 
-export const huggingfaceDriver: ProviderDriver = {
+/** model.options fields of this provider */
+export const huggingfaceOptions = { huggingface: Type.Optional(record({ use_cache: bool(), wait_for_model: bool() })) }
+
+export const huggingfaceDriver: ProviderRegistration = {
+  options: huggingfaceOptions,
   id: 'huggingface',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings']),
   streamUsage: false,

@@ -1,5 +1,11 @@
 // The bundled provider drivers: each driver module is imported and registered here, once, when
-// the AI plugins load. A third-party driver registers itself the same way (registerProvider).
+// the AI plugins load. A third-party driver registers itself the same way (registerProvider,
+// exported by `tollgate/plugin`).
+//
+// The order is the order of the providers' option fields in the composed `model.options` record,
+// so the order config errors list them in (Kong's shared llm record, as this gateway has always
+// listed it): anthropic_version, azure_*, llama2_format, mistral_format, embeddings_dimensions,
+// gemini, bedrock, cohere, huggingface, dashscope, databricks.
 import { registerProvider } from '../registry.ts'
 import { openai } from './openai.ts'
 import { azure } from './azure.ts'
@@ -14,14 +20,14 @@ import { bedrockDriver } from './bedrock.ts'
 import { geminiDriver } from './gemini.ts'
 
 registerProvider(openai)
+registerProvider(anthropicDriver)
 registerProvider(azure)
-for (const d of openAiCompatible) registerProvider(d)
-// after the OpenAI-compatible table: mistral dispatches on mistral_format, ollama speaks its own API
-registerProvider(cohereDriver)
-registerProvider(huggingfaceDriver)
 registerProvider(llama2Driver)
+// mistral.ts wraps the table's mistral row for both mistral_formats: the row is not registered itself
 registerProvider(mistralDriver)
 registerProvider(ollamaDriver)
-registerProvider(anthropicDriver)
-registerProvider(bedrockDriver)
 registerProvider(geminiDriver)
+registerProvider(bedrockDriver)
+registerProvider(cohereDriver)
+registerProvider(huggingfaceDriver)
+for (const d of openAiCompatible) if (d.id !== 'mistral') registerProvider(d)

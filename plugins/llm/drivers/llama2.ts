@@ -3,7 +3,10 @@
 // or `openai` (any OpenAI-compatible server, e.g. llama.cpp's or vLLM's).
 import { llmError } from '../errors.ts'
 import { requireOption } from '../entity-checks.ts'
-import type { DriverContext, ProviderDriver, RouteType } from '../types.ts'
+import { Type } from 'typebox'
+import type { DriverContext, RouteType } from '../types.ts'
+import type { ProviderRegistration } from '../registry.ts'
+import { oneOf } from '../schema-fields.ts'
 import { decodeOllamaResponse, encodeOllamaRequest, ollamaStream } from './ollama.ts'
 import { decodeRawResponse, encodeRawRequest, rawStream } from './llama2-raw.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
@@ -25,7 +28,11 @@ function formatOf(ctx: DriverContext): Format {
   return format
 }
 
-export const llama2Driver: ProviderDriver = {
+/** model.options fields of this provider */
+export const llama2Options = { llama2_format: Type.Optional(oneOf(['raw', 'openai', 'ollama'] as const)) }
+
+export const llama2Driver: ProviderRegistration = {
+  options: llama2Options,
   id: 'llama2',
   routes: ROUTES.openai,
   streamUsage: true, // Kong counts llama2 among the providers with usage in their streams

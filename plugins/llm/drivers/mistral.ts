@@ -5,7 +5,10 @@
 import { llmError } from '../errors.ts'
 import { embeddingsTarget, openAiVector } from '../embeddings-call.ts'
 import { requireOption } from '../entity-checks.ts'
-import type { DriverContext, ProviderDriver, RouteType } from '../types.ts'
+import { Type } from 'typebox'
+import type { DriverContext, RouteType } from '../types.ts'
+import type { ProviderRegistration } from '../registry.ts'
+import { oneOf } from '../schema-fields.ts'
 import { openAiCompatible } from './openai-compatible.ts'
 import { decodeOllamaResponse, encodeOllamaRequest, ollamaStream } from './ollama.ts'
 
@@ -24,7 +27,11 @@ function ollama(ctx: DriverContext): boolean {
   return true
 }
 
-export const mistralDriver: ProviderDriver = {
+/** model.options fields of this provider */
+export const mistralOptions = { mistral_format: Type.Optional(oneOf(['openai', 'ollama'] as const)) }
+
+export const mistralDriver: ProviderRegistration = {
+  options: mistralOptions,
   id: 'mistral',
   routes: new Set<RouteType>([...openAiFormat.routes, ...OLLAMA_ROUTES]),
   streamUsage: false, // Kong counts mistral among the providers without stream usage

@@ -9,6 +9,8 @@ import { createNdjsonFramer } from '../transcoders/ndjson.ts'
 import { FramedTranscoder } from '../transcoders/framed-transcoder.ts'
 import { ChunkLayout, OpenAiChunks } from '../transcoders/openai-chunk.ts'
 import { withExtraBody } from './extra-body.ts'
+import { embeddingsDimensions } from '../common-options.ts'
+import type { ProviderRegistration } from '../registry.ts'
 import type {
   ChatMessage, ChunkSink, DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, TokenUsage, ToolCall, UpstreamTarget,
 } from '../types.ts'
@@ -234,8 +236,12 @@ const PATHS: Partial<Record<RouteType, string>> = {
   'llm/v1/embeddings': '/api/embed',
 }
 
+/** model.options fields of this provider */
+export const ollamaOptions = { embeddings_dimensions: embeddingsDimensions }
+
 /** The `ollama` provider (Kong 3.14): Ollama's own API, at its default local address unless upstream_url says otherwise. */
-export const ollamaDriver: ProviderDriver = {
+export const ollamaDriver: ProviderRegistration = {
+  options: ollamaOptions,
   id: 'ollama',
   routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
   streamUsage: true,

@@ -12,6 +12,9 @@ import { requireOption } from '../entity-checks.ts'
 import type { CheckedConf } from '../entity-checks.ts'
 import type { DriverContext, ModelOptions, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
+import { record, str } from '../schema-fields.ts'
+import { Type } from 'typebox'
+import type { OptionFields, ProviderRegistration } from '../registry.ts'
 
 interface Row {
   id: string
@@ -22,9 +25,15 @@ interface Row {
   drop?: readonly string[]
   /** a config this driver cannot serve (checked per request, config-dependent) */
   refuse?(ctx: DriverContext): string | null
+  /** this provider's own model.options fields */
+  options?: OptionFields
   /** Kong's entity checks on this provider's options (config load) */
   checkOptions?(conf: CheckedConf, out: string[]): void
 }
+
+/** model.options fields of dashscope and databricks */
+export const dashscopeOptions = { dashscope: Type.Optional(record({ international: Type.Boolean({ default: true }) })) }
+export const databricksOptions = { databricks: Type.Optional(record({ workspace_instance_id: str() })) }
 
 const https = (host: string) => ({ scheme: 'https' as const, host, port: 443 })
 const CHAT = { 'llm/v1/chat': '/v1/chat/completions' }
@@ -35,11 +44,13 @@ const ROWS: Row[] = [
   { id: 'deepseek', base: () => https('api.deepseek.com'), paths: CHAT },
   {
     id: 'dashscope',
+    options: dashscopeOptions,
     base: (o) => https(o.dashscope?.international === false ? 'dashscope.aliyuncs.com' : 'dashscope-intl.aliyuncs.com'),
     paths: { 'llm/v1/chat': '/compatible-mode/v1/chat/completions', 'llm/v1/embeddings': '/compatible-mode/v1/embeddings' },
   },
   {
     id: 'databricks',
+    options: databricksOptions,
     base: (o) => (o.databricks?.workspace_instance_id ? https(`${o.databricks.workspace_instance_id}.cloud.databricks.com`) : null),
     paths: { 'llm/v1/chat': '/serving-endpoints/v1/chat/completions' },
     drop: ['stream_options'], // Kong 3.14.0.5: not forwarded to Databricks
@@ -61,9 +72,10 @@ const ROWS: Row[] = [
   },
 ]
 
-function driverFor(row: Row): ProviderDriver {
+function driverFor(row: Row): ProviderRegistration {
   return {
     id: row.id,
+    options: row.options,
     routes: new Set<RouteType>([...(Object.keys(row.paths) as RouteType[]), 'preserve']),
     checkOptions: row.checkOptions,
     streamUsage: false,
@@ -85,4 +97,4 @@ function driverFor(row: Row): ProviderDriver {
   }
 }
 
-export const openAiCompatible: readonly ProviderDriver[] = ROWS.map(driverFor)
+export const openAiCompatible: readonly ProviderRegistration[] = ROWS.map(driverFor)

@@ -71,7 +71,7 @@ plugins:
     route: acme
     config:
       route_type: llm/v1/chat
-      model: { provider: acme, name: acme-1, options: { upstream_url: "${up.url}/v1/chat/completions" } }
+      model: { provider: acme, name: acme-1, options: { upstream_url: "${up.url}/v1/chat/completions", acme: { region: us } } }
   - name: ai-proxy-advanced
     route: semantic
     config:
@@ -95,6 +95,27 @@ plugins:
     expect(check(chat({ provider: 'nope' }))).toEqual({ ok: false, errors: { model: { provider: `expected one of: acme, ${BUNDLED}` } } })
   })
 
+  it('its own option fields validate once a plugin registry compiles after its registration', () => {
+    // the module-level registry compiled before the package registered: the field is unknown there
+    expect(check(chat({ provider: 'acme', options: { upstream_url: 'http://x/', acme: {} } }))).toEqual({ ok: false, errors: { model: { options: { acme: 'unknown field' } } } })
+    const after = new PluginRegistry([aiProxy as AnyPlugin, aiProxyAdvanced as AnyPlugin])
+    const ok = after.check('ai-proxy', chat({ provider: 'acme', name: 'a', options: { upstream_url: 'http://x/', acme: {} } }))
+    expect(ok.ok && ok.value.model).toEqual({ provider: 'acme', name: 'a', options: { upstream_url: 'http://x/', acme: { region: 'eu' }, azure_api_version: '2023-05-15' } })
+    const bad: [unknown, unknown][] = [
+      [{ region: 'mars' }, { region: 'expected one of: eu, us' }],
+      [{ region: 5 }, { region: 'expected a string' }],
+      [{ zone: 'a' }, { zone: 'unknown field' }],
+      ['eu', 'expected a record'],
+    ]
+    for (const [acme, errors] of bad) {
+      expect(after.check('ai-proxy', chat({ provider: 'acme', options: { upstream_url: 'http://x/', acme } }))).toEqual({ ok: false, errors: { model: { options: { acme: errors } } } })
+      const advanced = after.check('ai-proxy-advanced', { targets: [chat({ provider: 'acme', options: { upstream_url: 'http://x/', acme } })] })
+      expect(advanced).toEqual({ ok: false, errors: { targets: [{ model: { options: { acme: errors } } }] } })
+    }
+    // a bundled provider's config may carry it too: Kong's options record is one record whatever the provider
+    expect(after.check('ai-proxy', chat({ provider: 'openai', options: { acme: { region: 'us' } } })).ok).toBe(true)
+  })
+
   it('its own entity checks run at config load', () => {
     expect(check(chat({ provider: 'acme' }))).toEqual({ ok: false, errors: { '@entity': ["must set 'model.options.upstream_url' for acme provider"] } })
   })
@@ -105,6 +126,7 @@ plugins:
     expect(await res.body.json()).toEqual(CHAT_ANSWER)
     const sent = JSON.parse(up.received.at(-1)!.body.toString()) as { model: string }
     expect(sent.model).toBe('acme-1')
+    expect(up.received.at(-1)!.headers['x-acme-region']).toBe('us')
   })
 
   it('semantic routing embeds through its registered embeddings call', async () => {

@@ -7,6 +7,8 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { describeDriver } from './driver.case.ts'
+import * as rec from '../transcoders/recordings.ts'
 
 const OWN = fileURLToPath(new URL('../../../fixtures/ai-proxy/anthropic/', import.meta.url))
 
@@ -21,27 +23,71 @@ function thrown(fn: () => unknown): { code: string; status: number; message: str
   throw new Error('expected a throw')
 }
 
-describe('anthropic driver: target and headers', () => {
-  it('chat goes to /v1/messages, completions to /v1/complete, on api.anthropic.com:443', () => {
-    expect(anthropicDriver.target(ctx())).toEqual({ scheme: 'https', host: 'api.anthropic.com', port: 443, path: '/v1/messages', query: null })
-    expect(anthropicDriver.target(ctx('llm/v1/completions')).path).toBe('/v1/complete')
-    expect(anthropicDriver.target(ctx('preserve'))).toMatchObject({ path: '/client/path', query: 'a=1' })
-    // a native Anthropic client (llm_format anthropic) keeps the API part of its path
+const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
+const HEADERS = [['anthropic-version', '2023-06-01'], ['accept-encoding', 'identity']] as const
+
+describeDriver('anthropic', {
+  driver: anthropicDriver,
+  ctx: (c) => ({ ...ctx(c.route, c.options, c.stream, c.ctx?.name === undefined ? 'claude-2.1' : c.ctx.name), ...c.ctx }),
+  requests: [
+    { name: 'chat → /v1/messages with anthropic-version, uncompressed', request: { messages: [{ role: 'system', content: 'S.' }, { role: 'user', content: 'hi' }] },
+      url: 'https://api.anthropic.com:443/v1/messages', headers: HEADERS, body: { model: 'claude-2.1', system: 'S.', messages: [{ role: 'user', content: 'hi' }], stream: false } },
+    { name: 'completions → /v1/complete', route: 'llm/v1/completions', options: { max_tokens: 9 }, request: { prompt: 'Hi' },
+      url: 'https://api.anthropic.com:443/v1/complete', headers: HEADERS, body: { model: 'claude-2.1', prompt: 'Human: Hi\n\nAssistant:', max_tokens_to_sample: 9, stream: false } },
+    { name: 'anthropic_version from model.options', options: { anthropic_version: '2024-01-01' }, request: { messages: [{ role: 'user', content: 'x' }] },
+      url: 'https://api.anthropic.com:443/v1/messages', headers: [['anthropic-version', '2024-01-01'], ['accept-encoding', 'identity']], body: { model: 'claude-2.1' }, partial: true },
+    { name: 'preserve: the client path and body unchanged', route: 'preserve', request: { anything: 1 },
+      url: 'https://api.anthropic.com:443/client/path?a=1', body: null },
+  ],
+  responses: [
+    { name: 'text, thinking and tool_use blocks; cache tokens count as prompt tokens',
+      answer: {
+        id: 'msg_1', model: 'claude-x', stop_reason: 'tool_use',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 's' },
+          { type: 'text', text: 'a' },
+          { type: 'tool_use', id: 'toolu_1', name: 'f', input: { x: 1 } },
+          { type: 'text', text: 'b' },
+        ],
+        usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 4, cache_creation_input_tokens: 1 },
+      },
+      openai: {
+        id: 'msg_1', object: 'chat.completion', model: 'claude-x',
+        choices: [{
+          index: 0, finish_reason: 'tool_calls',
+          message: { role: 'assistant', content: 'a\nb', reasoning_content: 'hmm', tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] },
+        }],
+        usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20, prompt_tokens_details: { cached_tokens: 4 } },
+      },
+      partial: true, usage: usage(15, 5), model: 'claude-x' },
+    { name: 'legacy completion', route: 'llm/v1/completions', answer: { completion: ' Hi', stop_reason: 'stop_sequence', model: 'claude-2' },
+      openai: { object: 'text_completion', choices: [{ index: 0, text: ' Hi', finish_reason: 'stop' }] }, partial: true, usage: null },
+  ],
+  errors: [
+    { name: 'an answer that is not JSON: 500', answer: 'not json', status: 500, message: 'transformation failed from type anthropic://llm/v1/chat: failed to decode anthropic response' },
+    { name: 'a completion without `completion`: 500', route: 'llm/v1/completions', answer: { error: 'x' }, status: 500,
+      message: "transformation failed from type anthropic://llm/v1/completions: 'completion' not in anthropic://llm/v1/chat response" },
+    { name: 'a prompt on the chat route: 400', request: { prompt: 'x' }, status: 400, message: 'error transforming to anthropic://llm/v1/chat' },
+    { name: 'tool_call arguments that are not JSON: 400', request: { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{bad' } }] }] },
+      status: 400, message: /^error transforming to anthropic:\/\/llm\/v1\/chat/ },
+  ],
+  streams: [
+    { name: 'anthropic', context: { ctx: { clientPath: '/', clientQuery: '' } }, model: 'claude-2.1', recordings: [
+      { name: 'text', input: rec.anthropicChat, usage: usage(15, 9) },
+      { name: 'tools', input: rec.anthropicTools },
+      { name: 'error midway', input: rec.anthropicError, error: true },
+    ] },
+    { name: 'anthropic completions', context: { route: 'llm/v1/completions', ctx: { clientPath: '/', clientQuery: '' } }, recordings: [{ name: 'legacy complete', input: rec.anthropicComplete }] },
+  ],
+})
+
+describe('anthropic driver: native client paths', () => {
+  it('a native Anthropic client (llm_format anthropic) keeps the API part of its path', () => {
     const native = (clientPath: string) => anthropicDriver.target({ ...ctx(), clientPath, llmFormat: 'anthropic' }).path
     expect(native('/claude/v1/messages')).toBe('/v1/messages')
     expect(native('/claude/v1/messages/count_tokens')).toBe('/v1/messages/count_tokens')
     expect(native('/claude')).toBe('/v1/messages')
     expect([...anthropicDriver.routes].sort()).toEqual(['llm/v1/chat', 'llm/v1/completions', 'preserve'])
-  })
-
-  it('sends anthropic-version from model.options and asks for uncompressed answers', () => {
-    expect(anthropicDriver.headers!(ctx())).toEqual([['anthropic-version', '2023-06-01'], ['accept-encoding', 'identity']])
-    expect(anthropicDriver.headers!(ctx('llm/v1/chat', { anthropic_version: '2024-01-01' }))[0]).toEqual(['anthropic-version', '2024-01-01'])
-    expect(anthropicDriver.headers!(ctx('llm/v1/chat', { anthropic_version: undefined }))).toEqual([['accept-encoding', 'identity']])
-  })
-
-  it('preserve forwards the client body unchanged', () => {
-    expect(anthropicDriver.encodeRequest({ anything: 1 }, Buffer.from('{"anything":1}'), ctx('preserve'))).toBeNull()
   })
 })
 
@@ -160,32 +206,6 @@ describe('anthropic driver: request conversion', () => {
 })
 
 describe('anthropic driver: response conversion', () => {
-  it('joins text blocks, maps tool_use to tool_calls and stop reasons to finish reasons', () => {
-    const r = decode({
-      id: 'msg_1', model: 'claude-x', stop_reason: 'tool_use',
-      content: [
-        { type: 'thinking', thinking: 'hmm', signature: 's' },
-        { type: 'text', text: 'a' },
-        { type: 'tool_use', id: 'toolu_1', name: 'f', input: { x: 1 } },
-        { type: 'text', text: 'b' },
-      ],
-      usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 4, cache_creation_input_tokens: 1 },
-    })
-    const out = JSON.parse(r.body!)
-    expect(out).toMatchObject({ id: 'msg_1', object: 'chat.completion', model: 'claude-x' })
-    expect(out.choices[0]).toEqual({
-      index: 0,
-      finish_reason: 'tool_calls',
-      message: {
-        role: 'assistant', content: 'a\nb', reasoning_content: 'hmm',
-        tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }],
-      },
-    })
-    expect(out.usage).toEqual({ prompt_tokens: 15, completion_tokens: 5, total_tokens: 20, prompt_tokens_details: { cached_tokens: 4 } })
-    expect(r.usage).toEqual({ prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 })
-    expect(r.parsed).toEqual(out)
-  })
-
   it.for([
     ['end_turn', 'stop'], ['stop_sequence', 'stop'], ['max_tokens', 'length'], ['tool_use', 'tool_calls'],
     ['guardrail_intervened', 'guardrail_intervened'], [undefined, 'stop'],
@@ -204,11 +224,6 @@ describe('anthropic driver: response conversion', () => {
     expect(out.choices[0].message).not.toHaveProperty('tool_calls')
   })
 
-  it('an answer that is not JSON, or a completion without `completion`, is a 500', () => {
-    expect(thrown(() => decode('not json')).message).toBe('transformation failed from type anthropic://llm/v1/chat: failed to decode anthropic response')
-    expect(thrown(() => decode({ error: 'x' }, ctx('llm/v1/completions'))).message)
-      .toBe("transformation failed from type anthropic://llm/v1/completions: 'completion' not in anthropic://llm/v1/chat response")
-  })
 })
 
 describe('anthropic driver: stream transcoder', () => {
@@ -266,16 +281,6 @@ describe('anthropic driver: stream transcoder', () => {
     expect(chunks[0].model).toBe('claude-2.1') // the configured name, as Kong
     expect(t.usage).toEqual({ prompt_tokens: 572, completion_tokens: 89, total_tokens: 661 })
     expect(out.endsWith('data: [DONE]\n\n')).toBe(true)
-  })
-
-  it.for([['kong', kongStream], ['tools', toolStream]] as const)('%s stream: output is identical whatever byte the chunks are cut at', ([, stream]) => {
-    const whole = run([stream]).out
-    for (let cut = 0; cut <= stream.length; cut++) {
-      expect(run([stream.subarray(0, cut), stream.subarray(cut)]).out).toBe(whole)
-    }
-    const bytes: Buffer[] = []
-    for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1))
-    expect(run(bytes).out).toBe(whole)
   })
 
   it('sends each complete event at once, nothing before its end', () => {

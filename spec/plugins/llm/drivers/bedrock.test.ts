@@ -9,6 +9,8 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { describeDriver } from './driver.case.ts'
+import * as rec from '../transcoders/recordings.ts'
 
 
 function ctx(name: string | undefined, options: ModelOptions = {}, extra: Partial<DriverContext> = {}): DriverContext {
@@ -38,17 +40,6 @@ function thrown(fn: () => unknown): { code: string; status: number; message: str
 afterEach(() => { vi.unstubAllEnvs() })
 
 describe('bedrock driver: target', () => {
-  it('is Converse on bedrock-runtime.<region>, region from model.options.bedrock.aws_region', () => {
-    vi.stubEnv('AWS_REGION', 'eu-west-1')
-    expect(bedrockDriver.target(ctx('amazon.nova-lite-v1:0', { bedrock: { aws_region: 'us-east-1' } }))).toEqual({
-      scheme: 'https', host: 'bedrock-runtime.us-east-1.amazonaws.com', port: 443, path: '/model/amazon.nova-lite-v1%3A0/converse', query: null,
-    })
-  })
-
-  it('streams through converse-stream', () => {
-    const t = bedrockDriver.target(ctx('amazon.nova-lite-v1:0', { bedrock: { aws_region: 'us-west-2' } }, { stream: true }))
-    expect(t.path).toBe('/model/amazon.nova-lite-v1%3A0/converse-stream')
-  })
 
   it('escapes inference-profile ids and ARNs as one path segment, as the AWS SDK does', () => {
     expect(escapeModelId('us.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('us.anthropic.claude-sonnet-4-5-20250929-v1%3A0')
@@ -82,15 +73,6 @@ describe('bedrock driver: target', () => {
     expect(native('/bedrock')).toBe('/model/m%3A1/converse')
   })
 
-  it('preserve keeps the client path', () => {
-    vi.stubEnv('AWS_REGION', 'us-east-1')
-    expect(bedrockDriver.target(ctx('m', {}, { route: 'preserve', clientPath: '/model/x/invoke' })).path).toBe('/model/x/invoke')
-  })
-
-  it('asks for uncompressed answers and reports stream usage', () => {
-    expect(bedrockDriver.headers!(ctx('m'))).toEqual([['accept-encoding', 'identity']])
-    expect(bedrockDriver.streamUsage).toBe(true)
-  })
 })
 
 describe('bedrock driver: request conversion', () => {
@@ -281,29 +263,56 @@ const BEDROCK_TOOLS_RESPONSE = {
   usage: { inputTokens: 410, outputTokens: 115, totalTokens: 525 },
 }
 
+const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0'
+const REGION = { bedrock: { aws_region: 'us-east-1' } }
+const SUM_AREA = { prompt_tokens: 410, completion_tokens: 115, total_tokens: 525 }
+
+describeDriver('bedrock', {
+  driver: bedrockDriver,
+  ctx: (c) => {
+    const { name, ...rest } = c.ctx ?? {}
+    return { ...ctx(name === undefined ? MODEL : name ?? undefined, { ...REGION, ...c.options }, rest), ...(c.route && { route: c.route }), stream: c.stream ?? false }
+  },
+  requests: [
+    { name: 'Converse on bedrock-runtime.<region>, uncompressed', request: { messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'hi' }], max_tokens: 5 },
+      url: 'https://bedrock-runtime.us-east-1.amazonaws.com:443/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse', headers: [['accept-encoding', 'identity']],
+      body: { system: [{ text: 'S' }], messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens: 5 } }, partial: true },
+    { name: 'a stream goes through converse-stream', stream: true, options: { bedrock: { aws_region: 'us-west-2' } }, ctx: { name: 'amazon.nova-lite-v1:0' }, request: { messages: [{ role: 'user', content: 'hi' }] },
+      url: 'https://bedrock-runtime.us-west-2.amazonaws.com:443/model/amazon.nova-lite-v1%3A0/converse-stream', body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }] }, partial: true },
+    { name: 'preserve: the client path and body unchanged', route: 'preserve', ctx: { clientPath: '/model/x/invoke' }, request: {},
+      url: 'https://bedrock-runtime.us-east-1.amazonaws.com:443/model/x/invoke', body: null },
+  ],
+  responses: [
+    { name: 'text, toolUse, stopReason and usage (Kong unit spec: sumArea)', answer: BEDROCK_TOOLS_RESPONSE,
+      openai: {
+        choices: [{
+          index: 0, finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant', content: BEDROCK_TOOLS_RESPONSE.output.message.content[0].text,
+            tool_calls: [{ id: 'tooluse_4ZakZPY9SiWoKWrAsY7_eg', type: 'function', function: { name: 'sumArea', arguments: '{"areas":[121,212,313]}' } }],
+          },
+        }],
+        object: 'chat.completion', model: MODEL, usage: SUM_AREA,
+      },
+      usage: SUM_AREA, model: null },
+    { name: 'preserve: the answer unchanged, with its usage', route: 'preserve', answer: BEDROCK_TOOLS_RESPONSE, openai: null, usage: SUM_AREA, model: null },
+  ],
+  errors: [
+    { name: "no content: Kong's 500", answer: { output: { message: { content: [] } }, stopReason: 'max_tokens' }, status: 500,
+      message: 'transformation failed from type bedrock://llm/v1/chat: no generation candidates received from Bedrock, or max_tokens too short' },
+    { name: 'an answer that is not JSON: 500', answer: '<html>', status: 500, message: 'transformation failed from type bedrock://llm/v1/chat: failed to decode response from Bedrock' },
+    { name: "tool-call arguments that are not JSON: Kong's 400", request: { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{bad' } }] }] },
+      status: 400, message: /^error transforming to bedrock:\/\/llm\/v1\/chat/ },
+  ],
+  streams: [{ name: 'bedrock', context: { options: {}, ctx: { clientPath: '/', clientQuery: '' } }, recordings: [
+    { name: 'text and tool', input: rec.bedrockText, usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } },
+    { name: 'exception midway', input: rec.bedrockError, error: true },
+  ] }],
+})
+
 describe('bedrock driver: response conversion', () => {
   const decode = (body: unknown, c = ctx('anthropic.claude-3-haiku-20240307-v1:0')) =>
     bedrockDriver.decodeResponse(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), c)
-
-  it('maps text, toolUse, stopReason and usage (Kong unit spec: sumArea)', () => {
-    const out = decode(BEDROCK_TOOLS_RESPONSE)
-    expect(JSON.parse(out.body!)).toEqual({
-      choices: [{
-        index: 0,
-        finish_reason: 'tool_calls',
-        message: {
-          role: 'assistant',
-          content: BEDROCK_TOOLS_RESPONSE.output.message.content[0].text,
-          tool_calls: [{ id: 'tooluse_4ZakZPY9SiWoKWrAsY7_eg', type: 'function', function: { name: 'sumArea', arguments: '{"areas":[121,212,313]}' } }],
-        },
-      }],
-      object: 'chat.completion',
-      model: 'anthropic.claude-3-haiku-20240307-v1:0',
-      usage: { prompt_tokens: 410, completion_tokens: 115, total_tokens: 525 },
-    })
-    expect(out.usage).toEqual({ prompt_tokens: 410, completion_tokens: 115, total_tokens: 525 })
-    expect(out.model).toBeNull()
-  })
 
   it('maps stop reasons as Kong does', () => {
     const answer = (stopReason: string) => ({ output: { message: { content: [{ text: 'x' }] } }, stopReason })
@@ -322,19 +331,6 @@ describe('bedrock driver: response conversion', () => {
     expect(out.trace).toEqual({ guardrail: { x: 1 } })
   })
 
-  it("answers Kong's 500 when there is no content", () => {
-    expect(thrown(() => decode({ output: { message: { content: [] } }, stopReason: 'max_tokens' }))).toMatchObject({
-      code: llmErrors.failed.code,
-      status: 500,
-      message: 'transformation failed from type bedrock://llm/v1/chat: no generation candidates received from Bedrock, or max_tokens too short',
-    })
-    expect(thrown(() => decode('<html>')).message).toBe('transformation failed from type bedrock://llm/v1/chat: failed to decode response from Bedrock')
-  })
-
-  it('preserve sends the answer unchanged, with its usage', () => {
-    const out = bedrockDriver.decodeResponse(Buffer.from(JSON.stringify(BEDROCK_TOOLS_RESPONSE)), ctx('m', {}, { route: 'preserve' }))
-    expect(out).toEqual({ body: null, usage: { prompt_tokens: 410, completion_tokens: 115, total_tokens: 525 }, model: null })
-  })
 })
 
 // Chunk ids are random per stream: compare transcripts without them.
@@ -353,18 +349,6 @@ function transcode(pieces: Buffer[], c = ctx('anthropic.claude-3-haiku-20240307-
   for (const p of pieces) out += t.push(p).toString()
   out += t.end().toString()
   return { sse: out, usage: t.usage, text: t.text, finishReason: t.finishReason }
-}
-
-function expectCutInvariant(stream: Buffer, whole: ReturnType<typeof transcode>): void {
-  const expected = frames(whole.sse)
-  for (let at = 0; at <= stream.length; at++) {
-    const cut = transcode([stream.subarray(0, at), stream.subarray(at)])
-    expect(frames(cut.sse)).toEqual(expected)
-    expect(cut.usage).toEqual(whole.usage)
-  }
-  const bytes: Buffer[] = []
-  for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1))
-  expect(frames(transcode(bytes).sse)).toEqual(expected)
 }
 
 const chunk = (delta: unknown, finish: string | null = null) => ({
@@ -402,10 +386,6 @@ describe('bedrock driver: stream transcoding', () => {
     expect(out.text).toBe('Héllo 🌍')
     expect(out.finishReason).toBe('tool_calls')
     expect(out.sse.endsWith('data: [DONE]\n\n')).toBe(true)
-  })
-
-  it('gives identical output wherever the upstream chunks are cut', () => {
-    expectCutInvariant(textStream, transcode([textStream]))
   })
 
   it('one id and created per stream, on every chunk', () => {

@@ -5,6 +5,8 @@ import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../.
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { describeDriver } from './driver.case.ts'
+import * as rec from '../transcoders/recordings.ts'
 
 
 function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'command', stream = false): DriverContext {
@@ -24,14 +26,54 @@ function frames(sse: Buffer): unknown[] {
   })
 }
 
+const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
+
+describeDriver('cohere', {
+  driver: cohereDriver,
+  ctx: (c) => {
+    const { name, ...rest } = c.ctx ?? {}
+    return { ...ctx(c.route ?? 'llm/v1/chat', c.options, name === undefined ? 'command' : name ?? undefined, c.stream ?? false), ...rest }
+  },
+  requests: [
+    { name: 'chat → /v1/chat: history, last message, tuning names', options: { max_tokens: 100 },
+      request: { messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }], top_p: 0.3 },
+      url: 'https://api.cohere.com:443/v1/chat',
+      body: { chat_history: [{ role: 'USER', message: 'q1' }, { role: 'CHATBOT', message: 'a1' }], message: 'q2', model: 'command', max_tokens: 100, p: 0.3, stream: false } },
+    { name: 'completions → /v1/generate', route: 'llm/v1/completions', request: { prompt: 'hi' }, url: 'https://api.cohere.com:443/v1/generate', body: { prompt: 'hi', model: 'command' }, partial: true },
+    { name: 'embeddings → /v2/embed with the input type option', route: 'llm/v1/embeddings', ctx: { name: 'embed-v4.0' }, options: { cohere: { embedding_input_type: 'search_query' } },
+      request: { input: 'hello', dimensions: 256 }, url: 'https://api.cohere.com:443/v2/embed',
+      body: { model: 'embed-v4.0', texts: ['hello'], input_type: 'search_query', embedding_types: ['float'], output_dimension: 256 } },
+    { name: 'llm_format cohere: the SDK operation after the route prefix', ctx: { llmFormat: 'cohere', clientPath: '/my/route/v2/rerank' }, request: { messages: [{ role: 'user', content: 'x' }] },
+      url: 'https://api.cohere.com:443/v2/rerank', body: { model: 'command' }, partial: true },
+  ],
+  responses: [
+    { name: 'a v2 chat answer with tool calls',
+      answer: {
+        id: 'r2', finish_reason: 'TOOL_CALL',
+        message: { role: 'assistant', tool_plan: 'I will call f', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        usage: { billed_units: { input_tokens: 5, output_tokens: 7 } },
+      },
+      openai: { choices: [{ finish_reason: 'tool_calls', message: { content: 'I will call f', tool_calls: [{ id: 't1' }] } }] }, partial: true, usage: usage(5, 7) },
+    { name: 'embeddings', route: 'llm/v1/embeddings', ctx: { name: 'embed-v4.0' },
+      answer: { id: 'e1', embeddings: { float: [[0.1, 0.2]] }, texts: ['hello'], meta: { billed_units: { input_tokens: 3 } } },
+      openai: { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'embed-v4.0', usage: { prompt_tokens: 3, total_tokens: 3 } },
+      usage: usage(3, 0) },
+  ],
+  errors: [
+    { name: "an answer with neither text nor generations: Kong's 500", answer: '{"nothing":1}', status: 500,
+      message: "transformation failed from type cohere://llm/v1/chat: 'text' or 'generations' missing from cohere response body" },
+    { name: 'an answer that is not JSON: 500', answer: '{oops', status: 500, message: 'transformation failed from type cohere://llm/v1/chat: failed to decode cohere response' },
+    { name: "prompt and messages together: Kong's 400", request: { prompt: 'x', messages: [{ role: 'user', content: 'y' }] }, status: 400,
+      message: "cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema" },
+    { name: 'embeddings of token arrays: 400', route: 'llm/v1/embeddings', request: { input: [[1, 2]] }, status: 400, message: /^error transforming to cohere:\/\/llm\/v1\/embeddings/ },
+  ],
+  streams: [
+    { name: 'cohere', context: { ctx: { clientPath: '/' } }, recordings: [{ name: 'chat', input: rec.cohereStream, usage: usage(57, 123) }] },
+    { name: 'cohere completions', context: { route: 'llm/v1/completions', ctx: { clientPath: '/' } }, recordings: [{ name: 'generate', input: rec.cohereStream, usage: usage(57, 123) }] },
+  ],
+})
+
 describe('cohere driver', () => {
-  it('targets api.cohere.com per route type', () => {
-    expect(cohereDriver.target(ctx('llm/v1/chat'))).toEqual({ scheme: 'https', host: 'api.cohere.com', port: 443, path: '/v1/chat', query: null })
-    expect(cohereDriver.target(ctx('llm/v1/completions')).path).toBe('/v1/generate')
-    expect(cohereDriver.target(ctx('llm/v1/embeddings')).path).toBe('/v2/embed')
-    // llm_format cohere: the SDK's operation after the route prefix
-    expect(cohereDriver.target({ ...ctx('llm/v1/chat'), llmFormat: 'cohere', clientPath: '/my/route/v2/rerank' }).path).toBe('/v2/rerank')
-  })
 
   it('moves all but the last message into chat_history, maps tuning names', () => {
     const body = encode({
@@ -53,46 +95,10 @@ describe('cohere driver', () => {
     })
   })
 
-  it("rejects prompt and messages together with Kong's message", () => {
-    expect(() => encode({ prompt: 'x', messages: [{ role: 'user', content: 'y' }] }, ctx('llm/v1/chat')))
-      .toThrow("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
-  })
-
   it('keeps tool requests OpenAI-shaped', () => {
     const tools = [{ type: 'function' as const, function: { name: 'f', parameters: {} } }]
     const body = encode({ messages: [{ role: 'user', content: 'hi' }], tools }, ctx('llm/v1/chat', { max_tokens: 9 }))
     expect(body).toMatchObject({ messages: [{ role: 'user', content: 'hi' }], tools, model: 'command', max_tokens: 9, stream: false })
-  })
-
-  it('converts embeddings to /v2/embed and back', () => {
-    const body = encode({ input: 'hello', dimensions: 256 }, ctx('llm/v1/embeddings', { cohere: { embedding_input_type: 'search_query' } }, 'embed-v4.0'))
-    expect(body).toEqual({ model: 'embed-v4.0', texts: ['hello'], input_type: 'search_query', embedding_types: ['float'], output_dimension: 256 })
-    const res = cohereDriver.decodeResponse(Buffer.from(JSON.stringify({
-      id: 'e1', embeddings: { float: [[0.1, 0.2]] }, texts: ['hello'], meta: { billed_units: { input_tokens: 3 } },
-    })), ctx('llm/v1/embeddings', {}, 'embed-v4.0'))
-    expect(JSON.parse(res.body!)).toEqual({
-      object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'embed-v4.0', usage: { prompt_tokens: 3, total_tokens: 3 },
-    })
-    expect(() => encode({ input: [[1, 2]] }, ctx('llm/v1/embeddings'))).toThrow(/error transforming to cohere:\/\/llm\/v1\/embeddings/)
-  })
-
-  it('decodes a v2 chat answer with tool calls', () => {
-    const res = cohereDriver.decodeResponse(Buffer.from(JSON.stringify({
-      id: 'r2', finish_reason: 'TOOL_CALL',
-      message: { role: 'assistant', tool_plan: 'I will call f', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
-      usage: { billed_units: { input_tokens: 5, output_tokens: 7 } },
-    })), ctx('llm/v1/chat'))
-    expect(JSON.parse(res.body!)).toMatchObject({
-      choices: [{ finish_reason: 'tool_calls', message: { content: 'I will call f', tool_calls: [{ id: 't1' }] } }],
-    })
-    expect(res.usage).toEqual({ prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 })
-  })
-
-  it("fails with Kong's message when the answer has neither text nor generations", () => {
-    expect(() => cohereDriver.decodeResponse(Buffer.from('{"nothing":1}'), ctx('llm/v1/chat')))
-      .toThrow("transformation failed from type cohere://llm/v1/chat: 'text' or 'generations' missing from cohere response body")
-    expect(() => cohereDriver.decodeResponse(Buffer.from('{oops'), ctx('llm/v1/chat')))
-      .toThrow('transformation failed from type cohere://llm/v1/chat: failed to decode cohere response')
   })
 
   describe('stream', () => {
@@ -122,14 +128,6 @@ describe('cohere driver', () => {
       expect(t.text).toBe('1 + 1 = 2 — ✓')
       expect(t.usage).toEqual({ prompt_tokens: 57, completion_tokens: 123, total_tokens: 180 })
       expect(t.finishReason).toBe('stop')
-    })
-
-    it('gives the same bytes (ids aside) whatever the chunking', () => {
-      const norm = (b: Buffer) => b.toString().replace(/"created":\d+/g, '')
-      const whole = norm(run([input]).out)
-      for (let cut = 0; cut <= input.length; cut++) {
-        expect(norm(run([input.subarray(0, cut), input.subarray(cut)]).out), `cut ${cut}`).toBe(whole)
-      }
     })
 
     it('forwards each event as soon as it is complete', () => {

@@ -6,6 +6,8 @@ import type { DriverContext, LlmRequest, ModelOptions, ProviderDriver, RouteType
 // drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
 import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { describeDriver, type ContextOptions } from './driver.case.ts'
+import * as rec from '../transcoders/recordings.ts'
 
 
 function ctx(provider: string, route: RouteType, options: ModelOptions = {}, name = 'llama3'): DriverContext {
@@ -29,12 +31,84 @@ const STREAM = [
   { model: 'llama3', created_at: '2024-01-01T00:00:01Z', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 26, eval_count: 12 },
 ].map((e) => JSON.stringify(e)).join('\n') + '\n'
 
+const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
+const adapter = (provider: string, options: ModelOptions, model: string) => (c: ContextOptions): DriverContext => {
+  const { name, ...rest } = c.ctx ?? {}
+  return { ...ctx(provider, c.route ?? 'llm/v1/chat', { ...options, ...c.options }, name ?? model), stream: c.stream ?? false, ...rest }
+}
+const TOOL_ANSWER = {
+  model: 'llama3', created_at: '2024-01-15T08:13:38Z', done: true,
+  message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] },
+  prompt_eval_count: 10, eval_count: 5,
+}
+const TOOL_OPENAI = {
+  model: 'llama3', object: 'chat.completion', created: 1705306418, usage: usage(10, 5),
+  choices: [{ finish_reason: 'tool_calls', message: { tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] } }],
+}
+
+describeDriver('ollama', {
+  driver: ollamaDriver,
+  ctx: adapter('ollama', {}, 'llama3'),
+  requests: [
+    { name: 'chat → the local /api/chat', request: { messages: [{ role: 'user', content: 'hi' }] },
+      url: 'http://localhost:11434/api/chat', body: { model: 'llama3', messages: [{ role: 'user', content: 'hi' }], stream: false } , partial: true },
+    { name: 'completions → /api/generate', route: 'llm/v1/completions', request: { prompt: 'hi' }, url: 'http://localhost:11434/api/generate', body: { model: 'llama3', prompt: 'hi' }, partial: true },
+    { name: 'embeddings → /api/embed', route: 'llm/v1/embeddings', ctx: { name: 'nomic' }, request: { input: ['a', 'b'] }, url: 'http://localhost:11434/api/embed', body: { model: 'nomic', input: ['a', 'b'] } },
+  ],
+  responses: [
+    { name: 'a chat answer with tool calls and usage', answer: TOOL_ANSWER, openai: TOOL_OPENAI, partial: true, usage: usage(10, 5) },
+    { name: 'embeddings', route: 'llm/v1/embeddings', ctx: { name: 'nomic' }, answer: { model: 'nomic', embeddings: [[0.1], [0.2]], prompt_eval_count: 4 },
+      openai: { object: 'list', model: 'nomic', usage: { prompt_tokens: 4, total_tokens: 4 }, data: [{ object: 'embedding', index: 0, embedding: [0.1] }, { object: 'embedding', index: 1, embedding: [0.2] }] },
+      usage: { prompt_tokens: 4, completion_tokens: 0, total_tokens: 4 } },
+  ],
+  errors: [
+    { name: 'an unreadable answer: 500', answer: 'nope', status: 500, message: 'transformation failed from type ollama://llm/v1/chat: failed to decode ollama response' },
+    { name: "prompt and messages together: Kong's 400", request: { prompt: 'a', messages: [] }, status: 400,
+      message: "cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema" },
+    { name: 'an image by URL: 400', request: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, status: 400,
+      message: /^error transforming to ollama:\/\/llm\/v1\/chat/ },
+  ],
+  streams: [
+    { name: 'ollama', context: { ctx: { clientPath: '/' } }, recordings: [
+      { name: 'chat', input: rec.ollamaStream, usage: usage(26, 12) },
+      { name: 'error midway', input: rec.ollamaError, error: true },
+    ] },
+    { name: 'ollama completions', context: { route: 'llm/v1/completions', options: { max_tokens: 2 }, ctx: { clientPath: '/' } }, recordings: [
+      { name: 'generate', input: rec.ollamaGenerate, usage: usage(6, 2) },
+    ] },
+  ],
+})
+
+describeDriver('mistral (mistral_format ollama)', {
+  driver: mistralDriver,
+  ctx: adapter('mistral', { mistral_format: 'ollama' }, 'mistral-tiny'),
+  requests: [
+    { name: 'chat → api.mistral.ai in the Ollama format', request: { messages: [{ role: 'user', content: 'hi' }], model: 'mistral-tiny', max_tokens: 5 },
+      url: 'https://api.mistral.ai:443/v1/chat/completions', body: { model: 'mistral-tiny', messages: [{ role: 'user', content: 'hi' }], stream: false, options: { num_predict: 5 } } },
+    { name: 'completions → the same operation path', route: 'llm/v1/completions', request: { prompt: 'hi' }, url: 'https://api.mistral.ai:443/v1/chat/completions', body: { prompt: 'hi' }, partial: true },
+  ],
+  responses: [{ name: 'an Ollama chat answer', answer: { ...TOOL_ANSWER, model: 'mistral-tiny' }, openai: { ...TOOL_OPENAI, model: 'mistral-tiny' }, partial: true, usage: usage(10, 5) }],
+  errors: [
+    { name: "a route the format has no transformer for: Kong's 400", route: 'llm/v1/embeddings', request: { input: 'x' }, status: 400, message: 'no transformer available to format mistral://llm/v1/embeddings/ollama' },
+  ],
+  streams: [{ name: 'mistral (ollama format)', context: { ctx: { clientPath: '/' } }, recordings: [{ name: 'chat', input: rec.ollamaStream, usage: usage(26, 12) }] }],
+})
+
+describeDriver('mistral (mistral_format openai)', {
+  driver: mistralDriver,
+  ctx: adapter('mistral', { mistral_format: 'openai' }, 'mistral-tiny'),
+  requests: [
+    { name: 'chat → api.mistral.ai, the client body unchanged', request: { messages: [{ role: 'user', content: 'hi' }], model: 'mistral-tiny', max_tokens: 5 },
+      url: 'https://api.mistral.ai:443/v1/chat/completions', body: null },
+    { name: 'embeddings → /v1/embeddings', route: 'llm/v1/embeddings', request: { input: 'x', model: 'mistral-embed' }, url: 'https://api.mistral.ai:443/v1/embeddings', body: null },
+  ],
+  responses: [{ name: 'an OpenAI answer passes through, usage read', answer: { model: 'mistral-tiny', choices: [{ message: { content: 'x' } }], usage: usage(2, 3) }, openai: null, usage: usage(2, 3), model: 'mistral-tiny' }],
+  errors: [
+    { name: "an answer without choices: Kong's 500", answer: { model: 'x' }, status: 500, message: "transformation failed from type mistral://llm/v1/chat: 'choices' not in llm/v1/chat response" },
+  ],
+})
+
 describe('ollama driver (native API)', () => {
-  it('targets the local Ollama API per route type', () => {
-    expect(ollamaDriver.target(ctx('ollama', 'llm/v1/chat'))).toEqual({ scheme: 'http', host: 'localhost', port: 11434, path: '/api/chat', query: null })
-    expect(ollamaDriver.target(ctx('ollama', 'llm/v1/completions')).path).toBe('/api/generate')
-    expect(ollamaDriver.target(ctx('ollama', 'llm/v1/embeddings')).path).toBe('/api/embed')
-  })
 
   it('converts a chat request: options, tools, images, tool-call arguments, structured output', () => {
     const body = encode(ollamaDriver, {
@@ -61,47 +135,14 @@ describe('ollama driver (native API)', () => {
     })
   })
 
-  it("rejects prompt and messages together with Kong's message", () => {
-    expect(() => encode(ollamaDriver, { prompt: 'a', messages: [] }, ctx('ollama', 'llm/v1/chat')))
-      .toThrow("cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema")
-  })
-
   it('rejects an image given by URL (Ollama takes base64 only)', () => {
     expect(() => encode(ollamaDriver, { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, ctx('ollama', 'llm/v1/chat')))
       .toThrow(/error transforming to ollama:\/\/llm\/v1\/chat/)
   })
 
-  it('decodes a chat answer with tool calls and usage', () => {
-    const res = ollamaDriver.decodeResponse(Buffer.from(JSON.stringify({
-      model: 'llama3', created_at: '2024-01-15T08:13:38Z', done: true,
-      message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] },
-      prompt_eval_count: 10, eval_count: 5,
-    })), ctx('ollama', 'llm/v1/chat'))
-    const out = JSON.parse(res.body!)
-    expect(out).toMatchObject({ model: 'llama3', object: 'chat.completion', created: 1705306418, usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })
-    expect(out.choices[0].finish_reason).toBe('tool_calls')
-    expect(out.choices[0].message.tool_calls[0]).toMatchObject({ type: 'function', function: { name: 'f', arguments: '{"a":1}' } })
-    expect(out.choices[0].message.tool_calls[0].id).toMatch(/^call_/)
-    expect(res.usage).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 })
-  })
-
   it("infers finish_reason length from eval_count == max_tokens (Kong)", () => {
     const res = ollamaDriver.decodeResponse(Buffer.from('{"model":"m","response":"x","done":true,"eval_count":7,"prompt_eval_count":1}'), ctx('ollama', 'llm/v1/completions', { max_tokens: 7 }))
     expect(JSON.parse(res.body!).choices).toEqual([{ index: 0, text: 'x', finish_reason: 'length' }])
-  })
-
-  it('converts embeddings both ways', () => {
-    expect(encode(ollamaDriver, { input: ['a', 'b'] }, ctx('ollama', 'llm/v1/embeddings', {}, 'nomic'))).toEqual({ model: 'nomic', input: ['a', 'b'] })
-    const res = ollamaDriver.decodeResponse(Buffer.from('{"model":"nomic","embeddings":[[0.1],[0.2]],"prompt_eval_count":4}'), ctx('ollama', 'llm/v1/embeddings', {}, 'nomic'))
-    expect(JSON.parse(res.body!)).toEqual({
-      object: 'list', model: 'nomic', usage: { prompt_tokens: 4, total_tokens: 4 },
-      data: [{ object: 'embedding', index: 0, embedding: [0.1] }, { object: 'embedding', index: 1, embedding: [0.2] }],
-    })
-  })
-
-  it('fails with a Kong-style message on an unreadable answer', () => {
-    expect(() => ollamaDriver.decodeResponse(Buffer.from('nope'), ctx('ollama', 'llm/v1/chat')))
-      .toThrow('transformation failed from type ollama://llm/v1/chat: failed to decode ollama response')
   })
 
   describe('stream', () => {
@@ -121,15 +162,6 @@ describe('ollama driver (native API)', () => {
       expect(t.usage).toEqual({ prompt_tokens: 26, completion_tokens: 12, total_tokens: 38 })
       expect(t.text).toBe('Héllo wörld 🎉')
       expect(t.finishReason).toBe('stop')
-    })
-
-    it('gives the same output at every chunk boundary (ids and timestamps aside)', () => {
-      const input = Buffer.from(STREAM)
-      const norm = (b: Buffer) => b.toString().replace(/"id":"[^"]+"/g, '').replace(/"created":\d+/g, '')
-      const whole = norm(run([input]).out)
-      for (let cut = 0; cut <= input.length; cut++) {
-        expect(norm(run([input.subarray(0, cut), input.subarray(cut)]).out), `cut ${cut}`).toBe(whole)
-      }
     })
 
     it('streams tool calls as OpenAI tool_call deltas', () => {
@@ -155,19 +187,3 @@ describe('ollama driver (native API)', () => {
   })
 })
 
-describe('mistral driver', () => {
-  it('dispatches on mistral_format: openai → OpenAI-compatible passthrough, ollama → Ollama format', () => {
-    const req = { messages: [{ role: 'user', content: 'hi' }], model: 'mistral-tiny', max_tokens: 5 }
-    expect(mistralDriver.encodeRequest(req, Buffer.from(''), ctx('mistral', 'llm/v1/chat', { mistral_format: 'openai' }, 'mistral-tiny'))).toBeNull()
-    expect(encode(mistralDriver, req, ctx('mistral', 'llm/v1/chat', { mistral_format: 'ollama' }, 'mistral-tiny')))
-      .toEqual({ model: 'mistral-tiny', messages: [{ role: 'user', content: 'hi' }], stream: false, options: { num_predict: 5 } })
-    const t = mistralDriver.target(ctx('mistral', 'llm/v1/chat', { mistral_format: 'ollama' }))
-    expect(t).toEqual({ scheme: 'https', host: 'api.mistral.ai', port: 443, path: '/v1/chat/completions', query: null })
-  })
-
-  it("throws Kong's message for a route the format has no transformer for", () => {
-    expect(() => encode(mistralDriver, { input: 'x' }, ctx('mistral', 'llm/v1/embeddings', { mistral_format: 'ollama' })))
-      .toThrow('no transformer available to format mistral://llm/v1/embeddings/ollama')
-  })
-
-})
