@@ -100,7 +100,9 @@ export function resolveReferences(
   }
   if (Array.isArray(value)) return value.map((v, i) => resolveReferences(v, env, found, onError, [...path, i]))
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
+    // no prototype: a key `__proto__` (JSON and YAML make it an own key) stays a key for the
+    // schema to refuse, instead of becoming this copy's prototype
+    const out: Record<string, unknown> = Object.create(null)
     for (const [k, v] of Object.entries(value)) out[k] = resolveReferences(v, env, found, onError, [...path, k])
     return out
   }

@@ -79,10 +79,32 @@ export class PluginRegistry implements PluginSchemaSource {
     const e = this.entries.get(name)!
     const input = config === undefined || config === null ? {} : config
     if (typeof input !== 'object' || Array.isArray(input)) return { ok: false, errors: 'expected a record' }
-    const value = Value.Default(e.plugin.schema, Value.Clone(input)) as Record<string, unknown>
     const out = new ErrorCollector()
+    // Value.Clone assigns keys: an own `__proto__` (JSON.parse makes them) would become the copy's
+    // prototype and its fields inherited instead of refused
+    const proto = protoKeyPath(input, [])
+    if (proto !== null) { out.field(proto, 'unknown field'); return { ok: false, errors: out.root } }
+    const value = Value.Default(e.plugin.schema, Value.Clone(input)) as Record<string, unknown>
     if (!checkSchema(e.validator, value, out, [])) return { ok: false, errors: out.root }
     const entity = e.plugin.check?.(value)
     return entity ? { ok: false, errors: entity } : { ok: true, value }
   }
+}
+
+/** The path of the first own `__proto__` key in a JSON value, or null. */
+function protoKeyPath(v: unknown, path: (string | number)[]): (string | number)[] | null {
+  if (typeof v !== 'object' || v === null) return null
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const found = protoKeyPath(v[i], [...path, i])
+      if (found !== null) return found
+    }
+    return null
+  }
+  for (const key of Object.keys(v)) {
+    if (key === '__proto__') return [...path, key]
+    const found = protoKeyPath((v as Record<string, unknown>)[key], [...path, key])
+    if (found !== null) return found
+  }
+  return null
 }

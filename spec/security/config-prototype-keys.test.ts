@@ -52,3 +52,21 @@ describe('route fields', () => {
     expect(miss.statusCode).toBe(404)
   })
 })
+
+describe('plugin configs', () => {
+  // JSON.parse makes `__proto__` an own key; the plugin-config copy used to turn it into the copy's
+  // prototype, so its fields were inherited (and read by code that trusts `in`) instead of refused
+  it.each([
+    ['request-termination', '{"__proto__": {"status_code": 418}}', ['__proto__']],
+    ['request-transformer', '{"add": {"__proto__": {"headers": ["x:1"]}}}', ['add', '__proto__']],
+    ['cors', '{"origins": ["a"], "headers": [], "__proto__": {"credentials": true}}', ['__proto__']],
+  ])('%s with %s is refused at the key', async (name, config, path) => {
+    const body = `{"_format_version":"3.0","services":[{"name":"s","url":"${up.url}","routes":[{"name":"r","paths":["/x"],"plugins":[{"name":"${name}","config":${config}}]}]}]}`
+    const res = await request(`${gw.admin}/config`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    const got = (await res.body.json()) as Json
+    expect(res.statusCode).toBe(400)
+    let at: Json = got.fields.services[0].routes[0].plugins[0].config
+    for (const k of path.slice(0, -1)) at = at[k]
+    expect(Object.getOwnPropertyDescriptor(at, path.at(-1)!)?.value).toBe('unknown field')
+  })
+})
