@@ -1,11 +1,12 @@
 // The balance stage (Kong's ai-proxy-advanced-balance filter) and what follows a request through
 // the phases. access: parse the client's request once (plugins/llm), narrow the candidates (model
 // alias, semantic match), pick a target, apply the balancer's retries and timeouts, register the
-// failover, then run the shared request normalization for that target. On a failover (the core's
-// retry hook, in the balancer phase) the upstream request is rewound and normalization runs again
-// for the next target, with its own provider, model and auth (Kong's balancer retry re-running
-// REQ_TRANSFORMATION). header_filter/body_filter are the shared stages on the current target;
-// log feeds the balancer and the circuit breaker.
+// failover, then prepare the upstream request for that target (the shared normalization). On a
+// failover (the core's retry hook, in the balancer phase) the upstream request is rewound and a
+// new one is prepared for the next target from the same parsed request, with its own provider,
+// model and auth (Kong's balancer retry re-running REQ_TRANSFORMATION). header_filter/body_filter
+// are the shared stages on the current target; log ends the request's LlmOutcome (if the answer
+// did not end it) and hands a complete answer's outcome to the learning balancers.
 import type { Kong } from '../../pdk/index.ts'
 import type { BodyChunk } from '../../core/plugins/contract.ts'
 import type { UpstreamOutcome } from '../../core/runloop/context.ts'
