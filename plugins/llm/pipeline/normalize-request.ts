@@ -186,7 +186,6 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   // Kong's prompt estimate, for the logs and for a usage chunk the client asked for
   const wantsUsage = c.statistics || req?.stream_options?.include_usage === true
   const promptEstimate = stream && wantsUsage && !c.driver.streamUsage && req !== null ? estimatePromptTokens(req, 1.8) : 0
-  const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, builtAt }
 
   const body = encodeBody(parsed, c, model, stream, dctx)
   const upstream = targetFor(c, model, dctx)
@@ -204,6 +203,7 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
 
   const original = body ?? parsed.raw
   const out: OutboundRequest = { method: kong.request.getMethod(), target: upstream, headers, body: original }
+  const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, upstream, body: original, builtAt }
   const client = {
     header: (name: string) => kong.request.getHeader(name),
     query: (name: string) => {

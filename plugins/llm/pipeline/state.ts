@@ -3,7 +3,7 @@
 // upstream request for a target (PreparedRequest; a failover prepares a new one for the next
 // target, it never edits the previous one); header_filter picks one response handler, which owns
 // what it reads of the answer; the end of the response turns both into one LlmOutcome.
-import type { DriverContext, LlmRequest, ModelConf } from '../types.ts'
+import type { DriverContext, LlmRequest, ModelConf, UpstreamTarget } from '../types.ts'
 import type { CompiledConf } from './compile.ts'
 import type { ResponseHandler } from './response-handler.ts'
 import type { LlmOutcome } from '../outcome/llm-outcome.ts'
@@ -27,7 +27,11 @@ export interface ParsedRequest {
   readonly requestStream: boolean
 }
 
-/** The upstream request built for one target (its provider, model, stream decision and driver context). */
+/**
+ * The upstream request built for one target: what the response side needs of it (config, model,
+ * stream decision, driver context, prompt estimate) and what was sent (target URL, body; the
+ * credentials are applied from c.auth into kong.service's headers, not kept here).
+ */
 export interface PreparedRequest {
   /** the target's compiled config */
   readonly c: CompiledConf
@@ -38,6 +42,13 @@ export interface PreparedRequest {
   readonly dctx: DriverContext
   /** Kong's prompt estimate for a stream whose provider sends no usage (0 when not needed) */
   readonly promptEstimate: number
+  /**
+   * where it went (scheme, host, port, path, query), as the auth strategy left it: a query-parameter
+   * credential is in `query`, so this is never logged as is
+   */
+  readonly upstream: Readonly<UpstreamTarget>
+  /** the body sent: the driver's encoding, or the client's bytes as they came (null: none) */
+  readonly body: string | Buffer | null
   /** performance.now() when this target's request began to be built */
   readonly builtAt: number
 }
