@@ -22,6 +22,13 @@ export class PdkClient {
   /** Forwarded port, as getPort(). @phases all but init_worker */
   getForwardedPort(): number { return this.getPort() }
 
+  /**
+   * The client closed its connection before the response ended (not the gateway closing it
+   * because the upstream failed mid-answer).
+   * @phases log
+   */
+  isAborted(): boolean { checkPhase(this.ctx, PHASES.log); return this.ctx.aborted && !this.ctx.upstreamBroke }
+
   /** `http` or `https`. @phases access, header_filter, response, body_filter, log */
   getProtocol(): string { checkPhase(this.ctx, PHASES.afterAccess); return this.ctx.scheme }
 

@@ -1,5 +1,5 @@
 /**
- * A converted stream through body_filter (plugins/llm/pipeline/response-body.ts), as the pipeline runs it: the
+ * A converted stream through body_filter (plugins/llm/pipeline/stream-handler.ts), as the pipeline runs it: the
  * driver's stream conversion and, for a non-OpenAI client, the client format's encoder. One op = one whole 20-event
  * stream fed as 64-byte pieces (a new converter per op, as each request gets):
  *   - Anthropic upstream → OpenAI client (provider events → OpenAI chunks → SSE)
@@ -14,9 +14,8 @@ import { openaiStreamEvents } from '../mock/openai-answers.ts';
 import type { Kong } from '../../pdk/index.ts';
 import type { BodyChunk } from '../../core/plugins/contract.ts';
 import type { ClientFormat, DriverContext, ProviderDriver } from '../../plugins/llm/types.ts';
-import { responseBody } from '../../plugins/llm/pipeline/response-body.ts';
+import { StreamHandler } from '../../plugins/llm/pipeline/stream-handler.ts';
 import { EncoderSink, OpenAiSseSink } from '../../plugins/llm/transcoders/chunk-sink.ts';
-import { ResponseMode, type LlmState } from '../../plugins/llm/pipeline/state.ts';
 import { anthropicDriver } from '../../plugins/llm/drivers/anthropic.ts';
 import { openai } from '../../plugins/llm/drivers/openai.ts';
 import { anthropicFormat } from '../../plugins/llm/formats/anthropic.ts';
@@ -35,11 +34,11 @@ const ctx = (provider: string, name: string): DriverContext => ({ route: 'llm/v1
 const KONG = {} as Kong;
 
 function run(driver: ProviderDriver, c: DriverContext, format: ClientFormat | null, input: readonly Buffer[]): number {
-  const state = { c: { statistics: false }, mode: ResponseMode.stream, firstByteAt: 0, transcoder: driver.stream(c), sink: format === null ? new OpenAiSseSink() : new EncoderSink(format.streamEncoder()) } as unknown as LlmState;
+  const handler = new StreamHandler(driver.stream(c), format === null ? new OpenAiSseSink() : new EncoderSink(format.streamEncoder()));
   let bytes = 0;
   for (let i = 0; i < input.length; i++) {
     const chunk: BodyChunk = { data: input[i]!, eof: i === input.length - 1 };
-    responseBody(KONG, state, chunk);
+    handler.body(KONG, chunk);
     bytes += chunk.data.length;
   }
   return bytes;

@@ -158,6 +158,8 @@ export class RequestContext {
   endAt = 0
   tries: { ip: string; port: number; code?: number; state?: string }[] | null = null
   aborted = false
+  /** the upstream failed after the response head was sent: the gateway closed the client's connection (aborted is set too) */
+  upstreamBroke = false
   /** cancels the upstream request in flight (set while one is) */
   abortUpstream: (() => void) | null = null
   /** kong.service.request.retryOn / retryOnDenied: hooks that may send the request again */

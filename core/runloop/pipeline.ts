@@ -318,7 +318,11 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     if (this.overflow) return this.tooLarge()
     const u = ctx.upstream!
     rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream request failed')
-    if (headSent || down.headSent) { down.close(); return finish(ctx, collected) }
+    if (headSent || down.headSent) {
+      ctx.upstreamBroke = true
+      down.close()
+      return finish(ctx, collected)
+    }
     const status = failureStatus(err)
     const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
     respondError(this.state, ctx, down, status, message, collected)

@@ -1,22 +1,20 @@
 // The balance stage (Kong's ai-proxy-advanced-balance filter) and what follows a request through
 // the phases. access: parse the client's request once (plugins/llm), narrow the candidates (model
 // alias, semantic match), pick a target, apply the balancer's retries and timeouts, register the
-// failover, then run the shared request normalization for that target. On a failover (the core's
-// retry hook, in the balancer phase) the upstream request is rewound and normalization runs again
-// for the next target, with its own provider, model and auth (Kong's balancer retry re-running
-// REQ_TRANSFORMATION). header_filter/body_filter are the shared stages on the current target;
-// log feeds the balancer and the circuit breaker.
+// failover, then prepare the upstream request for that target (the shared normalization). On a
+// failover (the core's retry hook, in the balancer phase) the upstream request is rewound and a
+// new one is prepared for the next target from the same parsed request, with its own provider,
+// model and auth (Kong's balancer retry re-running REQ_TRANSFORMATION). header_filter/body_filter
+// are the shared stages on the current target; log ends the request's LlmOutcome (if the answer
+// did not end it) and hands a complete answer's outcome to the learning balancers.
 import type { Kong } from '../../pdk/index.ts'
 import type { BodyChunk } from '../../core/plugins/contract.ts'
 import type { UpstreamOutcome } from '../../core/runloop/context.ts'
 import { parseRequest } from '../llm/pipeline/parse-request.ts'
 import { normalizeRequest } from '../llm/pipeline/normalize-request.ts'
 import { responseHeaders } from '../llm/pipeline/response-headers.ts'
-import { responseBody } from '../llm/pipeline/response-body.ts'
-import { bail } from '../llm/pipeline/stages.ts'
-import { ResponseMode, type LlmState } from '../llm/pipeline/state.ts'
-import { usageOfOpenAi } from '../llm/pipeline/usage.ts'
-import { estimateCompletionTokens } from '../llm/pipeline/estimate.ts'
+import { bail, exchangeBody, exchangeLog } from '../llm/pipeline/stages.ts'
+import { newExchange, type LlmExchange, type ParsedRequest } from '../llm/pipeline/state.ts'
 import { llmError } from '../llm/errors.ts'
 import { pluginLog } from '../../core/log.ts'
 import type { PickContext } from './balancers/types.ts'
@@ -29,25 +27,20 @@ const log = pluginLog('ai-proxy-advanced')
 
 /** One request's way through the targets. */
 class Balanced implements PickContext {
-  /** the parsed request; normalization changes only model, stream, dctx and promptEstimate, reset in each copy */
-  readonly pristine: LlmState
-  state: LlmState
+  /** the parsed request and, per target, a new prepared request; ends in the one LlmOutcome */
+  readonly x: LlmExchange
   current = -1
   /** the current target counts this request as in flight (least-connections) */
   inflight = false
   retriesLeft: number
   readonly tried: Uint8Array
+  /** the targets tried, in order (the outcome's `tried`) */
+  private readonly order: number[] = []
   candidates: Uint8Array | null
-  /** performance.now() when the current target's request was built, and when its answer ended */
-  sentAt = 0
-  endAt = 0
-  /** answer bytes kept to read usage when the shared stages do not keep them */
-  chunks: Buffer[] | null = null
   private now = 0
 
-  constructor(readonly rt: Runtime, parsed: LlmState, readonly hashKey: string) {
-    this.pristine = parsed
-    this.state = parsed
+  constructor(readonly rt: Runtime, parsed: ParsedRequest, readonly hashKey: string) {
+    this.x = newExchange(parsed, rt.needsUsage, this.order)
     this.retriesLeft = rt.conf.balancer.retries
     this.tried = new Uint8Array(rt.targets.length)
     this.candidates = rt.candidatesFor(parsed.requestModel)
@@ -65,19 +58,15 @@ class Balanced implements PickContext {
     return i
   }
 
-  /**
-   * builds target i's request: the shared normalization on the parsed request (used as is by the
-   * first target when it was parsed with that target's config, else on a fresh copy)
-   */
+  /** builds target i's request: a new prepared request from the parsed one (the previous target's is dropped) */
   use(kong: Kong, i: number): void | Promise<void> {
     const c = this.rt.targets[i]!.compiled!
-    const first = this.current < 0
     this.current = i
-    if (!first || c !== this.pristine.c) this.state = { ...this.pristine, c, model: c.model, stream: false, dctx: null, promptEstimate: 0 }
+    this.order.push(i)
+    this.x.prepared = null
     this.rt.balancer.begin?.(i)
     this.inflight = true
-    this.sentAt = performance.now()
-    return normalizeRequest(kong, this.state)
+    return normalizeRequest(kong, this.x, c, i)
   }
 
   release(): void {
@@ -145,7 +134,7 @@ export function advancedAccess(kong: Kong, conf: AdvancedConf): void | Promise<v
     const b = new Balanced(rt, parseRequest(kong, rt.parseWith), hashKey)
     kong.ctx.plugin[KEY] = b
     if (rt.semantic !== null) {
-      return rt.semantic.route(b.pristine).then((group) => {
+      return rt.semantic.route(b.x.parsed).then((group) => {
         b.candidates = group
         const r = start(kong, b)
         if (r) return r
@@ -160,49 +149,26 @@ export function advancedAccess(kong: Kong, conf: AdvancedConf): void | Promise<v
 
 export function advancedHeaderFilter(kong: Kong): void {
   const b = balanced(kong)
-  if (!b || b.current < 0) return
-  const status = kong.response.getStatus()
-  if (kong.response.getSource() === 'service' && !b.rt.policy.statuses.has(status)) b.rt.success(b.current)
-  responseHeaders(kong, b.state)
-  const s = b.state
-  if (b.rt.needsUsage && (s.mode === ResponseMode.passthrough) && !s.c.statistics && !s.c.payloads) b.chunks = []
+  if (!b) return
+  if (b.current >= 0 && kong.response.getSource() === 'service' && !b.rt.policy.statuses.has(kong.response.getStatus())) b.rt.success(b.current)
+  responseHeaders(kong, b.x)
 }
 
 export function advancedBodyFilter(kong: Kong, chunk: BodyChunk): void {
   const b = balanced(kong)
-  if (!b || b.current < 0) return
-  if (b.chunks !== null) b.chunks.push(chunk.data)
-  responseBody(kong, b.state, chunk)
-  if (chunk.eof) b.endAt = performance.now()
+  if (b) exchangeBody(kong, b.x, chunk)
 }
 
-/** The answer's tokens: the provider's, else (streams) Kong's estimate. */
-function tokensOf(b: Balanced): { prompt: number; completion: number; total: number } {
-  const s = b.state
-  if (s.mode === ResponseMode.stream && s.transcoder) {
-    const u = s.transcoder.usage
-    const prompt = u.prompt_tokens || s.promptEstimate
-    const completion = u.completion_tokens || estimateCompletionTokens(s.transcoder.text)
-    return { prompt, completion, total: u.total_tokens || prompt + completion }
-  }
-  let u = s.usage
-  if (u === null && b.chunks !== null) u = usageOfOpenAi(Buffer.concat(b.chunks).toString('utf8')).usage
-  return u ? { prompt: u.prompt_tokens, completion: u.completion_tokens, total: u.total_tokens } : { prompt: 0, completion: 0, total: 0 }
-}
-
+/** log: the request leaves its target; the balancers learn from a complete LLM answer's outcome. */
 export function advancedLog(kong: Kong): void {
   const b = balanced(kong)
-  if (!b || b.current < 0) return
+  if (!b) return
   b.release()
-  const s = b.state
-  if (!b.rt.balancer.report || b.endAt === 0 || s.mode === ResponseMode.none || s.mode === ResponseMode.untouched) return
+  exchangeLog(kong, b.x)
+  const o = b.x.outcome
+  if (!b.rt.balancer.report || o === null || o.ending !== 'complete' || o.response === 'none') return
   try {
-    const t = tokensOf(b)
-    const o = s.model.options
-    const cost = o.input_cost !== undefined && o.output_cost !== undefined ? (t.prompt * o.input_cost + t.completion * o.output_cost) / 1e6 : 0
-    b.rt.report(b.current, {
-      e2eMs: b.endAt - b.sentAt, promptTokens: t.prompt, completionTokens: t.completion, totalTokens: t.total, cost,
-    }, Date.now())
+    b.rt.learn(b.current, o, Date.now())
   } catch (err) {
     log.debug({ err }, 'no balancer datapoint for this answer')
   }

@@ -9,6 +9,7 @@ import { compiledConf, type CompiledConf } from '../llm/pipeline/compile.ts'
 import type { LlmConf } from '../llm/pipeline/conf.ts'
 import type { AdvancedConf } from './schema.ts'
 import type { Balancer, Datapoint } from './balancers/types.ts'
+import type { LlmOutcome } from '../llm/outcome/llm-outcome.ts'
 import { createBalancer } from './balancers/create-balancer.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { FailoverPolicy } from './failover.ts'
@@ -118,6 +119,16 @@ export class Runtime {
 
   success(i: number): void {
     if (this.breaker.success(i)) this.channel?.publish({ k: 'close', t: i })
+  }
+
+  /**
+   * Target i's complete LLM answer: what the learning balancers take from its outcome (the
+   * target's latency, the tokens and the cost as logged), here and, through the shared state, on
+   * the other workers and nodes. `at` is Date.now().
+   */
+  learn(i: number, o: LlmOutcome, at: number): void {
+    const u = o.usage
+    this.report(i, { e2eMs: o.targetLatencyMs, promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens, cost: o.cost }, at)
   }
 
   report(i: number, d: Datapoint, at: number): void {

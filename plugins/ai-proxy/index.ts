@@ -2,7 +2,7 @@
 // Clients talk OpenAI's API (or a native llm_format); the configured provider gets its own.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
-import { llmAccess, llmBodyFilter, llmHeaderFilter } from '../llm/pipeline/stages.ts'
+import { llmAccess, llmBodyFilter, llmHeaderFilter, llmLog } from '../llm/pipeline/stages.ts'
 import { compiledConf } from '../llm/pipeline/compile.ts'
 import { check, schema } from './schema.ts'
 
@@ -26,4 +26,6 @@ export default definePlugin({
   access: (kong, conf) => llmAccess(kong, conf),
   header_filter: (kong) => llmHeaderFilter(kong),
   body_filter: (kong, _conf, chunk) => llmBodyFilter(kong, chunk),
+  /** a response that did not end in body_filter (client gone, upstream failed mid-answer) ends here */
+  log: (kong) => llmLog(kong),
 })

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { pluginLog } from '../../../core/log.ts'
 import { llmError } from '../../llm/errors.ts'
-import type { LlmState } from '../../llm/pipeline/state.ts'
+import type { ParsedRequest } from '../../llm/pipeline/state.ts'
 import type { ChatMessage } from '../../llm/types.ts'
 import type { AdvancedConf } from '../schema.ts'
 import { createEmbedder, type Embedder } from './embeddings.ts'
@@ -24,7 +24,7 @@ export class SemanticMiss extends Error {
 
 export interface SemanticRouter {
   /** the targets a request may use: the matched description's group, else the CATCHALL targets */
-  route(state: LlmState): Promise<Uint8Array>
+  route(state: ParsedRequest): Promise<Uint8Array>
 }
 
 /** The text of the last user message (string content, or its text parts joined). */

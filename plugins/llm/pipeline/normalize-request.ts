@@ -1,7 +1,8 @@
 // Stage REQ_TRANSFORMATION (Kong's normalize-request filter), in Kong's order: resolve templates,
 // check the prompt, the model and the request format, apply the streaming policy, merge options,
-// let the driver convert the body, pick the target, add credentials. Idempotent over the parsed
-// request, so ai-proxy-advanced can run it again for another target on failover.
+// let the driver convert the body, pick the target, add credentials. Reads the parsed request and
+// never writes it: the result is a new PreparedRequest, so ai-proxy-advanced runs it again for
+// another target on failover and gets a fresh one.
 //
 // The body is re-encoded only when something changed: a passthrough provider receiving the
 // configured model and no defaults to add gets the client's bytes as they came.
@@ -9,7 +10,8 @@ import type { Kong } from '../../../pdk/index.ts'
 import { isGatewayError } from '../../../core/errors.ts'
 import type { AuthHandler, DriverContext, LlmRequest, ModelConf, OpenAiApiRoute, OutboundRequest, RouteType, UpstreamTarget } from '../types.ts'
 import { llmError, statusOf, llmErrors } from '../errors.ts'
-import type { LlmState } from './state.ts'
+import type { CompiledConf } from './compile.ts'
+import type { LlmExchange, ParsedRequest, PreparedRequest } from './state.ts'
 import type { TemplateSource } from './template.ts'
 import { hostHeader, parseUpstreamUrl } from './target.ts'
 import { estimatePromptTokens } from './estimate.ts'
@@ -47,10 +49,9 @@ function checkFormat(req: LlmRequest, route: RouteType): void {
 }
 
 /** The model for this request: templates resolved, then the request's model checked against it. */
-function resolveModel(kong: Kong, state: LlmState): ModelConf {
-  const c = state.c
+function resolveModel(kong: Kong, parsed: ParsedRequest, c: CompiledConf): ModelConf {
   const model = c.resolve ? c.resolve(templateSource(kong)) : c.model
-  const asked = state.requestModel
+  const asked = parsed.requestModel
   if (model.name) {
     if (asked !== null && asked !== model.name && asked !== c.conf.model.model_alias) {
       throw llmError(400, `cannot use own model - must be: ${model.name}`)
@@ -64,10 +65,9 @@ function resolveModel(kong: Kong, state: LlmState): ModelConf {
 }
 
 /** The body to send: null = the client's bytes unchanged. */
-function encodeBody(state: LlmState, model: ModelConf, stream: boolean, dctx: DriverContext): string | null {
-  const c = state.c
+function encodeBody(parsed: ParsedRequest, c: CompiledConf, model: ModelConf, stream: boolean, dctx: DriverContext): string | null {
   const route = c.conf.route_type
-  const req = state.request
+  const req = parsed.request
   if (route === 'preserve' || c.native || req === null) return null
   // the only merge of model.options: drivers read the merged request and never merge again (the
   // OpenAI API routes have no tuning fields: their bodies change only to name the configured model)
@@ -84,7 +84,7 @@ function encodeBody(state: LlmState, model: ModelConf, stream: boolean, dctx: Dr
   if (c.format !== null && out === req) out = { ...req } // drivers may be handed a request they must not share with the format
   let encoded: string | null
   try {
-    encoded = c.driver.encodeRequest(out, state.raw ?? Buffer.alloc(0), dctx)
+    encoded = c.driver.encodeRequest(out, parsed.raw ?? Buffer.alloc(0), dctx)
   } catch (e) {
     if (statusOf(e)) throw e
     throw llmError(400, `error transforming to ${c.driver.id}://${route}`)
@@ -107,8 +107,7 @@ function apiRoutePath(route: OpenAiApiRoute, urlPath: string, driverPath: string
  * (its query, if it has one, wins over the driver's: Azure still adds api-version otherwise).
  * `preserve` keeps the client's path; upstream_path (deprecated) overrides the path.
  */
-function targetFor(state: LlmState, model: ModelConf, dctx: DriverContext): UpstreamTarget {
-  const c = state.c
+function targetFor(c: CompiledConf, model: ModelConf, dctx: DriverContext): UpstreamTarget {
   const o = model.options
   const t = { ...c.driver.target(dctx) }
   if (o.upstream_url) {
@@ -157,41 +156,44 @@ function identityFailed(e: unknown): never {
   throw llmErrors.identity()
 }
 
-export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<void> {
-  const c = state.c
+/**
+ * Builds target `target`'s request with config `c` and writes it into kong.service; the exchange
+ * gets the new PreparedRequest once the credentials are applied (a promise only when they must be
+ * fetched).
+ */
+export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, target: number): void | Promise<void> {
+  const builtAt = performance.now()
+  const parsed = x.parsed
   const conf = c.conf
   const route = conf.route_type
   if (!c.driver.routes.has(route)) throw llmError(400, `no transformer for ${c.driver.id}://${route}`)
 
-  const model = resolveModel(kong, state)
-  const req = state.request
+  const model = resolveModel(kong, parsed, c)
+  const req = parsed.request
   const apiRoute = isOpenAiApiRoute(route)
-  if (!state.multipart && route !== 'preserve' && !apiRoute && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
-  if (c.format === null && !state.multipart && req !== null && route !== 'preserve') checkFormat(req, route)
+  if (!parsed.multipart && route !== 'preserve' && !apiRoute && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
+  if (c.format === null && !parsed.multipart && req !== null && route !== 'preserve') checkFormat(req, route)
 
   const policy = conf.response_streaming ?? 'allow'
-  if (state.requestStream && policy === 'deny') throw llmError(400, 'response streaming is not enabled for this LLM')
-  const stream = state.requestStream || (policy === 'always' && !c.native && route !== 'preserve' && !apiRoute)
+  if (parsed.requestStream && policy === 'deny') throw llmError(400, 'response streaming is not enabled for this LLM')
+  const stream = parsed.requestStream || (policy === 'always' && !c.native && route !== 'preserve' && !apiRoute)
 
   const clientQuery = kong.request.getRawQuery()
   const dctx: DriverContext = {
     route, model, stream, clientPath: escapeUpstreamPath(kong.request.getPath()), clientQuery, clientMethod: kong.request.getMethod(),
     ...(c.format !== null && { llmFormat: c.format.id }),
   }
-  state.model = model
-  state.stream = stream
-  state.dctx = dctx
   // Kong's prompt estimate, for the logs and for a usage chunk the client asked for
   const wantsUsage = c.statistics || req?.stream_options?.include_usage === true
-  if (stream && wantsUsage && !c.driver.streamUsage && req !== null) state.promptEstimate = estimatePromptTokens(req, 1.8)
+  const promptEstimate = stream && wantsUsage && !c.driver.streamUsage && req !== null ? estimatePromptTokens(req, 1.8) : 0
 
-  const body = encodeBody(state, model, stream, dctx)
-  const target = targetFor(state, model, dctx)
+  const body = encodeBody(parsed, c, model, stream, dctx)
+  const upstream = targetFor(c, model, dctx)
   const verify = model.options.upstream_tls_verify
   if (verify !== undefined) kong.service.setTlsVerify(verify)
-  if (target.query === null) target.query = clientQuery === '' ? null : clientQuery
+  if (upstream.query === null) upstream.query = clientQuery === '' ? null : clientQuery
 
-  const headers = new Map<string, string>([['host', hostHeader(target)]])
+  const headers = new Map<string, string>([['host', hostHeader(upstream)]])
   const extra = c.driver.headers?.(dctx)
   if (extra) for (const [k, v] of extra) headers.set(k.toLowerCase(), v)
   if (body !== null) headers.set('content-type', 'application/json')
@@ -199,8 +201,9 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
   if (stream || c.convertsResponse) headers.set('accept-encoding', 'identity')
   if (!stream && c.convertsResponse) kong.service.request.enableBuffering()
 
-  const original = body ?? state.raw
-  const out: OutboundRequest = { method: kong.request.getMethod(), target, headers, body: original }
+  const original = body ?? parsed.raw
+  const out: OutboundRequest = { method: kong.request.getMethod(), target: upstream, headers, body: original }
+  const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, upstream, body: original, builtAt }
   const client = {
     header: (name: string) => kong.request.getHeader(name),
     query: (name: string) => {
@@ -218,7 +221,11 @@ export function normalizeRequest(kong: Kong, state: LlmState): void | Promise<vo
   const drop = c.auth.dropClientHeaders
   if (drop) for (const name of drop) if (kong.request.getHeader(name) !== undefined) kong.service.request.clearHeader(name)
   if (applied !== undefined && typeof (applied as Promise<void>).then === 'function') {
-    return (applied as Promise<void>).then(() => commit(kong, out, clientQuery, body === null ? state.raw : null), identityFailed)
+    return (applied as Promise<void>).then(() => {
+      commit(kong, out, clientQuery, body === null ? parsed.raw : null)
+      x.prepared = prepared
+    }, identityFailed)
   }
-  commit(kong, out, clientQuery, body === null ? state.raw : null)
+  commit(kong, out, clientQuery, body === null ? parsed.raw : null)
+  x.prepared = prepared
 }

@@ -7,7 +7,7 @@
 import type { Kong } from '../../../pdk/index.ts'
 import type { LlmRequest } from '../types.ts'
 import type { CompiledConf } from './compile.ts'
-import { ResponseMode, type LlmState } from './state.ts'
+import type { ParsedRequest } from './state.ts'
 
 const DEFAULT_MAX_BODY = 1048576
 
@@ -20,7 +20,7 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> | null {
   }
 }
 
-export function parseRequest(kong: Kong, c: CompiledConf): LlmState {
+export function parseRequest(kong: Kong, c: CompiledConf): ParsedRequest {
   const start = performance.now()
   const raw = kong.request.getRawBody() ?? null
   const ct = kong.request.getHeader('content-type')
@@ -38,10 +38,5 @@ export function parseRequest(kong: Kong, c: CompiledConf): LlmState {
     requestModel = p.model
     requestStream = p.stream
   }
-  return {
-    c, start, raw, body, request, multipart, requestModel, requestStream,
-    model: c.model, stream: false, dctx: null, promptEstimate: 0,
-    mode: ResponseMode.none, transcoder: null, sink: null, chunks: null, chunkBytes: 0, converted: null,
-    usage: null, responseModel: null, responsePayload: null, firstByteAt: 0,
-  }
+  return { c, start, raw, body, request, multipart, requestModel, requestStream }
 }

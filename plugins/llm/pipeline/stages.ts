@@ -1,7 +1,7 @@
 // The shared stages as plugin phase handlers: what ai-proxy is made of, and what
-// ai-proxy-advanced composes with its balancer (parse once, normalize per target). Per-request
-// state lives in kong.ctx.plugin. Errors with an LLM status answer `{"error":{"message":...}}`
-// (Kong's bail); anything else is a plugin failure (Kong's 500).
+// ai-proxy-advanced composes with its balancer (parse once, prepare per target). Per-request
+// state (the LlmExchange) lives in kong.ctx.plugin. Errors with an LLM status answer
+// `{"error":{"message":...}}` (Kong's bail); anything else is a plugin failure (Kong's 500).
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import { statusOf } from '../errors.ts'
@@ -10,8 +10,8 @@ import { compiledConf } from './compile.ts'
 import { parseRequest } from './parse-request.ts'
 import { normalizeRequest } from './normalize-request.ts'
 import { responseHeaders } from './response-headers.ts'
-import { responseBody } from './response-body.ts'
-import type { LlmState } from './state.ts'
+import { endExchange } from './end-exchange.ts'
+import { newExchange, ONLY_TARGET, type LlmExchange } from './state.ts'
 
 const KEY = 'llm'
 
@@ -22,20 +22,17 @@ export function bail(kong: Kong, e: unknown): void {
   kong.response.exit(s.status, { error: { message: s.message } })
 }
 
-export function llmState(kong: Kong): LlmState | undefined {
-  return kong.ctx.plugin[KEY] as LlmState | undefined
+function exchangeOf(kong: Kong): LlmExchange | undefined {
+  return kong.ctx.plugin[KEY] as LlmExchange | undefined
 }
 
-export function setLlmState(kong: Kong, state: LlmState): void {
-  kong.ctx.plugin[KEY] = state
-}
-
-/** access: parse, then normalize; a promise only when credentials must be fetched. */
+/** access: parse, then prepare the one target's request; a promise only when credentials must be fetched. */
 export function llmAccess(kong: Kong, conf: LlmConf): void | Promise<void> {
   try {
-    const state = parseRequest(kong, compiledConf(conf))
-    setLlmState(kong, state)
-    const r = normalizeRequest(kong, state)
+    const c = compiledConf(conf)
+    const x = newExchange(parseRequest(kong, c), false, ONLY_TARGET)
+    kong.ctx.plugin[KEY] = x
+    const r = normalizeRequest(kong, x, c, 0)
     if (r) return r.catch((e: unknown) => bail(kong, e))
   } catch (e) {
     bail(kong, e)
@@ -43,11 +40,27 @@ export function llmAccess(kong: Kong, conf: LlmConf): void | Promise<void> {
 }
 
 export function llmHeaderFilter(kong: Kong): void {
-  const state = llmState(kong)
-  if (state) responseHeaders(kong, state)
+  const x = exchangeOf(kong)
+  if (x) responseHeaders(kong, x)
+}
+
+/** body_filter: the chosen handler reads (and may replace) the chunk; the last one ends the exchange. */
+export function exchangeBody(kong: Kong, x: LlmExchange, chunk: BodyChunk): void {
+  if (x.handler !== null) x.handler.body(kong, chunk)
+  if (chunk.eof) endExchange(kong, x, 'complete')
 }
 
 export function llmBodyFilter(kong: Kong, chunk: BodyChunk): void {
-  const state = llmState(kong)
-  if (state) responseBody(kong, state, chunk)
+  const x = exchangeOf(kong)
+  if (x) exchangeBody(kong, x, chunk)
+}
+
+/** log: a response that did not end in body_filter ended early (the client left, or the upstream failed mid-answer). */
+export function exchangeLog(kong: Kong, x: LlmExchange): void {
+  if (x.outcome === null) endExchange(kong, x, kong.client.isAborted() ? 'client_aborted' : 'upstream_failed')
+}
+
+export function llmLog(kong: Kong): void {
+  const x = exchangeOf(kong)
+  if (x) exchangeLog(kong, x)
 }

@@ -1,32 +1,22 @@
 // What one request carries between the stages (kept in kong.ctx.plugin by the plugin using them).
-import type { DriverContext, LlmRequest, ModelConf, StreamTranscoder, TokenUsage } from '../types.ts'
+// It flows one way: access parses the client's request once (ParsedRequest) and prepares the
+// upstream request for a target (PreparedRequest; a failover prepares a new one for the next
+// target, it never edits the previous one); header_filter picks one response handler, which owns
+// what it reads of the answer; the end of the response turns both into one LlmOutcome.
+import type { DriverContext, LlmRequest, ModelConf, UpstreamTarget } from '../types.ts'
 import type { CompiledConf } from './compile.ts'
-import type { StreamSink } from '../transcoders/chunk-sink.ts'
+import type { ResponseHandler } from './response-handler.ts'
+import type { LlmOutcome } from '../outcome/llm-outcome.ts'
 
-/** How the answer is handled, decided in header_filter. */
-export const ResponseMode = {
-  /** not decided yet, or the request never reached the upstream */
-  none: 0,
-  /** not a 200 from the service: sent as it came, no statistics */
-  untouched: 1,
-  /** OpenAI-shaped 200: bytes forwarded as they come, usage read at the end */
-  passthrough: 2,
-  /** the client's native API: bytes forwarded, usage read by the client format */
-  native: 3,
-  /** converted whole in header_filter (buffered), sent at the end */
-  convert: 4,
-  /** stream transcoded chunk by chunk */
-  stream: 5,
-} as const
-export type ResponseMode = (typeof ResponseMode)[keyof typeof ResponseMode]
-
-export interface LlmState {
+/** The client's request as read in access, once, whatever the target. */
+export interface ParsedRequest {
+  /** the config the request was parsed with (its top-level fields) */
   readonly c: CompiledConf
   /** performance.now() when access began */
   readonly start: number
-  /** the client's body bytes, null when there were none or they were too large */
+  /** the client's body bytes, null when there were none */
   readonly raw: Buffer | null
-  /** the client's body parsed (its own shape), null when not JSON or absent */
+  /** the client's body parsed (its own shape), null when not JSON, too large or absent */
   readonly body: Record<string, unknown> | null
   /** the request in OpenAI's shape (the body itself for llm_format openai) */
   readonly request: LlmRequest | null
@@ -35,27 +25,52 @@ export interface LlmState {
   readonly requestModel: string | null
   /** the client asked to stream */
   readonly requestStream: boolean
+}
 
-  // ---- set by normalize-request (again on an ai-proxy-advanced failover) ----
-  model: ModelConf
-  stream: boolean
-  dctx: DriverContext | null
-  promptEstimate: number
+/**
+ * The upstream request built for one target: what the response side needs of it (config, model,
+ * stream decision, driver context, prompt estimate) and what was sent (target URL, body; the
+ * credentials are applied from c.auth into kong.service's headers, not kept here).
+ */
+export interface PreparedRequest {
+  /** the target's compiled config */
+  readonly c: CompiledConf
+  /** index of the target in the plugin's targets (ai-proxy: 0) */
+  readonly target: number
+  readonly model: ModelConf
+  readonly stream: boolean
+  readonly dctx: DriverContext
+  /** Kong's prompt estimate for a stream whose provider sends no usage (0 when not needed) */
+  readonly promptEstimate: number
+  /**
+   * where it went (scheme, host, port, path, query), as the auth strategy left it: a query-parameter
+   * credential is in `query`, so this is never logged as is
+   */
+  readonly upstream: Readonly<UpstreamTarget>
+  /** the body sent: the driver's encoding, or the client's bytes as they came (null: none) */
+  readonly body: string | Buffer | null
+  /** performance.now() when this target's request began to be built */
+  readonly builtAt: number
+}
 
-  // ---- response ----
-  mode: ResponseMode
-  /** the driver's stream converter (stream mode, or a native stream read aside) */
-  transcoder: StreamTranscoder | null
-  /** where the converter's chunks are serialized for the client (stream mode) */
-  sink: StreamSink | null
-  chunks: Buffer[] | null
-  /** bytes in `chunks`: the copy read for statistics stops at MAX_RESPONSE_BYTES */
-  chunkBytes: number
-  converted: Buffer | null
-  usage: TokenUsage | null
-  responseModel: string | null
-  /** the answer as logged with log_payloads (passthrough and native) */
-  responsePayload: string | null
-  /** performance.now() of the first streamed bytes */
-  firstByteAt: number
+/** One request through the LLM stages. */
+export interface LlmExchange {
+  readonly parsed: ParsedRequest
+  /** the current target's request; null until built (or when building it failed) */
+  prepared: PreparedRequest | null
+  /** chosen in header_filter */
+  handler: ResponseHandler | null
+  /** the answer's tokens are read although log_statistics and log_payloads are off (a balancer learns from them) */
+  readonly needsUsage: boolean
+  /** the targets tried, in order (the plugin appends to its own array) */
+  readonly tried: readonly number[]
+  /** set once, when the response ended */
+  outcome: LlmOutcome | null
+}
+
+/** The tried list of a single-target plugin: shared, never written (ai-proxy). */
+export const ONLY_TARGET: readonly number[] = Object.freeze([0])
+
+export function newExchange(parsed: ParsedRequest, needsUsage: boolean, tried: readonly number[]): LlmExchange {
+  return { parsed, prepared: null, handler: null, needsUsage, tried, outcome: null }
 }

@@ -8,8 +8,8 @@
 //   for hashing balancers, the same key on the same target on every node; for learning balancers,
 //   answers steering picks; state shared between two nodes through the state store (in memory,
 //   and through a real redis-server when one is installed).
-// What balancers learn from goes through BalancerFeed: today begin/end and a Datapoint; when they
-// consume one record per finished LLM response instead, only the feed below changes.
+// What balancers learn from goes through BalancerFeed: begin/end, and the LlmOutcome of each
+// finished answer (as balance.ts hands it to the runtime); only the feed below knows that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { PluginRegistry } from '../../../core/plugins/registry.ts'
@@ -18,6 +18,7 @@ import plugin from '../../../plugins/ai-proxy-advanced/index.ts'
 import { Runtime } from '../../../plugins/ai-proxy-advanced/runtime.ts'
 import type { AdvancedConf } from '../../../plugins/ai-proxy-advanced/schema.ts'
 import type { PickContext } from '../../../plugins/ai-proxy-advanced/balancers/types.ts'
+import type { LlmOutcome } from '../../../plugins/llm/outcome/llm-outcome.ts'
 import { MemoryState } from '../../../plugins/ai-proxy-advanced/state/memory-state.ts'
 import { RedisState } from '../../../plugins/ai-proxy-advanced/state/redis-state.ts'
 import type { SharedState } from '../../../plugins/ai-proxy-advanced/state/types.ts'
@@ -39,12 +40,22 @@ export interface BalancerFeed {
   finished(rt: Runtime, i: number, a: Answer, at: number): void
 }
 
-/** Today's inputs: begin/end (least-connections) and a Datapoint (lowest-latency, lowest-usage), shared through the runtime. */
+/** The LlmOutcome of a complete answer from target i, as the LLM pipeline emits it. */
+export function outcomeOf(i: number, a: Answer): LlmOutcome {
+  return {
+    ending: 'complete', response: 'passthrough', status: 200, requestId: `req-${i}`, pluginId: null, provider: 'openai',
+    requestModel: `m${i}`, responseModel: `m${i}`, stream: false,
+    usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
+    cost: a.cost, latencyMs: a.latencyMs, targetLatencyMs: a.latencyMs, timeToFirstTokenMs: null, tried: [i], cache: 'none',
+  }
+}
+
+/** The plugin's inputs: begin/end (least-connections) and each answer's LlmOutcome (lowest-latency, lowest-usage), shared through the runtime. */
 export const datapointFeed: BalancerFeed = {
   started: (rt, i) => rt.balancer.begin?.(i),
   finished(rt, i, a, at) {
     rt.balancer.end?.(i)
-    rt.report(i, { e2eMs: a.latencyMs, promptTokens: a.promptTokens, completionTokens: a.completionTokens, totalTokens: a.promptTokens + a.completionTokens, cost: a.cost }, at)
+    rt.learn(i, outcomeOf(i, a), at)
   },
 }
 

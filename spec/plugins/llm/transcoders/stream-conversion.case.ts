@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { BodyChunk } from '../../../../core/plugins/contract.ts'
 import type { Kong } from '../../../../pdk/index.ts'
 import type { ClientFormat, StreamTranscoder, TokenUsage } from '../../../../plugins/llm/types.ts'
-import { responseBody } from '../../../../plugins/llm/pipeline/response-body.ts'
-import { ResponseMode, type LlmState } from '../../../../plugins/llm/pipeline/state.ts'
+import { StreamHandler } from '../../../../plugins/llm/pipeline/stream-handler.ts'
 import { EncoderSink, IncludeUsageSink, OpenAiSseSink, type StreamSink } from '../../../../plugins/llm/transcoders/chunk-sink.ts'
 import { OpenAiPassthroughTranscoder } from '../../../../plugins/llm/transcoders/openai-passthrough.ts'
 import { streamUsage } from '../../../../plugins/llm/pipeline/estimate.ts'
@@ -60,16 +59,16 @@ export function clientBytes(impl: StreamConversion, format: string, pieces: read
   let sink: StreamSink = f === null || f === 'usage' ? new OpenAiSseSink() : new EncoderSink(f.streamEncoder())
   // an OpenAI-shaped upstream got stream_options with the request and answers it itself
   if (f === 'usage' && !(t instanceof OpenAiPassthroughTranscoder)) sink = new IncludeUsageSink(sink, () => streamUsage(t, 0), impl.model ?? null)
-  const state = { c: { statistics: false }, mode: ResponseMode.stream, transcoder: t, sink, firstByteAt: 0 } as unknown as LlmState
+  const handler = new StreamHandler(t, sink)
   const out: Buffer[] = []
   const last = pieces.length - 1
   if (last < 0) pieces = [Buffer.alloc(0)]
   pieces.forEach((p, i) => {
     const chunk: BodyChunk = { data: p, eof: i === pieces.length - 1 }
-    responseBody(KONG, state, chunk)
+    handler.body(KONG, chunk)
     out.push(chunk.data)
   })
-  return { bytes: Buffer.concat(out), t: state.transcoder! }
+  return { bytes: Buffer.concat(out), t: handler.transcoder }
 }
 
 /** The client's bytes as text to compare: random ids pinned; Bedrock's binary events decoded. */

@@ -1,0 +1,77 @@
+// Response handlers `passthrough` (an OpenAI-shaped answer) and `native` (the client's own API):
+// the upstream's bytes go on as they come. A copy is kept only when something reads the answer
+// (statistics, payload logs, a balancer learning from tokens), capped at MAX_RESPONSE_BYTES, and
+// read once at the end: OpenAI's usage cut out of it, or the client format's usage reader.
+import type { Kong } from '../../../pdk/index.ts'
+import type { BodyChunk } from '../../../core/plugins/contract.ts'
+import type { ClientFormat, TokenUsage } from '../types.ts'
+import type { ResponseHandler } from './response-handler.ts'
+import { usageOfOpenAi } from './usage.ts'
+import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
+
+const EMPTY = Buffer.alloc(0)
+
+export class BodyReader implements ResponseHandler {
+  readonly firstByteAt = 0
+  private chunks: Buffer[] | null = null
+  private bytes = 0
+  private u: TokenUsage | null = null
+  private model: string | null = null
+  private text: string | null = null
+
+  /**
+   * @param keep a copy of the answer is read at the end
+   * @param payloads the answer is logged (log_payloads)
+   * @param format the client format reading a native answer's usage; null for passthrough
+   */
+  constructor(readonly kind: 'passthrough' | 'native', private readonly keep: boolean, private readonly payloads: boolean, private readonly format: ClientFormat | null) {}
+
+  body(kong: Kong, chunk: BodyChunk): void {
+    if (this.keep && this.bytes <= MAX_RESPONSE_BYTES) {
+      // the copy is capped; the client's bytes are not held
+      this.bytes += chunk.data.length
+      if (this.bytes <= MAX_RESPONSE_BYTES) (this.chunks ??= []).push(chunk.data)
+      else this.chunks = []
+    }
+    if (chunk.eof && this.chunks !== null) {
+      const text = this.whole(kong, this.chunks)
+      this.chunks = null
+      if (this.payloads) this.text = text
+      if (this.kind === 'passthrough') {
+        const u = usageOfOpenAi(text)
+        this.u = u.usage
+        this.model = u.model
+      } else if (this.format?.usageOf) {
+        try {
+          const u = this.format.usageOf(JSON.parse(text))
+          this.u = u.usage
+          this.model = u.model
+        } catch { /* a native answer we cannot read: no usage */ }
+      }
+    }
+  }
+
+  private whole(kong: Kong, chunks: Buffer[]): string {
+    let body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    // the client's bytes go on compressed as the upstream sent them; only the copy read here is inflated
+    const encoding = kong.service.response.getHeader('content-encoding')?.toLowerCase()
+    if (encoding !== undefined && encoding !== 'identity') {
+      try {
+        body = inflateBody(body, encoding)
+      } catch { /* not what the header said, or a bomb: read as is (no usage found in it) */ }
+    }
+    return body.toString('utf8')
+  }
+
+  usage(): TokenUsage | null {
+    return this.u
+  }
+
+  responseModel(): string | null {
+    return this.model
+  }
+
+  payload(): string {
+    return this.text ?? ''
+  }
+}
