@@ -3,18 +3,13 @@
 // dropped into DISCARD) for usage, text and model.
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
-import type { StreamTranscoder, TokenUsage } from '../types.ts'
 import { DISCARD } from '../transcoders/chunk-sink.ts'
-import { streamUsage } from './estimate.ts'
 import type { ResponseHandler } from './response-handler.ts'
-import type { PreparedRequest } from './state.ts'
-import { stopped, streamPayload } from './stream-handler.ts'
+import { ConverterReport, stopped } from './converter-report.ts'
 
-export class SideReader implements ResponseHandler {
+export class SideReader extends ConverterReport implements ResponseHandler {
   readonly kind = 'native'
   firstByteAt = 0
-
-  constructor(private transcoder: StreamTranscoder) {}
 
   body(_kong: Kong, chunk: BodyChunk): void {
     const t = this.transcoder
@@ -26,17 +21,5 @@ export class SideReader implements ResponseHandler {
       // bytes the driver cannot read (not the stream it knows): the counts so far stand
       this.transcoder = stopped(t)
     }
-  }
-
-  usage(p: PreparedRequest): TokenUsage {
-    return streamUsage(this.transcoder, p.promptEstimate)
-  }
-
-  responseModel(): string | null {
-    return this.transcoder.responseModel ?? null
-  }
-
-  payload(usage: TokenUsage): string {
-    return streamPayload(this.transcoder, usage)
   }
 }

@@ -4,33 +4,19 @@
 // final SSE error event, and nothing more of the upstream's bytes.
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
-import type { StreamTranscoder, TokenUsage } from '../types.ts'
+import type { StreamTranscoder } from '../types.ts'
 import { FrameTooLarge } from '../transcoders/frame-limit.ts'
 import { DISCARD, type StreamSink } from '../transcoders/chunk-sink.ts'
-import { streamUsage } from './estimate.ts'
+import { ConverterReport, stopped } from './converter-report.ts'
 import type { ResponseHandler } from './response-handler.ts'
-import type { PreparedRequest } from './state.ts'
 
-/** What a converter had counted when it failed: it reads nothing more. */
-export function stopped(t: StreamTranscoder): StreamTranscoder {
-  const snapshot = { usage: { ...t.usage }, text: t.text, finishReason: t.finishReason, responseModel: t.responseModel ?? null }
-  return { ...snapshot, push() {}, end() {} }
-}
-
-/** Kong's synthetic chat.completion logged for a stream (never a copy of every byte). */
-export function streamPayload(t: StreamTranscoder, usage: TokenUsage): string {
-  return JSON.stringify({
-    choices: [{ finish_reason: t.finishReason, index: 0, logprobs: null, message: { role: 'assistant', content: t.text } }],
-    object: 'chat.completion',
-    usage,
-  })
-}
-
-export class StreamHandler implements ResponseHandler {
+export class StreamHandler extends ConverterReport implements ResponseHandler {
   readonly kind = 'stream'
   firstByteAt = 0
 
-  constructor(public transcoder: StreamTranscoder, private sink: StreamSink) {}
+  constructor(transcoder: StreamTranscoder, private sink: StreamSink) {
+    super(transcoder)
+  }
 
   body(_kong: Kong, chunk: BodyChunk): void {
     let out: Buffer
@@ -52,17 +38,5 @@ export class StreamHandler implements ResponseHandler {
     const message = e instanceof FrameTooLarge ? e.message : 'empty or unsupported transformer response'
     // the blank line first ends whatever a passthrough stream had forwarded of the broken event
     return Buffer.from(`\n\ndata: ${JSON.stringify({ error: true, message })}\n\n`)
-  }
-
-  usage(p: PreparedRequest): TokenUsage {
-    return streamUsage(this.transcoder, p.promptEstimate)
-  }
-
-  responseModel(): string | null {
-    return this.transcoder.responseModel ?? null
-  }
-
-  payload(usage: TokenUsage): string {
-    return streamPayload(this.transcoder, usage)
   }
 }
