@@ -23,7 +23,7 @@ const USAGE = `tollgate ${VERSION}: a Kong-compatible AI gateway
 
   tollgate start [-c FILE]        run the gateway (config: -c, else KONG_DECLARATIVE_CONFIG, else ./kong.yaml, else kong.yaml.example)
   tollgate config check FILE      validate a declarative config; exit 0, or 1 with Kong's error body
-  tollgate plugin new NAME [DIR]  write a plugin folder (plugin, test, kong.yaml) to DIR (default ./NAME)
+  tollgate plugin new NAME [DIR]  write a plugin folder (plugin, test, kong.yaml, tsconfig.json) to DIR (default ./NAME)
 
 Environment (Kong's names): KONG_PROXY_LISTEN (0.0.0.0:8000), KONG_ADMIN_LISTEN (127.0.0.1:8001),
 KONG_PLUGINS (bundled), KONG_LOG_LEVEL (notice), KONG_NGINX_WORKER_PROCESSES (CPU count),
