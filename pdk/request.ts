@@ -18,7 +18,7 @@ export class PdkRequest {
    */
   getId(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.requestId }
 
-  /** Scheme of the request, `http` or `https`. @phases rewrite, access, response, header_filter, body_filter, log */
+  /** Scheme of the request, `http` or `https`. @phases request phases */
   getScheme(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.scheme }
 
   /** Host (lowercase, no port) from the Host header. @phases request phases */

@@ -38,7 +38,7 @@ export class PdkResponse {
   /** `service` when proxied, `exit` after kong.response.exit, `error` after an error. @phases response, header_filter, body_filter, log */
   getSource(): 'service' | 'exit' | 'error' { checkPhase(this.ctx, PHASES.responseRead); return this.ctx.source }
 
-  /** Sets the status sent to the client. @phases rewrite, access, response, header_filter */
+  /** Sets the status sent to the client. @phases rewrite, access, response, balancer, header_filter */
   setStatus(status: number): void {
     checkPhase(this.ctx, PHASES.responseHeaders)
     if (!Number.isInteger(status) || status < 100 || status > 599) throw errors.pdkArgument('code must be a number between 100 and 599')
@@ -46,16 +46,16 @@ export class PdkResponse {
     else this.ctx.status = status
   }
 
-  /** Sets a response header, replacing earlier values. @phases rewrite, access, response, header_filter */
+  /** Sets a response header, replacing earlier values. @phases rewrite, access, response, balancer, header_filter */
   setHeader(name: string, value: string | number | string[]): void { checkPhase(this.ctx, PHASES.responseHeaders); this.edit('set', name, value as string) }
 
-  /** Adds a response header value. @phases rewrite, access, response, header_filter */
+  /** Adds a response header value. @phases rewrite, access, response, balancer, header_filter */
   addHeader(name: string, value: string | number | string[]): void { checkPhase(this.ctx, PHASES.responseHeaders); this.edit('add', name, value as string) }
 
-  /** Removes a response header. @phases rewrite, access, response, header_filter */
+  /** Removes a response header. @phases rewrite, access, response, balancer, header_filter */
   clearHeader(name: string): void { checkPhase(this.ctx, PHASES.responseHeaders); this.edit('clear', name, null) }
 
-  /** Sets several response headers. @phases rewrite, access, response, header_filter */
+  /** Sets several response headers. @phases rewrite, access, response, balancer, header_filter */
   setHeaders(headers: Headers): void {
     checkPhase(this.ctx, PHASES.responseHeaders)
     for (const k of Object.keys(headers)) this.edit('set', k, headers[k]!)

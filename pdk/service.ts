@@ -102,7 +102,7 @@ export class PdkServiceRequest {
    * Tollgate extension: if the upstream answers 401 or 403, call `fn` once (in the balancer phase;
    * it may change the request headers, and may return a promise) and send the request again; the
    * first answer is dropped, or passed on should `fn` fail. Not with a streamed request body.
-   * @phases access
+   * @phases access, balancer
    */
   retryOnDenied(fn: () => void | Promise<void>): void {
     checkPhase(this.ctx, PHASES.accessBalancer)
