@@ -5,7 +5,7 @@
 // node's in-memory vectors) and `balancer.redis` (balancer state shared across workers and nodes).
 import { Type, type Static } from 'typebox'
 import type { FieldErrors } from '../../core/config/types.ts'
-import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ROUTE_TYPES, modelSchema, type ModelSchemaT } from '../llm/schema.ts'
+import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ROUTE_TYPES, schemaOverModel, type ModelSchemaT } from '../llm/schema.ts'
 import { bool, oneOf, record, str } from '../llm/schema-fields.ts'
 import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
 
@@ -106,17 +106,11 @@ const build = (model: ModelSchemaT) => Type.Object({
   model_name_header: LlmFields.model_name_header,
 }, { additionalProperties: false })
 
-let built: { model: ModelSchemaT; schema: ReturnType<typeof build> } | undefined
-
 /**
  * ai-proxy-advanced's config schema, with each target's `model.options` composed from the
  * provider registry: read by the plugin registry when it compiles.
  */
-export function schema(): ReturnType<typeof build> {
-  const model = modelSchema()
-  if (built?.model !== model) built = { model, schema: build(model) }
-  return built.schema
-}
+export const schema: () => ReturnType<typeof build> = schemaOverModel(build)
 
 export type TargetConf = Static<ReturnType<typeof targetRecord>>
 export type RedisConf = Static<typeof RedisSchema>

@@ -1,7 +1,7 @@
 // ai-proxy config (Kong 3.10–3.14 AiProxy.json; kong/plugins/ai-proxy/schema.lua).
 import { Type, type Static } from 'typebox'
 import type { FieldErrors } from '../../core/config/types.ts'
-import { LlmFields, modelSchema, type ModelSchemaT } from '../llm/schema.ts'
+import { LlmFields, schemaOverModel, type ModelSchemaT } from '../llm/schema.ts'
 import { oneOf } from '../llm/schema-fields.ts'
 import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
 
@@ -20,17 +20,11 @@ const build = (model: ModelSchemaT) => Type.Object({
   model,
 }, { additionalProperties: false })
 
-let built: { model: ModelSchemaT; schema: ReturnType<typeof build> } | undefined
-
 /**
  * ai-proxy's config schema, with `model.options` composed from the provider registry: read by
  * the plugin registry when it compiles (after plugin packages have registered their providers).
  */
-export function schema(): ReturnType<typeof build> {
-  const model = modelSchema()
-  if (built?.model !== model) built = { model, schema: build(model) }
-  return built.schema
-}
+export const schema: () => ReturnType<typeof build> = schemaOverModel(build)
 
 export type AiProxyConf = Static<ReturnType<typeof build>>
 

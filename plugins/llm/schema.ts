@@ -98,6 +98,20 @@ export function modelSchema(): ModelSchemaT {
   return composed.model
 }
 
+/**
+ * An AI plugin's config schema over `model` (modelSchema()): built on first use and again only
+ * after a provider registration has recomposed the model record, so every plugin-registry compile
+ * in between gets the same schema object.
+ */
+export function schemaOverModel<S>(build: (model: ModelSchemaT) => S): () => S {
+  let built: { model: ModelSchemaT; schema: S } | undefined
+  return () => {
+    const model = modelSchema()
+    if (built?.model !== model) built = { model, schema: build(model) }
+    return built.schema
+  }
+}
+
 /** Semantic routing's (and caches') embeddings model: any registered provider that serves embeddings. */
 export const EmbeddingsSchema = record({
   auth: Type.Optional(AuthSchema),

@@ -1,18 +1,10 @@
 // Kong's captured stream fixtures through the SSE framer and the OpenAI passthrough transcoder.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { SseFramer, type SseEvent } from '../../../plugins/llm/transcoders/sse.ts'
 import { OpenAiPassthroughTranscoder } from '../../../plugins/llm/transcoders/openai-passthrough.ts'
 import { KONG_FIXTURES } from '../kong-fixtures.ts'
 import { sseOf } from '../../plugins/llm/helpers/sse-of.ts'
-
-function frameAll(pieces: Buffer[]): SseEvent[] {
-  const f = new SseFramer()
-  const out: SseEvent[] = []
-  for (const p of pieces) f.push(p, out)
-  f.end(out)
-  return out
-}
+import { frameAll } from '../../plugins/llm/helpers/sse-frames.ts'
 
 describe('SSE framer', () => {
   it("matches Kong's text-event-stream fixture", () => {

@@ -2,7 +2,6 @@
 // auth, registries.
 import { describe, expect, it } from 'vitest'
 import { compileModel, compileTemplate, renderTemplate, type TemplateSource } from '../../../plugins/llm/pipeline/template.ts'
-import { SseFramer, type SseEvent } from '../../../plugins/llm/transcoders/sse.ts'
 import { OpenAiPassthroughTranscoder } from '../../../plugins/llm/transcoders/openai-passthrough.ts'
 import { usageOfOpenAi } from '../../../plugins/llm/pipeline/usage.ts'
 import { estimateCompletionTokens, estimatePromptTokens } from '../../../plugins/llm/pipeline/estimate.ts'
@@ -13,6 +12,7 @@ import '../../../plugins/llm/bundled.ts'
 import type { ModelConf, OutboundRequest } from '../../../plugins/llm/types.ts'
 import { chatStream } from './helpers/fake-openai.ts'
 import { sseOf } from './helpers/sse-of.ts'
+import { frameAll } from './helpers/sse-frames.ts'
 
 const src = (h: Record<string, string> = {}, caps: Record<string, string> = {}, q: Record<string, string> = {}): TemplateSource => ({
   header: (n) => h[n], uriCapture: (n) => caps[n], queryParam: (n) => q[n],
@@ -47,14 +47,6 @@ describe('templates', () => {
     expect(model.options.bedrock!.aws_region).toBe('$(query_params.region)')
   })
 })
-
-function frameAll(pieces: Buffer[]): SseEvent[] {
-  const f = new SseFramer()
-  const out: SseEvent[] = []
-  for (const p of pieces) f.push(p, out)
-  f.end(out)
-  return out
-}
 
 describe('SSE framer', () => {
   const captured = Buffer.from(chatStream('gpt-4o-mini', true).replace('The', 'Thé ✓ 😀'))

@@ -1,28 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
 import { llmErrors } from '../../../../plugins/llm/errors.ts'
-import { anthropicDriver } from '../../../../plugins/llm/drivers/anthropic.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { ctx, decode, encode, thrown } from '../../../plugins/llm/helpers/anthropic-calls.ts'
 
 const KONG = KONG_FIXTURES
-const OWN = fileURLToPath(new URL('../../../fixtures/ai-proxy/anthropic/', import.meta.url))
 const kongJson = (p: string) => JSON.parse(readFileSync(KONG + p, 'utf8'))
-
-function ctx(route: RouteType = 'llm/v1/chat', options: ModelOptions = {}, stream = false, name: string | null = 'claude-2.1'): DriverContext {
-  return { route, model: { provider: 'anthropic', name: name ?? undefined, options: { anthropic_version: '2023-06-01', ...options } }, stream, clientPath: '/client/path', clientQuery: 'a=1' }
-}
-const encode = (req: LlmRequest, c = ctx()) => JSON.parse(anthropicDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-const decode = (res: unknown, c = ctx()) =>
-  anthropicDriver.decodeResponse(Buffer.isBuffer(res) ? res : Buffer.from(typeof res === 'string' ? res : JSON.stringify(res)), c)
-function thrown(fn: () => unknown): { code: string; status: number; message: string } {
-  try { fn() } catch (e) { return e as { code: string; status: number; message: string } }
-  throw new Error('expected a throw')
-}
-
 
 describe('anthropic driver: Kong fixtures', () => {
   // Kong's 01-unit config for anthropic

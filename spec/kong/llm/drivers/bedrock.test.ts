@@ -1,80 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { errors, isGatewayError } from '../../../../core/errors.ts'
-import { bedrockDriver, escapeModelId } from '../../../../plugins/llm/drivers/bedrock.ts'
-import { encodeAwsEvent, encodeAwsException } from '../../../../plugins/llm/transcoders/aws-event-stream.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { bedrockDriver } from '../../../../plugins/llm/drivers/bedrock.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
-import { sseOf } from '../../../plugins/llm/helpers/sse-of.ts'
+import { chunk, ctx, encode, frames, transcode } from '../../../plugins/llm/helpers/bedrock-calls.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string): Buffer => readFileSync(FIXTURES + p)
 
-function ctx(name: string | undefined, options: ModelOptions = {}, extra: Partial<DriverContext> = {}): DriverContext {
-  return {
-    route: 'llm/v1/chat',
-    model: { provider: 'bedrock', name, options },
-    stream: false,
-    clientPath: '/bedrock',
-    clientQuery: '',
-    ...extra,
-  }
-}
-
-const encode = (req: LlmRequest, c = ctx('anthropic.claude-3-haiku-20240307-v1:0')) =>
-  JSON.parse(bedrockDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!) as Record<string, any>
-
-function thrown(fn: () => unknown): { code: string; status: number; message: string; details?: unknown } {
-  try {
-    fn()
-  } catch (e) {
-    if (isGatewayError(e)) return { code: e.code, status: e.status, message: e.message, details: e.details }
-    throw e
-  }
-  throw new Error('expected a throw')
-}
-
-afterEach(() => { vi.unstubAllEnvs() })
-
-
-
-const BEDROCK_TOOLS_RESPONSE = {
-  metrics: { latencyMs: 3781 },
-  output: {
-    message: {
-      content: [
-        { text: 'Certainly! To calculate the sum of 121, 212, and 313, we can use the "sumArea" function that\'s available to us.' },
-        { toolUse: { input: { areas: [121, 212, 313] }, name: 'sumArea', toolUseId: 'tooluse_4ZakZPY9SiWoKWrAsY7_eg' } },
-      ],
-      role: 'assistant',
-    },
-  },
-  stopReason: 'tool_use',
-  usage: { inputTokens: 410, outputTokens: 115, totalTokens: 525 },
-}
-
-
-// Chunk ids are random per stream: compare transcripts without them.
-const frames = (sse: string): unknown[] =>
-  sse.split('\n\n').filter((f) => f !== '').map((f) => {
-    expect(f.startsWith('data: ')).toBe(true)
-    const data = f.slice(6)
-    if (data === '[DONE]') return data
-    const { id: _id, created: _created, ...rest } = JSON.parse(data)
-    return rest
-  })
-
-function transcode(pieces: Buffer[], c = ctx('anthropic.claude-3-haiku-20240307-v1:0', {}, { stream: true })) {
-  const t = sseOf(bedrockDriver.stream(c))
-  let out = ''
-  for (const p of pieces) out += t.push(p).toString()
-  out += t.end().toString()
-  return { sse: out, usage: t.usage, text: t.text, finishReason: t.finishReason }
-}
-
+/** Every way of cutting the stream in two, and one byte at a time, gives the same transcript and usage. */
 function expectCutInvariant(stream: Buffer, whole: ReturnType<typeof transcode>): void {
   const expected = frames(whole.sse)
   for (let at = 0; at <= stream.length; at++) {
@@ -86,12 +19,6 @@ function expectCutInvariant(stream: Buffer, whole: ReturnType<typeof transcode>)
   for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1))
   expect(frames(transcode(bytes).sse)).toEqual(expected)
 }
-
-const chunk = (delta: unknown, finish: string | null = null) => ({
-  object: 'chat.completion.chunk', model: 'anthropic.claude-3-haiku-20240307-v1:0', system_fingerprint: null,
-  choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-})
-
 
 describe('bedrock driver on Kong fixtures', () => {
   const kongCtx = () => ctx('bedrock', { max_tokens: 8192, temperature: 0.8, top_k: 1, top_p: 0.6 })

@@ -1,31 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cohereDriver } from '../../../../plugins/llm/drivers/cohere.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
 import { sseOf } from '../../../plugins/llm/helpers/sse-of.ts'
+import { ctx, encode, frames } from '../../../plugins/llm/helpers/cohere-calls.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string) => readFileSync(FIXTURES + p)
-
-function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'command', stream = false): DriverContext {
-  return { route, model: { provider: 'cohere', name, options }, stream, clientPath: '/x', clientQuery: '' }
-}
-
-function encode(req: LlmRequest, c: DriverContext) {
-  return JSON.parse(cohereDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-}
-
-/** SSE bytes → parsed `data:` payloads */
-function frames(sse: Buffer): unknown[] {
-  return sse.toString().split('\n\n').filter(Boolean).map((f) => {
-    expect(f.startsWith('data: ')).toBe(true)
-    const d = f.slice(6)
-    return d === '[DONE]' ? d : JSON.parse(d)
-  })
-}
 
 describe('cohere driver', () => {
   describe("Kong fixtures", () => {

@@ -1,45 +1,14 @@
-// Gemini driver: targets (AI Studio, Vertex publishers, Model Garden), request and response
-// conversion, errors with Kong's messages, the stream transcoder, and Kong's fixtures.
+// Gemini driver on Kong's fixtures: request and answer conversion, and the streamed
+// partial-JSON chunk formats.
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { geminiDriver } from '../../../../plugins/llm/drivers/gemini.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
 import { sseOf } from '../../../plugins/llm/helpers/sse-of.ts'
+import { ctx, decode, encode } from '../../../plugins/llm/helpers/gemini-calls.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string) => readFileSync(FIXTURES + p)
-
-const VERTEX: ModelOptions = { gemini: { api_endpoint: 'us-central1-aiplatform.googleapis.com', project_id: 'proj', location_id: 'us-central1' } }
-
-function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'gemini-1.5-pro', stream = false, extra: Partial<DriverContext> = {}): DriverContext {
-  return { route, model: { provider: 'gemini', name, options }, stream, clientPath: '/gemini', clientQuery: '', ...extra }
-}
-
-function encode(req: LlmRequest, c: DriverContext = ctx('llm/v1/chat')) {
-  const out = geminiDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)
-  return out === null ? null : JSON.parse(out)
-}
-
-function decode(body: unknown, c: DriverContext = ctx('llm/v1/chat')) {
-  const d = geminiDriver.decodeResponse(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), c)
-  return { ...d, json: d.body === null ? null : JSON.parse(d.body) }
-}
-
-/** SSE bytes → parsed `data:` payloads */
-function frames(sse: Buffer | string): unknown[] {
-  return sse.toString().split('\n\n').filter(Boolean).map((f) => {
-    expect(f.startsWith('data: ')).toBe(true)
-    const d = f.slice(6)
-    return d === '[DONE]' ? d : JSON.parse(d)
-  })
-}
-
-
-
-
 
 describe("gemini driver: Kong's fixtures", () => {
   const KONG = ctx('llm/v1/chat', { max_tokens: 8192, temperature: 0.8, top_k: 1, top_p: 0.6 }, 'gemini-pro')

@@ -1,27 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { huggingfaceDriver } from '../../../../plugins/llm/drivers/huggingface.ts'
-import { huggingfaceFormat } from '../../../../plugins/llm/formats/huggingface.ts'
-import { cohereFormat } from '../../../../plugins/llm/formats/cohere.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { ctx, MODEL } from '../../../plugins/llm/helpers/huggingface-calls.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string) => readFileSync(FIXTURES + p)
-
-const MODEL = 'mistralai/Mistral-7B-Instruct-v0.2'
-
-function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = MODEL): DriverContext {
-  return { route, model: { provider: 'huggingface', name, options }, stream: false, clientPath: '/c', clientQuery: '' }
-}
-
-const encode = (req: LlmRequest, c: DriverContext) => JSON.parse(huggingfaceDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-
-function frames(sse: Buffer): any[] {
-  return sse.toString().split('\n\n').filter(Boolean).map((f) => (f.slice(6) === '[DONE]' ? '[DONE]' : JSON.parse(f.slice(6))))
-}
 
 describe('huggingface driver', () => {
   describe("Kong fixtures", () => {

@@ -1,36 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ollamaDriver } from '../../../../plugins/llm/drivers/ollama.ts'
 import { mistralDriver } from '../../../../plugins/llm/drivers/mistral.ts'
-import type { DriverContext, LlmRequest, ModelOptions, ProviderDriver, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { ctx, encode } from '../../../plugins/llm/helpers/ollama-calls.ts'
 
 const FIXTURES = KONG_FIXTURES
 const fixture = (p: string) => readFileSync(FIXTURES + p)
-
-function ctx(provider: string, route: RouteType, options: ModelOptions = {}, name = 'llama3'): DriverContext {
-  return { route, model: { provider, name, options }, stream: false, clientPath: '/client', clientQuery: '' }
-}
-
-function encode(d: ProviderDriver, req: LlmRequest, c: DriverContext) {
-  return JSON.parse(d.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-}
-
-function frames(sse: Buffer): any[] {
-  return sse.toString().split('\n\n').filter(Boolean).map((f) => {
-    expect(f.startsWith('data: ')).toBe(true)
-    return f.slice(6) === '[DONE]' ? '[DONE]' : JSON.parse(f.slice(6))
-  })
-}
-
-const STREAM = [
-  { model: 'llama3', created_at: '2024-01-01T00:00:00Z', message: { role: 'assistant', content: 'Héllo' }, done: false },
-  { model: 'llama3', created_at: '2024-01-01T00:00:00Z', message: { role: 'assistant', content: ' wörld 🎉' }, done: false },
-  { model: 'llama3', created_at: '2024-01-01T00:00:01Z', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 26, eval_count: 12 },
-].map((e) => JSON.stringify(e)).join('\n') + '\n'
-
 
 describe('mistral driver', () => {
   describe("Kong fixtures", () => {

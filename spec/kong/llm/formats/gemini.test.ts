@@ -1,6 +1,6 @@
 // llm_format gemini: native generateContent requests → the OpenAI shape (Kong's native fixtures),
 // usage from native answers, and OpenAI answers encoded back for a gemini client.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { geminiFormat } from '../../../../plugins/llm/formats/gemini.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
@@ -16,7 +16,6 @@ function withoutIds(req: { messages?: Record<string, any>[] }) {
   }
   return req
 }
-
 
 describe("gemini format: Kong's native fixtures", () => {
   it.each([

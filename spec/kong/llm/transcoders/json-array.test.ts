@@ -1,21 +1,11 @@
-// The JSON-array framer (Gemini's streamGenerateContent body): Kong's json_array_iterator cases,
-// every split of a stream giving the same elements, and Kong's streaming-chunk-formats fixtures.
+// The JSON-array framer (Gemini's streamGenerateContent body) on Kong's streaming-chunk-formats
+// fixtures.
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { JsonArrayFramer } from '../../../../plugins/llm/transcoders/json-array.ts'
 import { KONG_FIXTURES } from '../../kong-fixtures.ts'
+import { frame } from '../../../plugins/llm/helpers/json-array-frames.ts'
 
 const FIXTURES = KONG_FIXTURES + 'unit/streaming-chunk-formats/'
-
-function frame(chunks: (string | Buffer)[]): { elements: string[]; done: boolean } {
-  const f = new JsonArrayFramer()
-  const elements: string[] = []
-  for (const c of chunks) f.push(Buffer.isBuffer(c) ? c : Buffer.from(c), elements)
-  f.end(elements)
-  return { elements, done: f.done }
-}
-
-
 
 describe('JsonArrayFramer: Kong streaming-chunk-formats fixtures', () => {
   const read = (p: string) => readFileSync(FIXTURES + p)

@@ -1,27 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { anthropicDriver } from '../../../../plugins/llm/drivers/anthropic.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { LlmRequest } from '../../../../plugins/llm/types.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { ctx, decode, encode, thrown } from '../helpers/anthropic-calls.ts'
 import { describeDriver } from './driver.case.ts'
 import * as rec from '../transcoders/recordings.ts'
 
 const OWN = fileURLToPath(new URL('../../../fixtures/ai-proxy/anthropic/', import.meta.url))
 
-function ctx(route: RouteType = 'llm/v1/chat', options: ModelOptions = {}, stream = false, name: string | null = 'claude-2.1'): DriverContext {
-  return { route, model: { provider: 'anthropic', name: name ?? undefined, options: { anthropic_version: '2023-06-01', ...options } }, stream, clientPath: '/client/path', clientQuery: 'a=1' }
-}
-const encode = (req: LlmRequest, c = ctx()) => JSON.parse(anthropicDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-const decode = (res: unknown, c = ctx()) =>
-  anthropicDriver.decodeResponse(Buffer.isBuffer(res) ? res : Buffer.from(typeof res === 'string' ? res : JSON.stringify(res)), c)
-function thrown(fn: () => unknown): { code: string; status: number; message: string } {
-  try { fn() } catch (e) { return e as { code: string; status: number; message: string } }
-  throw new Error('expected a throw')
-}
 
 const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
 const HEADERS = [['anthropic-version', '2023-06-01'], ['accept-encoding', 'identity']] as const

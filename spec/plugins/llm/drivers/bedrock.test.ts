@@ -1,31 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isGatewayError } from '../../../../core/errors.ts'
 import { llmErrors } from '../../../../plugins/llm/errors.ts'
 import { bedrockDriver, escapeModelId } from '../../../../plugins/llm/drivers/bedrock.ts'
 import { encodeAwsEvent, encodeAwsException } from '../../../../plugins/llm/transcoders/aws-event-stream.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { LlmRequest, RouteType } from '../../../../plugins/llm/types.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { chunk, ctx, encode, frames, transcode } from '../helpers/bedrock-calls.ts'
 import { describeDriver } from './driver.case.ts'
 import * as rec from '../transcoders/recordings.ts'
 
-
-function ctx(name: string | undefined, options: ModelOptions = {}, extra: Partial<DriverContext> = {}): DriverContext {
-  return {
-    route: 'llm/v1/chat',
-    model: { provider: 'bedrock', name, options },
-    stream: false,
-    clientPath: '/bedrock',
-    clientQuery: '',
-    ...extra,
-  }
-}
-
-const encode = (req: LlmRequest, c = ctx('anthropic.claude-3-haiku-20240307-v1:0')) =>
-  JSON.parse(bedrockDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!) as Record<string, any>
 
 function thrown(fn: () => unknown): { code: string; status: number; message: string; details?: unknown } {
   try {
@@ -333,42 +316,9 @@ describe('bedrock driver: response conversion', () => {
 
 })
 
-// Chunk ids are random per stream: compare transcripts without them.
-const frames = (sse: string): unknown[] =>
-  sse.split('\n\n').filter((f) => f !== '').map((f) => {
-    expect(f.startsWith('data: ')).toBe(true)
-    const data = f.slice(6)
-    if (data === '[DONE]') return data
-    const { id: _id, created: _created, ...rest } = JSON.parse(data)
-    return rest
-  })
-
-function transcode(pieces: Buffer[], c = ctx('anthropic.claude-3-haiku-20240307-v1:0', {}, { stream: true })) {
-  const t = sseOf(bedrockDriver.stream(c))
-  let out = ''
-  for (const p of pieces) out += t.push(p).toString()
-  out += t.end().toString()
-  return { sse: out, usage: t.usage, text: t.text, finishReason: t.finishReason }
-}
-
-const chunk = (delta: unknown, finish: string | null = null) => ({
-  object: 'chat.completion.chunk', model: 'anthropic.claude-3-haiku-20240307-v1:0', system_fingerprint: null,
-  choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-})
-
 describe('bedrock driver: stream transcoding', () => {
-  const textStream = Buffer.concat([
-    encodeAwsEvent('messageStart', { role: 'assistant' }),
-    encodeAwsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hé' } }),
-    encodeAwsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'llo 🌍' } }),
-    encodeAwsEvent('contentBlockStop', { contentBlockIndex: 0 }),
-    encodeAwsEvent('contentBlockStart', { contentBlockIndex: 1, start: { toolUse: { toolUseId: 'tu1', name: 'add' } } }),
-    encodeAwsEvent('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '{"a":' } } }),
-    encodeAwsEvent('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '1}' } } }),
-    encodeAwsEvent('contentBlockStop', { contentBlockIndex: 1 }),
-    encodeAwsEvent('messageStop', { stopReason: 'tool_use' }),
-    encodeAwsEvent('metadata', { usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12 }, metrics: { latencyMs: 9 } }),
-  ])
+  // the same bytes the stream-conversion suite runs (recordings.ts)
+  const textStream = rec.bedrockText
 
   it('converts each event to an OpenAI chunk; tool calls are numbered from 0; metadata ends with [DONE]', () => {
     const out = transcode([textStream])

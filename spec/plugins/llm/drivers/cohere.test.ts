@@ -1,30 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cohereDriver } from '../../../../plugins/llm/drivers/cohere.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { RouteType } from '../../../../plugins/llm/types.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { ctx, encode, frames } from '../helpers/cohere-calls.ts'
 import { describeDriver } from './driver.case.ts'
 import * as rec from '../transcoders/recordings.ts'
 
-
-function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'command', stream = false): DriverContext {
-  return { route, model: { provider: 'cohere', name, options }, stream, clientPath: '/x', clientQuery: '' }
-}
-
-function encode(req: LlmRequest, c: DriverContext) {
-  return JSON.parse(cohereDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-}
-
-/** SSE bytes → parsed `data:` payloads */
-function frames(sse: Buffer): unknown[] {
-  return sse.toString().split('\n\n').filter(Boolean).map((f) => {
-    expect(f.startsWith('data: ')).toBe(true)
-    const d = f.slice(6)
-    return d === '[DONE]' ? d : JSON.parse(d)
-  })
-}
 
 const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
 

@@ -1,31 +1,15 @@
 // Gemini driver: targets (AI Studio, Vertex publishers, Model Garden), request and response
 // conversion, errors with Kong's messages, the stream transcoder, and Kong's fixtures.
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { geminiDriver } from '../../../../plugins/llm/drivers/gemini.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { DriverContext, ModelOptions } from '../../../../plugins/llm/types.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { ctx, decode, encode } from '../helpers/gemini-calls.ts'
 import { describeDriver, type ContextOptions } from './driver.case.ts'
 import * as rec from '../transcoders/recordings.ts'
 
 
 const VERTEX: ModelOptions = { gemini: { api_endpoint: 'us-central1-aiplatform.googleapis.com', project_id: 'proj', location_id: 'us-central1' } }
-
-function ctx(route: RouteType, options: ModelOptions = {}, name: string | undefined = 'gemini-1.5-pro', stream = false, extra: Partial<DriverContext> = {}): DriverContext {
-  return { route, model: { provider: 'gemini', name, options }, stream, clientPath: '/gemini', clientQuery: '', ...extra }
-}
-
-function encode(req: LlmRequest, c: DriverContext = ctx('llm/v1/chat')) {
-  const out = geminiDriver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)
-  return out === null ? null : JSON.parse(out)
-}
-
-function decode(body: unknown, c: DriverContext = ctx('llm/v1/chat')) {
-  const d = geminiDriver.decodeResponse(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), c)
-  return { ...d, json: d.body === null ? null : JSON.parse(d.body) }
-}
 
 /** SSE bytes → parsed `data:` payloads */
 function frames(sse: Buffer | string): unknown[] {

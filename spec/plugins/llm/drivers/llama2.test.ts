@@ -1,19 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { llama2Driver } from '../../../../plugins/llm/drivers/llama2.ts'
-import type { DriverContext, LlmRequest, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { DriverContext, ModelOptions } from '../../../../plugins/llm/types.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { ctx } from '../helpers/llama2-calls.ts'
 import { describeDriver, type ContextOptions } from './driver.case.ts'
 import * as rec from '../transcoders/recordings.ts'
 
-
-function ctx(route: RouteType, options: ModelOptions, name = 'llama2'): DriverContext {
-  return { route, model: { provider: 'llama2', name, options: { upstream_url: 'http://127.0.0.1:1/x', ...options } }, stream: false, clientPath: '/c', clientQuery: '' }
-}
-
-const encode = (req: LlmRequest, c: DriverContext) => llama2Driver.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)
 
 function frames(sse: Buffer): any[] {
   return sse.toString().split('\n\n').filter(Boolean).map((f) => (f.slice(6) === '[DONE]' ? '[DONE]' : JSON.parse(f.slice(6))))

@@ -1,22 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ollamaDriver } from '../../../../plugins/llm/drivers/ollama.ts'
 import { mistralDriver } from '../../../../plugins/llm/drivers/mistral.ts'
-import type { DriverContext, LlmRequest, ModelOptions, ProviderDriver, RouteType } from '../../../../plugins/llm/types.ts'
-// drivers get the request as the pipeline merged it (plugins/llm/pipeline/option-defaults.ts)
-import { withOptionDefaults } from '../../../../plugins/llm/pipeline/option-defaults.ts'
+import type { DriverContext, ModelOptions, RouteType } from '../../../../plugins/llm/types.ts'
 import { sseOf } from '../helpers/sse-of.ts'
+import { ctx, encode } from '../helpers/ollama-calls.ts'
 import { describeDriver, type ContextOptions } from './driver.case.ts'
 import * as rec from '../transcoders/recordings.ts'
 
-
-function ctx(provider: string, route: RouteType, options: ModelOptions = {}, name = 'llama3'): DriverContext {
-  return { route, model: { provider, name, options }, stream: false, clientPath: '/client', clientQuery: '' }
-}
-
-function encode(d: ProviderDriver, req: LlmRequest, c: DriverContext) {
-  return JSON.parse(d.encodeRequest(withOptionDefaults(req, c.model.options), Buffer.from(JSON.stringify(req)), c)!)
-}
 
 function frames(sse: Buffer): any[] {
   return sse.toString().split('\n\n').filter(Boolean).map((f) => {

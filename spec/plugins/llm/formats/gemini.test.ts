@@ -1,18 +1,7 @@
 // llm_format gemini: native generateContent requests → the OpenAI shape (Kong's native fixtures),
 // usage from native answers, and OpenAI answers encoded back for a gemini client.
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { geminiFormat } from '../../../../plugins/llm/formats/gemini.ts'
-
-
-/** Gemini has no call ids: compare without the ones we make up (Kong's test drops them too). */
-function withoutIds(req: { messages?: Record<string, any>[] }) {
-  for (const m of req.messages ?? []) {
-    delete m.tool_call_id
-    for (const c of m.tool_calls ?? []) delete c.id
-  }
-  return req
-}
 
 describe('gemini format: requests', () => {
   it('model and stream from the path', () => {

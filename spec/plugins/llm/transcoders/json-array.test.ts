@@ -1,17 +1,8 @@
 // The JSON-array framer (Gemini's streamGenerateContent body): Kong's json_array_iterator cases,
 // every split of a stream giving the same elements, and Kong's streaming-chunk-formats fixtures.
-import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { JsonArrayFramer } from '../../../../plugins/llm/transcoders/json-array.ts'
-
-
-function frame(chunks: (string | Buffer)[]): { elements: string[]; done: boolean } {
-  const f = new JsonArrayFramer()
-  const elements: string[] = []
-  for (const c of chunks) f.push(Buffer.isBuffer(c) ? c : Buffer.from(c), elements)
-  f.end(elements)
-  return { elements, done: f.done }
-}
+import { frame } from '../helpers/json-array-frames.ts'
 
 describe('JsonArrayFramer: Kong json_array_iterator cases', () => {
   it.each([
