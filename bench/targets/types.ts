@@ -1,5 +1,6 @@
 /** A running server the bench sends load to, or the reason it could not be started. */
-export type Role = 'direct' | 'nginx' | 'gateway' | 'peer';
+/** `floor`: the bare uWS + undici proxy (bench/floor/server.ts), the reference for what those two cost alone. */
+export type Role = 'direct' | 'nginx' | 'floor' | 'gateway' | 'peer';
 
 export interface Running {
   port: number;
