@@ -6,6 +6,8 @@ export interface Running {
   port: number;
   /** Root process; CPU and RSS are read over its process tree. */
   pid: number;
+  /** The gateway's Admin API port (its /status reports the V8 heap), for the soak's samples. */
+  adminPort?: number;
   stop(): Promise<void>;
 }
 
