@@ -7,7 +7,7 @@
 import uWS from 'uWebSockets.js';
 import { STATUS_CODES } from 'node:http';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, upstream: { type: 'string' } } });
 const pool = new Pool(values.upstream!, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
@@ -15,7 +15,7 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-l
 const MAX_BODY = 1 << 20; // one chat request is ~1 KB; the cap keeps a runaway client from growing memory
 
 uWS.App().any('/*', (res, req) => {
-  const state = { aborted: false };
+  const state: { aborted: boolean; resume?: () => void } = { aborted: false };
   res.onAborted(() => void (state.aborted = true));
   const method = req.getMethod().toUpperCase();
   const path = req.getUrl() + (req.getQuery() ? `?${req.getQuery()}` : '');
@@ -34,22 +34,30 @@ uWS.App().any('/*', (res, req) => {
   process.stdout.write(`listening ${uWS.us_socket_local_port(s)}\n`);
 });
 
-function forward(res: uWS.HttpResponse, state: { aborted: boolean }, method: string, path: string, headers: string[], body: Buffer | null): void {
-  pool.request({ method: method as 'POST', path, headers, body }).then(({ statusCode, headers: h, body: up }) => {
-    up.on('error', () => state.aborted || res.close()); // first: destroy() below emits UND_ERR_ABORTED
-    if (state.aborted) return void up.destroy();
-    res.cork(() => {
-      res.writeStatus(`${statusCode} ${STATUS_CODES[statusCode] ?? ''}`);
-      for (const [k, v] of Object.entries(h)) if (!HOP.has(k) && v !== undefined) for (const x of [v].flat()) res.writeHeader(k, x);
-    });
-    up.on('data', (chunk: Buffer) => {
-      if (state.aborted) return void up.destroy();
+// undici's classic dispatch callbacks (raw header Buffers, no Readable per response): the cheapest undici API, the
+// one the gateway uses too, so the floor does not carry costs the gateway avoids.
+function forward(res: uWS.HttpResponse, state: { aborted: boolean; resume?: () => void }, method: string, path: string, headers: string[], body: Buffer | null): void {
+  pool.dispatch({ method: method as 'POST', path, headers, body }, {
+    onConnect: (abort: (e?: Error) => void) => void (state.aborted && abort()),
+    onHeaders: (status: number, raw: Buffer[], resume: () => void) => {
+      if (state.aborted) return true;
+      state.resume = resume;
+      res.cork(() => {
+        res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
+        for (let i = 0; i < raw.length; i += 2) if (!HOP.has(raw[i].toString('latin1').toLowerCase())) res.writeHeader(raw[i], raw[i + 1]);
+      });
+      return true;
+    },
+    onData: (chunk: Buffer) => {
+      if (state.aborted) return true;
       let ok = true;
       res.cork(() => void (ok = res.write(chunk)));
-      if (!ok) (up.pause(), res.onWritable(() => (up.resume(), true))); // backpressure: wait for the client to drain
-    });
-    up.on('end', () => state.aborted || res.cork(() => res.end()));
-  }, () => state.aborted || res.cork(() => res.writeStatus('502 Bad Gateway').end()));
+      if (!ok) res.onWritable(() => (state.resume?.(), true)); // backpressure: undici pauses until the client drains
+      return ok;
+    },
+    onComplete: () => void (state.aborted || res.cork(() => res.end())),
+    onError: () => void (state.aborted || res.cork(() => res.writeStatus('502 Bad Gateway').end())),
+  } as Dispatcher.DispatchHandler);
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(0));
