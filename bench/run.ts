@@ -19,6 +19,7 @@ import { formatScenario } from './report/format-table.ts';
 import { checkGoals, formatGoals } from './report/goals.ts';
 import { formatMachine, machineInfo } from './report/machine-info.ts';
 import { saveResults } from './report/save-results.ts';
+import { runSoak } from './soak/run-soak.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 import { selectScenarios, tableNames } from './scenarios/select-scenarios.ts';
 import { installPortkey } from './targets/portkey.ts';
@@ -46,6 +47,16 @@ async function main(): Promise<void> {
   // Keep the runner itself off the gateway's core.
   await runToEnd('taskset', 'taskset', ['-a', '-p', '-c', String(place.loadCpu), String(process.pid)]);
   if (opts.micro) return runMicro(join(BENCH_DIR, 'micro'), REPO_ROOT, place.gatewayCpu, log);
+  if (opts.soak) {
+    const soakTmp = mkdtempSync(join(os.tmpdir(), 'tollgate-soak-'));
+    process.on('exit', () => rmSync(soakTmp, { recursive: true, force: true }));
+    try {
+      return await runSoak({ minutes: opts.soakMinutes, rate: opts.rate, save: opts.save, gatewayCpu: place.gatewayCpu, loadCpu: place.loadCpu,
+        repoRoot: REPO_ROOT, tmpDir: soakTmp, resultsDir: join(BENCH_DIR, 'results'), log });
+    } finally {
+      killAllChildren();
+    }
+  }
 
   const known = [...SCENARIOS.map((s) => s.name), ...tableNames(SCENARIOS)];
   const unknown = opts.only?.filter((n) => !known.includes(n)) ?? [];

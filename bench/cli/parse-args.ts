@@ -9,6 +9,10 @@ export interface BenchOptions {
   rounds: number;
   warmupS: number;
   micro: boolean;
+  /** --soak: the fixed-rate memory soak instead of the scenarios. */
+  soak: boolean;
+  soakMinutes: number;
+  rate: number;
   save: boolean;
   help: boolean;
 }
@@ -23,6 +27,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds N          alternating rounds per scenario (default 3)
   --warmup N          warm-up seconds for Node targets before the rounds (default 1, --full 3)
   --micro             run the micro-benchmarks in bench/micro instead
+  --soak              run the soak instead: plain proxy at a fixed rate, RSS and heap sampled every
+                      second, errors counted, plot in bench/results/soak-<time>.svg
+  --soak-minutes N    soak length in minutes (default 10)
+  --rate N            soak request rate, req/s (default 5000)
   --no-save           do not write bench/results/
 `;
 
@@ -44,6 +52,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       rounds: { type: 'string' },
       warmup: { type: 'string' },
       micro: { type: 'boolean', default: false },
+      soak: { type: 'boolean', default: false },
+      'soak-minutes': { type: 'string' },
+      rate: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -57,6 +68,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     rounds: Math.max(1, positive(values.rounds, 'rounds', 3)),
     warmupS: positive(values.warmup, 'warmup', full ? 3 : 1),
     micro: values.micro!,
+    soak: values.soak!,
+    soakMinutes: Math.max(1, positive(values['soak-minutes'], 'soak-minutes', 10)),
+    rate: Math.max(1, positive(values.rate, 'rate', 5000)),
     save: !values['no-save'],
     help: values.help!,
   };

@@ -6,6 +6,7 @@
 import type { Tool } from '../proc/ensure-tool.ts';
 import { peakRssKb, processTree } from '../proc/proc-stats.ts';
 import type { RequestSpec, Scenario } from '../scenarios/types.ts';
+import { startFloor } from '../targets/floor.ts';
 import { startGateway } from '../targets/gateway.ts';
 import { startMock } from '../targets/mock.ts';
 import { startNginx } from '../targets/nginx.ts';
@@ -68,6 +69,10 @@ function pendingTargets(s: Scenario, ctx: BenchContext, mockPort: number): Pendi
         ? safe(startNginx({ nginx: ctx.nginx.path, cpu: ctx.gatewayCpu, tmpDir: ctx.tmpDir, name: s.name, upstreamPort: mockPort, buffering: s.load.kind !== 'sse' }))
         : Promise.resolve({ ok: false, reason: ctx.nginx.reason }),
     },
+    ...(s.floor
+      ? [{ label: 'floor (uWS + undici)', role: 'floor' as const, spec: s.direct,
+        start: safe(startFloor({ cpu: ctx.gatewayCpu, cwd: ctx.repoRoot, upstreamPort: mockPort })) }]
+      : []),
     ...s.gateways.map((g, i) => ({
       label: g.label,
       role: 'gateway' as const,

@@ -1,4 +1,4 @@
-/** Cuts a scenario's measured rows into its report tables (each with the shared direct and nginx rows). */
+/** Cuts a scenario's measured rows into its report tables (each with the shared direct, nginx and floor rows). */
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from './types.ts';
 
@@ -7,6 +7,6 @@ export function splitTables(s: Scenario, r: ScenarioResult): ScenarioResult[] {
     ...r,
     name: t.name,
     title: t.title,
-    rows: r.rows.filter((row) => row.role === 'direct' || row.role === 'nginx' || t.rows.includes(row.label)),
+    rows: r.rows.filter((row) => row.role === 'direct' || row.role === 'nginx' || row.role === 'floor' || t.rows.includes(row.label)),
   }));
 }

@@ -61,10 +61,19 @@ export function cpuSeconds(pids: number[]): number {
 
 /** Sum of VmHWM (peak resident set) over `pids`, in KiB. */
 export function peakRssKb(pids: number[]): number {
+  return statusKb(pids, /VmHWM:\s+(\d+) kB/);
+}
+
+/** Sum of VmRSS (resident set now) over `pids`, in KiB. */
+export function rssKb(pids: number[]): number {
+  return statusKb(pids, /VmRSS:\s+(\d+) kB/);
+}
+
+function statusKb(pids: number[], field: RegExp): number {
   let kb = 0;
   for (const pid of pids) {
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+      const m = field.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
       if (m) kb += Number(m[1]);
     } catch {
       /* exited */

@@ -24,6 +24,13 @@ export function ratio(r: ScenarioResult, row: TargetResult, ref: Role): number {
   return throughput(row) / throughput(base);
 }
 
+/** row's completed requests (or SSE streams) per second ÷ the reference row's, whatever the events per stream. */
+export function rateRatio(r: ScenarioResult, row: TargetResult, ref: Role): number {
+  const base = rowByRole(r, ref)?.median;
+  if (!base || !row.median || rowByRole(r, ref) === row) return NaN;
+  return row.median.rate / base.rate;
+}
+
 /** Latency (or TTFB) added over the direct call, µs, for p50 and p99. */
 export function added(r: ScenarioResult, row: TargetResult): { p50: number; p99: number } {
   const d = rowByRole(r, 'direct')?.median;

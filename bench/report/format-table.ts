@@ -22,8 +22,8 @@ export function formatScenario(r: ScenarioResult): string {
   const sse = r.load.kind === 'sse';
   const load = r.load.kind === 'sse' ? `${r.load.streams} streams` : `c=${r.load.connections}`;
   const head = sse
-    ? ['target', 'streams/s', 'events/s', 'TTFB p50 ms', 'TTFB p99 ms', 'added TTFB p50 / p99 µs', 'CPU µs/stream', 'peak RSS MB', '×direct', '×nginx', '×peer', 'errors', 'noise %']
-    : ['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 / p99 µs', 'CPU µs/req', 'peak RSS MB', '×direct', '×nginx', '×peer', 'errors', 'noise %'];
+    ? ['target', 'streams/s', 'events/s', 'TTFB p50 ms', 'TTFB p99 ms', 'added TTFB p50 / p99 µs', 'CPU µs/stream', 'peak RSS MB', '×direct', '×nginx', '×floor', '×peer', 'errors', 'noise %']
+    : ['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 / p99 µs', 'CPU µs/req', 'peak RSS MB', '×direct', '×nginx', '×floor', '×peer', 'errors', 'noise %'];
   const lines = [
     `### ${r.name}: ${r.title}`,
     '',
@@ -46,6 +46,7 @@ export function formatScenario(r: ScenarioResult): string {
       num(row.peakRssMb, 1),
       row.role === 'direct' ? '—' : times(ratio(r, row, 'direct')),
       row.role === 'direct' || row.role === 'nginx' ? '—' : times(ratio(r, row, 'nginx')),
+      row.role === 'gateway' || row.role === 'peer' ? times(ratio(r, row, 'floor')) : '—',
       row.role === 'gateway' ? times(ratio(r, row, 'peer')) : '—',
       errorsCell(row),
       num(m?.foreignCpuPct),

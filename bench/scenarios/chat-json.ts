@@ -24,6 +24,7 @@ withKey.headers = { ...withKey.headers, apikey: 'bench-key', 'X-Remove-Me': '1' 
  */
 export const chatJson: Scenario = {
   name: 'chat-json',
+  floor: true,
   load: { kind: 'http', connections: 50 },
   mock: { chunks: 20, gapMs: 0 },
   direct: openaiChat(false),

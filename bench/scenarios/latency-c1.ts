@@ -7,6 +7,7 @@ export const latencyC1: Scenario = {
   name: 'latency-c1',
   tables: [{ name: 'latency-c1', title: 'Added latency at concurrency 1 (OpenAI chat JSON)', rows: ['gateway', 'gateway ai-proxy', 'portkey'] }],
   minDurationS: 2,
+  floor: true,
   load: { kind: 'http', connections: 1 },
   mock: { chunks: 20, gapMs: 0 },
   direct: openaiChat(false),

@@ -6,6 +6,7 @@ import type { Scenario } from './types.ts';
 export const sseBurst: Scenario = {
   name: 'sse-burst',
   tables: [{ name: 'sse-burst', title: 'SSE chunk rate (20 events per stream sent at once, 50 streams)', rows: ['gateway', 'gateway ai-proxy', 'portkey'] }],
+  floor: true,
   load: { kind: 'sse', streams: 50 },
   mock: { chunks: 20, gapMs: 0 },
   direct: openaiChat(true),

@@ -10,6 +10,7 @@ export const sseSpaced: Scenario = {
   name: 'sse-spaced',
   tables: [{ name: 'sse-spaced', title: 'SSE time to first byte (20 events 1 ms apart, 10 streams)', rows: ['gateway', 'gateway ai-proxy', 'portkey'] }],
   minDurationS: 2,
+  floor: true,
   load: { kind: 'sse', streams: 10 },
   mock: { chunks: 20, gapMs: 1 },
   direct: openaiChat(true),

@@ -43,6 +43,11 @@ export interface Scenario {
   name: string;
   load: Load;
   tables: TableSpec[];
+  /**
+   * Also measure the floor (bare uWS + undici proxy, sent the direct request): for the scenarios where a plain
+   * proxy is the same work (JSON passed through, SSE passed through), not where the gateway converts or signs.
+   */
+  floor?: boolean;
   /** Only run with --full. */
   fullOnly?: boolean;
   /** Shortest run, in seconds, this scenario needs (enough TTFB samples, streams that last ~1 s). */

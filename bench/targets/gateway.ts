@@ -50,5 +50,5 @@ export async function startGateway(o: GatewayOptions): Promise<Started> {
     const why = lastLines(child.output()) || (err as Error).message;
     return { ok: false, reason: `gateway ${code === null ? 'not ready' : `exited (${code})`}: ${why}` };
   }
-  return { ok: true, port: proxyPort, pid: child.pid, stop: () => child.stop() };
+  return { ok: true, port: proxyPort, adminPort, pid: child.pid, stop: () => child.stop() };
 }

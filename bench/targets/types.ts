@@ -1,10 +1,13 @@
 /** A running server the bench sends load to, or the reason it could not be started. */
-export type Role = 'direct' | 'nginx' | 'gateway' | 'peer';
+/** `floor`: the bare uWS + undici proxy (bench/floor/server.ts), the reference for what those two cost alone. */
+export type Role = 'direct' | 'nginx' | 'floor' | 'gateway' | 'peer';
 
 export interface Running {
   port: number;
   /** Root process; CPU and RSS are read over its process tree. */
   pid: number;
+  /** The gateway's Admin API port (its /status reports the V8 heap), for the soak's samples. */
+  adminPort?: number;
   stop(): Promise<void>;
 }
 
