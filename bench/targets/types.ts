@@ -1,7 +1,9 @@
-/** A running server the bench sends load to, or the reason it could not be started. */
+import { spawnPinned, type Child } from '../proc/children.ts';
+
 /** `floor`: the bare uWS + undici proxy (bench/floor/server.ts), the reference for what those two cost alone. */
 export type Role = 'direct' | 'nginx' | 'floor' | 'gateway' | 'peer';
 
+/** A running server the bench sends load to. */
 export interface Running {
   port: number;
   /** Root process; CPU and RSS are read over its process tree. */
@@ -34,4 +36,28 @@ export function lastLines(output: string, n = 3): string {
     .slice(-n)
     .join(' | ')
     .slice(0, 400);
+}
+
+/**
+ * Starts a bench server that prints `listening <port>` when ready (the mock, the floor): its child and port, or an
+ * error `exited (<code>): <last lines>` if it ends first (the child is stopped then).
+ */
+export async function spawnListening(name: string, args: string[], opts: { cpu: number; cwd: string }): Promise<{ child: Child; port: number }> {
+  let resolvePort!: (p: number) => void;
+  const port = new Promise<number>((r) => (resolvePort = r));
+  let seen = '';
+  const child = spawnPinned(name, process.execPath, args, {
+    ...opts,
+    onStdout: (t) => {
+      seen += t;
+      const m = /listening (\d+)/.exec(seen);
+      if (m) resolvePort(Number(m[1]));
+    },
+  });
+  try {
+    return { child, port: await Promise.race([port, child.exited.then((c) => Promise.reject(new Error(`exited (${c}): ${lastLines(child.output())}`)))]) };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
 }
