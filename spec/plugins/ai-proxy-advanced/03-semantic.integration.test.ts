@@ -6,7 +6,7 @@ import { request } from 'undici'
 import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
 import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { startFakeOpenAi } from '../llm/helpers/fake-openai.ts'
-import { postgresMissing, startPostgres, type TestPostgres } from './helpers/postgres.ts'
+import { postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres.ts'
 import { closePgvectorPools } from '../../../plugins/ai-proxy-advanced/semantic/pgvector-store.ts'
 
 const EMBED_KEY = 'sk-embeddings'

@@ -12,7 +12,7 @@ import type { AdvancedConf } from '../../../plugins/ai-proxy-advanced/schema.ts'
 import { PluginRegistry } from '../../../core/plugins/registry.ts'
 import plugin from '../../../plugins/ai-proxy-advanced/index.ts'
 import type { AnyPlugin } from '../../../core/plugins/contract.ts'
-import { redisMissing, startRedis, type TestRedis } from './helpers/redis.ts'
+import { redisMissing, startRedis, type TestRedis } from '../../helpers/redis.ts'
 
 const registry = new PluginRegistry([plugin as AnyPlugin])
 function conf(balancer: Record<string, unknown>): AdvancedConf {

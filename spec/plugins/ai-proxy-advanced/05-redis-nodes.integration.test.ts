@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import { startCli, type Started } from '../../helpers/cli.ts'
 import { closedPort, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { startFakeOpenAi } from '../llm/helpers/fake-openai.ts'
-import { redisMissing, startRedis, type TestRedis } from './helpers/redis.ts'
+import { redisMissing, startRedis, type TestRedis } from '../../helpers/redis.ts'
 
 const missing = redisMissing()
 

@@ -22,7 +22,7 @@ import type { LlmOutcome } from '../../../plugins/llm/outcome/llm-outcome.ts'
 import { MemoryState } from '../../../plugins/ai-proxy-advanced/state/memory-state.ts'
 import { RedisState } from '../../../plugins/ai-proxy-advanced/state/redis-state.ts'
 import type { SharedState } from '../../../plugins/ai-proxy-advanced/state/types.ts'
-import { redisMissing, startRedis, type TestRedis } from './helpers/redis.ts'
+import { redisMissing, startRedis, type TestRedis } from '../../helpers/redis.ts'
 
 /** One finished answer from a target, as the suite describes it. */
 export interface Answer {

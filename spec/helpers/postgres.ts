@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { closedPort } from '../../../../public/testing/upstream.ts'
+import { closedPort } from '../../public/testing/upstream.ts'
 
 export interface TestPostgres {
   port: number

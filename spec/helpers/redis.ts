@@ -1,7 +1,7 @@
 // A throwaway redis-server on a free port on 127.0.0.1 (no persistence) for the shared-state
 // tests; `redisMissing()` gives the reason to skip when it is not installed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closedPort } from '../../../../public/testing/upstream.ts'
+import { closedPort } from '../../public/testing/upstream.ts'
 
 export interface TestRedis { port: number; stop(): Promise<void> }
 
