@@ -41,8 +41,11 @@ export interface WebSocketLimits {
   readonly upstreamCap: number
 }
 
-/** Per-worker count of sessions connecting or open, against settings.workerConnections. */
-export const sessionSlots = { open: 0 }
+/**
+ * Per worker: sessions connecting or open (held against settings.workerConnections), how often an
+ * upstream was paused for a slow client, and the most bytes uWS ever held for one client.
+ */
+export const websocketCounters = { open: 0, pauses: 0, maxClientBuffered: 0 }
 
 /** Request headers the `ws` client writes itself, or that belong to the client's own handshake. */
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'sec-websocket-accept'])
@@ -68,6 +71,8 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
   private early: [Buffer, boolean][] = []
   private paused = false
   private holdsSlot = false
+  /** the close code the client gets when the upstream failed for a known reason (a message over the cap: 1009) */
+  private upstreamFault = 0
   private upstreamClosed = false
   private clientClosed = false
   private ended = false
@@ -86,10 +91,10 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
   proxy(collected: Collected | null): void {
     const { ctx, state } = this
     this.collected = collected
-    if (sessionSlots.open >= state.settings.workerConnections) {
+    if (websocketCounters.open >= state.settings.workerConnections) {
       return respondError(state, ctx, this.down, 503, defaultMessage(503), collected)
     }
-    sessionSlots.open++
+    websocketCounters.open++
     this.holdsSlot = true
     this.down.listener = this
     const u = ctx.upstream!
@@ -197,7 +202,8 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     if (this.ended) return
     const { ctx } = this
     if (this.client !== null || this.upstreamClosed) {
-      // after the upgrade: 'close' (1006) follows and closes the client
+      // after the upgrade: 'close' follows and closes the client
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.upstreamFault = 1009
       rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId }, 'upstream websocket failed')
       return
     }
@@ -229,8 +235,10 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     if (this.clientClosed) return
     this.ctx.responseSize += data.length
     c.send(data, binary)
-    if (c.getBufferedAmount() > this.limits.highWater) {
-      if (!this.paused) { this.paused = true; this.upstream!.pause() }
+    const buffered = c.getBufferedAmount()
+    if (buffered > websocketCounters.maxClientBuffered) websocketCounters.maxClientBuffered = buffered
+    if (buffered > this.limits.highWater) {
+      if (!this.paused) { this.paused = true; websocketCounters.pauses++; this.upstream!.pause() }
     } else if (this.paused) {
       this.paused = false
       this.upstream!.resume()
@@ -273,7 +281,7 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
       if (this.down.aborted || this.down.finished) return this.end()
       return this.upstreamError(Object.assign(new Error('upstream closed before the upgrade'), { code: 'ECONNRESET' }))
     }
-    if (!this.clientClosed) c.end(sendable(code, 1011), reasonOf(reason)) // uWS calls clientClose now
+    if (!this.clientClosed) c.end(this.upstreamFault || sendable(code, 1011), reasonOf(reason)) // uWS calls clientClose now
     this.end()
   }
 
@@ -301,7 +309,7 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
   private release(): void {
     if (!this.holdsSlot) return
     this.holdsSlot = false
-    sessionSlots.open--
+    websocketCounters.open--
   }
 
   /** Once: the slot is given back and the request's log phase runs. */

@@ -90,10 +90,12 @@ async function converse(rt: OpenAIRealtimeWS): Promise<{ text: string; usage: un
   rt.send({ type: 'session.update', session: { instructions: 'be brief' } } as never)
   await updated
   let text = ''
-  rt.on('response.output_text.delta' as never, (e: { delta: string }) => { text += e.delta })
+  const on = rt.on.bind(rt) as unknown as (event: string, fn: (e: { delta: string }) => void) => void
+  on('response.output_text.delta', (e) => { text += e.delta })
   const done = new Promise<{ response: { usage: unknown } }>((resolve) => rt.once('response.done', resolve as never))
   rt.send({ type: 'response.create' } as never)
-  return { text, usage: (await done).response.usage }
+  const usage = (await done).response.usage
+  return { text, usage }
 }
 
 describe('realtime/v1/realtime through ai-proxy', () => {
@@ -105,7 +107,8 @@ describe('realtime/v1/realtime through ai-proxy', () => {
     expect(h.path).toBe('/v1/realtime')
     expect(h.query.get('model')).toBe(MODEL)
     expect(h.headers.authorization).toBe('Bearer sk-up') // the client's own key never reaches the provider
-    const { usage } = await converse(rt)
+    const { text, usage } = await converse(rt)
+    expect(text).toBe('Hello')
     expect(usage).toEqual(REALTIME_USAGE)
     // the second response of the same session is summed into the one outcome
     await converse(rt)
