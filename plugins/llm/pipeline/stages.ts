@@ -13,7 +13,7 @@ import { responseHeaders } from './response-headers.ts'
 import { endExchange } from './end-exchange.ts'
 import { newExchange, ONLY_TARGET, type LlmExchange } from './state.ts'
 import { RealtimeReader } from '../realtime/realtime-reader.ts'
-import { REALTIME_ROUTE, realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
+import { realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
 
 const KEY = 'llm'
 
@@ -34,8 +34,6 @@ export function llmAccess(kong: Kong, conf: LlmConf): void | Promise<void> {
     const c = compiledConf(conf)
     const x = newExchange(parseRequest(kong, c), false, ONLY_TARGET)
     kong.ctx.plugin[KEY] = x
-    // a realtime session has no HTTP answer for header_filter to pick a handler from: its reader is set here
-    if (c.conf.route_type === REALTIME_ROUTE) x.handler = new RealtimeReader()
     const r = normalizeRequest(kong, x, c, 0)
     if (r) return r.catch((e: unknown) => bail(kong, e))
   } catch (e) {

@@ -35,6 +35,7 @@ beforeAll(async () => {
       { name: 'wsonly', paths: ['/wsonly'], protocols: ['ws', 'wss'] },
       { name: 'badkey', paths: ['/badkey'] },
       { name: 'down', paths: ['/down'] },
+      { name: 'advanced', paths: ['/advanced'] },
     ] }],
     plugins: [
       { name: 'log-capture', config: {} },
@@ -43,6 +44,13 @@ beforeAll(async () => {
       realtime('azure', { provider: 'azure', name: MODEL, options: { upstream_url: fake.url, azure_instance: 'inst', azure_deployment_id: 'rt-deploy', azure_api_version: '2024-10-01-preview' } }, { header_name: 'api-key', header_value: 'az-up' }),
       realtime('badkey', { provider: 'openai', name: MODEL, options: { upstream_url: `${fake.url}/v1/realtime` } }, { header_name: 'Authorization', header_value: 'Bearer wrong' }),
       // a closed port: nothing listens on 127.0.0.1:9 (discard)
+      { name: 'ai-proxy-advanced', route: 'advanced', config: {
+        balancer: { algorithm: 'round-robin' },
+        targets: [1, 2].map((n) => ({
+          route_type: 'realtime/v1/realtime', weight: 100, logging: STATS, auth: { header_name: 'Authorization', header_value: 'Bearer sk-up' },
+          model: { provider: 'openai', name: `${MODEL}-${n}`, options: { upstream_url: `${fake.url}/v1/realtime` } },
+        })),
+      } },
       realtime('down', { provider: 'openai', name: MODEL, options: { upstream_url: 'http://127.0.0.1:9/v1/realtime' } }, { header_name: 'Authorization', header_value: 'Bearer sk-up' }),
     ],
   }
@@ -141,6 +149,26 @@ describe('realtime/v1/realtime through ai-proxy', () => {
     expect(o).toMatchObject({ ending: 'complete', response: 'realtime', provider: 'azure' })
     expect(o.usage.total_tokens).toBe(30)
     expect(log.ai.proxy.meta.azure_deployment_id).toBe('rt-deploy')
+  })
+
+  it('ai-proxy-advanced: the session\'s model picks the target, each session one outcome with its usage', async () => {
+    const before = fake.handshakes.length
+    const models: string[] = []
+    for (const n of [2, 1]) {
+      const id = `rt-adv-${n}`
+      const client = new OpenAI({ apiKey: 'sk-client', baseURL: `${gw.proxy}/advanced/v1` })
+      const rt = new OpenAIRealtimeWS({ model: `${MODEL}-${n}`, options: { ...plain(), headers: { 'x-test-id': id } } as never }, client)
+      await opened(rt)
+      await converse(rt)
+      rt.close()
+      const { o, log } = await outcomeOf(id)
+      expect(o).toMatchObject({ ending: 'complete', response: 'realtime', provider: 'openai' })
+      expect(o.usage.total_tokens).toBe(30)
+      expect(log.ai.proxy.meta.request_mode).toBe('realtime')
+      models.push(o.requestModel!)
+    }
+    expect(fake.handshakes.slice(before).map((h) => h.query.get('model'))).toEqual([`${MODEL}-2`, `${MODEL}-1`])
+    expect(models).toEqual([`${MODEL}-2`, `${MODEL}-1`])
   })
 
   it('a route of protocols ws/wss takes the upgrade', async () => {
