@@ -261,6 +261,9 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     if (up === null || up.readyState !== WebSocket.OPEN) return
     if (up.bufferedAmount + data.length > this.limits.upstreamCap) {
       rootLog.warn({ request_id: this.ctx.requestId, buffered: up.bufferedAmount }, 'upstream websocket not reading: closing the session')
+      // dropped at once: a graceful close would keep what it holds until its close timeout
+      this.upstreamClosed = true
+      up.terminate()
       this.client?.end(1013, 'upstream is not reading')
       return
     }

@@ -21,6 +21,8 @@ const FLOOD_FRAME = 64 * 1024
 let gw: TestGateway
 let fake: FakeRealtime
 let flood: WebSocketServer
+/** an upstream that accepts the session and never reads from it */
+let deaf: WebSocketServer
 let gwPort: number
 /** frames the tap plugin saw, and body_filter calls the filter plugin got, per route */
 const tapped: number[] = []
@@ -56,6 +58,10 @@ beforeAll(async () => {
     ws.on('message', (d) => { if (String(d) === 'huge') ws.send(Buffer.alloc(WEBSOCKET_LIMITS.maxFrame + 1)) })
   })
   await new Promise((resolve) => flood.on('listening', resolve))
+  deaf = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  deaf.on('connection', (ws) => { (ws as unknown as { _socket: { pause(): void } })._socket.pause() })
+  await new Promise((resolve) => deaf.on('listening', resolve))
+  const deafUrl = `http://127.0.0.1:${(deaf.address() as { port: number }).port}/v1/realtime`
   const floodUrl = `http://127.0.0.1:${(flood.address() as { port: number }).port}/v1/realtime`
   const realtime = (route: string, url: string) => ({
     name: 'ai-proxy', route,
@@ -65,7 +71,7 @@ beforeAll(async () => {
     _format_version: '3.0',
     services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: [
       { name: 'open', paths: ['/open'] }, { name: 'locked', paths: ['/locked'] }, { name: 'flood', paths: ['/flood'] },
-      { name: 'throws', paths: ['/throws'] }, { name: 'throws-later', paths: ['/throws-later'] },
+      { name: 'throws', paths: ['/throws'] }, { name: 'deaf', paths: ['/deaf'] }, { name: 'throws-later', paths: ['/throws-later'] },
     ] }],
     consumers: [{ username: 'alice', keyauth_credentials: [{ key: 'alice-key' }] }],
     plugins: [
@@ -76,6 +82,7 @@ beforeAll(async () => {
       { name: 'frame-tap', route: 'flood', config: {} },
       { name: 'body-peek', route: 'flood', config: {} },
       { name: 'body-peek', route: 'open', config: {} },
+      realtime('deaf', deafUrl),
       realtime('throws', `${fake.url}/v1/realtime`),
       { name: 'access-thrower', route: 'throws', config: {} },
       realtime('throws-later', `${fake.url}/v1/realtime`),
@@ -89,7 +96,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close()
   await fake?.close()
-  await new Promise<void>((resolve) => { for (const c of flood.clients) c.terminate(); flood.close(() => resolve()) })
+  for (const server of [flood, deaf]) await new Promise<void>((resolve) => { for (const c of server.clients) c.terminate(); server.close(() => resolve()) })
 })
 
 /** Sends raw bytes, returns the status line and body of the gateway's answer (connection closed or head complete). */
@@ -242,6 +249,23 @@ describe('backpressure', () => {
     expect(tapped.length).toBe(FLOOD_FRAMES)
     expect(bodyFilterCalls).toBe(0)
     ws.close()
+  })
+})
+
+describe('a client outrunning its upstream', () => {
+  it('is closed with 1013 once the upstream holds more than the cap, instead of buffering without end', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${gwPort}/deaf/v1/realtime`)
+    await new Promise((resolve) => ws.once('open', resolve))
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve))
+    let code = 0
+    void closed.then((c) => { code = c })
+    const chunk = Buffer.alloc(MiB)
+    // at most 96 MiB: the cap (17 MiB) plus what the kernel's socket buffers absorb on the way
+    for (let i = 0; i < 96 && code === 0; i++) {
+      await new Promise<void>((resolve) => ws.send(chunk, { binary: true }, () => resolve()))
+    }
+    expect(await closed).toBe(1013)
+    await stillServing()
   })
 })
 
