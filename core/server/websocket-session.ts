@@ -101,15 +101,21 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     ctx.proxyStart = performance.now()
     const host = u.host.includes(':') ? `[${u.host}]` : u.host
     const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
-    const ws = new WebSocket(url, this.protocols, {
-      headers: this.headers(),
-      perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
-      maxPayload: this.limits.maxFrame,
-      handshakeTimeout: u.connectTimeout,
-      followRedirects: false,
-      ca: state.settings.trustedCa,
-      rejectUnauthorized: u.tlsVerify ?? true,
-    })
+    let ws: WebSocket
+    try {
+      ws = new WebSocket(url, this.protocols, {
+        headers: this.headers(),
+        perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
+        maxPayload: this.limits.maxFrame,
+        handshakeTimeout: u.connectTimeout,
+        followRedirects: false,
+        ca: state.settings.trustedCa,
+        rejectUnauthorized: u.tlsVerify ?? true,
+      })
+    } catch (e) {
+      this.release() // the pipeline answers the throw (Kong's 500)
+      throw e
+    }
     this.upstream = ws
     ws.on('open', () => this.guard(() => this.upstreamOpened()))
     ws.on('unexpected-response', (req, res) => this.guard(() => this.refused(req, res)))
