@@ -32,6 +32,11 @@ export interface Settings {
   adminGuiOrigins: string[]
   /** KONG_ADMIN_TOKEN: when set, every Admin API request must send it as `Kong-Admin-Token` */
   adminToken: string | null
+  /**
+   * nginx_events_worker_connections ('auto' = 16384): here it bounds the WebSocket sessions a
+   * worker holds at once (each holds two sockets and their frame buffers); upgrades past it get 503
+   */
+  workerConnections: number
 }
 
 export function parseListen(value: string, what: string): ListenAddress | null {
@@ -113,7 +118,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     trustedCa: loadTrustedCa(env.KONG_LUA_SSL_TRUSTED_CERTIFICATE ?? 'system'),
     adminGuiOrigins: parseOrigins(env.KONG_ADMIN_GUI_URL ?? ''),
     adminToken: env.KONG_ADMIN_TOKEN ? env.KONG_ADMIN_TOKEN : null,
+    workerConnections: parseWorkerConnections(env.KONG_NGINX_EVENTS_WORKER_CONNECTIONS ?? 'auto'),
   }
+}
+
+function parseWorkerConnections(value: string): number {
+  if (value === 'auto') return 16384
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid nginx_events_worker_connections: '${value}'`)
+  return n
 }
 
 /**

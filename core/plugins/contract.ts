@@ -16,6 +16,15 @@ export interface BodyChunk {
   readonly eof: boolean
 }
 
+/**
+ * One WebSocket message from the upstream as `ws_upstream_frame` sees it (Kong Enterprise's
+ * WebSocket phase). Read-only: the frame goes to the client as the upstream sent it.
+ */
+export interface WebSocketFrame {
+  readonly data: Buffer
+  readonly binary: boolean
+}
+
 type MaybePromise = void | Promise<void>
 
 /**
@@ -39,6 +48,11 @@ export interface PluginHandlers<C> {
   header_filter?(kong: Kong, conf: C): void
   body_filter?(kong: Kong, conf: C, chunk: BodyChunk): void
   log?(kong: Kong, conf: C): MaybePromise
+  /**
+   * A proxied WebSocket session's upstream messages, for the plugins that implement it (no
+   * other plugin sees a frame); synchronous, read-only. The session's `log` runs when it closes.
+   */
+  ws_upstream_frame?(kong: Kong, conf: C, frame: WebSocketFrame): void
 }
 
 export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHandlers<Static<S>> {
@@ -71,7 +85,7 @@ export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHan
   entities?: readonly EntityDeclaration[]
 }
 
-export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const
+export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log', 'ws_upstream_frame'] as const
 
 /** Identity helper so `conf` is inferred from the schema in every handler. */
 export function definePlugin<S extends TSchema>(def: PluginDefinition<S>): PluginDefinition<S> {

@@ -40,6 +40,14 @@ export interface UpstreamRequest {
   tlsVerify: boolean | null
 }
 
+/**
+ * A WebSocket upgrade request (core/server/websocket-proxy.ts): after access, the pipeline hands
+ * the request to it instead of proxying over HTTP. It answers (101 or a refusal) and ends the request.
+ */
+export interface WebSocketUpgrade {
+  proxy(collected: import('./plan.ts').Collected | null): void
+}
+
 export type ResponseSource = 'service' | 'exit' | 'error'
 
 /** What the upstream did with one attempt, as a retry hook sees it. */
@@ -164,6 +172,8 @@ export class RequestContext {
   abortUpstream: (() => void) | null = null
   /** kong.service.request.retryOn / retryOnDenied: hooks that may send the request again */
   upstreamRetry: RegisteredRetry[] | null = null
+  /** set when the client asked for a WebSocket upgrade */
+  wsUpgrade: WebSocketUpgrade | null = null
 
   constructor(
     method: string,

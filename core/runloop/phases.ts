@@ -10,6 +10,8 @@ export const Phase = {
   header_filter: 0x200,
   body_filter: 0x400,
   log: 0x2000,
+  /** Kong Enterprise's WebSocket phase: a frame from the upstream, read-only here */
+  ws_upstream_frame: 0x100000,
   error: 0x01000000,
   admin_api: 0x10000000,
 } as const
@@ -18,7 +20,7 @@ export type PhaseName = keyof typeof Phase
 
 /** Kong's `request` alias: every phase that runs for a request. */
 export const REQUEST_PHASES =
-  Phase.rewrite | Phase.access | Phase.balancer | Phase.response | Phase.header_filter | Phase.body_filter | Phase.log | Phase.error | Phase.admin_api
+  Phase.rewrite | Phase.access | Phase.balancer | Phase.response | Phase.header_filter | Phase.body_filter | Phase.log | Phase.ws_upstream_frame | Phase.error | Phase.admin_api
 
 const NAMES = Object.entries(Phase) as [PhaseName, number][]
 

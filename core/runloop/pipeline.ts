@@ -88,7 +88,8 @@ function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodySt
   ctx.match = match
   ctx.route = match.route
   ctx.service = match.service
-  if (!match.route.protocols.includes('http')) {
+  // an upgrade may also use a route of Kong's WebSocket protocols (ws, wss)
+  if (!match.route.protocols.includes('http') && !(ctx.wsUpgrade !== null && match.route.protocols.includes('ws'))) {
     const r = respondError(state, ctx, down, 426, KONG_MESSAGES.useHttps, global, ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'])
     return r
   }
@@ -106,6 +107,7 @@ function afterAccess(state: ConfigState, ctx: RequestContext, down: Downstream, 
     if (ctx.aborted) return finish(ctx, collected)
     if (ctx.exit) return respond(state, ctx, down, collected)
     if (!ctx.service) return respondError(state, ctx, down, 503, KONG_MESSAGES.noService, collected)
+    if (ctx.wsUpgrade !== null) return ctx.wsUpgrade.proxy(collected)
     proxy(state, ctx, down, collected, bodyStream)
   } catch (e) {
     // with the request's own plugins, so its log phase still runs
@@ -133,7 +135,7 @@ export function respondError(
 }
 
 /** Sends ctx.exit (a plugin's exit or a Kong error) through header_filter/body_filter, then log. */
-function respond(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null): void {
+export function respond(state: ConfigState, ctx: RequestContext, down: Downstream, collected: Collected | null): void {
   const exit = ctx.exit!
   const headers = exit.headers
   if (ctx.headerEdits) applyEdits(headers, ctx.headerEdits)
@@ -150,7 +152,7 @@ function respond(state: ConfigState, ctx: RequestContext, down: Downstream, coll
 }
 
 /** After the last byte (or an abort): timings, then `log` off the hot path. */
-function finish(ctx: RequestContext, collected: Collected | null): void {
+export function finish(ctx: RequestContext, collected: Collected | null): void {
   if (ctx.endAt) return
   ctx.endAt = performance.now()
   add(COUNTER.activeRequests, -1n)

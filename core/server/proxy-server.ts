@@ -9,6 +9,8 @@ import { Readable } from 'node:stream'
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { uws } from './uws.ts'
 import { listen } from './listen.ts'
+import { clientIp } from './client-ip.ts'
+import { websocketBehavior } from './websocket-proxy.ts'
 import { Downstream } from './downstream.ts'
 import { RequestContext } from '../runloop/context.ts'
 import { handleRequest, requestFailed, respondError, type ConfigState } from '../runloop/pipeline.ts'
@@ -35,10 +37,6 @@ export interface Listener {
   close(): void
 }
 
-function clientIp(res: HttpResponse): string {
-  const ip = Buffer.from(res.getRemoteAddressAsText()).toString('latin1')
-  return ip.startsWith('0000:0000:0000:0000:0000:ffff:') ? ip.slice(30) : ip.startsWith('::ffff:') ? ip.slice(7) : ip
-}
 
 /**
  * A throw while receiving the request: once the pipeline has the request, it answers and counts
@@ -112,6 +110,9 @@ export function listenProxy(getState: () => ConfigState, settings: Settings): Pr
       receiveFailed(state, ctx, down, e)
     }
   })
+
+  // WebSocket upgrades (Upgrade: websocket) go through the same runloop, then to the upstream's WebSocket
+  app.ws('/*', websocketBehavior(getState, () => port))
 
   /** Reads the body as the request's framing says, then hands the request to the pipeline. */
   function receive(state: ConfigState, ctx: RequestContext, res: HttpResponse, down: Downstream): void {

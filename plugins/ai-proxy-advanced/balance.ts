@@ -8,12 +8,13 @@
 // are the shared stages on the current target; log ends the request's LlmOutcome (if the answer
 // did not end it) and hands a complete answer's outcome to the learning balancers.
 import type { Kong } from '../../pdk/index.ts'
-import type { BodyChunk } from '../../core/plugins/contract.ts'
+import type { BodyChunk, WebSocketFrame } from '../../core/plugins/contract.ts'
 import type { UpstreamOutcome } from '../../core/runloop/context.ts'
 import { parseRequest } from '../llm/pipeline/parse-request.ts'
 import { normalizeRequest } from '../llm/pipeline/normalize-request.ts'
 import { responseHeaders } from '../llm/pipeline/response-headers.ts'
 import { bail, exchangeBody, exchangeLog } from '../llm/pipeline/stages.ts'
+import { realtimeFrame } from '../llm/realtime/realtime-stages.ts'
 import { newExchange, type LlmExchange, type ParsedRequest } from '../llm/pipeline/state.ts'
 import { llmError } from '../llm/errors.ts'
 import { pluginLog } from '../../core/log.ts'
@@ -157,6 +158,11 @@ export function advancedHeaderFilter(kong: Kong): void {
 export function advancedBodyFilter(kong: Kong, chunk: BodyChunk): void {
   const b = balanced(kong)
   if (b) exchangeBody(kong, b.x, chunk)
+}
+
+/** ws_upstream_frame: a realtime session's upstream message, read for its usage (never changed). */
+export function advancedUpstreamFrame(kong: Kong, frame: WebSocketFrame): void {
+  realtimeFrame(balanced(kong)?.x, frame)
 }
 
 /** log: the request leaves its target; the balancers learn from a complete LLM answer's outcome. */

@@ -5,7 +5,7 @@ import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
 import { check, schema } from './schema.ts'
 import { configureRuntimes } from './runtime.ts'
-import { advancedAccess, advancedBodyFilter, advancedHeaderFilter, advancedLog } from './balance.ts'
+import { advancedAccess, advancedBodyFilter, advancedHeaderFilter, advancedLog, advancedUpstreamFrame } from './balance.ts'
 
 export default definePlugin({
   name: 'ai-proxy-advanced',
@@ -24,4 +24,6 @@ export default definePlugin({
   header_filter: (kong) => advancedHeaderFilter(kong),
   body_filter: (kong, _conf, chunk) => advancedBodyFilter(kong, chunk),
   log: (kong) => advancedLog(kong),
+  /** a realtime session's upstream messages: read for their usage, relayed unchanged */
+  ws_upstream_frame: (kong, _conf, frame) => advancedUpstreamFrame(kong, frame),
 })

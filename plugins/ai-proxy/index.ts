@@ -2,7 +2,7 @@
 // Clients talk OpenAI's API (or a native llm_format); the configured provider gets its own.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
-import { llmAccess, llmBodyFilter, llmHeaderFilter, llmLog } from '../llm/pipeline/stages.ts'
+import { llmAccess, llmBodyFilter, llmHeaderFilter, llmLog, llmUpstreamFrame } from '../llm/pipeline/stages.ts'
 import { compiledConf } from '../llm/pipeline/compile.ts'
 import { check, schema } from './schema.ts'
 
@@ -28,4 +28,6 @@ export default definePlugin({
   body_filter: (kong, _conf, chunk) => llmBodyFilter(kong, chunk),
   /** a response that did not end in body_filter (client gone, upstream failed mid-answer) ends here */
   log: (kong) => llmLog(kong),
+  /** a realtime session's upstream messages: read for their usage, relayed unchanged */
+  ws_upstream_frame: (kong, _conf, frame) => llmUpstreamFrame(kong, frame),
 })

@@ -17,6 +17,8 @@ export const OPENAI_API_ROUTES: ReadonlyMap<OpenAiApiRoute, string> = new Map<Op
   ['audio/v1/audio/translations', 'audio/translations'],
   ['image/v1/images/generations', 'images/generations'],
   ['image/v1/images/edits', 'images/edits'],
+  // a WebSocket session, not a REST call: the upgrade goes to `/v1/realtime?model=` (core/server/websocket-proxy.ts)
+  ['realtime/v1/realtime', 'realtime'],
 ])
 
 /**

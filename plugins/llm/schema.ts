@@ -34,6 +34,8 @@ export const ROUTE_TYPES = [
   'llm/v1/responses', 'llm/v1/files', 'llm/v1/batches', 'llm/v1/assistants',
   'audio/v1/audio/speech', 'audio/v1/audio/transcriptions', 'audio/v1/audio/translations',
   'image/v1/images/generations', 'image/v1/images/edits',
+  // Kong 3.11's WebSocket route (openai, azure): the upgrade is proxied, see plugins/llm/realtime/
+  'realtime/v1/realtime',
 ] as const
 
 export const LLM_FORMATS = ['openai', 'anthropic', 'bedrock', 'cohere', 'gemini', 'huggingface'] as const

@@ -17,6 +17,7 @@ export type OpenAiApiRoute =
   | 'llm/v1/responses' | 'llm/v1/files' | 'llm/v1/batches' | 'llm/v1/assistants'
   | 'audio/v1/audio/speech' | 'audio/v1/audio/transcriptions' | 'audio/v1/audio/translations'
   | 'image/v1/images/generations' | 'image/v1/images/edits'
+  | 'realtime/v1/realtime'
 
 /** Kong's provider ids, byte for byte. A third party may register others. */
 export type ProviderId =

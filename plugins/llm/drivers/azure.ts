@@ -11,6 +11,7 @@ import type { ProviderRegistration } from '../registry.ts'
 import { str } from '../schema-fields.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
+import { realtimeQuery } from '../realtime/realtime-query.ts'
 
 const OPERATIONS: Partial<Record<RouteType, string>> = {
   'llm/v1/chat': '/chat/completions',
@@ -65,7 +66,11 @@ export const azure: ProviderRegistration = {
     const op = OPERATIONS[ctx.route]
     const path = op !== undefined ? `/openai/deployments/${o.azure_deployment_id ?? ''}${op}`
       : isOpenAiApiRoute(ctx.route) ? apiRoutePath(ctx.route, ctx) : ctx.clientPath
-    return { scheme: 'https', host: `${o.azure_instance ?? ''}.openai.azure.com`, port: 443, path, query: azureQuery(ctx) }
+    // realtime: `/openai/realtime?api-version=...&deployment=...` (Azure's Realtime API over WebSocket)
+    const query = ctx.route === 'realtime/v1/realtime'
+      ? realtimeQuery(ctx.clientQuery, [['api-version', azureApiVersion(ctx)], ['deployment', o.azure_deployment_id]])
+      : azureQuery(ctx)
+    return { scheme: 'https', host: `${o.azure_instance ?? ''}.openai.azure.com`, port: 443, path, query }
   },
   // the API routes' bodies (JSON or multipart) go as they came
   encodeRequest: (req, _raw, ctx) => (isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),

@@ -5,6 +5,7 @@ import type { DriverContext, ProviderDriver, RouteType, UpstreamTarget } from '.
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { embeddingsTarget, openAiVector } from '../embeddings-call.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
+import { realtimeQuery } from '../realtime/realtime-query.ts'
 
 const PATHS: Partial<Record<RouteType, string>> = {
   'llm/v1/chat': '/v1/chat/completions',
@@ -23,7 +24,8 @@ export const openai: ProviderDriver = {
       const resource = OPENAI_API_ROUTES.get(ctx.route)!
       path = `/v1/${resource}${resourceSuffix(resource, ctx.clientPath)}`
     }
-    return { scheme: 'https', host: 'api.openai.com', port: 443, path: path ?? ctx.clientPath, query: null }
+    const query = ctx.route === 'realtime/v1/realtime' ? realtimeQuery(ctx.clientQuery, [['model', ctx.model.name]]) : null
+    return { scheme: 'https', host: 'api.openai.com', port: 443, path: path ?? ctx.clientPath, query }
   },
   // the API routes' bodies (JSON or multipart) go as they came
   encodeRequest: (req, _raw, ctx) => (isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),

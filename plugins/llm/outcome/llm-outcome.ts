@@ -15,9 +15,10 @@ export type LlmEnding =
 
 /**
  * Which response handler header_filter chose: `none` when the answer was not an LLM answer
- * (not a 200 from the service: an upstream error, an exit, a gateway error) and went out as it came.
+ * (not a 200 from the service: an upstream error, an exit, a gateway error) and went out as it came;
+ * `realtime` for a WebSocket session (one outcome per session, its usage summed over `response.done` events).
  */
-export type LlmResponseKind = 'none' | 'passthrough' | 'native' | 'convert' | 'stream'
+export type LlmResponseKind = 'none' | 'passthrough' | 'native' | 'convert' | 'stream' | 'realtime'
 
 /** What the cache layer did for this request (no bundled cache yet: always `none`). */
 export type LlmCacheStatus = 'none' | 'hit' | 'miss' | 'bypass'

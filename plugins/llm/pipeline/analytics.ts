@@ -16,7 +16,7 @@ export function writeAnalytics(kong: Kong, x: LlmExchange, p: PreparedRequest, h
   log.setSerializeValue('ai.proxy.meta.request_model', o.requestModel ?? 'UNSPECIFIED')
   log.setSerializeValue('ai.proxy.meta.response_model', o.responseModel ?? 'UNSPECIFIED')
   log.setSerializeValue('ai.proxy.meta.llm_latency', latency)
-  log.setSerializeValue('ai.proxy.meta.request_mode', o.stream ? 'stream' : 'oneshot')
+  log.setSerializeValue('ai.proxy.meta.request_mode', o.response === 'realtime' ? 'realtime' : o.stream ? 'stream' : 'oneshot')
   const extra = c.driver.logMeta?.(p.dctx)
   if (extra) for (const k of Object.keys(extra)) if (extra[k] !== undefined) log.setSerializeValue(`ai.proxy.meta.${k}`, extra[k])
 

@@ -18,6 +18,7 @@ import { estimatePromptTokens } from './estimate.ts'
 import { withOptionDefaults } from './option-defaults.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { escapeUpstreamPath } from '../../../core/router/upstream-path.ts'
+import { RealtimeReader } from '../realtime/realtime-reader.ts'
 
 function templateSource(kong: Kong): TemplateSource {
   return {
@@ -204,6 +205,8 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const original = body ?? parsed.raw
   const out: OutboundRequest = { method: kong.request.getMethod(), target: upstream, headers, body: original }
   const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, upstream, body: original, builtAt }
+  // a realtime session has no HTTP answer for header_filter to pick a handler from: its reader is chosen with the target
+  if (route === 'realtime/v1/realtime') x.handler = new RealtimeReader()
   const client = {
     header: (name: string) => kong.request.getHeader(name),
     query: (name: string) => {

@@ -32,6 +32,11 @@ export function parseRequest(kong: Kong, c: CompiledConf): ParsedRequest {
   let request = body as LlmRequest | null
   let requestModel = typeof body?.model === 'string' ? body.model : null
   let requestStream = body?.stream === true
+  if (c.conf.route_type === 'realtime/v1/realtime') {
+    // a WebSocket upgrade has no body: the session's model is `?model=` (OpenAI's realtime URL)
+    const m = kong.request.getQueryArg('model')
+    requestModel = typeof m === 'string' && m !== '' ? m : null
+  }
   if (c.format !== null && body !== null) {
     const p = c.format.parseRequest(body, kong.request.getPath())
     request = p.request

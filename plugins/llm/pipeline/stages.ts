@@ -3,7 +3,7 @@
 // state (the LlmExchange) lives in kong.ctx.plugin. Errors with an LLM status answer
 // `{"error":{"message":...}}` (Kong's bail); anything else is a plugin failure (Kong's 500).
 import type { Kong } from '../../../pdk/index.ts'
-import type { BodyChunk } from '../../../core/plugins/contract.ts'
+import type { BodyChunk, WebSocketFrame } from '../../../core/plugins/contract.ts'
 import { statusOf } from '../errors.ts'
 import type { LlmConf } from './conf.ts'
 import { compiledConf } from './compile.ts'
@@ -12,6 +12,8 @@ import { normalizeRequest } from './normalize-request.ts'
 import { responseHeaders } from './response-headers.ts'
 import { endExchange } from './end-exchange.ts'
 import { newExchange, ONLY_TARGET, type LlmExchange } from './state.ts'
+import { RealtimeReader } from '../realtime/realtime-reader.ts'
+import { realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
 
 const KEY = 'llm'
 
@@ -57,7 +59,14 @@ export function llmBodyFilter(kong: Kong, chunk: BodyChunk): void {
 
 /** log: a response that did not end in body_filter ended early (the client left, or the upstream failed mid-answer). */
 export function exchangeLog(kong: Kong, x: LlmExchange): void {
-  if (x.outcome === null) endExchange(kong, x, kong.client.isAborted() ? 'client_aborted' : 'upstream_failed')
+  if (x.outcome !== null) return
+  if (x.handler instanceof RealtimeReader) return endExchange(kong, x, realtimeEnding(kong))
+  endExchange(kong, x, kong.client.isAborted() ? 'client_aborted' : 'upstream_failed')
+}
+
+/** ws_upstream_frame: a realtime session's upstream message, read by its reader (never changed). */
+export function llmUpstreamFrame(kong: Kong, frame: WebSocketFrame): void {
+  realtimeFrame(exchangeOf(kong), frame)
 }
 
 export function llmLog(kong: Kong): void {
