@@ -7,7 +7,7 @@
 // Refresh's answer after the response, without the request waiting for it.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import type { Kong } from '../../pdk/index.ts'
-import { pluginLog } from '../../core/log.ts'
+import { pluginLog, scrubSecrets } from '../../core/log.ts'
 import '../llm/bundled.ts'
 import { reportCache, sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { answerTtl } from './cache-control.ts'
@@ -63,7 +63,7 @@ function store(kong: Kong, rt: CacheRuntime, s: CacheState): void {
   const p = (async () => {
     const vector = s.vector ?? (rt.store.semantic ? await rt.embedder.embed(s.text) : null)
     await rt.store.put(s.ns, s.key, vector, body, s.ttl)
-  })().catch((err: unknown) => log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'cache store failed'))
+  })().catch((err: unknown) => log.warn({ reason: scrubSecrets(err instanceof Error ? err.message : String(err)) }, 'cache store failed'))
     .finally(() => { pending.delete(p) })
   pending.add(p)
 }
@@ -76,7 +76,7 @@ export default definePlugin({
   /** the stores and embeddings clients are built at load, not on a request */
   configure(_kong, configs) {
     for (const conf of configs ?? []) {
-      try { runtimeFor(conf) } catch (err) { log.error({ reason: (err as Error).message }, 'ai-semantic-cache config could not be prepared') }
+      try { runtimeFor(conf) } catch (err) { log.error({ reason: scrubSecrets(String((err as Error).message)) }, 'ai-semantic-cache config could not be prepared') }
     }
   },
   access: (kong, conf) => lookup(kong, runtimeFor(conf)),

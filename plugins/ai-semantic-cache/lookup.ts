@@ -3,7 +3,7 @@
 // embedding and the nearest entry; a hit is answered here (the upstream is not called), anything
 // else goes on to the provider as a Miss (or Refresh) and is stored after the response.
 import type { Kong } from '../../pdk/index.ts'
-import { pluginLog } from '../../core/log.ts'
+import { pluginLog, scrubSecrets } from '../../core/log.ts'
 import { reportCache, sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import type { CachedEntry } from './cache-store.ts'
 import { requestBypasses } from './cache-control.ts'
@@ -41,7 +41,7 @@ export function bypass(kong: Kong): void {
 /** stop_on_failure: Kong's 500 with its message; else the request goes on uncached (Bypass). */
 function fail(kong: Kong, rt: CacheRuntime, message: string, err: unknown): void {
   // the reason only: the clients' errors can carry connection options
-  log.warn({ reason: err instanceof Error ? err.message : String(err) }, message)
+  log.warn({ reason: scrubSecrets(err instanceof Error ? err.message : String(err)) }, message)
   if (rt.conf.stop_on_failure) {
     reportCache(kong, { status: 'bypass', usage: null, model: null })
     kong.response.exit(500, { message })

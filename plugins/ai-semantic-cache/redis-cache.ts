@@ -6,7 +6,7 @@
 // driver start. Semantic matches need vectordb.strategy `pgvector`.
 import type { Redis } from 'ioredis'
 import { createRequire } from 'node:module'
-import { pluginLog } from '../../core/log.ts'
+import { pluginLog, scrubSecrets } from '../../core/log.ts'
 import type { RedisConf } from '../ai-proxy-advanced/schema.ts'
 import type { CachedEntry, CacheStore } from './cache-store.ts'
 
@@ -80,7 +80,7 @@ function connect(conf: RedisConf): Redis {
     retryStrategy: (times: number) => Math.min(times * 50, 1000),
   })
   // the message only: ioredis's error objects carry the connection options (the password)
-  r.on('error', (err: Error) => log.debug({ reason: err.message }, 'redis connection error'))
+  r.on('error', (err: Error) => log.debug({ reason: scrubSecrets(err.message) }, 'redis connection error'))
   r.on('connect', () => (r.stream as { unref?: () => void } | undefined)?.unref?.())
   return r
 }

@@ -32,7 +32,7 @@ describe.skipIf(missing !== null)('ai-semantic-cache behind ai-proxy-advanced an
       plugins: [
         { name: 'ai-proxy-advanced', route: 'advanced', config: { balancer: { algorithm: 'round-robin' }, targets: [target('gpt-4o'), target('gpt-4o')] } },
         { name: 'ai-semantic-cache', route: 'advanced', config: cache },
-        { name: 'ai-proxy', route: 'anthropic', config: { route_type: 'llm/v1/chat', llm_format: 'anthropic', ...target('gpt-4o') } },
+        { name: 'ai-proxy', route: 'anthropic', config: { llm_format: 'anthropic', ...target('gpt-4o') } },
         { name: 'ai-semantic-cache', route: 'anthropic', config: { ...cache, llm_format: 'anthropic' } },
       ],
     }))

@@ -20,6 +20,8 @@ export interface Fakes {
   embeddings: FakeUpstream
   chat: FakeUpstream
   embedMode: EmbedMode
+  /** a raw embeddings answer (200) instead of a vector, for hostile-answer tables */
+  embedAnswer: string | undefined
   /** the Cache-Control the chat upstream answers with (undefined: none) */
   cacheControl: string | undefined
   /** the next answer's content is this many bytes (0: a short numbered answer) */
@@ -31,10 +33,11 @@ export interface Fakes {
 
 export async function startFakes(): Promise<Fakes> {
   let n = 0
-  const f: Partial<Fakes> = { embedMode: 'ok', cacheControl: undefined, answerBytes: 0 }
+  const f: Partial<Fakes> = { embedMode: 'ok', embedAnswer: undefined, cacheControl: undefined, answerBytes: 0 }
   f.embeddings = await startUpstream((_req, res, body) => {
     const parsed = JSON.parse(body.toString()) as { input: string; model: string }
     if (f.embedMode === 'fail') { res.writeHead(500); res.end('{}'); return }
+    if (f.embedAnswer !== undefined) { res.writeHead(200, { 'content-type': 'application/json' }); res.end(f.embedAnswer); return }
     const embedding = f.embedMode === 'wrong-dimensions' ? [1, 0] : vectorOf(parsed.input)
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ object: 'list', model: parsed.model, data: [{ object: 'embedding', index: 0, embedding }] }))
