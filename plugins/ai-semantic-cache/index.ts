@@ -14,7 +14,7 @@ import { answerTtl } from './cache-control.ts'
 import { lookup, STATE, type CacheState } from './lookup.ts'
 import { runtimeFor, type CacheRuntime } from './runtime.ts'
 import { schema, type SemanticCacheConf } from './schema.ts'
-import { AnswerBuffer, assembledStream, storableJson } from './stored-answer.ts'
+import { AnswerBuffer, assembledStream, convertedAnswer, storableJson } from './stored-answer.ts'
 
 const log = pluginLog('ai-semantic-cache')
 
@@ -55,7 +55,9 @@ function store(kong: Kong, rt: CacheRuntime, s: CacheState): void {
   const x = sharedExchange(kong)
   const o = x?.outcome
   if (!x || !o || o.ending !== 'complete' || o.status !== 200 || o.response === 'none') return
-  const body = x.prepared?.stream ? assembledStream(x) : s.answer !== null ? storableJson(s.answer.text(kong.response.getHeader('content-encoding'))) : null
+  const body = x.prepared?.stream ? assembledStream(x)
+    : s.answer !== null ? storableJson(s.answer.text(kong.response.getHeader('content-encoding')))
+    : convertedAnswer(x)
   if (body === null) {
     log.debug('answer not stored (too large, unreadable, or a streamed tool call)')
     return

@@ -1,10 +1,13 @@
 // What a miss stores (Kong's store-cache filter): ai-proxy's answer in OpenAI's shape. A JSON
 // answer is the body the client got from an OpenAI-format route (passthrough or converted), read
-// by the cache's body_filter into a capped buffer; a stream is the answer ai-proxy's converter
-// assembled (text, finish reason, usage, model). An answer larger than MAX_STORED_BYTES, a
-// streamed tool call (the converter keeps no tool calls) and anything unreadable are not stored.
+// by the cache's body_filter into a capped buffer, or, for another client format, the OpenAI
+// answer ai-proxy converted it from; a stream is the answer ai-proxy's converter assembled (text,
+// finish reason, usage, model). An answer larger than MAX_STORED_BYTES, a streamed tool call (the
+// converter keeps no tool calls), a native format's answer passed through unconverted (no OpenAI
+// form exists) and anything unreadable are not stored.
 import { inflateBody } from '../llm/pipeline/inflate.ts'
 import { ConverterReport } from '../llm/pipeline/converter-report.ts'
+import { ConvertHandler } from '../llm/pipeline/convert-handler.ts'
 import type { SharedExchange } from '../llm/pipeline/shared-exchange.ts'
 
 /** The largest answer kept in the cache (LLM answers are KiBs; this bounds each store and each hit). */
@@ -43,6 +46,14 @@ export function storableJson(text: string | null): string | null {
   } catch {
     return null
   }
+}
+
+/** A converted answer written in another client format: the OpenAI form ai-proxy encoded it from. */
+export function convertedAnswer(x: SharedExchange): string | null {
+  const h = x.handler
+  if (!(h instanceof ConvertHandler) || h.openai === null) return null
+  const text = JSON.stringify(h.openai)
+  return text.length > MAX_STORED_BYTES ? null : text
 }
 
 /** A streamed answer as the chat.completion Kong stores for it; null when there is nothing to store. */

@@ -79,4 +79,17 @@ describe.skipIf(missing !== null)('ai-semantic-cache behind ai-proxy-advanced an
     expect(sse.text).toContain('event: message_stop')
     expect(f.chatCalls()).toBe(calls)
   })
+
+  it('stores a converted Anthropic-format JSON answer (its OpenAI form) and serves it back', async () => {
+    const body = { model: 'gpt-4o', max_tokens: 64, messages: [{ role: 'user', content: 'weather in Accra' }] }
+    const miss = await ask(gw.proxy, 'anthropic/v1/messages', body)
+    expect([miss.status, miss.headers['x-cache-status']]).toEqual([200, 'Miss'])
+    await storesSettled()
+    const calls = f.chatCalls()
+    const hit = await ask(gw.proxy, 'anthropic/v1/messages', body)
+    expect(hit.headers['x-cache-status']).toBe('Hit')
+    const text = (m: typeof hit) => (m.json() as { content: { text: string }[] }).content[0]!.text
+    expect(text(hit)).toBe(text(miss))
+    expect(f.chatCalls()).toBe(calls)
+  })
 })
