@@ -3,6 +3,7 @@
 import type { AnyPlugin } from '../core/plugins/contract.ts'
 import aiProxy from './ai-proxy/index.ts'
 import aiProxyAdvanced from './ai-proxy-advanced/index.ts'
+import aiSemanticCache from './ai-semantic-cache/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -13,5 +14,5 @@ import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
-  aiProxy, aiProxyAdvanced,
+  aiProxy, aiProxyAdvanced, aiSemanticCache,
 ] as AnyPlugin[]

@@ -16,6 +16,7 @@ import { responseHeaders } from '../llm/pipeline/response-headers.ts'
 import { bail, exchangeBody, exchangeLog } from '../llm/pipeline/stages.ts'
 import { realtimeFrame } from '../llm/realtime/realtime-stages.ts'
 import { newExchange, type LlmExchange, type ParsedRequest } from '../llm/pipeline/state.ts'
+import { shareExchange } from '../llm/pipeline/shared-exchange.ts'
 import { llmError } from '../llm/errors.ts'
 import { pluginLog } from '../../core/log.ts'
 import type { PickContext } from './balancers/types.ts'
@@ -134,6 +135,7 @@ export function advancedAccess(kong: Kong, conf: AdvancedConf): void | Promise<v
     const hashKey = conf.balancer.algorithm === 'consistent-hashing' ? kong.request.getHeader(conf.balancer.hash_on_header) ?? kong.request.getId() : ''
     const b = new Balanced(rt, parseRequest(kong, rt.parseWith), hashKey)
     kong.ctx.plugin[KEY] = b
+    shareExchange(kong, b.x)
     if (rt.semantic !== null) {
       return rt.semantic.route(b.x.parsed).then((group) => {
         b.candidates = group

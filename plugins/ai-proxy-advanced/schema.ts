@@ -66,7 +66,7 @@ const BalancerSchema = record({
   redis: Type.Optional(RedisSchema),
 }, { default: {} })
 
-const PgvectorSchema = record({
+export const PgvectorSchema = record({
   host: Type.String({ default: '127.0.0.1' }),
   port: Type.Integer({ default: 5432 }),
   database: Type.String({ default: 'kong-pgvector' }),

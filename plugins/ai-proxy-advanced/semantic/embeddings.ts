@@ -67,7 +67,10 @@ export function createEmbedder(conf: EmbeddingsConf, dimensions: number): Embedd
     return v as number[]
   }
 
-  const cache = new LRUCache<string, number[]>({ max: 1000, fetchMethod: (text) => fetchVector(text) })
+  // bounded by count and by the texts' size: the keys are client prompts (up to a request body each)
+  const cache = new LRUCache<string, number[]>({
+    max: 1000, maxSize: 4 * 1024 * 1024, sizeCalculation: (v, text) => text.length + v.length * 8, fetchMethod: (text) => fetchVector(text),
+  })
   return {
     embed: async (text) => {
       const v = await cache.fetch(text)

@@ -20,8 +20,11 @@ export type LlmEnding =
  */
 export type LlmResponseKind = 'none' | 'passthrough' | 'native' | 'convert' | 'stream' | 'realtime'
 
-/** What the cache layer did for this request (no bundled cache yet: always `none`). */
-export type LlmCacheStatus = 'none' | 'hit' | 'miss' | 'bypass'
+/**
+ * What ai-semantic-cache did for this request (its X-Cache-Status), `none` without a cache. On a
+ * `hit` the upstream was not called: `usage` and `responseModel` are the cached answer's.
+ */
+export type LlmCacheStatus = 'none' | 'hit' | 'miss' | 'bypass' | 'refresh'
 
 export interface LlmOutcome {
   readonly ending: LlmEnding

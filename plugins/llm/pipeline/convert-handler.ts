@@ -16,6 +16,8 @@ export class ConvertHandler implements ResponseHandler {
   readonly kind = 'convert'
   readonly firstByteAt = 0
   private readonly converted: Buffer
+  /** the answer in OpenAI's shape when it was written in another client format (what a cache stores), else null */
+  readonly openai: Record<string, unknown> | null = null
   private u: TokenUsage | null = null
   private model: string | null = null
 
@@ -36,6 +38,7 @@ export class ConvertHandler implements ResponseHandler {
       if (c.format !== null) {
         const openai = (d.parsed ?? JSON.parse(typeof out === 'string' ? out : out.toString('utf8'))) as Record<string, unknown>
         out = c.format.encodeResponse(openai)
+        this.openai = openai
       }
       converted = typeof out === 'string' ? Buffer.from(out) : out
     } catch (e) {

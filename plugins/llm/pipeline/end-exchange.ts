@@ -10,6 +10,7 @@ import { UNTOUCHED } from './response-handler.ts'
 import { costOf } from './cost.ts'
 import { writeAnalytics } from './analytics.ts'
 import type { LlmExchange } from './state.ts'
+import { cacheReport } from './shared-exchange.ts'
 
 const NO_USAGE: TokenUsage = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })
 
@@ -19,7 +20,9 @@ export function endExchange(kong: Kong, x: LlmExchange, ending: LlmEnding): void
   const p = x.prepared
   const h = x.handler ?? UNTOUCHED
   const start = x.parsed.start
-  const usage = (p !== null ? h.usage(p) : null) ?? NO_USAGE
+  // a cache hit answered instead of the provider: its tokens and model are the cached answer's
+  const cache = cacheReport(kong)
+  const usage = (p !== null ? h.usage(p) : null) ?? cache?.usage ?? NO_USAGE
   const requestModel = (p !== null ? p.model.name : x.parsed.c.model.name) ?? null
   const o: LlmOutcome = {
     ending,
@@ -29,7 +32,7 @@ export function endExchange(kong: Kong, x: LlmExchange, ending: LlmEnding): void
     pluginId: kong.plugin.getId(),
     provider: (p ?? x.parsed).c.driver.id,
     requestModel,
-    responseModel: h.responseModel() ?? requestModel,
+    responseModel: h.responseModel() ?? cache?.model ?? requestModel,
     stream: p !== null && p.stream,
     usage,
     cost: p !== null ? costOf(p.model.options, usage) : 0,
@@ -37,7 +40,7 @@ export function endExchange(kong: Kong, x: LlmExchange, ending: LlmEnding): void
     targetLatencyMs: p !== null ? now - p.builtAt : 0,
     timeToFirstTokenMs: h.firstByteAt > 0 ? h.firstByteAt - start : null,
     tried: x.tried,
-    cache: 'none',
+    cache: cache?.status ?? 'none',
   }
   x.outcome = o
   if (ending === 'complete' && p !== null && h !== UNTOUCHED && p.c.statistics) writeAnalytics(kong, x, p, h, o)

@@ -14,6 +14,7 @@ import { endExchange } from './end-exchange.ts'
 import { newExchange, ONLY_TARGET, type LlmExchange } from './state.ts'
 import { RealtimeReader } from '../realtime/realtime-reader.ts'
 import { realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
+import { shareExchange } from './shared-exchange.ts'
 
 const KEY = 'llm'
 
@@ -34,6 +35,7 @@ export function llmAccess(kong: Kong, conf: LlmConf): void | Promise<void> {
     const c = compiledConf(conf)
     const x = newExchange(parseRequest(kong, c), false, ONLY_TARGET)
     kong.ctx.plugin[KEY] = x
+    shareExchange(kong, x)
     const r = normalizeRequest(kong, x, c, 0)
     if (r) return r.catch((e: unknown) => bail(kong, e))
   } catch (e) {
