@@ -3,6 +3,9 @@
 import type { AnyPlugin } from '../core/plugins/contract.ts'
 import aiProxy from './ai-proxy/index.ts'
 import aiProxyAdvanced from './ai-proxy-advanced/index.ts'
+import aiPromptDecorator from './ai-prompt-decorator/index.ts'
+import aiPromptGuard from './ai-prompt-guard/index.ts'
+import aiPromptTemplate from './ai-prompt-template/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -13,5 +16,5 @@ import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
-  aiProxy, aiProxyAdvanced,
+  aiProxy, aiProxyAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard,
 ] as AnyPlugin[]
