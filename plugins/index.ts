@@ -4,6 +4,9 @@ import type { AnyPlugin } from '../core/plugins/contract.ts'
 import aiProxy from './ai-proxy/index.ts'
 import aiProxyAdvanced from './ai-proxy-advanced/index.ts'
 import aiSemanticCache from './ai-semantic-cache/index.ts'
+import aiPromptDecorator from './ai-prompt-decorator/index.ts'
+import aiPromptGuard from './ai-prompt-guard/index.ts'
+import aiPromptTemplate from './ai-prompt-template/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -14,5 +17,5 @@ import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
-  aiProxy, aiProxyAdvanced, aiSemanticCache,
+  aiProxy, aiProxyAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard, aiSemanticCache,
 ] as AnyPlugin[]

@@ -15,7 +15,7 @@ import { normalizeRequest } from '../llm/pipeline/normalize-request.ts'
 import { responseHeaders } from '../llm/pipeline/response-headers.ts'
 import { bail, exchangeBody, exchangeLog } from '../llm/pipeline/stages.ts'
 import { realtimeFrame } from '../llm/realtime/realtime-stages.ts'
-import { newExchange, type LlmExchange, type ParsedRequest } from '../llm/pipeline/state.ts'
+import { newExchange, type LlmExchange, type ParsedRequest, type PreparedRequest } from '../llm/pipeline/state.ts'
 import { shareExchange } from '../llm/pipeline/shared-exchange.ts'
 import { llmError } from '../llm/errors.ts'
 import { pluginLog } from '../../core/log.ts'
@@ -23,6 +23,8 @@ import type { PickContext } from './balancers/types.ts'
 import type { AdvancedConf } from './schema.ts'
 import { runtimeFor, type Runtime } from './runtime.ts'
 import { SemanticMiss } from './semantic/router.ts'
+import { ACL_DENIED } from './acls.ts'
+import { triedTargets } from './tried-targets.ts'
 
 const KEY = 'ai-proxy-advanced'
 const log = pluginLog('ai-proxy-advanced')
@@ -39,6 +41,10 @@ class Balanced implements PickContext {
   /** the targets tried, in order (the outcome's `tried`) */
   private readonly order: number[] = []
   candidates: Uint8Array | null
+  /** the targets `acls` leave this request (null: no acls) */
+  acl: Uint8Array | null = null
+  /** each target's prepared request, in the order tried (the log's tried_targets) */
+  readonly attempts: PreparedRequest[] = []
   private now = 0
 
   constructor(readonly rt: Runtime, parsed: ParsedRequest, readonly hashKey: string) {
@@ -49,7 +55,7 @@ class Balanced implements PickContext {
   }
 
   usable(i: number): boolean {
-    return this.tried[i] === 0 && (this.candidates === null || this.candidates[i] === 1) &&
+    return this.tried[i] === 0 && (this.candidates === null || this.candidates[i] === 1) && (this.acl === null || this.acl[i] === 1) &&
       this.rt.targets[i]!.compiled !== null && this.rt.breaker.available(i, this.now)
   }
 
@@ -68,7 +74,21 @@ class Balanced implements PickContext {
     this.x.prepared = null
     this.rt.balancer.begin?.(i)
     this.inflight = true
-    return normalizeRequest(kong, this.x, c, i)
+    const r = normalizeRequest(kong, this.x, c, i)
+    if (r === undefined) return this.attempted()
+    return r.then(() => this.attempted())
+  }
+
+  private attempted(): void {
+    if (this.x.prepared !== null) this.attempts.push(this.x.prepared)
+  }
+
+  /** acls leave this request a target among its candidates */
+  permitted(): boolean {
+    const acl = this.acl
+    if (acl === null) return true
+    for (let i = 0; i < acl.length; i++) if (acl[i] === 1 && (this.candidates === null || this.candidates[i] === 1)) return true
+    return false
   }
 
   release(): void {
@@ -136,6 +156,10 @@ export function advancedAccess(kong: Kong, conf: AdvancedConf): void | Promise<v
     const b = new Balanced(rt, parseRequest(kong, rt.parseWith), hashKey)
     kong.ctx.plugin[KEY] = b
     shareExchange(kong, b.x)
+    if (rt.acl !== null) {
+      b.acl = rt.acl.usable(kong)
+      if (!b.permitted()) return kong.response.exit(403, { message: ACL_DENIED })
+    }
     if (rt.semantic !== null) {
       return rt.semantic.route(b.x.parsed).then((group) => {
         b.candidates = group
@@ -172,6 +196,8 @@ export function advancedLog(kong: Kong): void {
   const b = balanced(kong)
   if (!b) return
   b.release()
+  // with Kong's other ai.proxy statistics: only where a tried target logs them
+  if (b.attempts.some((p) => p.c.statistics)) kong.log.setSerializeValue('ai.proxy.tried_targets', triedTargets(b.attempts))
   exchangeLog(kong, b.x)
   const o = b.x.outcome
   if (!b.rt.balancer.report || o === null || o.ending !== 'complete' || o.response === 'none') return

@@ -16,6 +16,7 @@ import { FailoverPolicy } from './failover.ts'
 import type { SharedState, StateChannel, StateEvent } from './state/types.ts'
 import { redisState } from './state/redis-state.ts'
 import { createSemanticRouter, type SemanticRouter } from './semantic/router.ts'
+import { TargetAcl } from './acls.ts'
 
 const log = pluginLog('ai-proxy-advanced')
 
@@ -61,6 +62,8 @@ export class Runtime {
   readonly breaker: CircuitBreaker
   readonly policy: FailoverPolicy
   readonly semantic: SemanticRouter | null
+  /** the compiled `acls`, null when none are configured */
+  readonly acl: TargetAcl | null
   /** the compiled target the client's request is parsed with (the parse depends only on top-level fields) */
   readonly parseWith: CompiledConf | null
   /** the answer's tokens are needed although log_statistics may be off */
@@ -82,6 +85,7 @@ export class Runtime {
     this.needsUsage = b.algorithm === 'lowest-usage' || (b.algorithm === 'lowest-latency' && b.latency_strategy === 'tpot')
     this.byModel = this.modelIndex()
     this.semantic = b.algorithm === 'semantic' ? createSemanticRouter(conf, namespace(conf)) : null
+    this.acl = conf.acls ? new TargetAcl(conf.acls, conf.targets.map((t) => ({ provider: t.model.provider, names: [t.model.name, t.model.model_alias].filter((n): n is string => !!n) }))) : null
     const shared = deps.shared !== undefined ? deps.shared : b.redis ? redisState(b.redis) : null
     this.channel = shared ? shared.join(namespace(conf), (e) => this.apply(e)) : null
   }

@@ -8,6 +8,7 @@ import type { FieldErrors } from '../../core/config/types.ts'
 import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ROUTE_TYPES, schemaOverModel, type ModelSchemaT } from '../llm/schema.ts'
 import { bool, oneOf, record, str } from '../llm/schema-fields.ts'
 import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
+import { AclsSchema, checkAcls } from './acls.ts'
 
 const timeout = (def: number) => Type.Integer({ default: def, minimum: 1, maximum: 2147483646 })
 
@@ -104,6 +105,8 @@ const build = (model: ModelSchemaT) => Type.Object({
   response_streaming: LlmFields.response_streaming,
   max_request_body_size: LlmFields.max_request_body_size,
   model_name_header: LlmFields.model_name_header,
+  /** Kong 3.14: which targets a request may use (acls.ts) */
+  acls: AclsSchema,
 }, { additionalProperties: false })
 
 /**
@@ -119,6 +122,8 @@ export type VectordbConf = Static<typeof VectordbSchema>
 export type BalancerConf = Static<typeof BalancerSchema>
 
 export type AdvancedConf = Static<ReturnType<typeof build>>
+
+export const LLM_ACCURACY_REFUSED = "'llm-accuracy' needs the answer scores of Kong's ai-llm-as-judge plugin, which this gateway does not have; use 'total-tokens', 'prompt-tokens', 'completion-tokens' or 'cost'"
 
 /**
  * Kong's entity checks: each target's llm record checks (under `targets[i]`), then the plugin's:
@@ -145,8 +150,15 @@ export function check(conf: AdvancedConf): FieldErrors | null {
     if (!conf.embeddings) entity.push("must set 'embeddings' for semantic algorithm")
     if (!conf.vectordb) entity.push("must set 'vectordb' for semantic algorithm")
   }
-  if (!bad && entity.length === 0) return null
   const out: Record<string, FieldErrors> = {}
+  const acls = checkAcls(conf.acls)
+  if (acls) out.acls = acls
+  // llm-accuracy ranks targets by the scores of Kong's ai-llm-as-judge plugin, which this gateway
+  // does not have: refused rather than ranked silently by something else
+  if (conf.balancer.algorithm === 'lowest-usage' && conf.balancer.tokens_count_strategy === 'llm-accuracy') {
+    out.balancer = { tokens_count_strategy: LLM_ACCURACY_REFUSED }
+  }
+  if (!bad && entity.length === 0 && Object.keys(out).length === 0) return null
   if (bad) out.targets = targets
   if (entity.length > 0) out['@entity'] = entity
   return out

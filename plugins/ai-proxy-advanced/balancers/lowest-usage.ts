@@ -1,7 +1,7 @@
 // Lowest-usage (Kong 3.8): the target with the lowest decaying average usage per answer for its
 // weight, by `tokens_count_strategy`: total, prompt or completion tokens, or cost (from the
-// target's input_cost/output_cost). `llm-accuracy` needs Kong's LLM-as-judge plugin, which this
-// gateway does not have: it ranks by total tokens.
+// target's priced cost). `llm-accuracy` needs Kong's LLM-as-judge plugin, which this gateway does
+// not have: the config check refuses it with lowest-usage (schema.ts).
 import type { Balancer, BalancerTarget, Datapoint } from './types.ts'
 import { LowestAverageBalancer } from './decaying-average.ts'
 

@@ -3,6 +3,7 @@
 // counting is exact) and only it is parsed; `model` is read from the start. Measured in
 // bench/micro/usage-extract.bench.ts. Falls back to a full parse when the cut does not parse.
 import type { TokenUsage } from '../types.ts'
+import { openAiDetails, withDetails } from './usage-details.ts'
 
 function cutObject(s: string, from: number): string | null {
   const open = s.indexOf('{', from)
@@ -16,27 +17,35 @@ function cutObject(s: string, from: number): string | null {
   return null
 }
 
-/** OpenAI's usage; the Responses, audio and images APIs name the counts input_tokens / output_tokens. */
-export function toUsage(u: unknown): TokenUsage | null {
+/**
+ * OpenAI's usage; the Responses, audio and images APIs name the counts input_tokens /
+ * output_tokens. Cached prompt tokens and the answer's service tier go beside it (usage-details.ts).
+ */
+export function toUsage(u: unknown, serviceTier: string | null = null): TokenUsage | null {
   if (u === null || typeof u !== 'object') return null
   const r = u as Record<string, unknown>
   const prompt = typeof r.prompt_tokens === 'number' ? r.prompt_tokens : typeof r.input_tokens === 'number' ? r.input_tokens : 0
   const completion = typeof r.completion_tokens === 'number' ? r.completion_tokens : typeof r.output_tokens === 'number' ? r.output_tokens : 0
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof r.total_tokens === 'number' ? r.total_tokens : prompt + completion }
+  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof r.total_tokens === 'number' ? r.total_tokens : prompt + completion }
+  return withDetails(usage, openAiDetails(r, serviceTier))
 }
+
+// the answer's top-level service_tier (a short word): read with the usage for Kong 3.14's service_tier_factor
+const SERVICE_TIER = /"service_tier"\s*:\s*"([A-Za-z0-9_-]{1,64})"/
 
 export function usageOfOpenAi(s: string): { usage: TokenUsage | null; model: string | null } {
   const at = s.lastIndexOf('"usage"')
   const m = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(s.length > 4096 ? s.slice(0, 4096) : s)
   const model = m ? (JSON.parse(`"${m[1]}"`) as string) : null
   if (at < 0) return { usage: null, model }
+  const tier = SERVICE_TIER.exec(s)?.[1] ?? null
   const cut = cutObject(s, at + 7)
   if (cut !== null) {
-    try { return { usage: toUsage(JSON.parse(cut)), model } } catch { /* fall through to a full parse */ }
+    try { return { usage: toUsage(JSON.parse(cut), tier), model } } catch { /* fall through to a full parse */ }
   }
   try {
     const whole = JSON.parse(s) as { usage?: unknown; model?: unknown }
-    return { usage: toUsage(whole.usage), model: typeof whole.model === 'string' ? whole.model : model }
+    return { usage: toUsage(whole.usage, tier), model: typeof whole.model === 'string' ? whole.model : model }
   } catch {
     return { usage: null, model }
   }

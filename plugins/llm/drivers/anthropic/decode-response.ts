@@ -4,6 +4,7 @@ import { llmErrors } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, TokenUsage, ToolCall } from '../../types.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
 import { toFinishReason } from './stop-reasons.ts'
+import { nonNegative, withDetails } from '../../pipeline/usage-details.ts'
 
 const NO_USAGE = 'no usage data returned from upstream'
 
@@ -12,6 +13,9 @@ interface AnthropicUsage {
   output_tokens?: unknown
   cache_creation_input_tokens?: unknown
   cache_read_input_tokens?: unknown
+  /** per cache TTL: ephemeral_5m_input_tokens, ephemeral_1h_input_tokens */
+  cache_creation?: unknown
+  service_tier?: unknown
 }
 
 function failed(ctx: DriverContext, reason: string): never {
@@ -45,7 +49,27 @@ export function usageFrom(raw: unknown): { field: unknown; usage: TokenUsage | n
   if (prompt === undefined || output === undefined) return { field, usage: null }
   field.total_tokens = prompt + output
   if (cacheRead) field.prompt_tokens_details = { cached_tokens: cacheRead }
-  return { field, usage: { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output } }
+  const usage = { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output }
+  return { field, usage: withDetails(usage, cacheDetails(u)) }
+}
+
+/** Cache reads, writes (per TTL when Anthropic says) and service tier, for Kong 3.14's cost fields. */
+function cacheDetails(u: AnthropicUsage): Parameters<typeof withDetails>[1] {
+  const byTtl: [string, number][] = []
+  const c = u.cache_creation
+  if (c !== null && typeof c === 'object') {
+    const m5 = nonNegative((c as Record<string, unknown>).ephemeral_5m_input_tokens)
+    const h1 = nonNegative((c as Record<string, unknown>).ephemeral_1h_input_tokens)
+    if (m5 > 0) byTtl.push(['5m', m5])
+    if (h1 > 0) byTtl.push(['1h', h1])
+  }
+  return {
+    cacheRead: nonNegative(u.cache_read_input_tokens),
+    cacheWrite: nonNegative(u.cache_creation_input_tokens),
+    cacheWriteByTtl: byTtl,
+    serviceTier: typeof u.service_tier === 'string' ? u.service_tier : null,
+    promptIncludesCache: true,
+  }
 }
 
 export function decodeChatResponse(body: Buffer, ctx: DriverContext): DecodedResponse {

@@ -1,5 +1,6 @@
 // Bedrock Converse answer → OpenAI chat.completion (Kong's from_bedrock_chat_openai).
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
+import { nonNegative, withDetails } from '../../pipeline/usage-details.ts'
 import { llmErrors } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, TokenUsage, ToolCall } from '../../types.ts'
 import { STRUCTURED_OUTPUT_TOOL } from './encode-request.ts'
@@ -17,13 +18,15 @@ export function finishReasonOf(stopReason: unknown): string {
   return (typeof stopReason === 'string' && FINISH_REASONS[stopReason]) || 'stop'
 }
 
-interface ConverseUsage { inputTokens?: number; outputTokens?: number; totalTokens?: number }
+interface ConverseUsage { inputTokens?: number; outputTokens?: number; totalTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number }
 
 export function usageOf(usage: ConverseUsage | undefined | null): TokenUsage | null {
   if (usage === undefined || usage === null || typeof usage !== 'object') return null
   const prompt = usage.inputTokens ?? 0
   const completion = usage.outputTokens ?? 0
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokens ?? prompt + completion }
+  const out = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokens ?? prompt + completion }
+  // inputTokens leaves out the cache reads and writes, which Kong 3.14's cache costs price apart
+  return withDetails(out, { cacheRead: nonNegative(usage.cacheReadInputTokens), cacheWrite: nonNegative(usage.cacheWriteInputTokens), cacheWriteByTtl: [], serviceTier: null, promptIncludesCache: false })
 }
 
 interface ConverseBlock { text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }

@@ -1,6 +1,7 @@
 // Gemini answers → OpenAI shapes: generateContent candidates, finish reasons, usageMetadata,
 // batchEmbedContents / Vertex predict embeddings.
 // Spec: https://ai.google.dev/api/generate-content#generatecontentresponse
+import { nonNegative, withDetails } from '../../pipeline/usage-details.ts'
 import { randomUUID } from 'node:crypto'
 import type { TokenUsage } from '../../types.ts'
 import type { Json } from './encode-request.ts'
@@ -55,7 +56,9 @@ export function usageOf(meta: GeminiUsageMetadata | undefined): TokenUsage | nul
   if (!meta || typeof meta !== 'object') return null
   const prompt = (meta.promptTokenCount ?? 0) + (meta.toolUsePromptTokenCount ?? 0)
   const completion = (meta.candidatesTokenCount ?? 0) + (meta.thoughtsTokenCount ?? 0)
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: meta.totalTokenCount ?? prompt + completion }
+  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: meta.totalTokenCount ?? prompt + completion }
+  // promptTokenCount includes the cached content: priced with Kong 3.14's cache_read_cost
+  return withDetails(usage, { cacheRead: nonNegative(meta.cachedContentTokenCount), cacheWrite: 0, cacheWriteByTtl: [], serviceTier: null, promptIncludesCache: true })
 }
 
 export function usageBody(meta: GeminiUsageMetadata, usage: TokenUsage): Json {
