@@ -55,6 +55,7 @@ onLlmOutcome((o) => {
 })
 
 const STATE = 'otel'
+const HEADER_NAME = /^[A-Za-z0-9_-]+$/
 
 export default definePlugin({
   name: 'opentelemetry',
@@ -63,6 +64,10 @@ export default definePlugin({
   schema,
   check(conf) {
     if (!conf.traces_endpoint) return "at least one of these fields must be non-empty: 'config.traces_endpoint', 'config.logs_endpoint'"
+    // the map's keys are header names (Kong's typedefs.header_name)
+    for (const k of Object.keys(conf.headers ?? {})) {
+      if (!HEADER_NAME.test(k)) return { headers: `bad header name '${k}', allowed characters are A-Z, a-z, 0-9, '_', and '-'` }
+    }
     return null
   },
   configure(kong, configs) {

@@ -9,7 +9,9 @@ export const INJECTORS = ['w3c', 'b3', 'b3-single', 'jaeger', 'ot', 'datadog', '
 export type Extractor = (typeof EXTRACTORS)[number]
 export type Injector = (typeof INJECTORS)[number]
 
-const oneOf = <T extends readonly string[]>(values: T, opts: { default?: T[number] } = {}) => Type.Union(values.map((v) => Type.Literal(v)), opts)
+/** one of `values`, typed as their union (Type.Union over a mapped array would type as never) */
+const oneOf = <T extends readonly string[]>(values: T, opts: { default?: T[number] } = {}) =>
+  Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v)), opts))
 /** Kong's typedefs.timeout: ms */
 const timeout = (d: number) => Type.Integer({ minimum: 0, maximum: 2147483646, default: d })
 
@@ -28,7 +30,8 @@ export const propagationSchema = Type.Object({
 export const schema = Type.Object({
   /** OTLP/HTTP endpoint, e.g. http://collector:4318/v1/traces */
   traces_endpoint: Type.Optional(Type.String({ pattern: '^https?://[^/?#]', errorMessage: 'missing host in url' })),
-  headers: Type.Optional(Type.Record(Type.String({ pattern: HEADER_NAME }), Type.String(), { kongType: 'map' })),
+  /** added to each export request (header names checked in the plugin's check) */
+  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { kongType: 'map' })),
   /** added to the resource (service.name kong, service.version, service.instance.id are set unless given) */
   resource_attributes: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }), { kongType: 'map' })),
   /** spans per export request */
