@@ -7,6 +7,8 @@ import type { RequestContext } from '../core/runloop/context.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 import { Phase } from '../core/runloop/phases.ts'
 
+import { applyTraceHeaders } from '../core/runloop/tracing-hook.ts'
+
 export { requestTiming } from '../core/runloop/tracing-hook.ts'
 
 /** performance.now() readings (ms); 0 = did not happen (yet). */
@@ -41,16 +43,32 @@ export class PdkTracing {
     checkPhase(this.ctx, READ)
     const c = this.ctx
     const t = c.trace
-    if (t === null) return null
+    if (t === null || !t.recording) return null
     return {
       start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access: t.access, tries: t.tries,
       proxyStart: c.proxyStart, upstreamHeadAt: c.upstreamHeadAt, end: c.endAt,
     }
   }
 
-  /** Stops recording for this request (it was sampled out): later hooks cost nothing. @phases rewrite, access */
+  /** Stops recording for this request (it was sampled out). @phases rewrite, access */
   stop(): void {
     checkPhase(this.ctx, STOP)
-    this.ctx.trace = null
+    const t = this.ctx.trace
+    if (t !== null) t.recording = false
+  }
+
+  /**
+   * Trace headers for the upstream: `set` on every try, `clear` removed, also when a retry or an
+   * AI failover rebuilds the request from an earlier copy. Values must be header-safe (the
+   * caller makes them). @phases rewrite, access
+   */
+  propagate(set: Readonly<Record<string, string>>, clear: readonly string[] = []): void {
+    checkPhase(this.ctx, STOP)
+    const h: (string | null)[] = []
+    for (const name of clear) h.push(name.toLowerCase(), null)
+    for (const name of Object.keys(set)) h.push(name.toLowerCase(), set[name]!)
+    const c = this.ctx
+    if (c.trace !== null) c.trace.upstreamHeaders = h
+    else if (c.upstream !== null) applyTraceHeaders(c.upstream, h) // no runloop record (a test harness): once, now
   }
 }

@@ -33,8 +33,11 @@ export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpa
   const attrs: Attrs = {
     'gen_ai.operation.name': operation,
     'gen_ai.provider.name': own(PROVIDERS, o.provider) ?? o.provider,
-    'gen_ai.usage.input_tokens': o.usage.prompt_tokens,
-    'gen_ai.usage.output_tokens': o.usage.completion_tokens,
+  }
+  // zeros = the answer's tokens were not read (the AI plugin reads them for log_statistics)
+  if (o.usage.prompt_tokens > 0 || o.usage.completion_tokens > 0) {
+    attrs['gen_ai.usage.input_tokens'] = o.usage.prompt_tokens
+    attrs['gen_ai.usage.output_tokens'] = o.usage.completion_tokens
   }
   if (o.requestModel !== null) attrs['gen_ai.request.model'] = o.requestModel
   if (o.responseModel !== null) attrs['gen_ai.response.model'] = o.responseModel

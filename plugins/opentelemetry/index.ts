@@ -84,9 +84,10 @@ export default definePlugin({
     const sampled = found?.ctx.sampled ?? sampledByRate(traceId, c.rate)
     const rootId = newSpanId()
     const balancerId = newSpanId()
-    for (const h of p.clear) kong.service.request.clearHeader(h)
-    if (p.inject.length > 0) {
-      inject(p, found, { traceId, spanId: balancerId, parentId: rootId, sampled }, (n, v) => kong.service.request.setHeader(n, v))
+    if (p.inject.length > 0 || p.clear.length > 0) {
+      const out: Record<string, string> = Object.create(null) as Record<string, string>
+      inject(p, found, { traceId, spanId: balancerId, parentId: rootId, sampled }, (n, v) => { out[n] = v })
+      kong.tracing.propagate(out, p.clear)
     }
     const store = kong.ctx.plugin
     if (conf.http_response_header_for_traceid) store.traceId = traceId

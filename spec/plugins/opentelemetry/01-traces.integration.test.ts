@@ -47,16 +47,29 @@ async function traced(path: string, init: { method?: 'GET' | 'POST'; headers?: R
 beforeAll(async () => {
   rx = await startReceiver()
   up = await startUpstream()
-  oai = await startFakeOpenAi()
+  oai = await startFakeOpenAi((req, res) => {
+    if (!req.url?.startsWith('/limited/')) return false
+    res.writeHead(429, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ error: { message: 'Rate limit reached' } }))
+    return true
+  })
   const config = {
     _format_version: '3.0',
     services: [
       { name: 'plain', url: up.url, routes: [{ name: 'plain', paths: ['/plain'] }] },
-      { name: 'llm', url: 'http://127.0.0.1:9', routes: [{ name: 'json', paths: ['/json'] }, { name: 'stream', paths: ['/stream'] }] },
+      { name: 'llm', url: 'http://127.0.0.1:9', routes: [{ name: 'json', paths: ['/json'] }, { name: 'stream', paths: ['/stream'] }, { name: 'failover', paths: ['/failover'] }] },
     ],
     plugins: [
       { name: 'opentelemetry', config: { traces_endpoint: rx.url, sampling_rate: 1, batch_flush_delay: 0, headers: { 'x-collector-token': 'tok' }, resource_attributes: { 'deployment.environment': 'test' } } },
       aiProxy('json'), aiProxy('stream'),
+      { name: 'ai-proxy-advanced', route: 'failover', config: {
+        balancer: { algorithm: 'priority', failover_criteria: ['http_429', 'non_idempotent'] },
+        targets: ['limited/v1', 'v1'].map((p, i) => ({
+          route_type: 'llm/v1/chat', auth: { header_name: 'Authorization', header_value: 'Bearer sk-up' }, weight: 100 - i * 90,
+          logging: { log_statistics: true, log_payloads: false },
+          model: { provider: 'openai', name: 'gpt-4o-mini', options: { upstream_url: `${oai.url}/${p}/chat/completions` } },
+        })),
+      } },
     ],
   }
   gw = await startGateway(JSON.stringify(config))
@@ -164,6 +177,25 @@ describe('ai-proxy requests', () => {
     expect(gen.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0)
     expect(gen.attributes['gen_ai.input.messages']).toBeUndefined()
     expect(gen.attributes['gen_ai.output.messages']).toBeUndefined()
+  })
+})
+
+describe('ai-proxy-advanced failover', () => {
+  it('a balancer span per try, the failed one in error; each try told the trace', async () => {
+    const trace = 'd'.repeat(32)
+    const body = JSON.stringify({ messages })
+    const seen = oai.received.length
+    const { res, before } = await traced('/failover', { method: 'POST', headers: { 'content-type': 'application/json', traceparent: `00-${trace}-${CLIENT_SPAN}-01` }, body })
+    expect(res.statusCode).toBe(200)
+    await rx.waitForSpans(before + 7)
+    const spans = traceOf(trace)
+    const tries = spans.filter((s) => s.name === 'kong.balancer').sort((a, b) => Number(a.attributes.try_count) - Number(b.attributes.try_count))
+    expect(tries.map((t) => [t.attributes.try_count, t.status])).toEqual([[1, 2], [2, 0]])
+    const calls = oai.received.slice(seen)
+    expect(calls.map((c) => c.url)).toEqual(['/limited/v1/chat/completions', '/v1/chat/completions'])
+    for (const c of calls) expect(String(c.headers.traceparent)).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`))
+    expect(calls[1]!.headers.traceparent).toBe(`00-${trace}-${tries[1]!.spanId}-01`)
+    expect(spans.find((s) => s.name.startsWith('chat '))!.attributes['gen_ai.usage.input_tokens']).toBe(CHAT_ANSWER.usage.prompt_tokens)
   })
 })
 
