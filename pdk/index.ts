@@ -14,6 +14,7 @@ import { nodeId } from '../core/node-id.ts'
 import { dbFor, type PdkDb } from './db.ts'
 import { PdkPlugin } from './plugin.ts'
 import { cache, type PdkCache } from './cache.ts'
+import { PdkTracing } from './tracing.ts'
 
 export class PdkRouter {
   constructor(private readonly ctx: RequestContext) {}
@@ -59,6 +60,7 @@ export class Kong {
   private _router?: PdkRouter
   private _ctx?: PdkCtx
   private _plugin?: PdkPlugin
+  private _tracing?: PdkTracing
   /** This node: id and host name. */
   readonly node = node
   /** The worker's LRU cache (shared by all plugins and requests on this thread). */
@@ -88,6 +90,8 @@ export class Kong {
   get ctx(): PdkCtx { return (this._ctx ??= new PdkCtx(this.#ctx)) }
   /** The running plugin instance: its id. */
   get plugin(): PdkPlugin { return (this._plugin ??= new PdkPlugin(this.#ctx)) }
+  /** The runloop's timings of this request, for tracing plugins (pdk/tracing.ts). */
+  get tracing(): PdkTracing { return (this._tracing ??= new PdkTracing(this.#ctx)) }
   /** Read-only lookups into the config snapshot: consumers, and the entities plugins declare. */
   get db(): PdkDb { return dbFor(this.#ctx.config) }
 }

@@ -12,10 +12,11 @@ import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
 import httpLog from './http-log/index.ts'
 import keyAuth from './key-auth/index.ts'
+import opentelemetry from './opentelemetry/index.ts'
 import requestTermination from './request-termination/index.ts'
 import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
-  aiProxy, aiProxyAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard, aiSemanticCache,
+  aiProxy, aiProxyAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard, aiSemanticCache, opentelemetry,
 ] as AnyPlugin[]

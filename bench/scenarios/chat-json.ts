@@ -42,6 +42,13 @@ export const chatJson: Scenario = {
       request: withKey,
     },
     { label: 'gateway ai-proxy', config: (mock) => proxyConfig(mock, [aiProxy('openai', mock)]), request: openaiChatKeyless(false) },
+    {
+      // every request traced (sampling 1.0) and exported in batches; the mock is the collector (it answers 404: the
+      // spans are encoded and sent all the same, then counted as dropped)
+      label: 'gateway ai-proxy +opentelemetry',
+      config: (mock) => proxyConfig(mock, [aiProxy('openai', mock), { name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } }]),
+      request: openaiChatKeyless(false),
+    },
   ],
   peer: { label: 'portkey', request: (mock) => portkeyChat('openai', mock, false) },
   tables: [
@@ -51,6 +58,6 @@ export const chatJson: Scenario = {
       title: 'Plugins (plain proxy + 5 no-op plugins; + key-auth, correlation-id, request-transformer; c=50)',
       rows: ['gateway', 'gateway +5 no-op plugins', 'gateway +key-auth,correlation-id,request-transformer'],
     },
-    { name: 'ai-openai', title: 'ai-proxy OpenAI → OpenAI (header auth, log_statistics, c=50)', rows: ['gateway ai-proxy', 'portkey'] },
+    { name: 'ai-openai', title: 'ai-proxy OpenAI → OpenAI (header auth, log_statistics, c=50)', rows: ['gateway ai-proxy', 'gateway ai-proxy +opentelemetry', 'portkey'] },
   ],
 };

@@ -106,6 +106,7 @@ function retryable(err: Error & { code?: string }, method: string, body: CallOpt
 
 export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt = 0): void {
   const u = ctx.upstream!
+  ctx.trace?.attempt(u) // trace headers and a balancer span per try (core/runloop/tracing-hook.ts)
   const pool = getPool({ scheme: u.scheme, host: u.host, port: u.port, connectTimeout: u.connectTimeout, tlsVerify: u.tlsVerify ?? true, trustedCa: opts.trustedCa })
   pool.dispatch(
     {

@@ -4,6 +4,7 @@ import type { Consumer, Route, Service, Snapshot } from '../config/types.ts'
 import type { RouteMatch } from '../router/router.ts'
 import type { AnyPlugin } from '../plugins/contract.ts'
 import type { HeaderEdit } from './flat-headers.ts'
+import type { RequestTrace } from './tracing-hook.ts'
 
 export type HeaderValue = string | Buffer
 /** Response headers as a flat [name, value, name, value, ...] list: upstream raw Buffers pass through untouched. */
@@ -174,6 +175,8 @@ export class RequestContext {
   upstreamRetry: RegisteredRetry[] | null = null
   /** set when the client asked for a WebSocket upgrade */
   wsUpgrade: WebSocketUpgrade | null = null
+  /** timings for a tracing plugin (tracing-hook.ts); null when none is configured or it sampled this request out */
+  trace: RequestTrace | null = null
 
   constructor(
     method: string,

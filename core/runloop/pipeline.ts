@@ -18,6 +18,7 @@ import { retrySink } from '../proxy/upstream-retry.ts'
 import { SERVER_TOKEN, VIA_TOKEN } from '../version.ts'
 import { rootLog } from '../log.ts'
 import { add, COUNTER } from '../server/counters.ts'
+import { RequestTrace, tracingOn } from './tracing-hook.ts'
 
 export interface ConfigState {
   readonly snapshot: Snapshot
@@ -65,6 +66,7 @@ export function handleRequest(state: ConfigState, ctx: RequestContext, down: Dow
   add(COUNTER.totalRequests, 1n)
   add(COUNTER.activeRequests, 1n)
   ctx.config = state.snapshot
+  if (tracingOn) ctx.trace = new RequestTrace()
   try {
     const rewrite = state.plans.rewrite
     if (rewrite) {
@@ -83,7 +85,10 @@ export function handleRequest(state: ConfigState, ctx: RequestContext, down: Dow
 function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodyStream: Readable | null): void {
   const global = state.plans.global.collected
   if (ctx.exit) return respond(state, ctx, down, global)
+  const tr = ctx.trace
+  if (tr !== null) tr.routerStart = performance.now()
   const match = state.router.match({ method: ctx.method, host: ctx.headers.host ?? '', path: ctx.path, headers: ctx.headers, port: ctx.serverPort })
+  if (tr !== null) tr.routerEnd = performance.now()
   if (!match) return respondError(state, ctx, down, 404, KONG_MESSAGES.noRoute, global)
   ctx.match = match
   ctx.route = match.route

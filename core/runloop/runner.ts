@@ -42,19 +42,23 @@ export function runPhase(ctx: RequestContext, list: readonly Bound[], phase: Asy
     ctx.phase = bit
     ctx.currentPlugin = b.plugin
     ctx.currentConf = b.conf
+    const tr = phase === 'access' ? ctx.trace : null
+    if (tr !== null) tr.enter(b.plugin.name)
     let r: unknown
     try {
       r = b.plugin[phase]!(kong, b.conf)
     } catch (e) {
+      tr?.leave()
       pluginFailed(ctx, b.plugin, phase, e)
       continue
     }
     if (isThenable(r)) {
       return Promise.resolve(r).then(
-        () => runPhase(ctx, list, phase, i + 1),
-        (e) => { pluginFailed(ctx, b.plugin, phase, e); return runPhase(ctx, list, phase, i + 1) },
+        () => { tr?.leave(); return runPhase(ctx, list, phase, i + 1) },
+        (e) => { tr?.leave(); pluginFailed(ctx, b.plugin, phase, e); return runPhase(ctx, list, phase, i + 1) },
       )
     }
+    tr?.leave()
   }
   ctx.currentPlugin = null
   ctx.currentConf = null
@@ -83,20 +87,24 @@ export function runAccess(ctx: RequestContext, plan: PhasePlan): Collected | Pro
       ctx.phase = Phase.access
       ctx.currentPlugin = s.plugin
       ctx.currentConf = conf
+      const tr = ctx.trace
+      if (tr !== null) tr.enter(s.plugin.name)
       let r: unknown
       try {
         r = s.plugin.access(kong, conf)
       } catch (e) {
+        tr?.leave()
         pluginFailed(ctx, s.plugin, 'access', e)
         continue
       }
       if (isThenable(r)) {
         const next = i + 1
         return Promise.resolve(r).then(
-          () => step(next),
-          (e) => { pluginFailed(ctx, s.plugin, 'access', e); return step(next) },
+          () => { tr?.leave(); return step(next) },
+          (e) => { tr?.leave(); pluginFailed(ctx, s.plugin, 'access', e); return step(next) },
         )
       }
+      tr?.leave()
     }
     ctx.currentPlugin = null
     ctx.currentConf = null

@@ -62,4 +62,13 @@ export interface LlmOutcome {
    */
   readonly tried: readonly number[]
   readonly cache: LlmCacheStatus
+  /** the plugin's route type (`llm/v1/chat`, `llm/v1/embeddings`, ...) */
+  readonly routeType?: string
+  /**
+   * the finish reasons the answer names, read only when asked (a tracing plugin's GenAI span);
+   * empty when the answer was not read
+   */
+  readonly finishReasons?: () => readonly string[]
+  /** the client's request and the answer as Kong logs them; null unless the plugin's logging.log_payloads is on */
+  readonly payloads?: { readonly request: string | null; readonly response: string } | null
 }

@@ -7,6 +7,7 @@ import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { ClientFormat, TokenUsage } from '../types.ts'
 import type { ResponseHandler } from './response-handler.ts'
 import { usageOfOpenAi } from './usage.ts'
+import { finishReasonsOf } from './finish-reasons.ts'
 import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
 const EMPTY = Buffer.alloc(0)
@@ -18,6 +19,8 @@ export class BodyReader implements ResponseHandler {
   private u: TokenUsage | null = null
   private model: string | null = null
   private text: string | null = null
+  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin) */
+  private read: string | null = null
 
   /**
    * @param keep a copy of the answer is read at the end
@@ -37,6 +40,7 @@ export class BodyReader implements ResponseHandler {
       const text = this.whole(kong, this.chunks)
       this.chunks = null
       if (this.payloads) this.text = text
+      this.read = text
       if (this.kind === 'passthrough') {
         const u = usageOfOpenAi(text)
         this.u = u.usage
@@ -73,5 +77,9 @@ export class BodyReader implements ResponseHandler {
 
   payload(): string {
     return this.text ?? ''
+  }
+
+  finishReasons(): readonly string[] {
+    return this.read === null ? [] : finishReasonsOf(this.read)
   }
 }

@@ -22,6 +22,11 @@ export abstract class ConverterReport {
     return this.transcoder.responseModel ?? null
   }
 
+  finishReasons(): readonly string[] {
+    const f = this.transcoder.finishReason
+    return f ? [f] : []
+  }
+
   /** Kong's synthetic chat.completion logged for a stream (never a copy of every byte). */
   payload(usage: TokenUsage): string {
     const t = this.transcoder

@@ -41,6 +41,11 @@ export function endExchange(kong: Kong, x: LlmExchange, ending: LlmEnding): void
     timeToFirstTokenMs: h.firstByteAt > 0 ? h.firstByteAt - start : null,
     tried: x.tried,
     cache: cache?.status ?? 'none',
+    routeType: (p ?? x.parsed).c.conf.route_type,
+    finishReasons: () => h.finishReasons(),
+    payloads: p !== null && p.c.payloads && h !== UNTOUCHED
+      ? { request: x.parsed.raw === null ? null : x.parsed.raw.toString('utf8'), response: h.payload(usage) }
+      : null,
   }
   x.outcome = o
   if (ending === 'complete' && p !== null && h !== UNTOUCHED && p.c.statistics) writeAnalytics(kong, x, p, h, o)

@@ -18,6 +18,8 @@ export interface ResponseHandler {
   readonly firstByteAt: number
   /** the answer as logged with log_payloads */
   payload(usage: TokenUsage): string
+  /** the finish reasons the answer names, in order; empty when not read */
+  finishReasons(): readonly string[]
 }
 
 /** Not an LLM answer (not a 200 from the service): sent as it came, nothing read. */
@@ -28,4 +30,5 @@ export const UNTOUCHED: ResponseHandler = Object.freeze({
   responseModel: () => null,
   firstByteAt: 0,
   payload: () => '',
+  finishReasons: () => [],
 })

@@ -23,6 +23,9 @@ function objectAt(o: unknown, key: string): Record<string, unknown> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 }
 
+/** a session answers many responses: a trace keeps the first statuses only */
+const MAX_STATUSES = 32
+
 function own(o: Record<string, unknown>, key: string): unknown {
   return Object.getOwnPropertyDescriptor(o, key)?.value
 }
@@ -35,6 +38,8 @@ export class RealtimeReader implements ResponseHandler {
   private total = 0
   private responses = 0
   private model: string | null = null
+  /** each response's `status` (OpenAI's realtime finish reason), kept for a tracing plugin; bounded */
+  private readonly statuses: string[] = []
 
   /** One upstream message (ws_upstream_frame). */
   frame(data: Buffer, binary: boolean): void {
@@ -52,6 +57,8 @@ export class RealtimeReader implements ResponseHandler {
       return
     }
     if (type !== 'response.done') return
+    const status = own(objectAt(event, 'response') ?? {}, 'status')
+    if (typeof status === 'string' && status.length <= 64 && this.statuses.length < MAX_STATUSES) this.statuses.push(status)
     const usage = objectAt(objectAt(event, 'response'), 'usage')
     if (usage === null) return
     const input = count(own(usage, 'input_tokens'))
@@ -71,6 +78,10 @@ export class RealtimeReader implements ResponseHandler {
 
   responseModel(): string | null {
     return this.model
+  }
+
+  finishReasons(): readonly string[] {
+    return this.statuses
   }
 
   /** log_payloads: a session is not logged frame by frame; its summed usage stands for it */

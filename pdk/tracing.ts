@@ -1,0 +1,74 @@
+// kong.tracing: the runloop's timings of this request, read-only, for a tracing plugin (Kong's
+// kong.tracing instrumentations). Narrower than Kong's start_span/active_span API on purpose: the
+// core records a few numbers (core/runloop/tracing-hook.ts) and the plugin owns ids, spans and
+// export, so the core carries no span model and a request with tracing off carries nothing.
+// A plugin turns the recording on for its worker with `requestTiming(name, true)` from `configure`.
+import type { RequestContext } from '../core/runloop/context.ts'
+import { checkPhase, PHASES } from './private/check-phase.ts'
+import { Phase } from '../core/runloop/phases.ts'
+
+import { applyTraceHeaders } from '../core/runloop/tracing-hook.ts'
+
+export { requestTiming } from '../core/runloop/tracing-hook.ts'
+
+/** performance.now() readings (ms); 0 = did not happen (yet). */
+export interface RequestTimings {
+  /** the request arrived */
+  readonly start: number
+  readonly routerStart: number
+  readonly routerEnd: number
+  /** access handlers in the order they ran: plugin name, start, end, flat (end 0 while running) */
+  readonly access: readonly (string | number)[]
+  /** upstream attempts (Kong's balancer tries): start, host, port, flat */
+  readonly tries: readonly (string | number)[]
+  /** the last attempt was dispatched */
+  readonly proxyStart: number
+  /** the upstream's response head arrived */
+  readonly upstreamHeadAt: number
+  /** the last byte went out (or the client left) */
+  readonly end: number
+}
+
+const READ = PHASES.afterAccess
+const STOP = Phase.rewrite | Phase.access
+
+export class PdkTracing {
+  constructor(private readonly ctx: RequestContext) {}
+
+  /**
+   * This request's timings; null when no tracing plugin turned them on or the request was
+   * sampled out (stop()). @phases access, header_filter, response, body_filter, log
+   */
+  timings(): RequestTimings | null {
+    checkPhase(this.ctx, READ)
+    const c = this.ctx
+    const t = c.trace
+    if (t === null || !t.recording) return null
+    return {
+      start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access: t.access, tries: t.tries,
+      proxyStart: c.proxyStart, upstreamHeadAt: c.upstreamHeadAt, end: c.endAt,
+    }
+  }
+
+  /** Stops recording for this request (it was sampled out). @phases rewrite, access */
+  stop(): void {
+    checkPhase(this.ctx, STOP)
+    const t = this.ctx.trace
+    if (t !== null) t.recording = false
+  }
+
+  /**
+   * Trace headers for the upstream: `set` on every try, `clear` removed, also when a retry or an
+   * AI failover rebuilds the request from an earlier copy. Values must be header-safe (the
+   * caller makes them). @phases rewrite, access
+   */
+  propagate(set: Readonly<Record<string, string>>, clear: readonly string[] = []): void {
+    checkPhase(this.ctx, STOP)
+    const h: (string | null)[] = []
+    for (const name of clear) h.push(name.toLowerCase(), null)
+    for (const name of Object.keys(set)) h.push(name.toLowerCase(), set[name]!)
+    const c = this.ctx
+    if (c.trace !== null) c.trace.upstreamHeaders = h
+    else if (c.upstream !== null) applyTraceHeaders(c.upstream, h) // no runloop record (a test harness): once, now
+  }
+}

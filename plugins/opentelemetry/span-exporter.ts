@@ -1,0 +1,153 @@
+// OTLP/HTTP protobuf export, one exporter per plugin config and worker. The request path only
+// pushes spans into a bounded queue; a timer (batch_flush_delay) or a full batch
+// (batch_span_count) sends them, one request at a time, with connect and send/read timeouts. A
+// collector that is down, slow or refusing never holds a request: while a batch is in flight new
+// spans queue up to MAX_QUEUED, then are dropped and counted. Failures are logged at most once a
+// minute per exporter.
+import { Pool } from 'undici'
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
+import { pluginLog } from '../../core/log.ts'
+import { VERSION } from '../../core/version.ts'
+import { readable, type LeanSpan, type Scope } from './lean-span.ts'
+import type { OtelConf } from './schema.ts'
+
+/** spans waiting per exporter (Kong's queue max_entries default) */
+export const MAX_QUEUED = 10000
+const LOG_EVERY_MS = 60_000
+const SCOPE: Scope = { name: 'kong-internal', version: VERSION }
+
+/** This worker's export counters (tests, and a metrics plugin could read them). */
+export const exportStats = { exported: 0, dropped: 0 }
+
+const log = pluginLog('opentelemetry')
+const pools = new Map<string, Pool>()
+
+export interface ExporterOptions {
+  endpoint: string
+  headers: Record<string, string>
+  resourceAttributes: Record<string, string>
+  nodeId: string
+  batchSpanCount: number
+  /** ms */
+  flushDelay: number
+  connectTimeout: number
+  sendTimeout: number
+  readTimeout: number
+  /** spans kept while a batch is in flight; beyond, new spans are dropped */
+  maxQueued?: number
+}
+
+export function exporterOptions(conf: OtelConf, nodeId: string): ExporterOptions {
+  return {
+    endpoint: conf.traces_endpoint!,
+    headers: { ...conf.headers },
+    resourceAttributes: { ...conf.resource_attributes },
+    nodeId,
+    batchSpanCount: conf.batch_span_count,
+    flushDelay: conf.batch_flush_delay * 1000,
+    connectTimeout: conf.connect_timeout,
+    sendTimeout: conf.send_timeout,
+    readTimeout: conf.read_timeout,
+  }
+}
+
+export class SpanExporter {
+  private queue: LeanSpan[] = []
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private sending = false
+  private lastLog = -Infinity
+  private readonly pool: Pool
+  private readonly path: string
+  private readonly headers: Record<string, string>
+  private readonly resource: Resource
+  /** shown in logs: no credentials, no query */
+  private readonly shown: string
+
+  constructor(private readonly o: ExporterOptions) {
+    const url = new URL(o.endpoint)
+    const key = `${url.origin}|${o.connectTimeout}|${o.readTimeout}`
+    let pool = pools.get(key)
+    if (!pool) pools.set(key, (pool = new Pool(url.origin, { connections: 2, connectTimeout: o.connectTimeout, headersTimeout: o.readTimeout, bodyTimeout: o.readTimeout })))
+    this.pool = pool
+    this.path = `${url.pathname || '/'}${url.search}`
+    this.shown = `${url.origin}${url.pathname}`
+    this.headers = { ...o.headers, 'content-type': 'application/x-protobuf' }
+    if (url.username || url.password) this.headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+    this.resource = resourceFromAttributes({ 'service.name': 'kong', 'service.version': VERSION, 'service.instance.id': o.nodeId, ...o.resourceAttributes })
+  }
+
+  /** Spans waiting (not counting a batch in flight). */
+  get queued(): number { return this.queue.length }
+
+  /** Queues one request's spans; never blocks, never throws. */
+  add(spans: readonly LeanSpan[]): void {
+    const room = (this.o.maxQueued ?? MAX_QUEUED) - this.queue.length
+    const n = Math.min(room, spans.length)
+    for (let i = 0; i < n; i++) this.queue.push(spans[i]!)
+    if (n < spans.length) this.drop(spans.length - n, 'queue full')
+    if (this.sending) return
+    if (this.queue.length >= this.o.batchSpanCount || this.o.flushDelay === 0) {
+      this.clearTimer()
+      setImmediate(() => this.sendNext())
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => { this.timer = null; this.sendNext() }, this.o.flushDelay)
+      this.timer.unref()
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null }
+  }
+
+  private drop(n: number, why: string, err?: unknown): void {
+    exportStats.dropped += n
+    const now = performance.now()
+    if (now - this.lastLog < LOG_EVERY_MS) return
+    this.lastLog = now
+    log.warn({ err: err === undefined ? undefined : { message: (err as Error).message, code: (err as { code?: string }).code }, dropped_total: exportStats.dropped },
+      `dropped ${n} spans for ${this.shown}: ${why}`)
+  }
+
+  private sendNext(): void {
+    if (this.sending || this.queue.length === 0) return
+    const batch = this.queue.splice(0, this.o.batchSpanCount)
+    this.sending = true
+    let body: Uint8Array
+    try {
+      body = ProtobufTraceSerializer.serializeRequest(batch.map((s) => readable(s, this.resource, SCOPE)))!
+    } catch (e) {
+      this.sending = false
+      this.drop(batch.length, 'could not encode', e)
+      return
+    }
+    const signal = AbortSignal.timeout(this.o.sendTimeout + this.o.readTimeout)
+    this.pool.request({ method: 'POST', path: this.path, headers: this.headers, body, signal })
+      .then(async (res) => {
+        await res.body.dump()
+        if (res.statusCode >= 300) this.drop(batch.length, `collector answered ${res.statusCode}`)
+        else exportStats.exported += batch.length
+      }, (err: unknown) => { this.drop(batch.length, 'export failed', err) })
+      .finally(() => {
+        this.sending = false
+        if (this.queue.length >= this.o.batchSpanCount) setImmediate(() => this.sendNext())
+        else if (this.queue.length > 0 && this.timer === null) {
+          this.timer = setTimeout(() => { this.timer = null; this.sendNext() }, this.o.flushDelay)
+          this.timer.unref()
+        }
+      })
+  }
+
+  /** Sends what is queued now (tests, shutdown). */
+  flush(): void {
+    this.clearTimer()
+    this.sendNext()
+  }
+}
+
+/** Closes the collector connections (tests, shutdown). */
+export async function closeOtelPools(): Promise<void> {
+  const all = [...pools.values()]
+  pools.clear()
+  await Promise.all(all.map((p) => p.close()))
+}

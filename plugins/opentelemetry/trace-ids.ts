@@ -1,0 +1,27 @@
+// Trace and span ids as lowercase hex, from a pool of random bytes refilled 4 KiB at a time: one
+// crypto call per ~170 requests instead of three per request.
+import { randomFillSync } from 'node:crypto'
+
+const pool = Buffer.alloc(4096)
+let at = pool.length
+
+function hex(bytes: number): string {
+  if (at + bytes > pool.length) { randomFillSync(pool); at = 0 }
+  const s = pool.toString('hex', at, at + bytes)
+  at += bytes
+  // an all-zero id is invalid (W3C): astronomically rare, but never emit one
+  return /^0+$/.test(s) ? hex(bytes) : s
+}
+
+export const newTraceId = (): string => hex(16)
+export const newSpanId = (): string => hex(8)
+
+/**
+ * The trace id ratio sampler: the same trace id gives the same decision on every node (the low
+ * 32 bits of the id against rate × 2^32).
+ */
+export function sampledByRate(traceId: string, rate: number): boolean {
+  if (rate >= 1) return true
+  if (rate <= 0) return false
+  return parseInt(traceId.slice(24, 32), 16) < rate * 0x100000000
+}
