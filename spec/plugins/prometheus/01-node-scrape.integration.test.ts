@@ -11,6 +11,10 @@ import { closedPort, startUpstream, type FakeUpstream } from '../../../public/te
 import { startFakeOpenAi, chatStream, CHAT_ANSWER } from '../llm/helpers/fake-openai.ts'
 import { ANTHROPIC_KEY, ANTHROPIC_VERSION, MESSAGE_ANSWER, startFakeAnthropic } from '../llm/helpers/fake-anthropic.ts'
 import { parseMetrics, samples, total, type Scrape } from './scrape.ts'
+import { fileURLToPath } from 'node:url'
+
+/** the test plugin that ends the worker thread serving a request (spec/security/worker-crash.integration.test.ts) */
+const CRASH_PLUGIN = fileURLToPath(new URL('../../security/worker-crash.plugin.ts', import.meta.url))
 
 let gw: TestGateway
 let echo: FakeUpstream
@@ -38,12 +42,13 @@ function config(extraRoute = false) {
       { username: 'bob', keyauth_credentials: [{ key: 'bob-key' }] },
     ],
     services: [
-      { name: 'echo', url: echo.url, routes: [{ name: 'open', paths: ['/open'] }, { name: 'keyed', paths: ['/keyed'] }, ...(extraRoute ? [{ name: 'added', paths: ['/added'] }] : [])] },
+      { name: 'echo', url: echo.url, routes: [{ name: 'open', paths: ['/open'] }, { name: 'keyed', paths: ['/keyed'] }, { name: 'crash', paths: ['/crash'] }, ...(extraRoute ? [{ name: 'added', paths: ['/added'] }] : [])] },
       { name: 'llm', url: 'http://127.0.0.1:9', routes: ['chat', 'stream', 'native', 'failover', 'abort'].map((r) => ({ name: r, paths: [`/${r}`] })) },
     ],
     plugins: [
       { name: 'prometheus', config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, ai_metrics: true } },
       { name: 'key-auth', route: 'keyed', config: {} },
+      { name: 'worker-crash', route: 'crash', config: {} },
       { name: 'key-auth', route: 'chat', config: {} },
       proxy('chat', openai('/v1/chat/completions', 'gpt-4o-mini')),
       proxy('stream', openai('/v1/chat/completions', 'gpt-4o-stream')),
@@ -78,7 +83,7 @@ beforeAll(async () => {
   })
   const [proxyPort, statusPort] = [await closedPort(), await closedPort()]
   gw = await startGateway(config().replace(`${oai.url}/hold/`, `${hold.url}/hold/`), {
-    env: { KONG_NGINX_WORKER_PROCESSES: '2', KONG_PROXY_LISTEN: `127.0.0.1:${proxyPort}`, KONG_STATUS_LISTEN: `127.0.0.1:${statusPort}` },
+    env: { KONG_PLUGINS: `bundled,${CRASH_PLUGIN}`, KONG_NGINX_WORKER_PROCESSES: '2', KONG_PROXY_LISTEN: `127.0.0.1:${proxyPort}`, KONG_STATUS_LISTEN: `127.0.0.1:${statusPort}` },
   })
   statusUrl = `http://127.0.0.1:${gw.node.statusPort}`
 }, 60_000)
@@ -90,11 +95,12 @@ afterAll(async () => {
 })
 
 /** One request on a fresh connection, so the kernel may hand it to either worker. */
-async function send(path: string, opts: { key?: string; body?: unknown } = {}): Promise<number> {
+async function send(path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<number> {
   const agent = new Agent({ pipelining: 0 })
   try {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (opts.key) headers.apikey = opts.key
+    Object.assign(headers, opts.headers)
     const res = await request(`${gw.proxy}${path}`, { method: opts.body ? 'POST' : 'GET', headers, body: opts.body ? JSON.stringify(opts.body) : undefined, dispatcher: agent })
     await res.body.text()
     return res.statusCode
@@ -225,5 +231,28 @@ describe('prometheus: one scrape for a node of 2 workers', () => {
     const after = await scrapeWhen(gw.admin, (s) => req(s, { route: 'added' }) === 1 && req(s, { route: 'open' }) === req(before, { route: 'open' }) + 1)
     expect(req(after, {})).toBe(req(before, {}) + 2)
     expect(ai(after, 'kong_ai_llm_tokens_total', {})).toBe(ai(before, 'kong_ai_llm_tokens_total', {}))
+  })
+
+  it('a worker that dies and is replaced takes nothing away from the totals', async () => {
+    // both workers have counted something (fresh connections spread over them); the scrape records each worker's counts
+    const open0 = req(await scrape(gw.admin), { route: 'open' })
+    for (let i = 0; i < 10; i++) expect(await send('/open')).toBe(200)
+    const before = await scrapeWhen(gw.admin, (x) => req(x, { route: 'open' }) === open0 + 10)
+    const threadsBefore = samples(before, 'kong_memory_workers_lua_vms_bytes').map((x) => x.labels!.pid).sort()
+    expect(threadsBefore).toHaveLength(2)
+    // the answer leaves, then the serving thread exits (its log phase may or may not have run)
+    await send('/crash', { headers: { 'x-crash': 'process-exit' } }).catch(() => 0)
+    const after = await scrapeWhen(gw.admin, (x) => {
+      const threads = samples(x, 'kong_memory_workers_lua_vms_bytes').map((t) => t.labels!.pid).sort()
+      return threads.length === 2 && threads.join() !== threadsBefore.join()
+    })
+    const crashed = req(after, { route: 'crash' })
+    expect(crashed).toBeLessThanOrEqual(1)
+    expect(req(after, {})).toBe(req(before, {}) + crashed)
+    expect(ai(after, 'kong_ai_llm_tokens_total', {})).toBe(ai(before, 'kong_ai_llm_tokens_total', {}))
+    expect(total(after, 'kong_request_latency_ms_count')).toBe(total(before, 'kong_request_latency_ms_count') + crashed)
+    const ready = await request(`${statusUrl}/status/ready`)
+    expect(ready.statusCode).toBe(200)
+    await ready.body.dump()
   })
 })
