@@ -127,9 +127,9 @@ async function scrape(url: string): Promise<Scrape> {
 }
 
 /** Scrapes until `ready` holds (log phases run after the answers went out), then returns that one scrape. */
-async function scrapeWhen(url: string, ready: (m: Scrape) => boolean): Promise<Scrape> {
+async function scrapeWhen(url: string, ready: (m: Scrape) => boolean, timeout = 10_000): Promise<Scrape> {
   let last: Scrape | null = null
-  await vi.waitFor(async () => { last = await scrape(url); expect(ready(last)).toBe(true) }, { timeout: 10_000, interval: 50 })
+  await vi.waitFor(async () => { last = await scrape(url); expect(ready(last)).toBe(true) }, { timeout, interval: 50 })
   return last!
 }
 
@@ -245,7 +245,7 @@ describe('prometheus: one scrape for a node of 2 workers', () => {
     const after = await scrapeWhen(gw.admin, (x) => {
       const threads = samples(x, 'kong_memory_workers_lua_vms_bytes').map((t) => t.labels!.pid).sort()
       return threads.length === 2 && threads.join() !== threadsBefore.join()
-    })
+    }, 50_000) // a new worker thread loads the TypeScript sources: slow on a loaded machine
     const crashed = req(after, { route: 'crash' })
     expect(crashed).toBeLessThanOrEqual(1)
     expect(req(after, {})).toBe(req(before, {}) + crashed)
@@ -254,5 +254,5 @@ describe('prometheus: one scrape for a node of 2 workers', () => {
     const ready = await request(`${statusUrl}/status/ready`)
     expect(ready.statusCode).toBe(200)
     await ready.body.dump()
-  })
+  }, 70_000)
 })
