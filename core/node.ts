@@ -83,6 +83,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (t.exited || !t.ready) return resolve(null)
     const id = ++scrapeSeq
     const timer = setTimeout(() => { t.scrapes.delete(id); resolve(t.last) }, SCRAPE_WAIT_MS)
+    timer.unref() // a scrape never keeps the process alive
     t.scrapes.set(id, (snap) => { clearTimeout(timer); resolve(snap) })
     t.worker.postMessage({ type: 'metrics', id } satisfies MainMessage)
   })

@@ -11,6 +11,7 @@ import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
 import { closeAllPools } from '../proxy/pools.ts'
 import { threadSnapshot } from '../status/thread-snapshot.ts'
+import { rootLog } from '../log.ts'
 import type { ThreadSnapshot } from '../status/node-metrics.ts'
 
 export interface WorkerData {
@@ -50,7 +51,11 @@ async function main(): Promise<void> {
     port.on('message', (m: MainMessage) => {
       if (m.type === 'metrics') {
         // a scrape: answered between requests, nothing waits on it in the proxy path
-        void threadSnapshot().then((snapshot) => port.postMessage({ type: 'metrics', id: m.id, snapshot } satisfies WorkerMessage))
+        // a failure is logged, never left unhandled (that would end the thread); the scrape then uses this worker's last answer
+        threadSnapshot().then(
+          (snapshot) => port.postMessage({ type: 'metrics', id: m.id, snapshot } satisfies WorkerMessage),
+          (err: unknown) => rootLog.error({ err }, 'metrics snapshot failed'),
+        )
         return
       }
       if (m.type === 'stop') {
