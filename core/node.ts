@@ -13,7 +13,11 @@ import { counterBuffer } from './server/counters.ts'
 import { closeAllPools } from './proxy/pools.ts'
 import { WORKER_ENTRY } from './paths.ts'
 import { rootLog } from './log.ts'
-import type { WorkerData, WorkerMessage } from './server/worker.ts'
+import type { MainMessage, WorkerData, WorkerMessage } from './server/worker.ts'
+import { NodeMetrics, type ThreadSnapshot } from './status/node-metrics.ts'
+import { threadSnapshot } from './status/thread-snapshot.ts'
+import { listenStatus } from './status/status-server.ts'
+import type { Readiness } from './status/readiness.ts'
 
 export interface NodeOptions {
   settings: Settings
@@ -26,7 +30,11 @@ export interface RunningNode {
   gateway: Gateway
   proxyPort: number
   adminPort: number | null
+  /** the Status API's port (KONG_STATUS_LISTEN), null when off */
+  statusPort: number | null
   workerThreads: number
+  /** the node's metrics in Prometheus' text format (every thread's, summed) */
+  metrics(): Promise<string>
   close(): Promise<void>
 }
 
@@ -43,7 +51,16 @@ interface ThreadHandle {
   pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>
   /** the thread has ended (its replacement, if any, gets a handle of its own) */
   exited: boolean
+  /** the thread serves (it said 'ready') */
+  ready: boolean
+  /** scrapes this worker has not answered yet */
+  scrapes: Map<number, (s: ThreadSnapshot | null) => void>
+  /** its last answer to a scrape: what it counted stays in the node's totals when it ends */
+  last: ThreadSnapshot | null
 }
+
+/** How long a scrape waits for a busy worker before using that worker's previous answer. */
+const SCRAPE_WAIT_MS = 2_000
 
 /** Restart delay after a worker died `fails` times in a row without becoming ready (0 first). */
 function restartDelay(fails: number): number {
@@ -61,6 +78,20 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let currentConfig = opts.configText
   let closing = false
   const restarts = new Set<NodeJS.Timeout>()
+  let scrapeSeq = 0
+  const askWorker = (t: ThreadHandle): Promise<ThreadSnapshot | null> => new Promise((resolve) => {
+    if (t.exited || !t.ready) return resolve(null)
+    const id = ++scrapeSeq
+    const timer = setTimeout(() => { t.scrapes.delete(id); resolve(t.last) }, SCRAPE_WAIT_MS)
+    timer.unref() // a scrape never keeps the process alive
+    t.scrapes.set(id, (snap) => { clearTimeout(timer); resolve(snap) })
+    t.worker.postMessage({ type: 'metrics', id } satisfies MainMessage)
+  })
+  const metrics = new NodeMetrics(async () => {
+    if (settings.workers === 1) return [await threadSnapshot()]
+    const answers = await Promise.all(threads.map(askWorker))
+    return answers.filter((a): a is ThreadSnapshot => a !== null)
+  })
 
   /**
    * Starts the worker of slot `i`. A worker that dies (an uncaught exception, process.exit in a
@@ -70,15 +101,22 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const spawn = (i: number, fails: number, onReady?: { resolve: () => void; reject: (e: Error) => void }): void => {
     const data: WorkerData = { settings, configText: currentConfig, counters: counterBuffer() }
     const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
-    const handle: ThreadHandle = { worker, pending: new Map(), exited: false }
+    const handle: ThreadHandle = { worker, pending: new Map(), exited: false, ready: false, scrapes: new Map(), last: null }
     const threadId = worker.threadId // -1 once the thread has ended
     threads[i] = handle
     let ready = false
     let lastError: Error | null = null
     worker.on('error', (e) => { lastError = e })
     worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'metrics') {
+        handle.last = m.snapshot
+        const answer = handle.scrapes.get(m.id)
+        handle.scrapes.delete(m.id)
+        return answer?.(m.snapshot)
+      }
       if (m.type === 'ready') {
         ready = true
+        handle.ready = true
         if (onReady) onReady.resolve()
         else rootLog.info({ thread_id: threadId }, 'proxy worker restarted')
       }
@@ -95,6 +133,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const died = new Error(`proxy worker ${threadId} exited (code ${code})`)
       for (const p of handle.pending.values()) p.reject(died)
       handle.pending.clear()
+      for (const answer of handle.scrapes.values()) answer(null)
+      handle.scrapes.clear()
+      if (handle.last) metrics.retire(handle.last)
       if (closing) return
       if (onReady && !ready) return onReady.reject(lastError ?? died) // start-up: startNode fails
       const again = ready ? 1 : fails + 1
@@ -122,30 +163,42 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await Promise.all(threads.map((t) => new Promise<void>((resolve, reject) => {
       if (t.exited) return resolve() // its replacement is not started yet and will start on this config
       t.pending.set(id, { resolve, reject })
-      t.worker.postMessage({ type: 'config', id, source })
+      t.worker.postMessage({ type: 'config', id, source } satisfies MainMessage)
     })))
   }
 
+  const metricsText = (): Promise<string> => metrics.text()
+  const readiness = (): Readiness => ({
+    expected: settings.workers,
+    ready: settings.workers === 1 ? (proxy ? 1 : 0) : threads.filter((t) => t.ready && !t.exited).length,
+    snapshot: gateway.state.snapshot,
+  })
   const admin = settings.adminListen
-    ? await listenAdmin({ gateway, settings, broadcast, workers: () => threads.map((t) => t.worker.threadId) })
+    ? await listenAdmin({ gateway, settings, broadcast, workers: () => threads.map((t) => t.worker.threadId), metrics: metricsText })
+    : null
+  const status = settings.statusListen
+    ? await listenStatus({ settings, readiness, metrics: metricsText })
     : null
 
   return {
     gateway,
     proxyPort,
     adminPort: admin?.port ?? null,
+    statusPort: status?.port ?? null,
     workerThreads: threads.length,
+    metrics: metricsText,
     async close() {
       closing = true
       for (const t of restarts) clearTimeout(t)
       admin?.close()
+      status?.close()
       proxy?.close()
       // ask each worker to close its sockets and end; terminate only one that does not within 5 s
       await Promise.all(threads.map((t) => new Promise<void>((resolve) => {
         if (t.exited) return resolve()
         const timer = setTimeout(() => { void t.worker.terminate() }, 5_000)
         t.worker.once('exit', () => { clearTimeout(timer); resolve() })
-        t.worker.postMessage({ type: 'stop' })
+        t.worker.postMessage({ type: 'stop' } satisfies MainMessage)
       })))
       await closeAllPools()
     },

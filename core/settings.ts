@@ -10,6 +10,8 @@ export interface ListenAddress { host: string; port: number }
 export interface Settings {
   proxyListen: ListenAddress
   adminListen: ListenAddress | null
+  /** status_listen: Kong's Status API (/status, /status/ready, /metrics); null = off (the default here) */
+  statusListen: ListenAddress | null
   plugins: string[]
   logLevel: string
   workers: number
@@ -106,6 +108,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     proxyListen: parseListen(env.KONG_PROXY_LISTEN ?? '0.0.0.0:8000', 'proxy_listen') ?? { host: '0.0.0.0', port: 8000 },
     adminListen: parseListen(env.KONG_ADMIN_LISTEN ?? '127.0.0.1:8001', 'admin_listen'),
+    statusListen: parseListen(env.KONG_STATUS_LISTEN ?? 'off', 'status_listen'),
     plugins: (env.KONG_PLUGINS ?? 'bundled').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.KONG_LOG_LEVEL ?? 'notice',
     workers,

@@ -13,10 +13,11 @@ import fileLog from './file-log/index.ts'
 import httpLog from './http-log/index.ts'
 import keyAuth from './key-auth/index.ts'
 import opentelemetry from './opentelemetry/index.ts'
+import prometheus from './prometheus/index.ts'
 import requestTermination from './request-termination/index.ts'
 import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
-  correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
+  correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog, prometheus,
   aiProxy, aiProxyAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard, aiSemanticCache, opentelemetry,
 ] as AnyPlugin[]

@@ -18,6 +18,7 @@ import { adminStats, type AdminStats } from './stats.ts'
 import { createAdminGuard, type AdminGuard } from './admin-guard.ts'
 import { ADMIN_MAX_BODY, configText } from './config-body.ts'
 import { ownTable } from '../safe-merge.ts'
+import { METRICS_CONTENT_TYPE } from '../status/node-metrics.ts'
 
 /** Kong version whose Admin API shape this mirrors (decK and other clients read `version`). */
 const KONG_API_VERSION = '3.10.0'
@@ -34,6 +35,8 @@ export interface AdminDeps {
   /** worker thread ids, for GET / */
   workers(): number[]
   stats?: () => AdminStats
+  /** the node's metrics in Prometheus' text format (GET /metrics, as Kong's prometheus plugin adds) */
+  metrics?: () => Promise<string>
 }
 
 /** Per request: whether the client left, and the browser origin that may read the answer ('' = none). */
@@ -57,6 +60,21 @@ function send(res: HttpResponse, status: number, body: unknown, aborted: Exchang
     res.writeHeader('Content-Type', JSON_TYPE)
     res.writeHeader('X-Kong-Admin-Request-ID', nodeId.slice(0, 8))
     res.end(JSON.stringify(body), close)
+  })
+}
+
+function sendText(res: HttpResponse, type: string, body: string, aborted: Exchange): void {
+  if (aborted.v) return
+  aborted.v = true
+  res.cork(() => {
+    res.writeStatus('200 OK')
+    if (aborted.cors !== '') {
+      res.writeHeader('Access-Control-Allow-Origin', aborted.cors)
+      res.writeHeader('Access-Control-Allow-Credentials', 'true')
+      res.writeHeader('Vary', 'Origin')
+    }
+    res.writeHeader('Content-Type', type)
+    res.end(body)
   })
 }
 
@@ -109,7 +127,11 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
     }
     if (method === 'get' && parts[0] === 'status' && parts[1] === 'ready') return send(res, 200, { message: 'ready' }, aborted)
     if (method === 'get' && parts[0] === 'endpoints') {
-      return send(res, 200, { data: ['/', '/status', '/status/ready', '/config', '/endpoints', '/plugins/enabled', '/services', '/routes', '/consumers', '/plugins'] }, aborted)
+      return send(res, 200, { data: ['/', '/status', '/status/ready', '/config', '/endpoints', '/metrics', '/plugins/enabled', '/services', '/routes', '/consumers', '/plugins'] }, aborted)
+    }
+    if (parts[0] === 'metrics' && parts.length === 1 && deps.metrics) {
+      if (method !== 'get') return send(res, 405, { message: 'Method not allowed' }, aborted)
+      return sendText(res, METRICS_CONTENT_TYPE, await deps.metrics(), aborted)
     }
     if (parts[0] === 'config' && parts.length === 1) {
       if (method === 'get') return send(res, 200, { config: exportConfig(snap) }, aborted)

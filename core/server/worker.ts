@@ -10,6 +10,9 @@ import { loadPlugins } from '../plugins/loader.ts'
 import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
 import { closeAllPools } from '../proxy/pools.ts'
+import { threadSnapshot } from '../status/thread-snapshot.ts'
+import { rootLog } from '../log.ts'
+import type { ThreadSnapshot } from '../status/node-metrics.ts'
 
 export interface WorkerData {
   settings: Settings
@@ -22,6 +25,10 @@ export type WorkerMessage =
   | { type: 'failed'; error: string }
   | { type: 'applied'; id: number }
   | { type: 'rejected'; id: number; error: string }
+  | { type: 'metrics'; id: number; snapshot: ThreadSnapshot }
+
+/** What the main thread sends a worker. */
+export type MainMessage = { type: 'config'; id: number; source: string } | { type: 'stop' } | { type: 'metrics'; id: number }
 
 async function main(): Promise<void> {
   const data = workerData as WorkerData
@@ -41,7 +48,16 @@ async function main(): Promise<void> {
     // process.exit), its sockets close first, so only this thread dies and the main thread
     // replaces it.
     process.on('exit', closeListener)
-    port.on('message', (m: { type: 'config'; id: number; source: string } | { type: 'stop' }) => {
+    port.on('message', (m: MainMessage) => {
+      if (m.type === 'metrics') {
+        // a scrape: answered between requests, nothing waits on it in the proxy path
+        // a failure is logged, never left unhandled (that would end the thread); the scrape then uses this worker's last answer
+        threadSnapshot().then(
+          (snapshot) => port.postMessage({ type: 'metrics', id: m.id, snapshot } satisfies WorkerMessage),
+          (err: unknown) => rootLog.error({ err }, 'metrics snapshot failed'),
+        )
+        return
+      }
       if (m.type === 'stop') {
         // close every handle so the thread ends by itself (terminating it with uWS sockets open aborts Node)
         closeListener()

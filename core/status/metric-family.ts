@@ -1,0 +1,123 @@
+// Metric families for the hot path, exposed through prom-client. prom-client's own Counter and
+// Histogram hash the label object on every inc()/observe() (a sorted label string per call); here
+// a series is a plain object found once (callers cache it, e.g. per route), so recording is a
+// number added to a field. prom-client still does everything around it: the thread's Registry,
+// the JSON snapshot workers send on scrape, the cross-thread sum (AggregatorRegistry.aggregate)
+// and the text format, through each family's `get()` (prom-client's metric object shape).
+import { Registry } from 'prom-client'
+
+/** One metric as prom-client's getMetricsAsJSON() gives it (its .d.ts does not export the type). */
+export interface MetricSnapshot {
+  name: string
+  help: string
+  type: 'counter' | 'gauge' | 'histogram'
+  /** how AggregatorRegistry.aggregate merges threads: counters and histograms sum */
+  aggregator: 'sum' | 'first' | 'max' | 'omit'
+  values: { value: number; labels: Record<string, string | number>; metricName?: string }[]
+}
+
+/** This thread's metrics: what a worker sends on scrape (core/server/worker.ts). */
+export const threadRegistry = new Registry()
+
+/**
+ * Series per family, at most: label values a client can steer (a model name) are capped before
+ * they get here, this is the backstop so no input grows memory without bound. Past it a family
+ * records into one detached series that is never exported, and counts how often.
+ */
+export const MAX_SERIES_PER_FAMILY = 10_000
+
+type Labels = Record<string, string>
+
+function labelsOf(names: readonly string[], values: readonly string[]): Labels {
+  const labels: Labels = {} // keys are the family's own label names, never input
+  for (let i = 0; i < names.length; i++) labels[names[i]!] = values[i] ?? ''
+  return labels
+}
+
+export interface CounterSeries { value: number; readonly labels: Labels }
+
+export class CounterFamily {
+  readonly type = 'counter' as const
+  readonly aggregator = 'sum' as const
+  private readonly all = new Map<string, CounterSeries>()
+  /** series refused past MAX_SERIES_PER_FAMILY */
+  dropped = 0
+
+  constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[]) {}
+
+  /** The series for these label values (in `labelNames` order); cache it, this joins a key. */
+  series(values: readonly string[]): CounterSeries {
+    const key = values.join('\u0000')
+    let s = this.all.get(key)
+    if (s) return s
+    s = { value: 0, labels: labelsOf(this.labelNames, values) }
+    if (this.all.size >= MAX_SERIES_PER_FAMILY) { this.dropped++; return s }
+    this.all.set(key, s)
+    return s
+  }
+
+  get(): MetricSnapshot {
+    const values: MetricSnapshot['values'] = []
+    for (const s of this.all.values()) values.push({ value: s.value, labels: s.labels })
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+}
+
+export interface HistogramSeries {
+  /** per bucket, not cumulative (made cumulative on export); the last slot is +Inf */
+  readonly counts: Float64Array
+  sum: number
+  count: number
+  readonly labels: Labels
+}
+
+export class HistogramFamily {
+  readonly type = 'histogram' as const
+  readonly aggregator = 'sum' as const
+  private readonly all = new Map<string, HistogramSeries>()
+  dropped = 0
+
+  constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[], readonly buckets: readonly number[]) {}
+
+  series(values: readonly string[]): HistogramSeries {
+    const key = values.join('\u0000')
+    let s = this.all.get(key)
+    if (s) return s
+    s = { counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0, labels: labelsOf(this.labelNames, values) }
+    if (this.all.size >= MAX_SERIES_PER_FAMILY) { this.dropped++; return s }
+    this.all.set(key, s)
+    return s
+  }
+
+  observe(s: HistogramSeries, v: number): void {
+    const b = this.buckets
+    let i = 0
+    while (i < b.length && v > b[i]!) i++
+    s.counts[i]!++
+    s.sum += v
+    s.count++
+  }
+
+  get(): MetricSnapshot {
+    const values: MetricSnapshot['values'] = []
+    const bucket = `${this.name}_bucket`
+    for (const s of this.all.values()) {
+      let acc = 0
+      for (let i = 0; i <= this.buckets.length; i++) {
+        acc += s.counts[i]!
+        values.push({ metricName: bucket, labels: { ...s.labels, le: i < this.buckets.length ? this.buckets[i]! : '+Inf' }, value: acc })
+      }
+      values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum })
+      values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count })
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+}
+
+/** Registers a family in this thread's registry once (a module loaded twice gets the first). */
+export function registerFamily<F extends CounterFamily | HistogramFamily>(family: F): F {
+  const known = threadRegistry.getSingleMetric(family.name) as unknown
+  if (known instanceof CounterFamily || known instanceof HistogramFamily) return known as F
+  threadRegistry.registerMetric(family as never)
+  return family
+}
