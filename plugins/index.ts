@@ -8,10 +8,11 @@ import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
 import httpLog from './http-log/index.ts'
 import keyAuth from './key-auth/index.ts'
+import rateLimiting from './rate-limiting/index.ts'
 import requestTermination from './request-termination/index.ts'
 import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
-  correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog,
+  correlationId, cors, keyAuth, rateLimiting, requestTransformer, requestTermination, httpLog, fileLog,
   aiProxy, aiProxyAdvanced,
 ] as AnyPlugin[]

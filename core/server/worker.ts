@@ -9,12 +9,15 @@ import { BUNDLED } from '../../plugins/index.ts'
 import { loadPlugins } from '../plugins/loader.ts'
 import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
+import { adoptCounterTable } from '../shared-counters/counter-table.ts'
 import { closeAllPools } from '../proxy/pools.ts'
 
 export interface WorkerData {
   settings: Settings
   configText: string
   counters: SharedArrayBuffer
+  /** the node's rate-limit counter table (core/shared-counters) */
+  rateCounters: SharedArrayBuffer
 }
 
 export type WorkerMessage =
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
   const data = workerData as WorkerData
   const port = parentPort!
   adoptCounters(data.counters)
+  adoptCounterTable(data.rateCounters)
   try {
     const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, BUNDLED), data.configText)
     const listener = await listenProxy(() => gateway.state, data.settings)
