@@ -3,6 +3,7 @@
 import type { AnyPlugin } from '../core/plugins/contract.ts'
 import aiProxy from './ai-proxy/index.ts'
 import aiProxyAdvanced from './ai-proxy-advanced/index.ts'
+import aiRateLimitingAdvanced from './ai-rate-limiting-advanced/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -14,5 +15,5 @@ import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
   correlationId, cors, keyAuth, rateLimiting, requestTransformer, requestTermination, httpLog, fileLog,
-  aiProxy, aiProxyAdvanced,
+  aiProxy, aiProxyAdvanced, aiRateLimitingAdvanced,
 ] as AnyPlugin[]
