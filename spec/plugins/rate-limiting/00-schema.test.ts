@@ -61,7 +61,7 @@ describe('rate-limiting config refused', () => {
   it('the flat redis_* shorthands fill the redis record', () => {
     const r = registry.check('rate-limiting', { minute: 5, policy: 'redis', redis_host: 'h', redis_port: 6380, redis_database: 2, redis_timeout: 50 })
     expect(r.ok).toBe(true)
-    const plan = planOf((r as { value: RateLimitingConf }).value)
+    const plan = planOf((r as unknown as { value: RateLimitingConf }).value)
     expect(plan.redis).toMatchObject({ host: 'h', port: 6380, database: 2, timeout: 50 })
   })
 })
