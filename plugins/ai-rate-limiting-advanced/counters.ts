@@ -35,6 +35,9 @@ export function addUsage(ns: string, w: WindowPlan, id: string, now: number, amo
   if (redis !== null && syncRate >= 0) syncerFor(redis, syncRate).queue(key, start, w, amount)
 }
 
+/** The Redis key of a node table key's window (shared by every node with the same config). */
+export const redisKeyOf = (key: string, start: number): string => `ai-rate-limiting:${key}:${start}`
+
 interface Pending { start: number; w: WindowPlan; delta: number }
 
 /** Keys kept per worker between pushes; beyond it, new keys are counted on this node only. */
@@ -74,7 +77,7 @@ class RedisSyncer {
     if (batch.length === 0) return
     const pipe = redisClient(this.redis).pipeline()
     for (const [k, p, amount] of batch) {
-      const rk = `ai-rate-limiting:${k}:${p.start}`
+      const rk = redisKeyOf(k, p.start)
       pipe.incrbyfloat(rk, amount)
       pipe.pexpire(rk, 2 * p.w.size)
     }

@@ -29,6 +29,9 @@ interface Admitted { readonly plan: Plan; readonly ns: string; readonly id: stri
 const waiting = new Map<string, Admitted>()
 export const MAX_WAITING = 65_536
 
+/** How many admitted requests wait for their outcome (tests: the map drains). */
+export const waitingCount = (): number => waiting.size
+
 onLlmOutcome((o: LlmOutcome) => {
   const a = waiting.get(o.requestId)
   if (a === undefined) return
