@@ -8,6 +8,7 @@
 import { counterTable, FULL } from '../../core/shared-counters/counter-table.ts'
 import { pluginLog } from '../../core/log.ts'
 import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
+import { nowMs } from '../rate-limit-counters/clock.ts'
 import type { WindowPlan } from './plan.ts'
 
 const log = pluginLog('ai-rate-limiting-advanced')
@@ -68,7 +69,7 @@ class RedisSyncer {
   async push(): Promise<void> {
     // each key with the amount this push carries (a push at sync_rate 0 may overlap another)
     const batch: [string, Pending, number][] = []
-    const now = Date.now()
+    const now = nowMs()
     for (const [k, p] of this.keys) {
       if (p.start + 2 * p.w.size <= now && p.delta === 0) { this.keys.delete(k); continue }
       batch.push([k, p, p.delta])

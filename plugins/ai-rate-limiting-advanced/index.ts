@@ -36,6 +36,8 @@ onLlmOutcome((o: LlmOutcome) => {
   const a = waiting.get(o.requestId)
   if (a === undefined) return
   waiting.delete(o.requestId)
+  // an answer from a cache used no provider tokens
+  if (o.cache === 'hit') return
   const windows = a.plan.byProvider.get(o.provider)
   if (windows === undefined) return // Kong: other configured providers get +0
   const amount = a.strategy === 'cost' ? o.cost : o.usage[a.strategy]

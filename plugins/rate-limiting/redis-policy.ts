@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis'
 import { pluginLog } from '../../core/log.ts'
 import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
+import { nowMs } from '../rate-limit-counters/clock.ts'
 import type { Plan } from './plan.ts'
 
 const log = pluginLog('rate-limiting')
@@ -55,7 +56,7 @@ interface Cached {
   base: number
   /** added by this worker since, not pushed yet */
   pending: number
-  /** being pushed now */
+  /** sent in pushes whose reply has not come yet */
   inflight: number
   /** never read from Redis yet */
   fresh: boolean
@@ -104,32 +105,35 @@ class BatchedCounters {
     for (const [k, e] of this.keys) if (e.expiresAt <= now && e.pending === 0 && e.inflight === 0) this.keys.delete(k)
   }
 
-  /** Pushes every pending addition (and reads fresh keys) in one pipeline. */
+  /** Pushes every pending addition (and reads fresh keys) in one pipeline; pushes may overlap. */
   async push(): Promise<void> {
-    this.dropExpired(Date.now())
-    const batch: [string, Cached][] = []
+    this.dropExpired(nowMs())
+    // each key with the amount this push carries (a later push may start before this one's reply)
+    const batch: [string, Cached, number][] = []
     for (const [k, e] of this.keys) {
       if (e.pending === 0 && !e.fresh) continue
+      batch.push([k, e, e.pending])
       e.inflight += e.pending
       e.pending = 0
-      batch.push([k, e])
     }
     if (batch.length === 0) return
     const pipe = counting(this.redis).pipeline()
-    for (const [k, e] of batch) { pipe.incrby(k, e.inflight); pipe.expire(k, e.ttl) }
+    for (const [k, e, amount] of batch) { pipe.incrby(k, amount); pipe.expire(k, e.ttl) }
+    let replies: [Error | null, unknown][] | null = null
     try {
-      const replies = await pipe.exec()
-      for (let i = 0; i < batch.length; i++) {
-        const e = batch[i]![1]
-        const [err, v] = replies?.[i * 2] ?? [new Error('no reply'), null]
-        if (err) { e.pending += e.inflight; e.inflight = 0; continue }
-        e.base = Number(v)
-        e.inflight = 0
-        e.fresh = false
-      }
+      replies = await pipe.exec()
     } catch (err) {
       log.error({ err: (err as Error).message }, 'failed to push rate-limiting counters to redis')
-      for (const [, e] of batch) { e.pending += e.inflight; e.inflight = 0 }
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const [, e, amount] = batch[i]!
+      e.inflight -= amount
+      const [err, v] = replies?.[i * 2] ?? [new Error('no reply'), null]
+      if (err) { e.pending += amount; continue }
+      // Redis's total includes this push and the earlier ones (one connection answers in order);
+      // later pushes still in flight and what is pending come on top
+      e.base = Number(v)
+      e.fresh = false
     }
     for (const [, e] of batch) if (e.pending > 0) { this.schedule(); break }
   }

@@ -16,6 +16,7 @@ afterAll(() => setClock(null))
 
 let gw: TestGateway
 let oai: FakeUpstream
+let configText = ''
 const ROUTES: Record<string, Record<string, unknown>> = {
   fixed: { llm_providers: [{ name: 'openai', limit: [100], window_size: [60] }], window_type: 'fixed', identifier: 'ip' },
   windows: { llm_providers: [{ name: 'openai', limit: [50, 1000], window_size: [60, 3600] }], window_type: 'fixed', tokens_count_strategy: 'prompt_tokens' },
@@ -41,7 +42,8 @@ beforeAll(async () => {
       } },
     ]),
   }
-  gw = await startGateway(JSON.stringify(config))
+  configText = JSON.stringify(config)
+  gw = await startGateway(configText)
 })
 afterAll(async () => { await gw.close(); await oai.close() })
 afterEach(() => { now = T0 })
@@ -154,5 +156,16 @@ describe('ai-rate-limiting-advanced: counting and refusing', () => {
     expect(b.status).toBe(429)
     expect(b.headers['x-ai-ratelimit-remaining-minute-anthropic']).toBe('1000')
     expect(JSON.parse(b.text)).toEqual({ message: 'AI token rate limit exceeded for provider(s): openai' })
+  })
+})
+
+describe('ai-rate-limiting-advanced: counters survive a config reload', () => {
+  it('same plugin ids and limits: the usage counted before POST /config still counts after it', async () => {
+    now = T0 + 8 * 3_600_000
+    expect((await chat('fixed')).headers['x-ai-ratelimit-remaining-minute-openai']).toBe('100')
+    const res = await request(`${gw.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ config: configText }) })
+    await res.body.text()
+    expect(res.statusCode).toBe(201)
+    expect((await chat('fixed')).headers['x-ai-ratelimit-remaining-minute-openai']).toBe('63')
   })
 })
