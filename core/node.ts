@@ -10,6 +10,7 @@ import { loadPlugins } from './plugins/loader.ts'
 import { listenProxy, type Listener } from './server/proxy-server.ts'
 import { listenAdmin } from './admin/admin-server.ts'
 import { counterBuffer } from './server/counters.ts'
+import { createCounterTable } from './shared-counters/counter-table.ts'
 import { closeAllPools } from './proxy/pools.ts'
 import { WORKER_ENTRY } from './paths.ts'
 import { rootLog } from './log.ts'
@@ -70,6 +71,8 @@ function restartDelay(fails: number): number {
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const { settings } = opts
   const plugins = await loadPlugins(settings.plugins, opts.bundled)
+  // the node's rate-limit counters: one table for every thread, kept across reloads and restarts
+  const rateCounters = createCounterTable().buffer
   const gateway = new Gateway(settings, plugins, opts.configText)
   const threads: ThreadHandle[] = []
   let proxy: Listener | null = null
@@ -99,7 +102,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
    * answered are rejected at once, so POST /config answers instead of waiting forever.
    */
   const spawn = (i: number, fails: number, onReady?: { resolve: () => void; reject: (e: Error) => void }): void => {
-    const data: WorkerData = { settings, configText: currentConfig, counters: counterBuffer() }
+    const data: WorkerData = { settings, configText: currentConfig, counters: counterBuffer(), rateCounters }
     const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
     const handle: ThreadHandle = { worker, pending: new Map(), exited: false, ready: false, scrapes: new Map(), last: null }
     const threadId = worker.threadId // -1 once the thread has ended

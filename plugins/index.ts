@@ -7,6 +7,7 @@ import aiSemanticCache from './ai-semantic-cache/index.ts'
 import aiPromptDecorator from './ai-prompt-decorator/index.ts'
 import aiPromptGuard from './ai-prompt-guard/index.ts'
 import aiPromptTemplate from './ai-prompt-template/index.ts'
+import aiRateLimitingAdvanced from './ai-rate-limiting-advanced/index.ts'
 import correlationId from './correlation-id/index.ts'
 import cors from './cors/index.ts'
 import fileLog from './file-log/index.ts'
@@ -14,10 +15,12 @@ import httpLog from './http-log/index.ts'
 import keyAuth from './key-auth/index.ts'
 import opentelemetry from './opentelemetry/index.ts'
 import prometheus from './prometheus/index.ts'
+import rateLimiting from './rate-limiting/index.ts'
 import requestTermination from './request-termination/index.ts'
 import requestTransformer from './request-transformer/index.ts'
 
 export const BUNDLED: AnyPlugin[] = [
-  correlationId, cors, keyAuth, requestTransformer, requestTermination, httpLog, fileLog, prometheus,
-  aiProxy, aiProxyAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard, aiSemanticCache, opentelemetry,
+  correlationId, cors, keyAuth, rateLimiting, requestTransformer, requestTermination, httpLog, fileLog, prometheus,
+  aiProxy, aiProxyAdvanced, aiRateLimitingAdvanced, aiPromptTemplate, aiPromptDecorator, aiPromptGuard, aiSemanticCache,
+  opentelemetry,
 ] as AnyPlugin[]

@@ -9,6 +9,7 @@ import { BUNDLED } from '../../plugins/index.ts'
 import { loadPlugins } from '../plugins/loader.ts'
 import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
+import { adoptCounterTable } from '../shared-counters/counter-table.ts'
 import { closeAllPools } from '../proxy/pools.ts'
 import { threadSnapshot } from '../status/thread-snapshot.ts'
 import { rootLog } from '../log.ts'
@@ -18,6 +19,8 @@ export interface WorkerData {
   settings: Settings
   configText: string
   counters: SharedArrayBuffer
+  /** the node's rate-limit counter table (core/shared-counters) */
+  rateCounters: SharedArrayBuffer
 }
 
 export type WorkerMessage =
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   const data = workerData as WorkerData
   const port = parentPort!
   adoptCounters(data.counters)
+  adoptCounterTable(data.rateCounters)
   try {
     const gateway = new Gateway(data.settings, await loadPlugins(data.settings.plugins, BUNDLED), data.configText)
     const listener = await listenProxy(() => gateway.state, data.settings)

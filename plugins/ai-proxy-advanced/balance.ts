@@ -25,6 +25,7 @@ import { runtimeFor, type Runtime } from './runtime.ts'
 import { SemanticMiss } from './semantic/router.ts'
 import { ACL_DENIED } from './acls.ts'
 import { triedTargets } from './tried-targets.ts'
+import { usageRequested } from '../llm/outcome/usage-demand.ts'
 
 const KEY = 'ai-proxy-advanced'
 const log = pluginLog('ai-proxy-advanced')
@@ -47,8 +48,8 @@ class Balanced implements PickContext {
   readonly attempts: PreparedRequest[] = []
   private now = 0
 
-  constructor(readonly rt: Runtime, parsed: ParsedRequest, readonly hashKey: string) {
-    this.x = newExchange(parsed, rt.needsUsage, this.order)
+  constructor(readonly rt: Runtime, parsed: ParsedRequest, readonly hashKey: string, usageWanted: boolean) {
+    this.x = newExchange(parsed, rt.needsUsage || usageWanted, this.order)
     this.retriesLeft = rt.conf.balancer.retries
     this.tried = new Uint8Array(rt.targets.length)
     this.candidates = rt.candidatesFor(parsed.requestModel)
@@ -153,7 +154,7 @@ export function advancedAccess(kong: Kong, conf: AdvancedConf): void | Promise<v
     const rt = runtimeFor(conf)
     if (rt.parseWith === null) throw llmError(500, 'failed to get balancer')
     const hashKey = conf.balancer.algorithm === 'consistent-hashing' ? kong.request.getHeader(conf.balancer.hash_on_header) ?? kong.request.getId() : ''
-    const b = new Balanced(rt, parseRequest(kong, rt.parseWith), hashKey)
+    const b = new Balanced(rt, parseRequest(kong, rt.parseWith), hashKey, usageRequested(kong))
     kong.ctx.plugin[KEY] = b
     shareExchange(kong, b.x)
     if (rt.acl !== null) {

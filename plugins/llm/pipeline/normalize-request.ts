@@ -184,8 +184,8 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
     route, model, stream, clientPath: escapeUpstreamPath(kong.request.getPath()), clientQuery, clientMethod: kong.request.getMethod(),
     ...(c.format !== null && { llmFormat: c.format.id }),
   }
-  // Kong's prompt estimate, for the logs and for a usage chunk the client asked for
-  const wantsUsage = c.statistics || req?.stream_options?.include_usage === true
+  // Kong's prompt estimate, for the logs, a usage chunk the client asked for, or a usage reader (token limits)
+  const wantsUsage = c.statistics || x.needsUsage || req?.stream_options?.include_usage === true
   const promptEstimate = stream && wantsUsage && !c.driver.streamUsage && req !== null ? estimatePromptTokens(req, 1.8) : 0
 
   const body = encodeBody(parsed, c, model, stream, dctx)

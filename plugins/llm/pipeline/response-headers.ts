@@ -30,9 +30,9 @@ function pick(kong: Kong, x: LlmExchange, p: PreparedRequest): ResponseHandler {
   const c = p.c
   if (p.stream) {
     if (c.native) {
-      // statistics on a native stream: the driver's converter reads the bytes on the side
+      // statistics (or a usage reader) on a native stream: the driver's converter reads the bytes on the side
       const encoding = kong.service.response.getHeader('content-encoding')
-      if (c.statistics && (encoding === undefined || encoding.toLowerCase() === 'identity')) return new SideReader(c.driver.stream(p.dctx))
+      if ((c.statistics || x.needsUsage) && (encoding === undefined || encoding.toLowerCase() === 'identity')) return new SideReader(c.driver.stream(p.dctx))
       return new BodyReader('native', c.statistics || c.payloads || x.needsUsage, c.payloads, c.format)
     }
     kong.response.setHeader('Content-Type', 'text/event-stream')

@@ -11,6 +11,7 @@ import { parseRequest } from './parse-request.ts'
 import { normalizeRequest } from './normalize-request.ts'
 import { responseHeaders } from './response-headers.ts'
 import { endExchange } from './end-exchange.ts'
+import { usageRequested } from '../outcome/usage-demand.ts'
 import { newExchange, ONLY_TARGET, type LlmExchange } from './state.ts'
 import { RealtimeReader } from '../realtime/realtime-reader.ts'
 import { realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
@@ -33,7 +34,7 @@ function exchangeOf(kong: Kong): LlmExchange | undefined {
 export function llmAccess(kong: Kong, conf: LlmConf): void | Promise<void> {
   try {
     const c = compiledConf(conf)
-    const x = newExchange(parseRequest(kong, c), false, ONLY_TARGET)
+    const x = newExchange(parseRequest(kong, c), usageRequested(kong), ONLY_TARGET)
     kong.ctx.plugin[KEY] = x
     shareExchange(kong, x)
     const r = normalizeRequest(kong, x, c, 0)
