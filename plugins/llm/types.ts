@@ -17,6 +17,8 @@ export type OpenAiApiRoute =
   | 'llm/v1/responses' | 'llm/v1/files' | 'llm/v1/batches' | 'llm/v1/assistants'
   | 'audio/v1/audio/speech' | 'audio/v1/audio/transcriptions' | 'audio/v1/audio/translations'
   | 'image/v1/images/generations' | 'image/v1/images/edits'
+  // Kong 3.13: OpenAI's Videos API (Gemini's Veo and Bedrock's Nova Reel convert it)
+  | 'video/v1/videos/generations'
 
 /** Kong's provider ids, byte for byte. A third party may register others. */
 export type ProviderId =

@@ -10,6 +10,8 @@ import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
 import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
+import { fromNovaReel, novaReelPath, toNovaReel } from './bedrock/nova-reel.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
 import type { ProviderRegistration } from '../registry.ts'
@@ -70,7 +72,7 @@ export const bedrockOptions = {
 export const bedrockDriver: ProviderRegistration = {
   options: bedrockOptions,
   id: 'bedrock',
-  routes: new Set<RouteType>(['llm/v1/chat', 'preserve']),
+  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE]),
   streamUsage: true,
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
@@ -89,6 +91,10 @@ export const bedrockDriver: ProviderRegistration = {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS
     if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
+    if (ctx.route === VIDEO_ROUTE) {
+      requireConverted(ctx)
+      return { scheme: 'https', host, port: 443, path: novaReelPath(ctx, escapeModelId), query: null }
+    }
     const path = ctx.route === 'preserve'
       ? ctx.clientPath
       : `/model/${escapeModelId(ctx.model.name ?? '')}/${operationOf(ctx)}`
@@ -99,12 +105,18 @@ export const bedrockDriver: ProviderRegistration = {
 
   encodeRequest(req, _raw, ctx) {
     if (ctx.route === 'preserve') return null
+    if (ctx.route === VIDEO_ROUTE) {
+      const body = JSON.stringify(toNovaReel(req, ctx))
+      markConverted(ctx)
+      return body
+    }
     return JSON.stringify(toConverse(req, ctx))
   },
 
   decodeResponse(body, ctx) {
     // preserve forwards the answer as it is; its usage still counts when it is a Converse answer
     if (ctx.route === 'preserve') return { body: null, usage: preservedUsage(body), model: null }
+    if (ctx.route === VIDEO_ROUTE) return fromNovaReel(body, ctx)
     return fromConverse(body, ctx)
   },
 

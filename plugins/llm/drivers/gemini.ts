@@ -18,6 +18,8 @@ import { ConversionError, toBatchEmbed, toGeminiChat, toVertexEmbed, type Json }
 import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } from './gemini/decode-response.ts'
 import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
+import { fromVeoOperation, toVeoRequest, veoPath } from './gemini/veo.ts'
 import { embeddingsDimensions } from '../common-options.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
@@ -64,6 +66,11 @@ function target(ctx: DriverContext): UpstreamTarget {
   if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
+  if (ctx.route === VIDEO_ROUTE) {
+    requireConverted(ctx)
+    const path = veoPath(ctx, v)
+    return v === null ? { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null } : { scheme: v.scheme, host: v.host, port: v.port, path, query: null }
+  }
   if (v === null) {
     const path = ctx.route === 'preserve' ? ctx.clientPath : `/v1beta/models/${encodeURIComponent(model)}:${operation(ctx, 'google', false)}`
     return { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null }
@@ -88,6 +95,11 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
   if (route === 'preserve') return null
   const v = vertexOf(ctx.model.options)
   try {
+    if (route === VIDEO_ROUTE) {
+      const body = JSON.stringify(toVeoRequest(req, ctx))
+      markConverted(ctx)
+      return body
+    }
     switch (dialectOf(ctx, v)) {
       case 'anthropic': {
         // Claude on Vertex: the Messages API with the version in the body and the model in the path
@@ -121,6 +133,7 @@ function failed(route: RouteType, why: string): Error {
 
 function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   const route = ctx.route
+  if (route === VIDEO_ROUTE) return fromVeoOperation(body, ctx)
   const v = vertexOf(ctx.model.options)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
@@ -170,7 +183,7 @@ export const geminiOptions = {
 export const geminiDriver: ProviderRegistration = {
   options: geminiOptions,
   id: 'gemini',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE]),
   streamUsage: true,
   target,
   encodeRequest,
