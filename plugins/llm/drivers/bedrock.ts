@@ -51,6 +51,22 @@ function operationOf(ctx: DriverContext): string {
   return ctx.stream ? 'converse-stream' : 'converse'
 }
 
+/**
+ * The Agents for Amazon Bedrock runtime operations a native client may call (Kong's native
+ * Bedrock routes: rerank, retrieveAndGenerate, retrieveAndGenerateStream). They live on another
+ * host, `bedrock-agent-runtime.<region>.amazonaws.com`, and are signed for the same SigV4 service
+ * name, `bedrock` (the agent runtime's signing name in the AWS API model).
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent-runtime_Rerank.html
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent-runtime_RetrieveAndGenerate.html
+ */
+const AGENT_OPERATION = /\/(rerank|retrieveAndGenerate|retrieveAndGenerateStream)$/
+
+/** The agent-runtime operation a native client called (the last path segment), or null. */
+export function agentOperationOf(ctx: DriverContext): string | null {
+  if (ctx.llmFormat !== 'bedrock' || ctx.route !== 'llm/v1/chat') return null
+  return AGENT_OPERATION.exec(ctx.clientPath)?.[1] ?? null
+}
+
 // Compressed answers could not be converted (nor streamed chunk by chunk): ask for plain bytes.
 const HEADERS = [['accept-encoding', 'identity']] as const
 
@@ -90,6 +106,8 @@ export const bedrockDriver: ProviderRegistration = {
   target(ctx): UpstreamTarget {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS
     if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
+    const agentOperation = agentOperationOf(ctx)
+    if (agentOperation !== null) return { scheme: 'https', host: `bedrock-agent-runtime.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: `/${agentOperation}`, query: null }
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
     if (ctx.route === VIDEO_ROUTE) {
       requireConverted(ctx)
