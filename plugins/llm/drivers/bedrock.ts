@@ -1,4 +1,6 @@
-// Amazon Bedrock through the Converse / ConverseStream APIs (Kong's kong/llm/drivers/bedrock.lua).
+// Amazon Bedrock through the Converse / ConverseStream APIs (Kong's kong/llm/drivers/bedrock.lua);
+// images through InvokeModel (bedrock/image-generation.ts), video through StartAsyncInvoke
+// (bedrock/nova-reel.ts), a native client's agent-runtime calls (rerank) on their own host.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 // Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
@@ -12,6 +14,9 @@ import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
 import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
 import { fromNovaReel, novaReelPath, toNovaReel } from './bedrock/nova-reel.ts'
+import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
+import { requireConvertedBody } from './converted-body.ts'
+import { fromBedrockImage, toBedrockImage } from './bedrock/image-generation.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
 import type { ProviderRegistration } from '../registry.ts'
@@ -88,7 +93,7 @@ export const bedrockOptions = {
 export const bedrockDriver: ProviderRegistration = {
   options: bedrockOptions,
   id: 'bedrock',
-  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS]),
   streamUsage: true,
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
@@ -109,6 +114,10 @@ export const bedrockDriver: ProviderRegistration = {
     const agentOperation = agentOperationOf(ctx)
     if (agentOperation !== null) return { scheme: 'https', host: `bedrock-agent-runtime.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: `/${agentOperation}`, query: null }
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
+    if (isImageRoute(ctx.route)) {
+      requireConvertedBody(ctx)
+      return { scheme: 'https', host, port: 443, path: `/model/${escapeModelId(ctx.model.name ?? '')}/invoke`, query: null }
+    }
     if (ctx.route === VIDEO_ROUTE) {
       requireConverted(ctx)
       return { scheme: 'https', host, port: 443, path: novaReelPath(ctx, escapeModelId), query: null }
@@ -123,6 +132,11 @@ export const bedrockDriver: ProviderRegistration = {
 
   encodeRequest(req, _raw, ctx) {
     if (ctx.route === 'preserve') return null
+    if (isImageRoute(ctx.route)) {
+      const body = JSON.stringify(toBedrockImage(req, ctx))
+      markConverted(ctx)
+      return body
+    }
     if (ctx.route === VIDEO_ROUTE) {
       const body = JSON.stringify(toNovaReel(req, ctx))
       markConverted(ctx)
@@ -135,6 +149,7 @@ export const bedrockDriver: ProviderRegistration = {
     // preserve forwards the answer as it is; its usage still counts when it is a Converse answer
     if (ctx.route === 'preserve') return { body: null, usage: preservedUsage(body), model: null }
     if (ctx.route === VIDEO_ROUTE) return fromNovaReel(body, ctx)
+    if (isImageRoute(ctx.route)) return fromBedrockImage(body, ctx)
     return fromConverse(body, ctx)
   },
 

@@ -7,6 +7,8 @@
 import { Type } from 'typebox'
 import { llmError } from '../errors.ts'
 import type { DriverContext, LlmRequest } from '../types.ts'
+import { requireConvertedBody } from './converted-body.ts'
+export { markConverted } from './converted-body.ts'
 
 export const VIDEO_ROUTE = 'video/v1/videos/generations'
 
@@ -72,20 +74,9 @@ export function videoObject(id: string, ctx: DriverContext, status: VideoStatus,
   }
 }
 
-/**
- * Create requests whose body the driver converted. A create call that reaches the target without
- * it had no JSON body (a multipart upload, which only OpenAI and Azure take): refused there,
- * before the client's bytes could go to a provider that does not read them.
- */
-const converted = new WeakSet<DriverContext>()
-
-export function markConverted(ctx: DriverContext): void {
-  converted.add(ctx)
-}
-
 /** For a provider that converts: the create call must have had its body converted. */
 export function requireConverted(ctx: DriverContext): void {
-  if (videoJobId(ctx) === null && !converted.has(ctx)) throw llmError(400, "request body doesn't contain valid prompts")
+  if (videoJobId(ctx) === null) requireConvertedBody(ctx)
 }
 
 /**
