@@ -12,6 +12,7 @@ import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
 import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { escapePathSegment } from './path-segment.ts'
 import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
 import { fromNovaReel, novaReelPath, toNovaReel } from './bedrock/nova-reel.ts'
 import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
@@ -28,13 +29,8 @@ export function bedrockRegion(ctx: DriverContext): string {
   return region
 }
 
-/**
- * A model id as one path segment, escaped the way the AWS SDK does (encodeURIComponent plus
- * RFC 3986's `!'()*`): inference-profile ids keep their dots, `:` becomes %3A and an ARN's `/` %2F.
- */
-export function escapeModelId(modelId: string): string {
-  return encodeURIComponent(modelId).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-}
+/** A model id as one path segment (inference-profile ids keep their dots; an ARN's `/` is %2F). */
+export const escapeModelId = escapePathSegment
 
 function preservedUsage(body: Buffer): TokenUsage | null {
   try {

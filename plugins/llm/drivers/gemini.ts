@@ -23,6 +23,7 @@ import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts
 import { fromVeoOperation, toVeoRequest, veoPath } from './gemini/veo.ts'
 import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
 import { requireConvertedBody } from './converted-body.ts'
+import { escapePathSegment } from './path-segment.ts'
 import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
 import { embeddingsDimensions } from '../common-options.ts'
 import { record, str } from '../schema-fields.ts'
@@ -74,7 +75,7 @@ function target(ctx: DriverContext): UpstreamTarget {
     // images are generated (and edited) by generateContent, Gemini's own publisher on Vertex
     requireConvertedBody(ctx)
     return v === null
-      ? { scheme: 'https', host: AI_STUDIO, port: 443, path: `/v1beta/models/${encodeURIComponent(model)}:generateContent`, query: null }
+      ? { scheme: 'https', host: AI_STUDIO, port: 443, path: `/v1beta/models/${escapePathSegment(model)}:generateContent`, query: null }
       : { scheme: v.scheme, host: v.host, port: v.port, path: vertexModelPath(v, 'google', model, 'generateContent'), query: null }
   }
   if (ctx.route === VIDEO_ROUTE) {

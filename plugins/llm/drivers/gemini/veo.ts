@@ -9,6 +9,7 @@ import { isJsonObject, mergeJson, nullObject } from '../../../../core/safe-merge
 import { llmError } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, LlmRequest } from '../../types.ts'
 import { ID_SEGMENT } from '../native-operations.ts'
+import { escapePathSegment } from '../path-segment.ts'
 import { VIDEO_ROUTE, videoJobId, videoObject, videoRequest } from '../video-request.ts'
 import { vertexModelPath, type VertexConf } from './vertex-coordinates.ts'
 
@@ -47,7 +48,7 @@ export function veoPath(ctx: DriverContext, v: VertexConf | null): string {
   const model = ctx.model.name ?? ''
   const id = operationId(ctx)
   if (v === null) {
-    const base = `/v1beta/models/${encodeURIComponent(model)}`
+    const base = `/v1beta/models/${escapePathSegment(model)}`
     return id === null ? `${base}:predictLongRunning` : `${base}/operations/${id}`
   }
   if (id !== null) throw llmError(404, 'the gemini video generation route has no such operation')
