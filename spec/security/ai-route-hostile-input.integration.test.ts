@@ -32,7 +32,7 @@ beforeAll(async () => {
     ({ name: 'ai-proxy', route, config: { route_type, auth, model } })
   const config = {
     _format_version: '3.0',
-    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['veo', 'reel', 'gimg', 'gedit', 'bimg', 'bedit', 'cohere', 'gchat'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
+    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['veo', 'reel', 'gimg', 'gedit', 'bimg', 'bedit', 'cohere', 'gchat', 'nomodel', 'nomodel-img'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
     plugins: [
       plugin('veo', 'video/v1/videos/generations', { provider: 'gemini', name: 'veo-3.0-generate-001', options: { upstream_url: up.url } }, GAUTH),
       plugin('reel', 'video/v1/videos/generations', { provider: 'bedrock', name: 'amazon.nova-reel-v1:0', options: { upstream_url: up.url, bedrock: { aws_region: 'us-east-1', video_output_s3_uri: 's3://b/o' } } }, AWS_AUTH),
@@ -40,6 +40,8 @@ beforeAll(async () => {
       plugin('gedit', 'image/v1/images/edits', { provider: 'gemini', name: 'gemini-2.5-flash-image', options: { upstream_url: `${up.url}/g:generateContent` } }, GAUTH),
       plugin('bimg', 'image/v1/images/generations', { provider: 'bedrock', name: 'amazon.nova-canvas-v1:0', options: { upstream_url: `${up.url}/m/invoke`, bedrock: { aws_region: 'us-east-1' } } }, AWS_AUTH),
       plugin('bedit', 'image/v1/images/edits', { provider: 'bedrock', name: 'amazon.nova-canvas-v1:0', options: { upstream_url: `${up.url}/m/invoke`, bedrock: { aws_region: 'us-east-1' } } }, AWS_AUTH),
+      plugin('nomodel', 'video/v1/videos/generations', { provider: 'gemini', options: { upstream_url: up.url } }, GAUTH),
+      plugin('nomodel-img', 'image/v1/images/generations', { provider: 'bedrock', options: { upstream_url: up.url, bedrock: { aws_region: 'us-east-1' } } }, AWS_AUTH),
       plugin('cohere', 'llm/v1/chat', { provider: 'cohere', name: 'command-a-03-2025', options: { upstream_url: `${up.url}/cohere/v2/chat` } }, { header_name: 'Authorization', header_value: 'Bearer k' }),
       plugin('gchat', 'llm/v1/chat', { provider: 'gemini', name: 'gemini-2.5-flash', options: { upstream_url: `${up.url}/g:generateContent` } }, GAUTH),
     ],
@@ -107,6 +109,8 @@ describe('bad bodies: Kong\'s 400, nothing sent', () => {
     ['/veo', '{"prompt":"x","size":"big"}', T('gemini', V) + "'size' must be WIDTHxHEIGHT"],
     ['/veo', `{"prompt":"${huge}"}`, T('gemini', V) + 'prompt is longer than 32768 characters'],
     ['/reel', '{"prompt":{"__proto__":{}}}', NO_PROMPT],
+    ['/nomodel', '{"prompt":"x"}', 'model parameter not found in request, nor in gateway configuration'],
+    ['/nomodel-img', '{"prompt":"x"}', 'model parameter not found in request, nor in gateway configuration'],
     ['/reel', '{"prompt":"x","size":"1280x720; rm"}', T('bedrock', V) + "'size' must be WIDTHxHEIGHT"],
     ['/gimg', '{}', NO_PROMPT],
     ['/gimg', '{"prompt":"x","n":1000}', T('gemini', G) + "'n' must be a whole number from 1 to 10"],
@@ -174,6 +178,7 @@ describe('ids in status calls cannot leave their path segment', () => {
     ['GET', '/veo/videos/op%00', 404],
     ['GET', `/veo/videos/${'a'.repeat(600)}`, 404],
     ['DELETE', '/veo/videos/op1', 405],
+    ['GET', '/nomodel/videos/op1', 400],
     ['PUT', '/veo', 405],
     ['GET', '/reel/videos/notanarn', 404],
     ['GET', '/reel/videos/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aasync-invoke%2F..%2F..%2Fmodel', 404],

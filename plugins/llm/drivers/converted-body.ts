@@ -13,6 +13,16 @@ export function markConverted(ctx: DriverContext): void {
   converted.add(ctx)
 }
 
+/**
+ * The model a converting driver puts into the provider's URL or body: the OpenAI API route types
+ * do not require one in the pipeline (OpenAI's files and batches have none), these calls do.
+ */
+export function requireModel(ctx: DriverContext): string {
+  const name = ctx.model.name
+  if (name === undefined || name === '') throw llmError(400, 'model parameter not found in request, nor in gateway configuration')
+  return name
+}
+
 /** Kong's 400 when the body was not converted (no JSON body with a prompt). */
 export function requireConvertedBody(ctx: DriverContext): void {
   if (!converted.has(ctx)) throw llmError(400, "request body doesn't contain valid prompts")

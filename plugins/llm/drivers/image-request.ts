@@ -7,6 +7,7 @@
 import { isJsonObject } from '../../../core/safe-merge.ts'
 import { llmError } from '../errors.ts'
 import type { DriverContext, LlmRequest, RouteType, TokenUsage } from '../types.ts'
+import { requireModel } from './converted-body.ts'
 
 export const IMAGE_GENERATIONS: RouteType = 'image/v1/images/generations'
 export const IMAGE_EDITS: RouteType = 'image/v1/images/edits'
@@ -51,6 +52,7 @@ const SIZE = /^([0-9]{2,5})x([0-9]{2,5})$/
 export function imageRequest(req: LlmRequest, ctx: DriverContext): ImageRequest {
   const prompt = req.prompt
   if (typeof prompt !== 'string' || prompt.length === 0) throw llmError(400, "request body doesn't contain valid prompts")
+  requireModel(ctx)
   if (prompt.length > MAX_IMAGE_PROMPT) bad(ctx, `prompt is longer than ${MAX_IMAGE_PROMPT} characters`)
   if (req.stream === true) bad(ctx, 'image generation does not stream here')
   let n: number | undefined

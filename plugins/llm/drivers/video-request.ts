@@ -7,7 +7,7 @@
 import { Type } from 'typebox'
 import { llmError } from '../errors.ts'
 import type { DriverContext, LlmRequest } from '../types.ts'
-import { requireConvertedBody } from './converted-body.ts'
+import { requireConvertedBody, requireModel } from './converted-body.ts'
 export { markConverted } from './converted-body.ts'
 
 export const VIDEO_ROUTE = 'video/v1/videos/generations'
@@ -40,6 +40,7 @@ const SIZE = /^([0-9]{2,5})x([0-9]{2,5})$/
 export function videoRequest(req: LlmRequest, ctx: DriverContext): VideoRequest {
   const prompt = req.prompt
   if (typeof prompt !== 'string' || prompt.length === 0) throw llmError(400, "request body doesn't contain valid prompts")
+  requireModel(ctx)
   if (req.stream === true) bad(ctx, 'video generation does not stream')
   if (prompt.length > MAX_VIDEO_PROMPT) bad(ctx, `prompt is longer than ${MAX_VIDEO_PROMPT} characters`)
   const o = ctx.model.options as { seconds?: number | string; size?: string }
@@ -77,6 +78,7 @@ export function videoObject(id: string, ctx: DriverContext, status: VideoStatus,
 /** For a provider that converts: the create call must have had its body converted. */
 export function requireConverted(ctx: DriverContext): void {
   if (videoJobId(ctx) === null) requireConvertedBody(ctx)
+  else requireModel(ctx)
 }
 
 /**
