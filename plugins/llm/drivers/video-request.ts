@@ -82,14 +82,15 @@ export function requireConverted(ctx: DriverContext): void {
 }
 
 /**
- * The job id of a status call: what follows `/videos/` in the client's path, one segment
- * (`[A-Za-z0-9_.:-]`, no `..`), or a 404 before anything is sent. null for the create call.
+ * The job id of a status call (a GET): what follows the last `/videos/` in the client's path
+ * (`[A-Za-z0-9_.:-]` and `/` between non-dot segments), or a 404 before anything is sent. null
+ * for the create call, a POST to the route whatever its path (`/v1/videos/generations` too).
  */
 export function videoJobId(ctx: DriverContext): string | null {
   const method = ctx.clientMethod ?? 'POST'
+  if (method === 'POST') return null
   const at = ctx.clientPath.lastIndexOf('/videos/')
-  if (method === 'POST' && at < 0) return null
-  if (method !== 'GET' || at < 0) throw llmError(method === 'POST' ? 404 : 405, `the ${ctx.model.provider} video generation route has no such operation`)
+  if (method !== 'GET' || at < 0) throw llmError(405, `the ${ctx.model.provider} video generation route has no such operation`)
   let id = ctx.clientPath.slice(at + '/videos/'.length)
   try {
     id = decodeURIComponent(id)

@@ -59,13 +59,14 @@ beforeAll(async () => {
   const bearer = { header_name: 'Authorization', header_value: 'Bearer sk-gateway' }
   const config = {
     _format_version: '3.0',
-    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['openai', 'openai-opts', 'azure', 'veo', 'vertex', 'reel', 'reel-no-s3'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
+    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: [...['openai', 'openai-opts', 'azure', 'veo', 'vertex', 'reel', 'reel-no-s3'].map((r) => ({ name: r, paths: [`/${r}`] })), { name: 'veo-videos', paths: ['/veo2/v1/videos/generations'] }] }],
     plugins: [
       route('openai', { provider: 'openai', name: 'sora-2', options: local }, bearer),
       // Kong's Sora example config: seconds and size as model options
       route('openai-opts', { provider: 'openai', name: 'sora-2', options: { ...local, seconds: 4, size: '720x1280' } }, bearer),
       route('azure', { provider: 'azure', name: 'sora', options: { ...local, azure_instance: 'inst', azure_deployment_id: 'sora', azure_api_version: 'preview' } }, { header_name: 'api-key', header_value: 'az-key' }),
       route('veo', { provider: 'gemini', name: 'veo-3.0-generate-001', options: local }, { header_name: 'x-goog-api-key', header_value: 'gemini-key' }),
+      route('veo-videos', { provider: 'gemini', name: 'veo-3.0-generate-001', options: local }, { header_name: 'x-goog-api-key', header_value: 'gemini-key' }),
       route('vertex', { provider: 'gemini', name: 'veo-3.0-generate-001', options: { gemini: { api_endpoint: `http://127.0.0.1:${up.port}`, project_id: 'p1', location_id: 'us-central1' } } },
         { header_name: 'Authorization', header_value: 'Bearer vertex-token' }),
       route('reel', { provider: 'bedrock', name: 'amazon.nova-reel-v1:0', options: { ...local, bedrock: { aws_region: 'us-east-1', video_output_s3_uri: 's3://videos/out' } } }, AWS_AUTH),
@@ -144,6 +145,12 @@ describe('video generations: gemini Veo (long-running operations)', () => {
     expect(done.body).toMatchObject({ id: 'op123', status: 'completed', progress: 100, video_urls: ['https://generativelanguage.googleapis.com/v1beta/files/f1:download'] })
     const failed = await get('/veo/videos/failing')
     expect(failed.body).toMatchObject({ id: 'failing', status: 'failed', error: { code: '3', message: 'prompt rejected' } })
+  })
+
+  it("a create POST on a route whose own path has /videos/ in it is still a create", async () => {
+    const res = await post('/veo2/v1/videos/generations', { prompt: 'A red square' })
+    expect(res.body).toMatchObject({ id: 'op123', status: 'in_progress' })
+    expect(last().url).toBe('/v1beta/models/veo-3.0-generate-001:predictLongRunning')
   })
 
   it('Vertex: predictLongRunning under the project and location', async () => {
