@@ -3,7 +3,8 @@
 // same API (Kong 3.11's ai-proxy route types). Each names the API resource it proxies; the
 // client's path after that resource (an id, `/content`, `/cancel`) is kept, so the REST calls of
 // one route type (create, list, retrieve, delete) all reach the right upstream path.
-// https://platform.openai.com/docs/api-reference (files, batch, assistants, responses, audio, images)
+// https://platform.openai.com/docs/api-reference (files, batch, assistants, responses, audio, images,
+// videos: Kong 3.13)
 import type { OpenAiApiRoute, RouteType } from './types.ts'
 
 /** Route type → the API resource it proxies (OpenAI: `/v1/<resource>`). */
@@ -19,6 +20,7 @@ export const OPENAI_API_ROUTES: ReadonlyMap<OpenAiApiRoute, string> = new Map<Op
   ['image/v1/images/edits', 'images/edits'],
   // a WebSocket session, not a REST call: the upgrade goes to `/v1/realtime?model=` (core/server/websocket-proxy.ts)
   ['realtime/v1/realtime', 'realtime'],
+  ['video/v1/videos/generations', 'videos'],
 ])
 
 /**
@@ -29,6 +31,8 @@ export const OPENAI_API_ROUTES: ReadonlyMap<OpenAiApiRoute, string> = new Map<Op
  */
 export const MULTIPART_ROUTES: ReadonlySet<RouteType> = new Set<RouteType>([
   'preserve', 'llm/v1/files', 'audio/v1/audio/transcriptions', 'audio/v1/audio/translations', 'image/v1/images/edits',
+  // the OpenAI SDK's videos.create is a multipart form (an optional reference image)
+  'video/v1/videos/generations',
 ])
 
 export function isOpenAiApiRoute(route: RouteType): route is OpenAiApiRoute {

@@ -16,6 +16,7 @@ import type { llama2Options } from './drivers/llama2.ts'
 import type { mistralOptions } from './drivers/mistral.ts'
 import type { ollamaOptions } from './drivers/ollama.ts'
 import type { dashscopeOptions, databricksOptions } from './drivers/openai-compatible.ts'
+import type { videoOptions } from './drivers/video-request.ts'
 
 /**
  * A provider id, checked against the registry when a config is loaded (not when this module is):
@@ -36,6 +37,8 @@ export const ROUTE_TYPES = [
   'image/v1/images/generations', 'image/v1/images/edits',
   // Kong 3.11's WebSocket route (openai, azure): the upgrade is proxied, see plugins/llm/realtime/
   'realtime/v1/realtime',
+  // Kong 3.13: openai, azure, gemini (Veo), bedrock (Nova Reel)
+  'video/v1/videos/generations',
 ] as const
 
 export const LLM_FORMATS = ['openai', 'anthropic', 'bedrock', 'cohere', 'gemini', 'huggingface'] as const
@@ -70,7 +73,7 @@ export const LoggingSchema = record({
  */
 type BundledOptionsFields = typeof CommonOptionsFields & typeof anthropicOptions & typeof azureOptions & typeof llama2Options
   & typeof mistralOptions & typeof ollamaOptions & typeof geminiOptions & typeof bedrockOptions & typeof cohereOptions
-  & typeof huggingfaceOptions & typeof dashscopeOptions & typeof databricksOptions
+  & typeof huggingfaceOptions & typeof dashscopeOptions & typeof databricksOptions & typeof videoOptions
 
 type ModelOptionsSchemaT = TObject<BundledOptionsFields>
 

@@ -18,6 +18,8 @@ export type OpenAiApiRoute =
   | 'audio/v1/audio/speech' | 'audio/v1/audio/transcriptions' | 'audio/v1/audio/translations'
   | 'image/v1/images/generations' | 'image/v1/images/edits'
   | 'realtime/v1/realtime'
+  // Kong 3.13: OpenAI's Videos API (Gemini's Veo and Bedrock's Nova Reel convert it)
+  | 'video/v1/videos/generations'
 
 /** Kong's provider ids, byte for byte. A third party may register others. */
 export type ProviderId =

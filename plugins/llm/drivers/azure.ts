@@ -12,6 +12,7 @@ import { str } from '../schema-fields.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
 import { realtimeQuery } from '../realtime/realtime-query.ts'
+import { withVideoDefaults } from './openai.ts'
 
 const OPERATIONS: Partial<Record<RouteType, string>> = {
   'llm/v1/chat': '/chat/completions',
@@ -29,6 +30,8 @@ function apiRoutePath(route: OpenAiApiRoute, ctx: DriverContext): string {
   const resource = OPENAI_API_ROUTES.get(route)!
   const suffix = resourceSuffix(resource, ctx.clientPath)
   if (route === 'llm/v1/responses') return `/openai/v1/responses${suffix}`
+  // Kong 3.13: Azure's video generation jobs API (Sora)
+  if (route === 'video/v1/videos/generations') return `/openai/v1/video/generations/jobs${suffix}`
   if (resource.startsWith('audio/') || resource.startsWith('images/')) {
     return `/openai/deployments/${ctx.model.options.azure_deployment_id ?? ''}/${resource}${suffix}`
   }
@@ -73,7 +76,7 @@ export const azure: ProviderRegistration = {
     return { scheme: 'https', host: `${o.azure_instance ?? ''}.openai.azure.com`, port: 443, path, query }
   },
   // the API routes' bodies (JSON or multipart) go as they came
-  encodeRequest: (req, _raw, ctx) => (isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),
+  encodeRequest: (req, _raw, ctx) => (ctx.route === 'video/v1/videos/generations' ? withVideoDefaults(req, ctx) : isOpenAiApiRoute(ctx.route) ? null : encodeOpenAi(req)),
   decodeResponse: (body, ctx) => decodeOpenAi('azure', body, ctx),
   stream: openAiStream,
   logMeta(ctx) {

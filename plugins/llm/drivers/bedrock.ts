@@ -1,4 +1,6 @@
-// Amazon Bedrock through the Converse / ConverseStream APIs (Kong's kong/llm/drivers/bedrock.lua).
+// Amazon Bedrock through the Converse / ConverseStream APIs (Kong's kong/llm/drivers/bedrock.lua);
+// images through InvokeModel (bedrock/image-generation.ts), video through StartAsyncInvoke
+// (bedrock/nova-reel.ts), a native client's agent-runtime calls (rerank) on their own host.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 // Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
@@ -10,6 +12,12 @@ import { toConverse } from './bedrock/encode-request.ts'
 import { fromConverse, usageOf } from './bedrock/decode-response.ts'
 import { createBedrockTranscoder } from './bedrock/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { escapePathSegment } from './path-segment.ts'
+import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
+import { fromNovaReel, novaReelPath, toNovaReel } from './bedrock/nova-reel.ts'
+import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
+import { requireConvertedBody } from './converted-body.ts'
+import { fromBedrockImage, toBedrockImage } from './bedrock/image-generation.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
 import type { ProviderRegistration } from '../registry.ts'
@@ -21,13 +29,8 @@ export function bedrockRegion(ctx: DriverContext): string {
   return region
 }
 
-/**
- * A model id as one path segment, escaped the way the AWS SDK does (encodeURIComponent plus
- * RFC 3986's `!'()*`): inference-profile ids keep their dots, `:` becomes %3A and an ARN's `/` %2F.
- */
-export function escapeModelId(modelId: string): string {
-  return encodeURIComponent(modelId).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-}
+/** A model id as one path segment (inference-profile ids keep their dots; an ARN's `/` is %2F). */
+export const escapeModelId = escapePathSegment
 
 function preservedUsage(body: Buffer): TokenUsage | null {
   try {
@@ -47,6 +50,22 @@ function operationOf(ctx: DriverContext): string {
     if (op !== undefined && NATIVE_OPERATIONS.has(op)) return op
   }
   return ctx.stream ? 'converse-stream' : 'converse'
+}
+
+/**
+ * The Agents for Amazon Bedrock runtime operations a native client may call (Kong's native
+ * Bedrock routes: rerank, retrieveAndGenerate, retrieveAndGenerateStream). They live on another
+ * host, `bedrock-agent-runtime.<region>.amazonaws.com`, and are signed for the same SigV4 service
+ * name, `bedrock` (the agent runtime's signing name in the AWS API model).
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent-runtime_Rerank.html
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_agent-runtime_RetrieveAndGenerate.html
+ */
+const AGENT_OPERATION = /\/(rerank|retrieveAndGenerate|retrieveAndGenerateStream)$/
+
+/** The agent-runtime operation a native client called (the last path segment), or null. */
+export function agentOperationOf(ctx: DriverContext): string | null {
+  if (ctx.llmFormat !== 'bedrock' || ctx.route !== 'llm/v1/chat') return null
+  return AGENT_OPERATION.exec(ctx.clientPath)?.[1] ?? null
 }
 
 // Compressed answers could not be converted (nor streamed chunk by chunk): ask for plain bytes.
@@ -70,7 +89,7 @@ export const bedrockOptions = {
 export const bedrockDriver: ProviderRegistration = {
   options: bedrockOptions,
   id: 'bedrock',
-  routes: new Set<RouteType>(['llm/v1/chat', 'preserve']),
+  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS]),
   streamUsage: true,
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
@@ -88,7 +107,17 @@ export const bedrockDriver: ProviderRegistration = {
   target(ctx): UpstreamTarget {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS
     if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
+    const agentOperation = agentOperationOf(ctx)
+    if (agentOperation !== null) return { scheme: 'https', host: `bedrock-agent-runtime.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: `/${agentOperation}`, query: null }
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
+    if (isImageRoute(ctx.route)) {
+      requireConvertedBody(ctx)
+      return { scheme: 'https', host, port: 443, path: `/model/${escapeModelId(ctx.model.name ?? '')}/invoke`, query: null }
+    }
+    if (ctx.route === VIDEO_ROUTE) {
+      requireConverted(ctx)
+      return { scheme: 'https', host, port: 443, path: novaReelPath(ctx, escapeModelId), query: null }
+    }
     const path = ctx.route === 'preserve'
       ? ctx.clientPath
       : `/model/${escapeModelId(ctx.model.name ?? '')}/${operationOf(ctx)}`
@@ -99,12 +128,24 @@ export const bedrockDriver: ProviderRegistration = {
 
   encodeRequest(req, _raw, ctx) {
     if (ctx.route === 'preserve') return null
+    if (isImageRoute(ctx.route)) {
+      const body = JSON.stringify(toBedrockImage(req, ctx))
+      markConverted(ctx)
+      return body
+    }
+    if (ctx.route === VIDEO_ROUTE) {
+      const body = JSON.stringify(toNovaReel(req, ctx))
+      markConverted(ctx)
+      return body
+    }
     return JSON.stringify(toConverse(req, ctx))
   },
 
   decodeResponse(body, ctx) {
     // preserve forwards the answer as it is; its usage still counts when it is a Converse answer
     if (ctx.route === 'preserve') return { body: null, usage: preservedUsage(body), model: null }
+    if (ctx.route === VIDEO_ROUTE) return fromNovaReel(body, ctx)
+    if (isImageRoute(ctx.route)) return fromBedrockImage(body, ctx)
     return fromConverse(body, ctx)
   },
 

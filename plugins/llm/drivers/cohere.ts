@@ -1,5 +1,5 @@
-// Cohere: chat → /v1/chat (chat_history + message), completions → /v1/generate, embeddings →
-// /v2/embed; streams are NDJSON (stream-start / text-generation / stream-end). Kong: cohere.lua.
+// Cohere: chat → /v1/chat (chat_history + message), or /v2/chat for a chat with `documents`
+// (grounded, with citations), completions → /v1/generate, embeddings → /v2/embed; streams are NDJSON (stream-start / text-generation / stream-end). Kong: cohere.lua.
 // https://docs.cohere.com/v1/reference/chat  https://docs.cohere.com/v1/reference/generate
 // https://docs.cohere.com/reference/embed  https://docs.cohere.com/v1/docs/streaming
 import { randomUUID } from 'node:crypto'
@@ -16,7 +16,7 @@ import { Type } from 'typebox'
 import type { ProviderRegistration } from '../registry.ts'
 import { withExtraBody } from './extra-body.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
-import { ownTable } from '../../../core/safe-merge.ts'
+import { copyJson, isJsonObject, ownTable } from '../../../core/safe-merge.ts'
 
 type Json = Record<string, unknown>
 
@@ -52,6 +52,9 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
   if (req.prompt !== undefined && req.messages !== undefined) {
     throw llmErrors.badRequest("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
   }
+  if (ctx.route === 'llm/v1/chat' && Array.isArray(req.documents) && req.stream !== true && !req.tools) {
+    return encodeGroundedChat(req, ctx, req.documents as unknown[])
+  }
   if (req.tools) {
     // Kong hands tool requests to its OpenAI driver: the body stays OpenAI-shaped (for Cohere's
     // OpenAI-compatible endpoint, set through upstream_url)
@@ -78,6 +81,40 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
   }
   return encoded(body, req)
 }
+
+/**
+ * Document-grounded chat (an OpenAI-shaped chat with Cohere's `documents`, Kong's "Cohere rerank
+ * API for document-grounded chat"): Cohere's v2 chat, which filters the documents for relevance
+ * and answers with citations (`message.citations`, handed to the client on the choice's
+ * message). Requests that took this path: the target is `/v2/chat` for them.
+ * https://docs.cohere.com/reference/chat  https://docs.cohere.com/docs/retrieval-augmented-generation-rag
+ */
+const groundedChat = new WeakSet<DriverContext>()
+
+/** A document as v2 takes it: a string, or `{id?, data: {...}}` (a bare object becomes its data). */
+function documentOf(d: unknown): unknown {
+  if (typeof d === 'string') return d
+  if (!isJsonObject(d)) throw llmErrors.badRequest('error transforming to cohere://llm/v1/chat: each document must be a string or an object')
+  if (isJsonObject(d.data)) return copyJson({ ...(typeof d.id === 'string' ? { id: d.id } : {}), data: copyJson(d.data) })
+  return { data: copyJson(d) }
+}
+
+const V2_ROLES = ownTable<string>({ system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool' })
+
+function encodeGroundedChat(req: LlmRequest, ctx: DriverContext, documents: unknown[]): string {
+  if (documents.length > MAX_DOCUMENTS) throw llmErrors.badRequest(`error transforming to cohere://llm/v1/chat: at most ${MAX_DOCUMENTS} documents`)
+  const messages = (req.messages ?? []).map((m) => ({ role: V2_ROLES[m.role] ?? 'user', content: contentText(m.content) }))
+  const body: Json = { model: ctx.model.name ?? req.model, messages, documents: documents.map(documentOf), stream: false }
+  const t = tuned(req)
+  for (const k of Object.keys(t)) if (t[k] !== undefined) body[k] = t[k]
+  if (req.stop !== undefined) body.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop
+  if (req.citation_options !== undefined) body.citation_options = req.citation_options
+  groundedChat.add(ctx)
+  return encoded(body, req)
+}
+
+/** Cohere takes up to 1000 documents a call; more is refused here rather than there. */
+const MAX_DOCUMENTS = 1000
 
 function encodeEmbeddings(req: LlmRequest, ctx: DriverContext): string {
   const input = req.input
@@ -168,6 +205,8 @@ function decode(body: Buffer, ctx: DriverContext): DecodedResponse {
       : Array.isArray(m.content) ? (m.content as Json[]).map((p) => (typeof p.text === 'string' ? p.text : '')).join('') : null
     const message: Json = { role: 'assistant', content: (m.tool_plan as string | undefined) ?? content }
     if (Array.isArray(m.tool_calls)) message.tool_calls = m.tool_calls
+    // document-grounded answers: the citations (spans of the answer and the documents they cite)
+    if (Array.isArray(m.citations)) message.citations = m.citations
     usage = usageOf(res)
     out = { choices: [{ index: 0, message, finish_reason: finishOf(res.finish_reason) }], object: 'chat.completion', model: name, id: res.id, usage }
   } else {
@@ -260,7 +299,7 @@ export const cohereDriver: ProviderRegistration = {
       const at = ctx.clientPath.search(/\/v[12]\//)
       if (at >= 0) return { ...COHERE_URL, path: nativeOperationPath('cohere', NATIVE_OPERATIONS, ctx.clientMethod, ctx.clientPath.slice(at)) }
     }
-    return { ...COHERE_URL, path: PATHS[ctx.route] ?? '/' }
+    return { ...COHERE_URL, path: groundedChat.has(ctx) ? '/v2/chat' : PATHS[ctx.route] ?? '/' }
   },
   encodeRequest(req, _raw, ctx) {
     if (ctx.route === 'preserve') return null

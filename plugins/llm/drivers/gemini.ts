@@ -1,4 +1,5 @@
-// Gemini: Google AI Studio (generativelanguage.googleapis.com) and Vertex AI, with Vertex's
+// Gemini: Google AI Studio (generativelanguage.googleapis.com) and Vertex AI (chat, completions,
+// embeddings; images by generateContent: gemini/image-generation.ts; video by Veo: gemini/veo.ts), with Vertex's
 // partner models (Anthropic, Mistral, AI21) and Model Garden endpoints (Kong's
 // kong/llm/drivers/gemini.lua with the 3.11+ publisher routing and usage fixes).
 // https://ai.google.dev/api/generate-content
@@ -18,6 +19,12 @@ import { ConversionError, toBatchEmbed, toGeminiChat, toVertexEmbed, type Json }
 import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } from './gemini/decode-response.ts'
 import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
+import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
+import { fromVeoOperation, toVeoRequest, veoPath } from './gemini/veo.ts'
+import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
+import { requireConvertedBody } from './converted-body.ts'
+import { escapePathSegment } from './path-segment.ts'
+import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
 import { embeddingsDimensions } from '../common-options.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
@@ -64,6 +71,18 @@ function target(ctx: DriverContext): UpstreamTarget {
   if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
+  if (isImageRoute(ctx.route)) {
+    // images are generated (and edited) by generateContent, Gemini's own publisher on Vertex
+    requireConvertedBody(ctx)
+    return v === null
+      ? { scheme: 'https', host: AI_STUDIO, port: 443, path: `/v1beta/models/${escapePathSegment(model)}:generateContent`, query: null }
+      : { scheme: v.scheme, host: v.host, port: v.port, path: vertexModelPath(v, 'google', model, 'generateContent'), query: null }
+  }
+  if (ctx.route === VIDEO_ROUTE) {
+    requireConverted(ctx)
+    const path = veoPath(ctx, v)
+    return v === null ? { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null } : { scheme: v.scheme, host: v.host, port: v.port, path, query: null }
+  }
   if (v === null) {
     const path = ctx.route === 'preserve' ? ctx.clientPath : `/v1beta/models/${encodeURIComponent(model)}:${operation(ctx, 'google', false)}`
     return { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null }
@@ -88,6 +107,16 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
   if (route === 'preserve') return null
   const v = vertexOf(ctx.model.options)
   try {
+    if (isImageRoute(route)) {
+      const body = JSON.stringify(toGeminiImage(req, ctx))
+      markConverted(ctx)
+      return body
+    }
+    if (route === VIDEO_ROUTE) {
+      const body = JSON.stringify(toVeoRequest(req, ctx))
+      markConverted(ctx)
+      return body
+    }
     switch (dialectOf(ctx, v)) {
       case 'anthropic': {
         // Claude on Vertex: the Messages API with the version in the body and the model in the path
@@ -121,6 +150,8 @@ function failed(route: RouteType, why: string): Error {
 
 function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   const route = ctx.route
+  if (route === VIDEO_ROUTE) return fromVeoOperation(body, ctx)
+  if (isImageRoute(route)) return fromGeminiImage(body, ctx)
   const v = vertexOf(ctx.model.options)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
@@ -170,7 +201,7 @@ export const geminiOptions = {
 export const geminiDriver: ProviderRegistration = {
   options: geminiOptions,
   id: 'gemini',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve']),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS]),
   streamUsage: true,
   target,
   encodeRequest,

@@ -12,6 +12,7 @@ import { requireOption } from '../entity-checks.ts'
 import type { CheckedConf } from '../entity-checks.ts'
 import type { DriverContext, ModelOptions, ProviderDriver, RouteType, UpstreamTarget } from '../types.ts'
 import { decodeOpenAi, encodeOpenAi, openAiStream } from './openai-shape.ts'
+import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
 import type { OptionFields, ProviderRegistration } from '../registry.ts'
@@ -40,7 +41,8 @@ const CHAT = { 'llm/v1/chat': '/v1/chat/completions' }
 
 const ROWS: Row[] = [
   { id: 'cerebras', base: () => https('api.cerebras.ai'), paths: CHAT },
-  { id: 'xai', base: () => https('api.x.ai'), paths: CHAT },
+  // Kong 3.13: xAI's Responses API and image generation, OpenAI's shapes
+  { id: 'xai', base: () => https('api.x.ai'), paths: { ...CHAT, 'llm/v1/responses': '/v1/responses', 'image/v1/images/generations': '/v1/images/generations' } },
   { id: 'deepseek', base: () => https('api.deepseek.com'), paths: CHAT },
   {
     id: 'dashscope',
@@ -85,11 +87,16 @@ function driverFor(row: Row): ProviderRegistration {
       if (base === null && !ctx.model.options.upstream_url) {
         throw llmError(500, `${row.id} needs model.options.upstream_url (or its provider options) to know where to send requests`)
       }
-      return { ...(base ?? https('invalid')), path: row.paths[ctx.route] ?? ctx.clientPath, query: null }
+      let path = row.paths[ctx.route] ?? ctx.clientPath
+      // an API resource's calls (retrieve, delete, ...) keep what follows the resource in the client's path
+      if (isOpenAiApiRoute(ctx.route)) path += resourceSuffix(OPENAI_API_ROUTES.get(ctx.route)!, ctx.clientPath)
+      return { ...(base ?? https('invalid')), path, query: null }
     },
     encodeRequest(req, _raw, ctx) {
       const refused = row.refuse?.(ctx)
       if (refused) throw llmError(400, refused)
+      // the API routes' bodies go as they came, as with openai
+      if (isOpenAiApiRoute(ctx.route)) return null
       return encodeOpenAi(req, row.drop)
     },
     decodeResponse: (body, ctx) => decodeOpenAi(row.id, body, ctx),

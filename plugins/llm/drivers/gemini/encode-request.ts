@@ -6,6 +6,7 @@
 import type { ChatMessage, ContentPart, LlmRequest, ModelOptions, ToolCall } from '../../types.ts'
 import { isUnsafeKey, mergeJson, nullObject } from '../../../../core/safe-merge.ts'
 import { withExtraBody } from '../extra-body.ts'
+import { builtinTool } from './builtin-tools.ts'
 
 export type Json = Record<string, unknown>
 export class ConversionError extends Error {}
@@ -181,9 +182,20 @@ export function toGeminiChat(req: LlmRequest, model: string | undefined): Json {
   const body: Json = { contents }
   if (systemInstruction) body.systemInstruction = systemInstruction
   body.generationConfig = toGenerationConfig(req)
+  // function tools become one declarations entry; built-in tools (googleSearch, codeExecution,
+  // urlContext, ...) each their own entry beside it
   const decls: unknown[] = []
-  for (const t of req.tools ?? []) if (t.type === 'function' && t.function) decls.push(t.function)
-  if (decls.length > 0) body.tools = [{ function_declarations: decls }]
+  const tools: Json[] = []
+  for (const t of Array.isArray(req.tools) ? req.tools as unknown[] : []) {
+    const f = t as { type?: unknown; function?: unknown }
+    if (f?.type === 'function' && f.function) decls.push(f.function)
+    else {
+      const b = builtinTool(t)
+      if (b !== null) tools.push(b)
+    }
+  }
+  if (decls.length > 0) tools.unshift({ function_declarations: decls })
+  if (tools.length > 0) body.tools = tools
   const toolConfig = toToolConfig(req.tool_choice)
   if (toolConfig) body.toolConfig = toolConfig
   for (const k of PASSTHROUGH_KEYS) if (req[k] !== undefined) body[k] = req[k]

@@ -95,6 +95,20 @@ function toolsOf(tools: unknown): LlmRequest['tools'] {
   return out.length > 0 ? out : undefined
 }
 
+/** Rerank's `queries[].textQuery.text` or RetrieveAndGenerate's `input.text`, joined, or null. */
+function agentQueryOf(native: Json): string | null {
+  if (Array.isArray(native.queries)) {
+    const texts: string[] = []
+    for (const q of native.queries as unknown[]) {
+      const t = isJsonObject(q) && isJsonObject(q.textQuery) ? q.textQuery.text : undefined
+      if (typeof t === 'string') texts.push(t)
+    }
+    return texts.length > 0 ? texts.join('\n') : null
+  }
+  const input = native.input
+  return isJsonObject(input) && typeof input.text === 'string' ? input.text : null
+}
+
 export function parseConverse(body: unknown, path: string): { request: LlmRequest; model: string | null; stream: boolean } {
   const { model, stream } = modelAndStream(path)
   const native = (body !== null && typeof body === 'object' ? body : {}) as Json
@@ -120,5 +134,10 @@ export function parseConverse(body: unknown, path: string): { request: LlmReques
 
   const tools = toolsOf((native.toolConfig as { tools?: unknown } | undefined)?.tools)
   if (tools !== undefined) request.tools = tools
+  // the agent runtime's calls: what a prompt guard or a cache should see is the query
+  if (request.messages === undefined) {
+    const text = agentQueryOf(native)
+    if (text !== null) request.messages = [{ role: 'user', content: text }]
+  }
   return { request, model, stream }
 }

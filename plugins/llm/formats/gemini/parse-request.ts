@@ -5,6 +5,7 @@
 // https://ai.google.dev/api/generate-content#request-body
 import type { ChatMessage, ContentPart, LlmRequest, ToolCall } from '../../types.ts'
 import { ownTable } from '../../../../core/safe-merge.ts'
+import { builtinTool } from '../../drivers/gemini/builtin-tools.ts'
 
 type Json = Record<string, unknown>
 
@@ -117,6 +118,9 @@ function toolsOf(tools: unknown): LlmRequest['tools'] {
   for (const t of list(tools as Json | Json[])) {
     const decls = (t?.functionDeclarations ?? t?.function_declarations) as { name: string; description?: string; parameters?: unknown }[] | undefined
     for (const d of list(decls)) if (d && typeof d.name === 'string') out.push({ type: 'function', function: d })
+    // built-in tools stay in the OpenAI-shaped copy in Gemini's spelling (the encoder reads it back)
+    const b = builtinTool(t)
+    if (b !== null) out.push(b as never)
   }
   return out.length > 0 ? out : undefined
 }

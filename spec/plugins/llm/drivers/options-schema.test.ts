@@ -33,6 +33,7 @@ describe('model.options composed from the registry answers as the shared record 
     expect(Object.keys(modelSchema().properties.options.properties)).toEqual([
       'max_tokens', 'temperature', 'top_p', 'top_k', 'input_cost', 'output_cost', 'cache_read_cost', 'cache_write_cost',
       'cache_write_cost_list', 'context_window_factor', 'service_tier_factor', 'upstream_url', 'upstream_path', 'upstream_tls_verify',
+      'seconds', 'size', // the video route's (Kong 3.13 Sora example), declared with the openai driver
       'anthropic_version', 'azure_instance', 'azure_api_version', 'azure_deployment_id', 'llama2_format', 'mistral_format',
       'embeddings_dimensions', 'gemini', 'bedrock', 'cohere', 'huggingface', 'dashscope', 'databricks',
     ])
