@@ -38,7 +38,7 @@ export interface CallOptions {
  * request's header Buffers, context and exchange) and cost a mark-compact every ~1.6 s, the p99
  * tail; letting go cut promotion to under 1 KB per request.
  */
-class UpstreamCall implements Dispatcher.DispatchHandler {
+export class UpstreamCall implements Dispatcher.DispatchHandler {
   private abortFn: ((err: Error) => void) | null = null
   private headDone = false
   /**
