@@ -66,6 +66,8 @@ interface Entry { pool: Pool; origin: string }
 /** The pools of one thread, least recently used evicted past `max`. */
 export class PoolCache {
   private readonly cache: LRUCache<string, Entry>
+  /** the key of the last get(), and the entry it found */
+  private last: (PoolKey & { key: string; entry: Entry }) | null = null
 
   constructor(readonly max: number) {
     this.cache = new LRUCache<string, Entry>({
@@ -80,6 +82,13 @@ export class PoolCache {
   }
 
   get(k: PoolKey): Pool {
+    // the origin of the previous call again (most requests): its cache key without building it
+    const l = this.last
+    if (l !== null && l.host === k.host && l.port === k.port && l.scheme === k.scheme &&
+      l.connectTimeout === k.connectTimeout && l.tlsVerify === k.tlsVerify && l.trustedCa === k.trustedCa) {
+      const e = this.cache.get(l.key) // marks it recently used, as any hit; gone once evicted
+      if (e === l.entry) return e.pool
+    }
     const origin = originId(k)
     const trust = k.scheme === 'https' ? trustOf(k.trustedCa) : null
     const key = trust ? `${origin}|${trust.id}` : origin
@@ -88,6 +97,7 @@ export class PoolCache {
       e = { pool: createPool(k), origin }
       this.cache.set(key, e)
     }
+    this.last = { scheme: k.scheme, host: k.host, port: k.port, connectTimeout: k.connectTimeout, tlsVerify: k.tlsVerify, trustedCa: k.trustedCa, key, entry: e }
     return e.pool
   }
 
@@ -101,6 +111,7 @@ export class PoolCache {
     const all = [...this.cache.values()].map((e) => e.pool)
     const destroyed = Promise.all(all.map((p) => p.destroy().catch(() => {})))
     this.cache.clear() // dispose's close() on a destroyed pool rejects, and is ignored
+    this.last = null
     await destroyed
   }
 }

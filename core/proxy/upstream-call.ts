@@ -30,23 +30,47 @@ export interface CallOptions {
 }
 
 
-class UpstreamCall implements Dispatcher.DispatchHandler {
+/**
+ * The handler undici keeps for one attempt. It lets go of the request (ctx, body, sink) as soon
+ * as the attempt is over: undici and the socket's write path keep handlers reachable for a while
+ * after completion, and anything reachable from one at a scavenge is promoted to the old
+ * generation. Measured at c=1 (trace-gc-nvp): holding on promoted ~5 KB per request (every
+ * request's header Buffers, context and exchange) and cost a mark-compact every ~1.6 s, the p99
+ * tail; letting go cut promotion to under 1 KB per request.
+ */
+export class UpstreamCall implements Dispatcher.DispatchHandler {
   private abortFn: ((err: Error) => void) | null = null
   private headDone = false
-  /** a sink callback threw: the exchange is over, later undici callbacks are ignored */
-  private broken = false
+  /**
+   * the attempt is over (completed, failed, or a sink callback threw): later undici callbacks
+   * are ignored and ctx, opts and sink are released
+   */
+  private done = false
+  private ctx: RequestContext | null
+  private opts: CallOptions | null
+  private sink: ResponseSink | null
 
-  constructor(
-    private readonly ctx: RequestContext,
-    private readonly opts: CallOptions,
-    private readonly sink: ResponseSink,
-    private readonly attempt: number,
-  ) {}
+  constructor(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, private readonly attempt: number) {
+    this.ctx = ctx
+    this.opts = opts
+    this.sink = sink
+  }
 
   onConnect(abort: (err?: Error) => void): void {
+    const ctx = this.ctx
+    if (ctx === null) return abort(new Error('client aborted'))
     this.abortFn = abort
-    if (this.ctx.aborted) abort(new Error('client aborted'))
-    else this.ctx.abortUpstream = () => abort(new Error('client aborted'))
+    if (ctx.aborted) abort(new Error('client aborted'))
+    else ctx.abortUpstream = () => abort(new Error('client aborted'))
+  }
+
+  /** Ends the attempt: nothing of the request stays reachable from this handler. */
+  private release(): void {
+    this.done = true
+    this.ctx = null
+    this.opts = null
+    this.sink = null
+    this.abortFn = null
   }
 
   // Every callback below runs inside undici's socket handlers: a throw escaping them would be
@@ -54,48 +78,54 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
 
   /** Stops the upstream and hands the throw to the sink. */
   private bug(err: unknown): void {
-    if (this.broken) return
-    this.broken = true
-    this.ctx.abortUpstream = null
-    try { this.abortFn?.(err instanceof Error ? err : new Error(String(err))) } catch { /* already closed */ }
-    this.sink.onBug(err)
+    if (this.done) return
+    const sink = this.sink!
+    const abort = this.abortFn
+    this.ctx!.abortUpstream = null
+    this.release()
+    try { abort?.(err instanceof Error ? err : new Error(String(err))) } catch { /* already closed */ }
+    sink.onBug(err)
   }
 
   onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
-    if (this.broken) return true
+    if (this.done) return true
     if (status < 200) return true // 1xx: wait for the final head
     this.headDone = true
-    try { this.sink.onHead(status, raw, resume) } catch (e) { this.bug(e) }
+    try { this.sink!.onHead(status, raw, resume) } catch (e) { this.bug(e) }
     return true
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.broken) return true
-    try { return this.sink.onData(chunk) } catch (e) { this.bug(e); return true }
+    if (this.done) return true
+    try { return this.sink!.onData(chunk) } catch (e) { this.bug(e); return true }
   }
 
   onComplete(): void {
-    if (this.broken) return
-    this.ctx.abortUpstream = null
-    try { this.sink.onEnd() } catch (e) { this.bug(e) }
+    if (this.done) return
+    const sink = this.sink!
+    this.ctx!.abortUpstream = null
+    this.release()
+    try { sink.onEnd() } catch (e) { sink.onBug(e) }
   }
 
   onError(err: Error & { code?: string }): void {
-    if (this.broken) return
-    try { this.failed(err) } catch (e) { this.bug(e) }
+    if (this.done) return
+    const ctx = this.ctx!, opts = this.opts!, sink = this.sink!, headDone = this.headDone
+    ctx.abortUpstream = null
+    this.release()
+    try { failed(ctx, opts, sink, this.attempt, headDone, err) } catch (e) { sink.onBug(e) }
   }
+}
 
-  private failed(err: Error & { code?: string }): void {
-    this.ctx.abortUpstream = null
-    const ctx = this.ctx
-    const u = ctx.upstream!
-    ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'failed', code: 0 })
-    if (!this.headDone && !ctx.aborted && this.attempt < u.retries && retryable(err, ctx.method, this.opts.body)) {
-      dispatch(ctx, this.opts, this.sink, this.attempt + 1)
-      return
-    }
-    this.sink.onFail(err, this.headDone)
+/** An attempt failed: another attempt when nginx would retry, else the sink's failure path. */
+function failed(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt: number, headDone: boolean, err: Error & { code?: string }): void {
+  const u = ctx.upstream!
+  ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'failed', code: 0 })
+  if (!headDone && !ctx.aborted && attempt < u.retries && retryable(err, ctx.method, opts.body)) {
+    dispatch(ctx, opts, sink, attempt + 1)
+    return
   }
+  sink.onFail(err, headDone)
 }
 
 function retryable(err: Error & { code?: string }, method: string, body: CallOptions['body']): boolean {

@@ -4,8 +4,18 @@
 import type { FlatHeaders, HeaderValue } from './context.ts'
 
 export function sameName(n: HeaderValue, lower: string): boolean {
-  if (n.length !== lower.length) return false
-  return (typeof n === 'string' ? n : n.toString('latin1')).toLowerCase() === lower
+  const len = lower.length
+  if (n.length !== len) return false
+  if (typeof n === 'string') return n.toLowerCase() === lower
+  // a Buffer is compared byte by byte, ASCII letters folded: no string per comparison (this
+  // runs for every upstream response header whose length matches a name the proxy looks for)
+  for (let k = 0; k < len; k++) {
+    let b = n[k]!
+    if (b >= 0x80) return n.toString('latin1').toLowerCase() === lower // not a token byte: the exact old rule
+    if (b >= 0x41 && b <= 0x5a) b |= 0x20
+    if (b !== lower.charCodeAt(k)) return false
+  }
+  return true
 }
 
 export function str(v: HeaderValue): string {

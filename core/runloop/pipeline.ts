@@ -9,7 +9,7 @@ import type { Downstream, DownstreamListener } from '../server/downstream.ts'
 import type { RequestContext, FlatHeaders } from './context.ts'
 import type { Bound, Collected, Plans } from './plan.ts'
 import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
-import { applyEdits, clearFlat, getFlat } from './flat-headers.ts'
+import { applyEdits, clearFlat, getFlat, sameName } from './flat-headers.ts'
 import { renderError } from './error-body.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { initUpstream } from '../proxy/upstream-request.ts'
@@ -179,14 +179,14 @@ function runLog(ctx: RequestContext, log: readonly Bound[]): void {
 /** Response headers from upstream that are not forwarded: hop-by-hop, and framing and Date, which uWS writes itself. */
 function dropResponseHeader(name: Buffer): boolean {
   switch (name.length) {
-    case 2: return (name[0]! | 0x20) === 0x74 && (name[1]! | 0x20) === 0x65 // te
-    case 4: return name.toString('latin1').toLowerCase() === 'date' // uWS writes its own Date
-    case 7: return name.toString('latin1').toLowerCase() === 'upgrade' || name.toString('latin1').toLowerCase() === 'trailer'
-    case 10: { const n = name.toString('latin1').toLowerCase(); return n === 'connection' || n === 'keep-alive' }
-    case 11: return name.toString('latin1').toLowerCase() === 'uwebsockets' // uWS writes its own
-    case 14: return name.toString('latin1').toLowerCase() === 'content-length'
-    case 16: return name.toString('latin1').toLowerCase() === 'proxy-connection'
-    case 17: return name.toString('latin1').toLowerCase() === 'transfer-encoding'
+    case 2: return sameName(name, 'te')
+    case 4: return sameName(name, 'date') // uWS writes its own Date
+    case 7: return sameName(name, 'upgrade') || sameName(name, 'trailer')
+    case 10: return sameName(name, 'connection') || sameName(name, 'keep-alive')
+    case 11: return sameName(name, 'uwebsockets') // uWS writes its own
+    case 14: return sameName(name, 'content-length')
+    case 16: return sameName(name, 'proxy-connection')
+    case 17: return sameName(name, 'transfer-encoding')
     default: return false
   }
 }
@@ -201,11 +201,11 @@ function takeContentLength(h: FlatHeaders): number {
 }
 
 function isServer(name: Buffer): boolean {
-  return name.length === 6 && name.toString('latin1').toLowerCase() === 'server'
+  return sameName(name, 'server')
 }
 
 function isContentLength(name: Buffer): boolean {
-  return name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length'
+  return sameName(name, 'content-length')
 }
 
 /**

@@ -44,6 +44,31 @@ describe('pools per upstream origin', () => {
     await cache.closeAll()
   })
 
+  it.each([
+    ['pruned', (c: PoolCache) => c.prune([])],
+    ['evicted', (c: PoolCache) => { c.get(key(ups[2]!.port)); c.get(key(ups[3]!.port)) }],
+  ])('the origin asked for last, %s, gets a fresh pool, not the closed one', async (_how, drop) => {
+    const cache = new PoolCache(2)
+    const a = cache.get(key(ups[1]!.port))
+    expect(cache.get(key(ups[1]!.port))).toBe(a) // asked again: the same pool
+    drop(cache)
+    expect(a.closed).toBe(true)
+    const b = cache.get(key(ups[1]!.port))
+    expect(b).not.toBe(a)
+    expect(b.closed).toBe(false)
+    await cache.closeAll()
+  })
+
+  it('a different connect setting for the same host and port is another pool', async () => {
+    const cache = new PoolCache(4)
+    const a = cache.get(key(ups[1]!.port))
+    const b = cache.get({ ...key(ups[1]!.port), connectTimeout: 2000 })
+    const c = cache.get({ ...key(ups[1]!.port), tlsVerify: false })
+    expect(new Set([a, b, c]).size).toBe(3)
+    expect(cache.get(key(ups[1]!.port))).toBe(a)
+    await cache.closeAll()
+  })
+
   it('N+1 distinct hosts keep N pools, and the evicted pool finishes the request it carries', async () => {
     const cache = new PoolCache(2)
     const first = cache.get(key(ups[0]!.port))

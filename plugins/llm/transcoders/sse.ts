@@ -28,7 +28,9 @@ export class SseFramer implements Framer<SseEvent> {
   /** the previous chunk ended in CR: an LF starting the next chunk belongs to that line end */
   private afterCR = false
   private event: string | null = null
-  private data: string[] | null = null
+  /** the event's first data line, and the ones after it (most events have one) */
+  private data: string | null = null
+  private more: string[] | null = null
   private id: string | null = null
 
   push(chunk: Buffer, out: SseEvent[]): void {
@@ -44,16 +46,15 @@ export class SseFramer implements Framer<SseEvent> {
     while (nextLF >= 0 || nextCR >= 0) {
       let i = nextCR < 0 || (nextLF >= 0 && nextLF < nextCR) ? nextLF : nextCR
       const b = chunk[i]
-      const part = chunk.subarray(start, i)
-      let line = part
       if (this.carryBytes > 0) {
+        const part = chunk.subarray(start, i)
         this.limit(part.length)
         this.carry.push(part)
-        line = Buffer.concat(this.carry, this.carryBytes + part.length)
+        const line = Buffer.concat(this.carry, this.carryBytes + part.length)
         this.carry = []
         this.carryBytes = 0
-      }
-      this.line(line, out)
+        this.line(line, 0, line.length, out)
+      } else this.line(chunk, start, i, out) // a line inside one chunk is read in place: no view, no copy
       if (b === CR) {
         if (i + 1 < len) { if (chunk[i + 1] === LF) i++ }
         else this.afterCR = true
@@ -88,44 +89,70 @@ export class SseFramer implements Framer<SseEvent> {
       const l = Buffer.concat(this.carry, this.carryBytes)
       this.carry = []
       this.carryBytes = 0
-      this.line(l, out)
+      this.line(l, 0, l.length, out)
     }
     this.dispatch(out)
   }
 
-  private line(line: Buffer, out: SseEvent[]): void {
-    if (line.length === 0) return this.dispatch(out)
-    if (line[0] === 0x3a) return // ":" comment
-    const text = line.toString('utf8')
-    const colon = text.indexOf(':')
-    const field = colon < 0 ? text : text.slice(0, colon)
-    let value = colon < 0 ? '' : text.slice(colon + 1)
-    if (value.charCodeAt(0) === 0x20) value = value.slice(1)
-    switch (field) {
-      case 'data':
-        // data lines gather until a blank line: the event as a whole has the same cap
-        this.eventBytes += line.length
-        if (this.eventBytes > MAX_FRAME_BYTES) {
-          this.data = null
-          this.eventBytes = 0
-          throw new FrameTooLarge('server-sent event')
-        }
-        ;(this.data ??= []).push(value)
-        break
-      case 'event': this.event = value; break
-      case 'id': this.id = value; break
-      default: break // retry and unknown fields carry nothing we use
+  /**
+   * One line, bytes [s, e) of `buf`. The field name is matched on bytes and only the value is
+   * decoded: the name, colon and space are ASCII, and UTF-8 decoding restarts cleanly at an ASCII
+   * byte, so this is the same text as decoding the whole line and cutting it (one string per
+   * event instead of a view, a line string and two slices).
+   */
+  private line(buf: Buffer, s: number, e: number, out: SseEvent[]): void {
+    if (s === e) return this.dispatch(out)
+    if (buf[s] === 0x3a) return // ":" comment
+    let v = valueStart(buf, s, e, DATA)
+    if (v >= 0) {
+      // data lines gather until a blank line: the event as a whole has the same cap
+      this.eventBytes += e - s
+      if (this.eventBytes > MAX_FRAME_BYTES) {
+        this.data = null
+        this.more = null
+        this.eventBytes = 0
+        throw new FrameTooLarge('server-sent event')
+      }
+      const value = buf.toString('utf8', v, e)
+      if (this.data === null) this.data = value
+      else (this.more ??= []).push(value)
+      return
     }
+    if ((v = valueStart(buf, s, e, EVENT)) >= 0) this.event = buf.toString('utf8', v, e)
+    else if ((v = valueStart(buf, s, e, ID)) >= 0) this.id = buf.toString('utf8', v, e)
+    // retry and unknown fields carry nothing we use
   }
 
   private dispatch(out: SseEvent[]): void {
     if (this.data === null && this.event === null) return
-    out.push({ event: this.event, data: this.data === null ? '' : this.data.length === 1 ? this.data[0]! : this.data.join('\n'), id: this.id })
+    const data = this.data === null ? '' : this.more === null ? this.data : [this.data, ...this.more].join('\n')
+    out.push({ event: this.event, data, id: this.id })
     this.event = null
     this.data = null
+    this.more = null
     this.id = null
     this.eventBytes = 0
   }
+}
+
+const DATA = Buffer.from('data')
+const EVENT = Buffer.from('event')
+const ID = Buffer.from('id')
+
+/**
+ * Where the value of field `name` starts on the line [s, e) (after the colon and one optional
+ * space), or -1 when the line is another field. A line that is only the name has an empty value.
+ */
+function valueStart(buf: Buffer, s: number, e: number, name: Buffer): number {
+  const n = name.length
+  if (e - s < n) return -1
+  for (let k = 0; k < n; k++) if (buf[s + k] !== name[k]) return -1
+  let v = s + n
+  if (v === e) return v
+  if (buf[v] !== 0x3a) return -1
+  v++
+  if (v < e && buf[v] === 0x20) v++
+  return v
 }
 
 export const SSE_DONE = Buffer.from('data: [DONE]\n\n')

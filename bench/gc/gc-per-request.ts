@@ -1,0 +1,97 @@
+/**
+ * Bytes the gateway allocates and promotes per request, from V8's own GC trace: load-independent figures (unlike
+ * req/s or p99 they do not move when other processes share the cores), for checking that a change to the hot path
+ * allocates less, or keeps less of a request alive into the old generation (what makes mark-compacts, the c=1 tail).
+ *
+ *   node --import tsx bench/gc/gc-per-request.ts [--ai] [--c 1] [--seconds 8] [--flags "--max-semi-space-size=2"]
+ *     [--repo <another checkout>]
+ *
+ * Starts the mock (CPU 1) and the gateway (CPU 0, one thread, `node <flags> --trace-gc-nvp`), warms up with wrk
+ * for 2 s, then sums `allocated=` and `promoted=` over the GC events of the measured wrk run and divides by its
+ * requests. Also prints scavenges, mark-compacts, their pauses, CPU µs per request and RSS at the end.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { spawnPinned } from '../proc/children.ts';
+import { freePort, waitForHttp } from '../proc/loopback.ts';
+import { ensureTool } from '../proc/ensure-tool.ts';
+import { cpuSeconds, rssKb } from '../proc/proc-stats.ts';
+import { runWrk } from '../load/wrk.ts';
+import { startMock } from '../targets/mock.ts';
+import { GATEWAY_BIN, GATEWAY_NODE_FLAGS } from '../targets/gateway.ts';
+import { aiProxy, proxyConfig } from '../scenarios/kong-config.ts';
+import { openaiChat, openaiChatKeyless } from '../scenarios/requests.ts';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const ai = argv.includes('--ai');
+const conns = Number(opt('--c', '1'));
+const seconds = Number(opt('--seconds', '8'));
+const flags = opt('--flags', GATEWAY_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
+/** the checkout whose gateway is measured (another worktree, for a before/after in one sitting) */
+const repoRoot = opt('--repo', fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Sums of the GC events while `on`. */
+const gc = { on: false, allocated: 0, promoted: 0, scavenges: 0, markCompacts: 0, scavengeMs: 0, markCompactMs: 0 };
+let pending = '';
+function readTrace(text: string): void {
+  const lines = (pending + text).split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    const kind = / gc=(s|mc|ms|mmc) /.exec(line)?.[1];
+    if (!kind || !gc.on) continue;
+    const field = (n: string): number => Number(new RegExp(` ${n}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+    gc.allocated += field('allocated');
+    gc.promoted += field('promoted');
+    if (kind === 's') { gc.scavenges++; gc.scavengeMs += field('pause'); }
+    else { gc.markCompacts++; gc.markCompactMs += field('pause'); }
+  }
+}
+
+const wrk = await ensureTool('wrk', 'wrk', (s) => console.error(s));
+if (!wrk.ok) throw new Error(wrk.reason);
+const mock = await startMock({ cpu: 1, cwd: repoRoot, chunks: 20, gapMs: 0 });
+const tmp = mkdtempSync(join(tmpdir(), 'gc-per-request-'));
+const mockUrl = `http://127.0.0.1:${mock.port}`;
+const conf = join(tmp, 'kong.yaml');
+writeFileSync(conf, stringify(proxyConfig(mockUrl, ai ? [aiProxy('openai', mockUrl)] : [])));
+const request = ai ? openaiChatKeyless(false) : openaiChat(false);
+const bodyFile = join(tmp, 'body.json');
+writeFileSync(bodyFile, request.body ?? '');
+const [port, adminPort] = [await freePort(), await freePort()];
+const gw = spawnPinned('gateway', process.execPath, [...flags, '--disable-proto=delete', '--trace-gc-nvp', GATEWAY_BIN, 'start', '-c', conf], {
+  cpu: 0,
+  cwd: repoRoot,
+  env: { ...process.env, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+    KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error' },
+  onStdout: readTrace,
+});
+try {
+  await waitForHttp(`http://127.0.0.1:${adminPort}/status`, { status: 200, timeoutMs: 30000, gone: gw.exited });
+  const load = (durationS: number) => runWrk({ wrk: wrk.path, url: `http://127.0.0.1:${port}${request.path}`, method: request.method,
+    bodyFile, headers: request.headers, connections: conns, durationS, cpu: 1 });
+  await load(2);
+  const cpu0 = cpuSeconds([gw.pid]);
+  gc.on = true;
+  const run = await load(seconds);
+  gc.on = false;
+  const cpu = cpuSeconds([gw.pid]) - cpu0;
+  const n = run.requests;
+  console.log(JSON.stringify({
+    target: ai ? 'ai-proxy' : 'plain', connections: conns, flags: flags.join(' '), requests: n, non2xx: run.non2xx,
+    allocatedPerRequest: Math.round(gc.allocated / n), promotedPerRequest: Math.round(gc.promoted / n),
+    scavenges: gc.scavenges, markCompacts: gc.markCompacts,
+    scavengePauseMs: Math.round(gc.scavengeMs), markCompactPauseMs: Math.round(gc.markCompactMs),
+    cpuUsPerRequest: Math.round((cpu / n) * 1e7) / 10, rssMb: Math.round(rssKb([gw.pid]) / 1024),
+    p50Ms: run.p50Us / 1000, p99Ms: run.p99Us / 1000,
+  }));
+} finally {
+  await gw.stop();
+  await mock.stop();
+}
