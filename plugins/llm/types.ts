@@ -234,6 +234,12 @@ export interface ClientFormat {
   streamEncoder(): { push(chunk: Record<string, unknown>): Buffer; end(): Buffer }
   /** native usage and model from a native answer (for statistics in passthrough) */
   usageOf?(body: unknown): { usage: TokenUsage | null; model: string | null }
+  /**
+   * Native operations that carry no prompt (Anthropic's message batches: list, results, cancel,
+   * and a create whose prompts are inside `requests[]`): passed to the format's own provider
+   * without the prompt check. `path` is the normalized client path.
+   */
+  promptless?(path: string, method: string): boolean
 }
 
 /** The request about to leave, as auth strategies see it (SigV4 signs these exact bytes). */

@@ -129,7 +129,7 @@ describe('through the gateway: a refused operation never reaches the provider', 
         name: 'ai-proxy', route: 'claude',
         config: {
           route_type: 'llm/v1/chat', llm_format: 'anthropic', auth: { header_name: 'x-api-key', header_value: 'sk-gateway' },
-          model: { provider: 'anthropic', name: 'claude-2.1', options: { anthropic_version: '2023-06-01', upstream_url: `${up.url}/v1/messages` } },
+          model: { provider: 'anthropic', name: 'claude-2.1', options: { anthropic_version: '2023-06-01', upstream_url: up.url } },
         },
       }],
     }))
@@ -155,6 +155,32 @@ describe('through the gateway: a refused operation never reaches the provider', 
     const answer = (await res.body.json()) as { error: { message: string } }
     expect(answer.error.message).toMatch(/anthropic native/)
     expect(up.received.length).toBe(before)
+  })
+
+  // batches carry their prompts inside requests[] (or none: list, results, cancel): the prompt
+  // check must not refuse them on the native route
+  const BATCH_CALLS: [string, string, string | undefined, string][] = [
+    ['POST', '/claude/v1/messages/batches', JSON.stringify({ requests: [{ custom_id: 'a', params: { model: 'claude-2.1', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] } }] }), '/v1/messages/batches'],
+    ['GET', '/claude/v1/messages/batches', undefined, '/v1/messages/batches'],
+    ['GET', '/claude/v1/messages/batches/msgbatch_01ab/results', undefined, '/v1/messages/batches/msgbatch_01ab/results'],
+    ['POST', '/claude/v1/messages/batches/msgbatch_01ab/cancel', undefined, '/v1/messages/batches/msgbatch_01ab/cancel'],
+  ]
+  it.each(BATCH_CALLS)('native batch call %s %s reaches the provider with the gateway key', async (method, path, batchBody, upstreamPath) => {
+    const before = up.received.length
+    const res = await request(`${gw.proxy}${path}`, { method: method as 'GET', headers: { 'content-type': 'application/json' }, body: batchBody })
+    expect(res.statusCode).toBe(200)
+    await res.body.text()
+    expect(up.received.length).toBe(before + 1)
+    const got = up.received.at(-1)!
+    expect(got.url).toBe(upstreamPath)
+    expect(got.headers['x-api-key']).toBe('sk-gateway')
+    if (batchBody !== undefined) expect(got.body.toString()).toBe(batchBody)
+  })
+
+  it('a Messages call without a prompt is still refused', async () => {
+    const res = await request(`${gw.proxy}/claude/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-2.1', max_tokens: 5, messages: [] }) })
+    expect(res.statusCode).toBe(400)
+    expect(((await res.body.json()) as { error: { message: string } }).error.message).toBe("request body doesn't contain valid prompts")
   })
 
   it('POST /v1/messages goes through', async () => {

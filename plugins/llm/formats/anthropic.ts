@@ -11,10 +11,16 @@ import { AnthropicStreamEncoder } from './anthropic/stream-encoder.ts'
 
 type Json = Record<string, unknown>
 
+const BATCHES = /\/v1\/messages\/batches(?:\/|$)/
+
 export const anthropicFormat: ClientFormat = {
   id: 'anthropic',
 
   nativeFor: (provider) => provider === 'anthropic',
+
+  // which batch operations exist is the driver's table (drivers/anthropic.ts); this only says
+  // that none of them is a Messages call with a prompt of its own
+  promptless: (path) => BATCHES.test(path),
 
   parseRequest(body) {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return { request: {}, model: null, stream: false }

@@ -105,7 +105,8 @@ function apiRoutePath(route: OpenAiApiRoute, urlPath: string, driverPath: string
 
 /**
  * The driver's built-in target, or model.options.upstream_url for scheme, host, port and path
- * (its query, if it has one, wins over the driver's: Azure still adds api-version otherwise).
+ * (its query, if it has one, wins over the driver's: Azure still adds api-version otherwise); an
+ * upstream_url without a path keeps the driver's path for OpenAI API routes and native operations.
  * `preserve` keeps the client's path; upstream_path (deprecated) overrides the path.
  */
 function targetFor(c: CompiledConf, model: ModelConf, dctx: DriverContext): UpstreamTarget {
@@ -119,6 +120,9 @@ function targetFor(c: CompiledConf, model: ModelConf, dctx: DriverContext): Upst
     const route = c.conf.route_type
     t.path = route === 'preserve' ? dctx.clientPath
       : isOpenAiApiRoute(route) ? apiRoutePath(route, url.path, t.path, dctx.clientPath)
+      // a native client's operation (Anthropic's batches, Gemini's countTokens...) keeps its path
+      // when upstream_url names only a host
+      : c.native && url.path === '/' ? t.path
       : url.path
     if (url.query !== null) t.query = url.query
   }
@@ -172,7 +176,8 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const model = resolveModel(kong, parsed, c)
   const req = parsed.request
   const apiRoute = isOpenAiApiRoute(route)
-  if (!parsed.multipart && route !== 'preserve' && !apiRoute && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
+  const promptless = c.native && c.format?.promptless?.(kong.request.getPath(), kong.request.getMethod()) === true
+  if (!parsed.multipart && route !== 'preserve' && !apiRoute && !promptless && !hasPrompt(req, route)) throw llmError(400, "request body doesn't contain valid prompts")
   if (c.format === null && !parsed.multipart && req !== null && route !== 'preserve') checkFormat(req, route)
 
   const policy = conf.response_streaming ?? 'allow'
