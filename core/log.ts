@@ -17,6 +17,9 @@ export const REDACT_PATHS = [
   'headers["x-goog-api-key"]', 'headers.cookie', 'headers["set-cookie"]',
   '*.headers.authorization', '*.headers["api-key"]', '*.headers["x-api-key"]', '*.headers["x-goog-api-key"]', '*.headers.cookie',
   '*.header_value', '*.param_value', '*.azure_client_secret', '*.aws_secret_access_key', '*.gcp_service_account_json',
+  // client libraries put their connection options on error objects (ioredis: the Redis password),
+  // and config records (redis, pgvector) carry one
+  '*.password', '*.*.password', '*.*.*.password',
 ]
 
 // An error's text is whatever the code that threw put in it: a URL with `?key=` or user:password@,

@@ -196,6 +196,19 @@ describe('secrets in logged error messages', () => {
     expect(lines.join('')).toContain('upstream failed')
   })
 
+  // client libraries put their connection options on error objects (ioredis: the Redis password)
+  it.each([
+    ['err.password', { err: { message: 'NOAUTH', password: SECRET } }],
+    ['err.options.password', { err: { message: 'connect ECONNREFUSED', options: { host: 'r', password: SECRET } } }],
+    ['a config record', { conf: { redis: { host: 'r', password: SECRET } } }],
+  ])('a password field is redacted wherever an object carries it (%s)', (_name, fields) => {
+    const lines: string[] = []
+    createLogger('debug', { write: (l: string) => { lines.push(l) } }).child({ plugin: 'x' }).debug(fields, 'redis connection error')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).not.toContain(SECRET)
+    expect(lines[0]).toContain('redis connection error')
+  })
+
   it('leaves ordinary text alone', () => {
     for (const text of ['upstream request failed', 'connect ECONNREFUSED 127.0.0.1:9', 'GET /v1/chat?model=gpt-4o&stream=true', 'Key realm="kong"', "plugin 'key-auth' failed in access"]) {
       expect(scrubSecrets(text)).toBe(text)

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { createRequire } from 'node:module'
-import { pluginLog } from '../../../core/log.ts'
+import { pluginLog, scrubSecrets } from '../../../core/log.ts'
 import type { RedisConf } from '../schema.ts'
 import type { SharedState, StateChannel, StateEvent } from './types.ts'
 
@@ -90,7 +90,8 @@ function connect(conf: RedisConf): Redis {
     // reconnects in the background (and subscribes again); a publish is given up after one retry
     maxRetriesPerRequest: 1,
   })
-  r.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'))
+  // the message only: ioredis's error objects carry the connection options (the password)
+  r.on('error', (err: Error) => log.debug({ reason: scrubSecrets(err.message) }, 'redis connection error'))
   // best-effort sharing must not keep a stopping process alive
   r.on('connect', () => (r.stream as { unref?: () => void } | undefined)?.unref?.())
   return r
