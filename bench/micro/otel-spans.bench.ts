@@ -4,7 +4,7 @@
  * @opentelemetry/sdk-trace-base spans (BasicTracerProvider, a processor keeping the ended spans as a batch
  * exporter would) versus the plugin's LeanSpan records; then the export side, a batch of 198 spans (33 requests)
  * serialized to OTLP protobuf by @opentelemetry/otlp-transformer, from SDK spans or from lean spans turned into the
- * serializer's view. Per-request cost = creation + serialization / 33.
+ * serializer's view, or by the plugin's own encoder (otlp-encode.ts). Per-request cost = creation + serialization / 33.
  *
  *   node --import tsx bench/micro/otel-spans.bench.ts
  */
@@ -14,6 +14,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { requestSpans, type TracedRequest } from '../../plugins/opentelemetry/request-spans.ts';
 import { KIND, LeanSpan, readable } from '../../plugins/opentelemetry/lean-span.ts';
+import { encodeHeader, encodeSpans, OtlpWriter } from '../../plugins/opentelemetry/otlp-encode.ts';
 import { newSpanId, newTraceId } from '../../plugins/opentelemetry/trace-ids.ts';
 import type { RequestTimings } from '../../pdk/tracing.ts';
 import { compare } from './measure.ts';
@@ -81,7 +82,10 @@ ended = [];
 for (let i = 0; i < 33; i++) sdkRequest();
 const sdkBatch = ended;
 const leanBatch = Array.from({ length: 33 }, leanRequest).flat();
+const header = encodeHeader({ 'service.name': 'kong', 'service.version': '0.1.0', 'service.instance.id': 'node' }, scope);
+const writer = new OtlpWriter();
 compare('export: 198 spans (33 requests) to OTLP protobuf', {
   'SDK spans → ProtobufTraceSerializer': () => ProtobufTraceSerializer.serializeRequest(sdkBatch),
   'lean → readable() → ProtobufTraceSerializer': () => ProtobufTraceSerializer.serializeRequest(leanBatch.map((s) => readable(s, resource, scope))),
+  'lean → otlp-encode (the plugin)': () => encodeSpans(writer, header, leanBatch),
 }, o);

@@ -1,7 +1,8 @@
 // A span as the request path records it: ids, name, kind, two performance.now() readings and its
-// attributes, nothing else. Turned into what the OTLP serializer reads (@opentelemetry/sdk-trace-base's
-// ReadableSpan shape) only at export, off the request path, in batches. Measured against creating
-// SDK spans per request: see the plugin's README facts in docs/ARCHITECTURE.md.
+// attributes, nothing else. Encoded to OTLP/protobuf only at export, off the request path, in
+// batches, by otlp-encode.ts. Measured against creating SDK spans per request: see the plugin's
+// README facts in docs/ARCHITECTURE.md. readable() is @opentelemetry/otlp-transformer's view of a
+// lean span, kept as the reference the encoder's tests and bench compare with.
 import type { HrTime } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import type { Resource } from '@opentelemetry/resources'
@@ -45,7 +46,7 @@ export interface Scope { name: string; version: string }
 
 const NO_EVENTS: never[] = []
 
-/** The serializer's view of a lean span (built per export, in the exporter's timer). */
+/** otlp-transformer's view of a lean span (tests and bench: the reference encoding). */
 export function readable(s: LeanSpan, resource: Resource, scope: Scope): ReadableSpan {
   const end = s.end >= s.start ? s.end : s.start
   const ctx = { traceId: s.traceId, spanId: s.spanId, traceFlags: 1 }

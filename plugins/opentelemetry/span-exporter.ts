@@ -5,11 +5,10 @@
 // spans queue up to MAX_QUEUED, then are dropped and counted. Failures are logged at most once a
 // minute per exporter.
 import { Pool } from 'undici'
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import { pluginLog } from '../../core/log.ts'
 import { VERSION } from '../../core/version.ts'
-import { readable, type LeanSpan, type Scope } from './lean-span.ts'
+import type { LeanSpan, Scope } from './lean-span.ts'
+import { encodeHeader, encodeSpans, OtlpWriter, type OtlpHeader } from './otlp-encode.ts'
 import type { OtelConf } from './schema.ts'
 
 /** spans waiting per exporter (Kong's queue max_entries default) */
@@ -60,7 +59,10 @@ export class SpanExporter {
   private readonly pool: Pool
   private readonly path: string
   private readonly headers: Record<string, string>
-  private readonly resource: Resource
+  /** the resource and scope, encoded once */
+  private readonly header: OtlpHeader
+  /** reused batch after batch (one batch is encoded at a time; each gets its own copy of the bytes) */
+  private readonly writer = new OtlpWriter()
   /** shown in logs: no credentials, no query */
   private readonly shown: string
 
@@ -74,7 +76,7 @@ export class SpanExporter {
     this.shown = `${url.origin}${url.pathname}`
     this.headers = { ...o.headers, 'content-type': 'application/x-protobuf' }
     if (url.username || url.password) this.headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
-    this.resource = resourceFromAttributes({ 'service.name': 'kong', 'service.version': VERSION, 'service.instance.id': o.nodeId, ...o.resourceAttributes })
+    this.header = encodeHeader({ 'service.name': 'kong', 'service.version': VERSION, 'service.instance.id': o.nodeId, ...o.resourceAttributes }, SCOPE)
   }
 
   /** Spans waiting (not counting a batch in flight). */
@@ -115,7 +117,7 @@ export class SpanExporter {
     this.sending = true
     let body: Uint8Array
     try {
-      body = ProtobufTraceSerializer.serializeRequest(batch.map((s) => readable(s, this.resource, SCOPE)))!
+      body = encodeSpans(this.writer, this.header, batch)
     } catch (e) {
       this.sending = false
       this.drop(batch.length, 'could not encode', e)

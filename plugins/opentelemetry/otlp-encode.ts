@@ -1,0 +1,299 @@
+// OTLP/protobuf ExportTraceServiceRequest straight from lean spans, one pass into one growable
+// buffer: no ReadableSpan views, no HrTime arrays, no id Uint8Arrays, no per-attribute objects.
+// The resource and scope are encoded once per exporter (encodeHeader); the batch's spans are
+// written after room left for the header, which is then written backwards in front of them, so
+// nothing is moved. Nested messages reserve a guessed length width and shift only when the guess
+// was wrong (rare: a span < 128 or >= 16 KiB bytes, a key/value pair >= 128 bytes).
+// Field numbers: opentelemetry-proto trace.proto / common.proto / resource.proto. Output is the
+// same message @opentelemetry/otlp-transformer encodes for the same spans (its span kind + 1, its
+// flags, status code always present), checked in spec/plugins/opentelemetry/otlp-encode.test.ts.
+import { LeanSpan, type AttrValue } from './lean-span.ts'
+
+/** span flags: W3C sampled | CONTEXT_HAS_IS_REMOTE (| CONTEXT_IS_REMOTE for a remote parent) */
+const FLAGS_LOCAL = 0x01 | 0x100
+const FLAGS_REMOTE = FLAGS_LOCAL | 0x200
+const ORIGIN = performance.timeOrigin
+const TWO_32 = 0x100000000
+const INT64_MIN = -(2 ** 63)
+const INT64_END = 2 ** 63
+const DEFAULT_BYTES = 64 * 1024
+/** a writer grown past this is replaced after the batch */
+const KEEP_BYTES = 1024 * 1024
+
+/** hex digit → value (ids are lowercase hex of the right width, checked where they are read) */
+const HEX = new Uint8Array(128)
+for (let i = 0; i < 10; i++) HEX[48 + i] = i
+for (let i = 0; i < 6; i++) { HEX[97 + i] = 10 + i; HEX[65 + i] = 10 + i }
+
+const varintSize = (v: number): number => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5)
+
+/** A growable output buffer; one per exporter, reused batch after batch. */
+export class OtlpWriter {
+  buf: Buffer
+  pos = 0
+  constructor(size = DEFAULT_BYTES) { this.buf = Buffer.allocUnsafe(size) }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.pos + n) size *= 2
+    const next = Buffer.allocUnsafe(size)
+    this.buf.copy(next, 0, 0, this.pos)
+    this.buf = next
+  }
+
+  /** unsigned, < 2^32 (tags, lengths, enums) */
+  varint(v: number): void {
+    const b = this.buf
+    while (v > 0x7f) { b[this.pos++] = (v & 0x7f) | 0x80; v >>>= 7 }
+    b[this.pos++] = v
+  }
+
+  /** int64 (two's complement for negatives, 10 bytes) of an integral double in [-2^63, 2^63) */
+  int64(v: number): void {
+    if (v >= 0 && v < TWO_32) { this.varint(v); return }
+    let lo: number, hi: number
+    if (v >= 0) { lo = v >>> 0; hi = (v / TWO_32) >>> 0 } else {
+      const a = -v
+      lo = ~(a >>> 0) >>> 0
+      hi = ~((a / TWO_32) >>> 0) >>> 0
+      lo = (lo + 1) >>> 0
+      if (lo === 0) hi = (hi + 1) >>> 0
+    }
+    const b = this.buf
+    while (hi > 0 || lo > 0x7f) {
+      b[this.pos++] = (lo & 0x7f) | 0x80
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0
+      hi >>>= 7
+    }
+    b[this.pos++] = lo
+  }
+
+  /** fixed32, little-endian */
+  u32(v: number): void {
+    const b = this.buf
+    const p = this.pos
+    b[p] = v
+    b[p + 1] = v >>> 8
+    b[p + 2] = v >>> 16
+    b[p + 3] = v >>> 24
+    this.pos = p + 4
+  }
+
+  /** performance.now() ms → fixed64 ns since the epoch, rounded as lean-span.ts's hr() rounds */
+  time(ms: number): void {
+    const t = ORIGIN + ms
+    const s = Math.floor(t / 1000)
+    const ns = Math.round((t - s * 1000) * 1e6)
+    // s·1e9 = s·1953125·2^9, and s·1953125 < 2^53: split it at 2^23 so every product stays exact
+    const m = s * 1953125
+    const mHi = Math.floor(m / 0x800000)
+    const low = (m - mHi * 0x800000) * 512 + ns
+    const carry = Math.floor(low / TWO_32)
+    this.u32(low - carry * TWO_32)
+    this.u32(mHi + carry)
+  }
+
+  /** `hex.length / 2` bytes of a hex id, with their length prefix */
+  id(hex: string): void {
+    const n = hex.length >> 1
+    const b = this.buf
+    let p = this.pos
+    b[p++] = n
+    for (let i = 0; i < 2 * n; i += 2) b[p++] = (HEX[hex.charCodeAt(i) & 0x7f]! << 4) | HEX[hex.charCodeAt(i + 1) & 0x7f]!
+    this.pos = p
+  }
+
+  /** length-prefixed UTF-8 (lone surrogates become U+FFFD, as TextEncoder does) */
+  string(s: string): void {
+    const len = s.length
+    // < 43 UTF-16 units is < 128 bytes: a 1-byte prefix, written after the bytes are
+    if (len < 43) {
+      this.ensure(1 + 3 * len)
+      const b = this.buf
+      const at = this.pos
+      // ASCII by hand: a native write costs more than the copy for short strings
+      let i = 0
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i)
+        if (c > 0x7f) break
+        b[at + 1 + i] = c
+      }
+      b[at] = i === len ? len : b.write(s, at + 1, 'utf8')
+      this.pos = at + 1 + b[at]!
+      return
+    }
+    const bytes = Buffer.byteLength(s, 'utf8')
+    this.ensure(5 + bytes)
+    this.varint(bytes)
+    this.pos += this.buf.write(s, this.pos, bytes, 'utf8')
+  }
+
+  /** Reserves `width` bytes for a length; returns where the message starts. */
+  open(width: number): number {
+    this.pos += width
+    return this.pos
+  }
+
+  /** Writes the length of the message begun at `start` with `width` reserved bytes, shifting it if needed. */
+  close(start: number, width: number): void {
+    const len = this.pos - start
+    const need = varintSize(len)
+    let at = start - width
+    if (need !== width) {
+      this.ensure(need - width)
+      this.buf.copyWithin(at + need, start, this.pos)
+      this.pos += need - width
+    }
+    const b = this.buf
+    let v = len
+    while (v > 0x7f) { b[at++] = (v & 0x7f) | 0x80; v >>>= 7 }
+    b[at] = v
+  }
+}
+
+/** AnyValue's fields */
+function anyValue(w: OtlpWriter, v: unknown): void {
+  switch (typeof v) {
+    case 'string':
+      w.ensure(1)
+      w.buf[w.pos++] = 0x0a
+      w.string(v)
+      return
+    case 'boolean':
+      w.ensure(2)
+      w.buf[w.pos++] = 0x10
+      w.buf[w.pos++] = v ? 1 : 0
+      return
+    case 'number':
+      w.ensure(11)
+      if (Number.isInteger(v) && v >= INT64_MIN && v < INT64_END) {
+        w.buf[w.pos++] = 0x18
+        w.int64(v)
+      } else {
+        w.buf[w.pos++] = 0x21
+        w.buf.writeDoubleLE(v, w.pos)
+        w.pos += 8
+      }
+      return
+    default:
+      if (Array.isArray(v)) {
+        w.ensure(3)
+        w.buf[w.pos++] = 0x2a
+        const arr = w.open(1)
+        for (let i = 0; i < v.length; i++) {
+          w.ensure(2)
+          w.buf[w.pos++] = 0x0a
+          const item = w.open(1)
+          anyValue(w, v[i])
+          w.close(item, 1)
+        }
+        w.close(arr, 1)
+      }
+    // anything else: an empty AnyValue, as otlp-transformer writes
+  }
+}
+
+/** repeated KeyValue under `tag` (a field's tag byte, wire type 2) */
+function attributes(w: OtlpWriter, tag: number, attrs: Readonly<Record<string, AttrValue>>): void {
+  for (const key in attrs) {
+    if (!Object.hasOwn(attrs, key)) continue
+    w.ensure(4)
+    w.buf[w.pos++] = tag
+    const kv = w.open(1)
+    w.buf[w.pos++] = 0x0a
+    w.string(key)
+    w.ensure(2)
+    w.buf[w.pos++] = 0x12
+    const val = w.open(1)
+    anyValue(w, attrs[key])
+    w.close(val, 1)
+    w.close(kv, 1)
+  }
+}
+
+function span(w: OtlpWriter, s: LeanSpan): void {
+  // fixed-size fields: tag+len+16, tag+len+8, tag+len+8, tags, kind, 2×fixed64, status, flags
+  w.ensure(96)
+  w.buf[w.pos++] = 0x12 // ScopeSpans.spans
+  const start = w.open(2)
+  w.buf[w.pos++] = 0x0a // trace_id
+  w.id(s.traceId)
+  w.buf[w.pos++] = 0x12 // span_id
+  w.id(s.spanId)
+  if (s.parentId !== null) {
+    w.buf[w.pos++] = 0x22 // parent_span_id
+    w.id(s.parentId)
+  }
+  w.buf[w.pos++] = 0x2a // name
+  w.string(s.name)
+  w.ensure(48)
+  w.buf[w.pos++] = 0x30 // kind: the API's value + 1 (0 = unspecified)
+  w.varint(s.kind + 1)
+  w.buf[w.pos++] = 0x39 // start_time_unix_nano
+  w.time(s.start)
+  w.buf[w.pos++] = 0x41 // end_time_unix_nano (a clock step never makes it earlier than the start)
+  w.time(s.end >= s.start ? s.end : s.start)
+  attributes(w, 0x4a, s.attributes)
+  w.ensure(16)
+  w.buf[w.pos++] = 0x7a // status { code }
+  w.buf[w.pos++] = 0x02
+  w.buf[w.pos++] = 0x18
+  w.buf[w.pos++] = s.status
+  w.buf[w.pos++] = 0x85 // flags (field 16, fixed32): two-byte tag
+  w.buf[w.pos++] = 0x01
+  w.u32(s.remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL)
+  w.close(start, 2)
+}
+
+/** The Resource and InstrumentationScope messages, each with its field tag (built once per exporter). */
+export interface OtlpHeader { resource: Buffer; scope: Buffer }
+
+export function encodeHeader(resource: Readonly<Record<string, AttrValue>>, scope: { name: string; version: string }): OtlpHeader {
+  const w = new OtlpWriter(1024)
+  w.buf[w.pos++] = 0x0a // ResourceSpans.resource
+  const r = w.open(1)
+  attributes(w, 0x0a, resource)
+  w.close(r, 1)
+  const res = Buffer.from(w.buf.subarray(0, w.pos))
+  w.pos = 0
+  w.buf[w.pos++] = 0x0a // ScopeSpans.scope
+  const sc = w.open(1)
+  w.buf[w.pos++] = 0x0a
+  w.string(scope.name)
+  if (scope.version) {
+    w.ensure(1)
+    w.buf[w.pos++] = 0x12
+    w.string(scope.version)
+  }
+  w.close(sc, 1)
+  return { resource: res, scope: Buffer.from(w.buf.subarray(0, w.pos)) }
+}
+
+/**
+ * One ExportTraceServiceRequest: one ResourceSpans, one ScopeSpans, the spans. Returns a fresh
+ * Buffer (the writer is reused by the next batch while this one may still be in flight).
+ */
+export function encodeSpans(w: OtlpWriter, h: OtlpHeader, spans: readonly LeanSpan[]): Buffer {
+  // header room: 2 tags + 2 lengths (≤ 5 bytes each) + the resource and scope bytes
+  const room = 12 + h.resource.length + h.scope.length
+  w.pos = 0
+  w.ensure(room)
+  w.pos = room
+  for (let i = 0; i < spans.length; i++) span(w, spans[i]!)
+  const end = w.pos
+  const scopeSpansLen = h.scope.length + (end - room)
+  const resourceSpansLen = h.resource.length + 1 + varintSize(scopeSpansLen) + scopeSpansLen
+  const begin = room - h.scope.length - varintSize(scopeSpansLen) - 1 - h.resource.length - varintSize(resourceSpansLen) - 1
+  w.pos = begin
+  w.buf[w.pos++] = 0x0a // ExportTraceServiceRequest.resource_spans
+  w.varint(resourceSpansLen)
+  w.pos += h.resource.copy(w.buf, w.pos)
+  w.buf[w.pos++] = 0x12 // ResourceSpans.scope_spans
+  w.varint(scopeSpansLen)
+  h.scope.copy(w.buf, w.pos)
+  const out = Buffer.from(w.buf.subarray(begin, end))
+  // a batch of payload-laden spans may have grown the writer: do not keep megabytes per exporter
+  if (w.buf.length > KEEP_BYTES) w.buf = Buffer.allocUnsafe(DEFAULT_BYTES)
+  return out
+}
