@@ -49,6 +49,16 @@ export const chatJson: Scenario = {
       config: (mock) => proxyConfig(mock, [aiProxy('openai', mock), { name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } }]),
       request: openaiChatKeyless(false),
     },
+    {
+      // both observability plugins as an operator turns them on: every prometheus flag, AI metrics included
+      label: 'gateway ai-proxy +prometheus +opentelemetry',
+      config: (mock) => proxyConfig(mock, [
+        aiProxy('openai', mock),
+        { name: 'prometheus', config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true, ai_metrics: true } },
+        { name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } },
+      ]),
+      request: openaiChatKeyless(false),
+    },
   ],
   peer: { label: 'portkey', request: (mock) => portkeyChat('openai', mock, false) },
   tables: [
@@ -58,6 +68,6 @@ export const chatJson: Scenario = {
       title: 'Plugins (plain proxy + 5 no-op plugins; + key-auth, correlation-id, request-transformer; c=50)',
       rows: ['gateway', 'gateway +5 no-op plugins', 'gateway +key-auth,correlation-id,request-transformer'],
     },
-    { name: 'ai-openai', title: 'ai-proxy OpenAI → OpenAI (header auth, log_statistics, c=50)', rows: ['gateway ai-proxy', 'gateway ai-proxy +opentelemetry', 'portkey'] },
+    { name: 'ai-openai', title: 'ai-proxy OpenAI → OpenAI (header auth, log_statistics, c=50)', rows: ['gateway ai-proxy', 'gateway ai-proxy +opentelemetry', 'gateway ai-proxy +prometheus +opentelemetry', 'portkey'] },
   ],
 };
