@@ -85,7 +85,12 @@ export class PdkResponse {
       if (lower === 'content-type' && flat[0] === 'Content-Type' && flat[1] === JSON_CONTENT_TYPE) flat.splice(0, 2)
       if (lower === 'transfer-encoding' || lower === 'content-length') continue
       const v = headers[k]!
-      for (const x of Array.isArray(v) ? v : [v]) flat.push(k, String(x))
+      for (const x of Array.isArray(v) ? v : [v]) {
+        const text = String(x)
+        // uWS writes values as given: a CR or LF would end the header line where the value's author chose
+        if (/[\r\n]/.test(text)) throw errors.pdkArgument(`invalid header value for "${k}": contains CR or LF`)
+        flat.push(k, text)
+      }
     }
     this.ctx.exit = { status, body: payload, headers: flat }
     this.ctx.source = 'exit'

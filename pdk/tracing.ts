@@ -8,6 +8,7 @@ import { checkPhase, PHASES } from './private/check-phase.ts'
 import { Phase } from '../core/runloop/phases.ts'
 
 import { applyTraceHeaders } from '../core/runloop/tracing-hook.ts'
+import { redactionOf, redactQuery } from '../core/runloop/redaction.ts'
 
 export { requestTiming } from '../core/runloop/tracing-hook.ts'
 
@@ -48,6 +49,16 @@ export class PdkTracing {
       start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access: t.access, tries: t.tries,
       proxyStart: c.proxyStart, upstreamHeadAt: c.upstreamHeadAt, end: c.endAt,
     }
+  }
+
+  /**
+   * The request's raw query as kong.log.serialize() gives it: credential arguments (the names the
+   * config's plugins declare as secrets) REDACTED, so a span's URL carries no key.
+   * @phases access, header_filter, response, body_filter, log
+   */
+  redactedQuery(): string {
+    checkPhase(this.ctx, READ)
+    return redactQuery(this.ctx.rawQuery, redactionOf(this.ctx.config).query)
   }
 
   /** Stops recording for this request (it was sampled out). @phases rewrite, access */

@@ -9,6 +9,16 @@ import type { TracedRequest } from './request-spans.ts'
 
 /** characters of a payload kept in an attribute */
 export const MAX_PAYLOAD_CHARS = 32 * 1024
+/** characters of a model name kept (the client may pick the name) */
+export const MAX_MODEL_CHARS = 256
+
+/**
+ * At most `max` characters, in a string of its own: a span waits in the export queue, and V8's
+ * slice of a long string is a view that keeps the whole original (a 1 MiB payload) alive.
+ */
+function cut(s: string, max: number): string {
+  return s.length > max ? Buffer.from(s.slice(0, max), 'utf16le').toString('utf16le') : s
+}
 
 const OPERATIONS: Record<string, string> = {
   'llm/v1/chat': 'chat',
@@ -39,8 +49,9 @@ export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpa
     attrs['gen_ai.usage.input_tokens'] = o.usage.prompt_tokens
     attrs['gen_ai.usage.output_tokens'] = o.usage.completion_tokens
   }
-  if (o.requestModel !== null) attrs['gen_ai.request.model'] = o.requestModel
-  if (o.responseModel !== null) attrs['gen_ai.response.model'] = o.responseModel
+  const requestModel = o.requestModel === null ? null : cut(o.requestModel, MAX_MODEL_CHARS)
+  if (requestModel !== null) attrs['gen_ai.request.model'] = requestModel
+  if (o.responseModel !== null) attrs['gen_ai.response.model'] = cut(o.responseModel, MAX_MODEL_CHARS)
   const reasons = o.finishReasons?.() ?? []
   if (reasons.length > 0) attrs['gen_ai.response.finish_reasons'] = [...reasons]
   // seconds, as the semantic conventions' time-to-first-token measure
@@ -48,11 +59,11 @@ export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpa
   if (o.cost > 0) attrs['kong.ai.cost'] = o.cost
   const p = o.payloads
   if (p) {
-    if (p.request !== null) attrs['gen_ai.input.messages'] = p.request.slice(0, MAX_PAYLOAD_CHARS)
-    attrs['gen_ai.output.messages'] = p.response.slice(0, MAX_PAYLOAD_CHARS)
+    if (p.request !== null) attrs['gen_ai.input.messages'] = cut(p.request, MAX_PAYLOAD_CHARS)
+    attrs['gen_ai.output.messages'] = cut(p.response, MAX_PAYLOAD_CHARS)
   }
   const failed = o.ending !== 'complete' || o.status >= 400 || o.status === 0
   if (failed) attrs['error.type'] = o.ending !== 'complete' ? o.ending : String(o.status)
-  const name = o.requestModel !== null ? `${operation} ${o.requestModel}` : operation
+  const name = requestModel !== null ? `${operation} ${requestModel}` : operation
   return new LeanSpan(name, KIND.client, r.traceId, newSpanId(), r.rootId, now - o.latencyMs, now, attrs, failed ? STATUS.error : STATUS.unset)
 }

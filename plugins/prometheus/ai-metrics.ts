@@ -58,7 +58,17 @@ class ModelSeries {
 const byProvider = new Map<string, Map<string, ModelSeries>>()
 let models = 0
 
-function modelOf(provider: string, asked: string): ModelSeries {
+/**
+ * At most MAX_MODEL_LABEL characters, in a string of their own: V8's slice of a long string is a
+ * view that keeps the whole original alive.
+ */
+function cut(name: string): string {
+  return name.length > MAX_MODEL_LABEL ? Buffer.from(name.slice(0, MAX_MODEL_LABEL), 'utf16le').toString('utf16le') : name
+}
+
+function modelOf(provider: string, name: string): ModelSeries {
+  // the map key is the label: a client's 1 MiB model name must not be kept whole
+  const asked = cut(name)
   let byModel = byProvider.get(provider)
   if (byModel === undefined) { byModel = new Map(); byProvider.set(provider, byModel) }
   let m = byModel.get(asked)
@@ -70,12 +80,40 @@ function modelOf(provider: string, asked: string): ModelSeries {
     return m
   }
   models++
-  m = new ModelSeries(asked.slice(0, MAX_MODEL_LABEL))
+  m = new ModelSeries(asked)
   byModel.set(asked, m)
   return m
 }
 
-function seriesFor(o: LlmOutcome, consumer: string): AiSeries {
+/**
+ * What a parked outcome is counted with: numbers and short names only. The outcome itself holds
+ * the logged payloads and, through finishReasons, the response handler with its copy of the
+ * answer; an outcome of a route this plugin does not run on stays parked until MAX_PARKED newer
+ * ones push it out.
+ */
+interface Parked {
+  readonly provider: string
+  readonly requestModel: string | null
+  readonly cache: LlmCacheStatus
+  readonly cost: number
+  readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number; readonly total_tokens: number }
+  readonly latencyMs: number
+}
+
+function parked1(o: LlmOutcome): Parked {
+  const m = o.requestModel
+  const u = o.usage
+  return {
+    provider: o.provider,
+    requestModel: m === null ? null : cut(m),
+    cache: o.cache,
+    cost: o.cost,
+    usage: { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens },
+    latencyMs: o.latencyMs,
+  }
+}
+
+function seriesFor(o: Parked, consumer: string): AiSeries {
   const m = modelOf(o.provider, o.requestModel ?? 'UNSPECIFIED')
   const key = o.cache === 'none' ? consumer : `${o.cache}\u0000${consumer}` // a cache status is the rare case
   let s = m.byKey.get(key)
@@ -86,7 +124,7 @@ function seriesFor(o: LlmOutcome, consumer: string): AiSeries {
   return s
 }
 
-const parked = new Map<string, LlmOutcome>()
+const parked = new Map<string, Parked>()
 let wanted = false
 
 /** configure: whether any prometheus config counts AI metrics (else the listener parks nothing). */
@@ -98,7 +136,7 @@ export function setAiMetricsWanted(on: boolean): void {
 /** The outcome bus listener (subscribed once per worker). */
 export function parkOutcome(o: LlmOutcome): void {
   if (!wanted) return
-  parked.set(o.requestId, o)
+  parked.set(o.requestId, parked1(o))
   if (parked.size > MAX_PARKED) parked.delete(parked.keys().next().value!)
 }
 

@@ -13,6 +13,8 @@ import { bearerHandler } from './bearer-handler.ts'
 import { identityKey, tokenCache, type IdentitySource, type Token, type TokenCache } from './token-cache.ts'
 
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default'
+/** Azure OpenAI's key header: a client's own would compete with the gateway's token */
+const AZURE_CLIENT_KEYS = ['api-key'] as const
 
 type AzureMode = 'system-assigned' | 'user-assigned' | 'client-secret'
 
@@ -105,7 +107,7 @@ export function createAzureHandler(auth: AuthConf, opts: AzureStrategyOptions = 
   const { mode, ...ids } = azureIdentityOf(auth, opts.env ?? process.env)
   const source = new AzureIdentitySource(mode, ids, opts)
   const cache = opts.cache ?? tokenCache
-  return bearerHandler(source, cache)
+  return bearerHandler(source, cache, AZURE_CLIENT_KEYS)
 }
 
 export function createAzureStrategy(opts: AzureStrategyOptions = {}): AuthStrategy {

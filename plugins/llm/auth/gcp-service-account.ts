@@ -13,6 +13,8 @@ import { bearerHandler } from './bearer-handler.ts'
 import { identityKey, tokenCache, type IdentitySource, type Token, type TokenCache } from './token-cache.ts'
 
 export const GCP_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
+/** Google's API-key header (Vertex express mode): a client's own would compete with the gateway's token */
+const GCP_CLIENT_KEYS = ['x-goog-api-key'] as const
 /** hard-coded in google-auth-library (a key file's token_uri is ignored), so an override rewrites it */
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token'
 const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token'
@@ -131,7 +133,7 @@ export function createGcpHandler(auth: AuthConf, opts: GcpStrategyOptions = {}):
   const json = auth.gcp_service_account_json || env.GCP_SERVICE_ACCOUNT || null
   const source = new GcpIdentitySource(json, auth.gcp_oauth_token_url || null, auth.gcp_metadata_url || null)
   const cache = opts.cache ?? tokenCache
-  return bearerHandler(source, cache)
+  return bearerHandler(source, cache, GCP_CLIENT_KEYS)
 }
 
 export function createGcpStrategy(opts: GcpStrategyOptions = {}): AuthStrategy {

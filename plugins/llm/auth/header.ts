@@ -4,15 +4,21 @@
 // cloud-identity strategy claims, including configs with no credentials at all.
 import type { AuthConf, AuthHandler, AuthStrategy, OutboundRequest } from '../types.ts'
 
+/** A query argument's name, decoded; a broken escape (the client's business) is compared as sent, never thrown. */
+function argName(kv: string): string {
+  const raw = kv.split('=')[0]!.replace(/\+/g, ' ')
+  try { return decodeURIComponent(raw) } catch { return raw }
+}
+
 function withQueryParam(query: string | null, name: string, encoded: string): string {
-  const kept = query ? query.split('&').filter((kv) => kv !== '' && decodeURIComponent(kv.split('=')[0]!.replace(/\+/g, ' ')) !== name) : []
+  const kept = query ? query.split('&').filter((kv) => kv !== '' && argName(kv) !== name) : []
   kept.push(encoded)
   return kept.join('&')
 }
 
 function hasQueryParam(query: string | null, name: string): boolean {
   if (!query) return false
-  for (const kv of query.split('&')) if (decodeURIComponent(kv.split('=')[0]!.replace(/\+/g, ' ')) === name) return true
+  for (const kv of query.split('&')) if (argName(kv) === name) return true
   return false
 }
 
