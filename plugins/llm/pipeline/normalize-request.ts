@@ -172,6 +172,11 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const conf = c.conf
   const route = conf.route_type
   if (!c.driver.routes.has(route)) throw llmError(400, `no transformer for ${c.driver.id}://${route}`)
+  // a WebSocket session carries the gateway's credential and is read for usage only on realtime
+  // routes: elsewhere (preserve, files, chat) it would be an unmetered tunnel
+  if (route !== 'realtime/v1/realtime' && kong.request.getHeader('upgrade')?.toLowerCase() === 'websocket') {
+    throw llmError(400, 'WebSocket upgrades are accepted on realtime/v1/realtime routes only')
+  }
 
   const model = resolveModel(kong, parsed, c)
   const req = parsed.request
