@@ -37,8 +37,13 @@ export function getAllFlat(h: FlatHeaders, name: string): string[] {
 
 export function clearFlat(h: FlatHeaders, name: string): void {
   const lower = name.toLowerCase()
-  let w = 0
-  for (let i = 0; i < h.length; i += 2) {
+  // most sets name a header that is not there yet (a plugin's own headers on an upstream response):
+  // find the first match before moving anything, so such a set only reads the list
+  let first = 0
+  while (first < h.length && !sameName(h[first]!, lower)) first += 2
+  if (first >= h.length) return
+  let w = first
+  for (let i = first; i < h.length; i += 2) {
     if (sameName(h[i]!, lower)) continue
     h[w++] = h[i]!
     h[w++] = h[i + 1]!
