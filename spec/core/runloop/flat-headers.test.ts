@@ -1,7 +1,7 @@
 // Header names from the upstream parser are raw Buffers and are compared without being decoded:
 // the byte comparison must give exactly what decoding as latin1 and lowercasing gives.
 import { describe, expect, it } from 'vitest'
-import { clearFlat, getFlat, sameName } from '../../../core/runloop/flat-headers.ts'
+import { applyEdits, clearFlat, getFlat, sameName, type HeaderEdit } from '../../../core/runloop/flat-headers.ts'
 
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1')
 
@@ -50,5 +50,39 @@ describe('sameName', () => {
     clearFlat(h, 'content-length')
     expect(getFlat(h, 'content-length')).toBeUndefined()
     expect(h.map(String)).toEqual(['X-Request-Id', 'abc', 'Server', 'x'])
+  })
+})
+
+// Kong's header semantics for queued edits on an upstream response: set replaces every value of
+// the name (any case, Buffer or string names) and appends, add appends, clear removes; an edit of
+// an absent name leaves the rest of the list as it was, in order.
+const UPSTREAM = (): (string | Buffer)[] => [latin1('Content-Type'), latin1('application/json'), latin1('X-Up'), latin1('1'), 'Via', 'kong', latin1('x-up'), latin1('2')]
+const EDITS: [string, HeaderEdit[], string[]][] = [
+  ['set of an absent name appends', [['set', 'X-RateLimit-Limit-Minute', '5']], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2', 'X-RateLimit-Limit-Minute', '5']],
+  ['set replaces every value, any case', [['set', 'X-UP', '9']], ['Content-Type', 'application/json', 'Via', 'kong', 'X-UP', '9']],
+  ['set of a string name', [['set', 'via', 'me']], ['Content-Type', 'application/json', 'X-Up', '1', 'x-up', '2', 'via', 'me']],
+  ['set with several values', [['set', 'x-up', ['a', 'b']]], ['Content-Type', 'application/json', 'Via', 'kong', 'x-up', 'a', 'x-up', 'b']],
+  ['add appends beside the upstream values', [['add', 'X-Up', '3']], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2', 'X-Up', '3']],
+  ['clear of an absent name changes nothing', [['clear', 'X-None', null]], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2']],
+  ['clear removes every value', [['clear', 'x-UP', null]], ['Content-Type', 'application/json', 'Via', 'kong']],
+  ['a later set replaces an earlier add', [['add', 'X-A', '1'], ['add', 'x-a', '2'], ['set', 'X-a', '3']], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2', 'X-a', '3']],
+  ['a later add keeps an earlier set', [['set', 'X-A', '1'], ['add', 'x-a', '2']], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2', 'X-A', '1', 'x-a', '2']],
+  ['many sets of distinct names keep their order', [['set', 'A', '1'], ['set', 'B', '2'], ['set', 'C', '3'], ['set', 'a', '4']], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2', 'B', '2', 'C', '3', 'a', '4']],
+  ['set then clear', [['set', 'X-A', '1'], ['clear', 'x-a', null]], ['Content-Type', 'application/json', 'X-Up', '1', 'Via', 'kong', 'x-up', '2']],
+]
+
+describe('applyEdits', () => {
+  it.each(EDITS)('%s', (_name, edits, expected) => {
+    const h = UPSTREAM()
+    applyEdits(h, edits)
+    expect(h.map(String)).toEqual(expected)
+  })
+
+  it('an edit of an absent name does not rewrite the list (the upstream Buffers stay the same objects)', () => {
+    const h = UPSTREAM()
+    const before = [...h]
+    applyEdits(h, [['set', 'X-RateLimit-Remaining-Minute', '4'], ['clear', 'X-Nothing', null]])
+    expect(h.slice(0, before.length).every((v, i) => v === before[i])).toBe(true)
+    expect(h.length).toBe(before.length + 2)
   })
 })
