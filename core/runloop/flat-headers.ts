@@ -75,10 +75,30 @@ export function toObject(h: FlatHeaders, max = 100): Record<string, string | str
 
 export type HeaderEdit = ['set' | 'add' | 'clear', string, string | string[] | null]
 
+/**
+ * Applies queued edits in order. A set or clear scans the list for its name, so a plugin's dozen
+ * new headers on an upstream response would cost a dozen scans: `lengths` has bit (length & 31)
+ * of every name in the list (bits are only added, so it may say "maybe" but never misses one),
+ * and a name whose lowercase length has no bit cannot match an entry (sameName compares lengths
+ * first), so its scan is skipped.
+ */
 export function applyEdits(h: FlatHeaders, edits: readonly HeaderEdit[]): void {
-  for (const [op, name, value] of edits) {
-    if (op === 'clear') clearFlat(h, name)
-    else if (op === 'set') setFlat(h, name, value!)
-    else addFlat(h, name, value!)
+  let lengths = 0
+  for (let i = 0; i < h.length; i += 2) lengths |= 1 << (h[i]!.length & 31)
+  for (let k = 0; k < edits.length; k++) {
+    const [op, name, value] = edits[k]!
+    if (op !== 'add') {
+      const len = asciiLength(name)
+      if (len < 0 || (lengths & (1 << (len & 31))) !== 0) clearFlat(h, name)
+      if (op === 'clear') continue
+    }
+    lengths |= 1 << (name.length & 31)
+    addFlat(h, name, value!)
   }
+}
+
+/** The name's length when it is all ASCII (lowercasing keeps it), else -1 (a few letters lowercase to two units). */
+function asciiLength(name: string): number {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return -1
+  return name.length
 }
