@@ -88,7 +88,7 @@ export function applyEdits(h: FlatHeaders, edits: readonly HeaderEdit[]): void {
   for (let k = 0; k < edits.length; k++) {
     const [op, name, value] = edits[k]!
     if (op !== 'add') {
-      const len = asciiLength(name)
+      const len = lowerLength(name)
       if (len < 0 || (lengths & (1 << (len & 31))) !== 0) clearFlat(h, name)
       if (op === 'clear') continue
     }
@@ -97,8 +97,11 @@ export function applyEdits(h: FlatHeaders, edits: readonly HeaderEdit[]): void {
   }
 }
 
-/** The name's length when it is all ASCII (lowercasing keeps it), else -1 (a few letters lowercase to two units). */
-function asciiLength(name: string): number {
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return -1
-  return name.length
+/**
+ * The length of the name's lowercase without building it: lowercasing keeps the length except for
+ * U+0130 (İ → i + U+0307, the one unconditional lowercase mapping in Unicode's SpecialCasing that
+ * changes length); -1 then (always scan). One native search, not a loop per character.
+ */
+function lowerLength(name: string): number {
+  return name.indexOf('\u0130') === -1 ? name.length : -1
 }

@@ -102,6 +102,12 @@ const POOL = ['X-A', 'x-a', 'X-B', 'Via', 'VIA', 'x-' + 'a'.repeat(33), 'X-' + '
 const UP = ['X-A', 'Via', 'x-' + 'a'.repeat(33), 'Content-Type', 'x-\u00e9', 'x-i\u0307', 'ratelimit-reset']
 
 describe('applyEdits matches one full scan per edit', () => {
+  it('only U+0130 changes length when lowercased (the rule lowerLength relies on)', () => {
+    const changes: number[] = []
+    for (let c = 0; c <= 0xffff; c++) if (c < 0xd800 || c > 0xdfff) { if (String.fromCharCode(c).toLowerCase().length !== 1) changes.push(c) }
+    expect(changes).toEqual([0x130])
+  })
+
   // a fixed-seed generator: the same 400 cases every run
   let seed = 0x2545f491
   const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n }
