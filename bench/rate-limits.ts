@@ -4,7 +4,10 @@
  * Rounds alternate the set-ups (A B C A B C ...); the figure is the gateway's utime+stime (/proc) ÷ requests,
  * median over rounds. The limits are far above the load, so every request is counted and none is refused.
  *
- *   node --import tsx bench/rate-limits.ts [--rounds 3] [--duration 5]
+ *   node --import tsx bench/rate-limits.ts [--rounds 3] [--duration 5] [--profile DIR]
+ *
+ * --profile DIR: the gateway of the last set-up (both limiters, sync_rate 1) runs under --cpu-prof and writes
+ * its profiles (main thread and worker) to DIR; its CPU figure then includes the profiler's cost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
 import { openaiChatKeyless, OPENAI_MODEL } from './scenarios/requests.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, profile: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
 const DURATION = Number(values.duration);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -88,7 +91,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const file = join(dir, 'kong.json');
     writeFileSync(file, JSON.stringify({ _format_version: '3.0', services: [{ name: 'b', url: mock, routes: [{ name: 'b', paths: ['/v1'], strip_path: false }], plugins }] }));
     const port = await freePort();
-    const gw = await start('taskset', ['-c', '0', process.execPath, '--max-semi-space-size=2', 'core/bin.mjs', 'start', '-c', file], 'listening: proxy', {
+    const prof = values.profile !== undefined && label === SETUPS[SETUPS.length - 1]![0] ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
+    const gw = await start('taskset', ['-c', '0', process.execPath, ...prof, '--max-semi-space-size=2', 'core/bin.mjs', 'start', '-c', file], 'listening: proxy', {
       KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: 'off', KONG_NGINX_WORKER_PROCESSES: '1',
     });
     await wrk(port, bodyFile, req.headers); // warm-up

@@ -8,14 +8,24 @@ import { checkPhase, PHASES } from './private/check-phase.ts'
 
 type Headers = Record<string, string | string[]>
 
+const hasCrLf = (v: string): boolean => v.indexOf('\r') !== -1 || v.indexOf('\n') !== -1
+const badValue = (name: string): Error => errors.pdkArgument(`invalid header value for "${name}": contains CR or LF`)
+
 export class PdkResponse {
   constructor(private readonly ctx: RequestContext) {}
 
   private edit(op: HeaderEdit[0], name: string, value: string | string[] | null): void {
     if (typeof name !== 'string' || name === '') throw errors.pdkArgument('header name must be a non-empty string')
-    if (value !== null && (Array.isArray(value) ? value : [value]).some((v) => /[\r\n]/.test(String(v))))
-      throw errors.pdkArgument(`invalid header value for "${name}": contains CR or LF`)
-    const e: HeaderEdit = [op, name, value === null ? null : Array.isArray(value) ? value.map(String) : String(value)]
+    // a plain value (the common case: limiters set a dozen per request) is checked with no array or closure
+    let v: string | string[] | null = null
+    if (Array.isArray(value)) {
+      v = value.map(String)
+      for (let i = 0; i < v.length; i++) if (hasCrLf(v[i]!)) throw badValue(name)
+    } else if (value !== null) {
+      v = String(value)
+      if (hasCrLf(v)) throw badValue(name)
+    }
+    const e: HeaderEdit = [op, name, v]
     if (this.ctx.responseHeaders && this.ctx.phase >= Phase.response) applyEdits(this.ctx.responseHeaders, [e])
     else (this.ctx.headerEdits ??= []).push(e)
   }

@@ -37,8 +37,13 @@ export function getAllFlat(h: FlatHeaders, name: string): string[] {
 
 export function clearFlat(h: FlatHeaders, name: string): void {
   const lower = name.toLowerCase()
-  let w = 0
-  for (let i = 0; i < h.length; i += 2) {
+  // most sets name a header that is not there yet (a plugin's own headers on an upstream response):
+  // find the first match before moving anything, so such a set only reads the list
+  let first = 0
+  while (first < h.length && !sameName(h[first]!, lower)) first += 2
+  if (first >= h.length) return
+  let w = first
+  for (let i = first; i < h.length; i += 2) {
     if (sameName(h[i]!, lower)) continue
     h[w++] = h[i]!
     h[w++] = h[i + 1]!
@@ -70,10 +75,33 @@ export function toObject(h: FlatHeaders, max = 100): Record<string, string | str
 
 export type HeaderEdit = ['set' | 'add' | 'clear', string, string | string[] | null]
 
+/**
+ * Applies queued edits in order. A set or clear scans the list for its name, so a plugin's dozen
+ * new headers on an upstream response would cost a dozen scans: `lengths` has bit (length & 31)
+ * of every name in the list (bits are only added, so it may say "maybe" but never misses one),
+ * and a name whose lowercase length has no bit cannot match an entry (sameName compares lengths
+ * first), so its scan is skipped.
+ */
 export function applyEdits(h: FlatHeaders, edits: readonly HeaderEdit[]): void {
-  for (const [op, name, value] of edits) {
-    if (op === 'clear') clearFlat(h, name)
-    else if (op === 'set') setFlat(h, name, value!)
-    else addFlat(h, name, value!)
+  let lengths = 0
+  for (let i = 0; i < h.length; i += 2) lengths |= 1 << (h[i]!.length & 31)
+  for (let k = 0; k < edits.length; k++) {
+    const [op, name, value] = edits[k]!
+    if (op !== 'add') {
+      const len = lowerLength(name)
+      if (len < 0 || (lengths & (1 << (len & 31))) !== 0) clearFlat(h, name)
+      if (op === 'clear') continue
+    }
+    lengths |= 1 << (name.length & 31)
+    addFlat(h, name, value!)
   }
+}
+
+/**
+ * The length of the name's lowercase without building it: lowercasing keeps the length except for
+ * U+0130 (İ → i + U+0307, the one unconditional lowercase mapping in Unicode's SpecialCasing that
+ * changes length); -1 then (always scan). One native search, not a loop per character.
+ */
+function lowerLength(name: string): number {
+  return name.indexOf('\u0130') === -1 ? name.length : -1
 }

@@ -96,8 +96,9 @@ export class CounterTable {
    * the probe run is full of other live keys.
    */
   private lock(key: string, start: number, size: number): number {
-    const hi = hashHi(key)
-    const lo = hashLo(key) | 1 // never 0: (0, 0) marks an empty slot
+    hashKey(key)
+    const hi = hashedHi
+    const lo = hashedLo | 1 // never 0: (0, 0) marks an empty slot
     const home = hi & (SLOTS - 1)
     // 1. the key's own slot, without the insert lock (the common case)
     for (let p = 0; p < PROBES; p++) {
@@ -168,17 +169,21 @@ export class CounterTable {
 }
 
 // Two independent 32-bit hashes of the key (64 bits: a collision of two live keys is ~2^-32 at
-// a full table). Linear in the key's length; keys are built from capped request fields.
-function hashHi(key: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
-  return h | 0
-}
+// a full table), in one pass over the key and returned in hashedHi/hashedLo (no object per call).
+// Linear in the key's length; keys are built from capped request fields.
+let hashedHi = 0
+let hashedLo = 0
 
-function hashLo(key: string): number {
-  let h = 0x9e3779b9
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15)
-  return h | 0
+function hashKey(key: string): void {
+  let hi = 0x811c9dc5
+  let lo = 0x9e3779b9
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    hi = Math.imul(hi ^ c, 0x01000193)
+    lo = Math.imul(lo ^ c, 0x5bd1e995) ^ (lo >>> 15)
+  }
+  hashedHi = hi | 0
+  hashedLo = lo | 0
 }
 
 let table: CounterTable | null = null

@@ -5,7 +5,7 @@
 // - sync_rate > 0: pushed every sync_rate seconds with a read of every key counted this window,
 //   so other nodes' usage shows here within ~sync_rate;
 // - Redis down: the node keeps limiting on its own counts and pushes them once Redis is back.
-import { counterTable, FULL } from '../../core/shared-counters/counter-table.ts'
+import { counterTable } from '../../core/shared-counters/counter-table.ts'
 import { pluginLog } from '../../core/log.ts'
 import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'
@@ -19,21 +19,21 @@ export const windowStart = (now: number, w: WindowPlan): number => now - (now % 
 /** The node table's key of one window of one provider for one identifier under one namespace. */
 export const tableKey = (ns: string, w: WindowPlan, id: string): string => `arla|${ns}|${w.provider}|${w.seconds}|${id}`
 
-/** The count and the previous window's count (sliding) of one window; -1 when the table is full. */
-export function usageOf(ns: string, w: WindowPlan, id: string, now: number, sliding: boolean): number {
+/** The count and the previous window's count (sliding) of one window's table key; 0 when the table is full. */
+export function usageOf(key: string, w: WindowPlan, now: number, sliding: boolean): number {
   const t = counterTable()
   const start = windowStart(now, w)
-  const count = t.read(tableKey(ns, w, id), start, w.size)
+  const count = t.read(key, start, w.size)
   if (Number.isNaN(count)) return 0
   return sliding ? count + t.previous * ((w.size - (now - start)) / w.size) : count
 }
 
-/** Adds one response's usage to the node's table (and queues it for Redis). */
-export function addUsage(ns: string, w: WindowPlan, id: string, now: number, amount: number, redis: RedisTarget | null, syncRate: number): void {
+/** Adds one response's usage to the node's table under the window's table key (and queues it for Redis). */
+export function addUsage(key: string, w: WindowPlan, now: number, amount: number, syncer: RedisSyncer | null): void {
   const start = windowStart(now, w)
-  const key = tableKey(ns, w, id)
-  if (counterTable().add(key, start, w.size, amount) === FULL) log.warn('the node\'s rate-limit counter table is full for a key: this usage is not counted')
-  if (redis !== null && syncRate >= 0) syncerFor(redis, syncRate).queue(key, start, w, amount)
+  // FULL is NaN: never === itself
+  if (Number.isNaN(counterTable().add(key, start, w.size, amount))) log.warn('the node\'s rate-limit counter table is full for a key: this usage is not counted')
+  if (syncer !== null) syncer.queue(key, start, w, amount)
 }
 
 /** The Redis key of a node table key's window (shared by every node with the same config). */
@@ -44,7 +44,7 @@ interface Pending { start: number; w: WindowPlan; delta: number }
 /** Keys kept per worker between pushes; beyond it, new keys are counted on this node only. */
 export const MAX_SYNC_KEYS = 65_536
 
-class RedisSyncer {
+export class RedisSyncer {
   private readonly keys = new Map<string, Pending>()
   private timer: NodeJS.Timeout | null = null
 
@@ -105,7 +105,8 @@ class RedisSyncer {
 
 const syncers = new Map<string, RedisSyncer>()
 
-function syncerFor(t: RedisTarget, syncRate: number): RedisSyncer {
+/** This worker's syncer for one Redis server and sync rate. */
+export function syncerFor(t: RedisTarget, syncRate: number): RedisSyncer {
   const key = JSON.stringify([t.host, t.port, t.database, t.username ?? null, t.password ?? null, t.ssl, syncRate])
   let s = syncers.get(key)
   if (!s) syncers.set(key, (s = new RedisSyncer(t, syncRate)))

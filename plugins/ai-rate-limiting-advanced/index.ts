@@ -13,13 +13,13 @@ import type { LlmOutcome } from '../llm/outcome/llm-outcome.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'
 import { identify } from '../rate-limit-counters/identifier.ts'
 import { schema, type AiRateLimitingConf } from './schema.ts'
-import { checkAiRateLimiting, planOf, type Plan } from './plan.ts'
-import { addUsage, usageOf, windowStart } from './counters.ts'
+import { checkAiRateLimiting, keyPrefixes, planOf, type KeyPrefixes, type Plan } from './plan.ts'
+import { addUsage, syncerFor, usageOf, windowStart } from './counters.ts'
 
 const log = pluginLog('ai-rate-limiting-advanced')
 
 /** An admitted request waiting for its outcome. */
-interface Admitted { readonly plan: Plan; readonly ns: string; readonly id: string; readonly strategy: AiRateLimitingConf['tokens_count_strategy'] }
+interface Admitted { readonly plan: Plan; readonly keys: KeyPrefixes; readonly id: string; readonly strategy: AiRateLimitingConf['tokens_count_strategy'] }
 
 /**
  * Admitted requests by request id until their outcome comes (body_filter, or ai-proxy's log phase
@@ -43,7 +43,12 @@ onLlmOutcome((o: LlmOutcome) => {
   const amount = a.strategy === 'cost' ? o.cost : o.usage[a.strategy]
   if (!(amount > 0)) return
   const now = nowMs()
-  for (const w of windows) addUsage(a.ns, w, a.id, now, amount, a.plan.redis, a.plan.syncRate)
+  const plan = a.plan
+  const syncer = plan.redis !== null && plan.syncRate >= 0 ? (plan.syncer ??= syncerFor(plan.redis, plan.syncRate)) : null
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!
+    addUsage(a.keys.byWindow[w.index]! + a.id, w, now, amount, syncer)
+  }
 })
 
 export default definePlugin({
@@ -55,16 +60,16 @@ export default definePlugin({
   access(kong, conf) {
     const plan = planOf(conf)
     const id = identify(kong, plan.identifier, conf.header_name, conf.path)
-    const ns = plan.namespace ?? kong.plugin.getId() ?? 'global'
+    const keys = keyPrefixes(plan, plan.namespace ?? kong.plugin.getId() ?? 'global')
     const now = nowMs()
-    if (limit(kong, conf, plan, ns, id, now)) return
+    if (limit(kong, conf, plan, keys, id, now)) return
     const requestId = kong.request.getId()
     if (waiting.size >= MAX_WAITING) {
       const oldest = waiting.keys().next().value!
       waiting.delete(oldest)
       log.warn('too many AI requests waiting for their outcome: the oldest one will not be counted')
     }
-    waiting.set(requestId, { plan, ns, id, strategy: conf.tokens_count_strategy })
+    waiting.set(requestId, { plan, keys, id, strategy: conf.tokens_count_strategy })
     requestUsage(kong)
   },
   log(kong) {
@@ -75,21 +80,44 @@ export default definePlugin({
   },
 })
 
-/** Sets Kong's headers; refuses (and returns true) when a window is over its limit. */
-function limit(kong: Kong, conf: AiRateLimitingConf, plan: Plan, ns: string, id: string, now: number): boolean {
-  const headers: Record<string, string> = {}
+/**
+ * Sets Kong's headers; refuses (and returns true) when a window is over its limit. The windows'
+ * usage is read once into the plan's scratch; an admitted request sets its headers one by one (the
+ * order the refusal's header object has them), with no object or array per request.
+ */
+function limit(kong: Kong, conf: AiRateLimitingConf, plan: Plan, keys: KeyPrefixes, id: string, now: number): boolean {
+  const ws = plan.windows
+  const rates = plan.rates
+  let over = false
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!
+    const rate = (rates[i] = usageOf(keys.byWindow[i]! + id, w, now, plan.sliding))
+    // Kong: strictly greater, so the exchange that crosses the limit completes; the next is refused
+    if (rate > w.limit) over = true
+  }
   const show = !conf.hide_client_headers
+  if (!over) {
+    if (show) {
+      const res = kong.response
+      for (let i = 0; i < ws.length; i++) {
+        const w = ws[i]!
+        res.setHeader(w.limitHeader, w.limitValue)
+        res.setHeader(w.remainingHeader, remainingOf(conf, w.limit, rates[i]!))
+      }
+    }
+    return false
+  }
+  const headers: Record<string, string> = {}
   const refused: string[] = []
   let reset = 0
   let retry = 0
-  for (const w of plan.windows) {
-    const rate = usageOf(ns, w, id, now, plan.sliding)
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!
+    const rate = rates[i]!
     if (show) {
-      const left = Math.max(w.limit - rate, 0)
-      headers[w.limitHeader] = String(w.limit)
-      headers[w.remainingHeader] = String(conf.tokens_count_strategy === 'cost' ? left : Math.floor(left))
+      headers[w.limitHeader] = w.limitValue
+      headers[w.remainingHeader] = remainingOf(conf, w.limit, rate)
     }
-    // Kong: strictly greater, so the exchange that crosses the limit completes; the next is refused
     if (rate <= w.limit) continue
     if (!refused.includes(w.provider)) refused.push(w.provider)
     let r = Math.max(1, w.seconds - Math.floor((now - windowStart(now, w)) / 1000))
@@ -102,14 +130,16 @@ function limit(kong: Kong, conf: AiRateLimitingConf, plan: Plan, ns: string, id:
     reset = Math.max(reset, r)
     retry = Math.max(retry, r + jitter)
   }
-  if (refused.length === 0) {
-    if (show) kong.response.setHeaders(headers)
-    return false
-  }
   // set even when the other headers are hidden (Kong)
   headers['X-AI-RateLimit-Reset'] = String(reset)
   headers['X-AI-RateLimit-Retry-After'] = String(retry)
   const message = conf.error_hide_providers ? conf.error_message : conf.error_message + refused.join(', ')
   kong.response.exit(conf.error_code, { message }, headers)
   return true
+}
+
+/** X-AI-RateLimit-Remaining-*: what is left, whole tokens unless the budget is a cost. */
+function remainingOf(conf: AiRateLimitingConf, limit: number, rate: number): string {
+  const left = Math.max(limit - rate, 0)
+  return String(conf.tokens_count_strategy === 'cost' ? left : Math.floor(left))
 }

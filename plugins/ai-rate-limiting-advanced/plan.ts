@@ -4,6 +4,7 @@ import type { FieldErrors } from '../../core/config/types.ts'
 import type { RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import type { LimitBy } from '../rate-limit-counters/identifier.ts'
 import type { AiRateLimitingConf } from './schema.ts'
+import { tableKey, type RedisSyncer } from './counters.ts'
 
 export interface WindowPlan {
   readonly provider: string
@@ -16,6 +17,16 @@ export interface WindowPlan {
   readonly remainingHeader: string
   readonly resetHeader: string
   readonly retryHeader: string
+  /** String(limit): the X-AI-RateLimit-Limit-* value */
+  readonly limitValue: string
+  /** this window's index in Plan.windows (and KeyPrefixes.byWindow) */
+  readonly index: number
+}
+
+/** The node table keys' request-independent heads (`arla|${ns}|${provider}|${seconds}|`) per window, for one namespace. */
+export interface KeyPrefixes {
+  readonly ns: string
+  readonly byWindow: readonly string[]
 }
 
 export interface Plan {
@@ -29,6 +40,19 @@ export interface Plan {
   readonly syncRate: number
   /** Redis key prefix: the namespace, or the plugin id at request time */
   readonly namespace: string | undefined
+  /** filled on first use (keyPrefixes) */
+  keys: KeyPrefixes | null
+  /** strategy redis: this worker's syncer for the plan's Redis and sync rate, found on first use */
+  syncer: RedisSyncer | null
+  /** the windows' usage of the current request (access is synchronous: one request at a time) */
+  readonly rates: Float64Array
+}
+
+/** The key heads for namespace `ns` (the config's namespace, or its plugin id: built once). */
+export function keyPrefixes(plan: Plan, ns: string): KeyPrefixes {
+  const k = plan.keys
+  if (k !== null && k.ns === ns) return k
+  return (plan.keys = { ns, byWindow: plan.windows.map((w) => tableKey(ns, w, '')) })
 }
 
 // Kong's window names in the headers: 60 → minute, else the number of seconds
@@ -53,6 +77,8 @@ export function planOf(conf: AiRateLimitingConf): Plan {
         remainingHeader: `X-AI-RateLimit-Remaining-${w}`,
         resetHeader: `X-AI-RateLimit-Reset-${w}`,
         retryHeader: `X-AI-RateLimit-Retry-After-${w}`,
+        limitValue: String(lp.limit[i]!),
+        index: windows.length + list.length,
       })
     }
     byProvider.set(lp.name, list)
@@ -70,6 +96,9 @@ export function planOf(conf: AiRateLimitingConf): Plan {
       : null,
     syncRate: conf.sync_rate ?? -1,
     namespace: conf.namespace,
+    keys: null,
+    syncer: null,
+    rates: new Float64Array(windows.length),
   }
   plans.set(conf, p)
   return p

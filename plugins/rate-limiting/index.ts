@@ -9,7 +9,7 @@ import type { Kong } from '../../pdk/index.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'
 import { identify } from '../rate-limit-counters/identifier.ts'
 import { schema, type RateLimitingConf } from './schema.ts'
-import { checkRateLimiting, planOf, type Plan } from './plan.ts'
+import { checkRateLimiting, keyParts, planOf, type Plan } from './plan.ts'
 import { periodStart } from './periods.ts'
 import { countLocal } from './local-policy.ts'
 import { batchedCounters, countRedis } from './redis-policy.ts'
@@ -25,17 +25,21 @@ export default definePlugin({
   access(kong, conf) {
     const plan = planOf(conf)
     const id = identify(kong, plan.limitBy, plan.headerName, plan.path)
-    const pluginId = kong.plugin.getId() ?? 'global'
+    const keys = keyParts(plan, kong.plugin.getId() ?? 'global')
     const now = nowMs()
     const n = plan.periods.length
-    const starts = new Float64Array(n)
+    // the synchronous modes use the plan's scratch arrays (no request runs between the count and
+    // finish); the awaiting one (sync_rate -1) needs its own
+    const sync = plan.redis === null || plan.syncRate > 0
+    const starts = sync ? plan.starts : new Float64Array(n)
+    const usage = sync ? plan.usage : new Float64Array(n)
     for (let i = 0; i < n; i++) starts[i] = periodStart(plan.periods[i]!.period, now)
-    const usage = new Float64Array(n)
-    if (plan.redis === null) return finish(kong, conf, plan, starts, usage, countLocal(plan, pluginId, id, starts, usage), now)
+    if (plan.redis === null) return finish(kong, conf, plan, starts, usage, countLocal(plan, keys, id, starts, usage), now)
     if (plan.syncRate > 0) {
-      return finish(kong, conf, plan, starts, usage, batchedCounters(plan.redis, plan.syncRate).count(plan, pluginId, id, starts, usage, now), now)
+      const batched = (plan.batched ??= batchedCounters(plan.redis, plan.syncRate))
+      return finish(kong, conf, plan, starts, usage, batched.count(plan, keys, id, starts, usage, now), now)
     }
-    return countRedis(plan, pluginId, id, starts, usage).then(
+    return countRedis(plan, keys, id, starts, usage).then(
       (stop) => finish(kong, conf, plan, starts, usage, stop, now),
       (err: Error) => {
         // Kong: fault_tolerant proxies without any rate-limit header; otherwise the error is a 500
@@ -46,13 +50,17 @@ export default definePlugin({
   },
 })
 
-/** Kong's headers, and the refusal when `stop` names a period. */
+/**
+ * Kong's headers, and the refusal when `stop` names a period. An admitted request sets them one by
+ * one (in the order the refusal's header object has them): no object per request.
+ */
 function finish(kong: Kong, conf: RateLimitingConf, plan: Plan, starts: Float64Array, usage: Float64Array, stop: number, now: number): void {
   if (conf.hide_client_headers) {
     if (stop >= 0) kong.response.error(conf.error_code, conf.error_message)
     return
   }
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> | null = stop >= 0 ? {} : null
+  const res = kong.response
   const nowSec = Math.floor(now / 1000)
   let limit = 0
   let window = 0
@@ -70,15 +78,23 @@ function finish(kong: Kong, conf: RateLimitingConf, plan: Plan, starts: Float64A
       remaining = rem
       reset = Math.max(1, window - (nowSec - Math.floor(starts[i]! / 1000)))
     }
-    headers[p.limitHeader] = String(p.limit)
-    headers[p.remainingHeader] = String(rem)
+    if (headers === null) {
+      res.setHeader(p.limitHeader, p.limitValue)
+      res.setHeader(p.remainingHeader, String(rem))
+    } else {
+      headers[p.limitHeader] = p.limitValue
+      headers[p.remainingHeader] = String(rem)
+    }
+  }
+  if (headers === null) {
+    res.setHeader('RateLimit-Limit', String(limit))
+    res.setHeader('RateLimit-Remaining', String(remaining))
+    res.setHeader('RateLimit-Reset', String(reset))
+    return
   }
   headers['RateLimit-Limit'] = String(limit)
   headers['RateLimit-Remaining'] = String(remaining)
   headers['RateLimit-Reset'] = String(reset)
-  if (stop >= 0) {
-    headers['Retry-After'] = String(reset)
-    return kong.response.error(conf.error_code, conf.error_message, headers)
-  }
-  kong.response.setHeaders(headers)
+  headers['Retry-After'] = String(reset)
+  return kong.response.error(conf.error_code, conf.error_message, headers)
 }

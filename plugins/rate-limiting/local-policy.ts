@@ -4,7 +4,7 @@
 // A refused request counts nothing (as in Kong), and the periods already counted are given back.
 import { counterTable } from '../../core/shared-counters/counter-table.ts'
 import { pluginLog } from '../../core/log.ts'
-import type { Plan } from './plan.ts'
+import type { KeyParts, Plan } from './plan.ts'
 
 const log = pluginLog('rate-limiting')
 let lastFullWarning = 0
@@ -16,18 +16,20 @@ export const localKey = (pluginId: string, period: string, id: string): string =
  * Counts this request in every period; fills `usage` with each period's count before it.
  * Returns the index of the period that refused it, or -1.
  */
-export function countLocal(plan: Plan, pluginId: string, id: string, starts: Float64Array, usage: Float64Array): number {
+export function countLocal(plan: Plan, keys: KeyParts, id: string, starts: Float64Array, usage: Float64Array): number {
   const table = counterTable()
   const ps = plan.periods
+  // the same strings as localKey, from the prefixes built once per plugin
+  const prefix = keys.local
   for (let i = 0; i < ps.length; i++) {
     const p = ps[i]!
-    const r = table.addWithin(localKey(pluginId, p.period, id), starts[i]!, p.size, 1, p.limit)
+    const r = table.addWithin(prefix[i]! + id, starts[i]!, p.size, 1, p.limit)
     if (Number.isNaN(r)) { usage[i] = 0; warnFull(); continue }
     if (r >= 0) { usage[i] = r; continue }
     usage[i] = -1 - r
-    for (let j = 0; j < i; j++) table.add(localKey(pluginId, ps[j]!.period, id), starts[j]!, ps[j]!.size, -1)
+    for (let j = 0; j < i; j++) table.add(prefix[j]! + id, starts[j]!, ps[j]!.size, -1)
     for (let j = i + 1; j < ps.length; j++) {
-      const n = table.read(localKey(pluginId, ps[j]!.period, id), starts[j]!, ps[j]!.size)
+      const n = table.read(prefix[j]! + id, starts[j]!, ps[j]!.size)
       usage[j] = Number.isNaN(n) ? 0 : n
     }
     return i

@@ -3,6 +3,7 @@
 import type { FieldErrors } from '../../core/config/types.ts'
 import type { RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import type { LimitBy } from '../rate-limit-counters/identifier.ts'
+import type { BatchedCounters } from './redis-policy.ts'
 import { HEADER_NAME, WINDOW_SECONDS } from './periods.ts'
 import { PERIODS, type Period, type RateLimitingConf } from './schema.ts'
 
@@ -14,6 +15,25 @@ export interface PeriodPlan {
   readonly seconds: number
   readonly limitHeader: string
   readonly remainingHeader: string
+  /** String(limit): the X-RateLimit-Limit-* value, the same on every request */
+  readonly limitValue: string
+}
+
+/**
+ * The counter keys' request-independent parts for one plugin id (a config belongs to one plugin
+ * entity, so this is built once): each period's local key prefix and Redis key head, and the
+ * Redis key tail of the last window start seen (it changes once a window).
+ */
+export interface KeyParts {
+  readonly pluginId: string
+  /** `rl|${pluginId}|${period}|` per period */
+  readonly local: readonly string[]
+  /** `ratelimit:${pluginId}:` */
+  readonly redisHead: string
+  /** per period: the window start `tails` was built for */
+  readonly tailStarts: Float64Array
+  /** per period: `:${start}:${period}` */
+  readonly tails: string[]
 }
 
 export interface Plan {
@@ -23,6 +43,36 @@ export interface Plan {
   readonly path: string | undefined
   readonly redis: RedisTarget | null
   readonly syncRate: number
+  /** per-request scratch of the synchronous modes (local, sync_rate > 0): window starts, usage */
+  readonly starts: Float64Array
+  readonly usage: Float64Array
+  /** filled on first use (keyParts) */
+  keys: KeyParts | null
+  /** sync_rate > 0: this worker's batched counters for the plan's Redis, found on first use */
+  batched: BatchedCounters | null
+}
+
+/** The key parts of `pluginId`, built on its first request. */
+export function keyParts(plan: Plan, pluginId: string): KeyParts {
+  const k = plan.keys
+  if (k !== null && k.pluginId === pluginId) return k
+  const n = plan.periods.length
+  return (plan.keys = {
+    pluginId,
+    local: plan.periods.map((p) => `rl|${pluginId}|${p.period}|`),
+    redisHead: `ratelimit:${pluginId}:`,
+    tailStarts: new Float64Array(n).fill(Number.NaN),
+    tails: new Array<string>(n).fill(''),
+  })
+}
+
+/** The Redis key tail of period `i` for the window starting at `start` (rebuilt once a window). */
+export function redisTail(k: KeyParts, plan: Plan, i: number, start: number): string {
+  if (k.tailStarts[i] !== start) {
+    k.tails[i] = `:${start}:${plan.periods[i]!.period}`
+    k.tailStarts[i] = start
+  }
+  return k.tails[i]!
 }
 
 /** The `redis` record with Kong's flat shorthands (redis_host, ...) copied in: they win, as in Kong. */
@@ -52,7 +102,7 @@ export function planOf(conf: RateLimitingConf): Plan {
     if (limit === undefined) continue
     const seconds = WINDOW_SECONDS[period]
     periods.push({
-      period, limit, seconds, size: seconds * 1000,
+      period, limit, seconds, size: seconds * 1000, limitValue: String(limit),
       limitHeader: `X-RateLimit-Limit-${HEADER_NAME[period]}`,
       remainingHeader: `X-RateLimit-Remaining-${HEADER_NAME[period]}`,
     })
@@ -65,6 +115,10 @@ export function planOf(conf: RateLimitingConf): Plan {
     path: conf.path,
     redis: conf.policy === 'redis' && redis.host !== undefined ? { ...redis, host: redis.host } : null,
     syncRate: conf.sync_rate,
+    starts: new Float64Array(periods.length),
+    usage: new Float64Array(periods.length),
+    keys: null,
+    batched: null,
   }
   plans.set(conf, p)
   return p

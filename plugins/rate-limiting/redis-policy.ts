@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis'
 import { pluginLog } from '../../core/log.ts'
 import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'
-import type { Plan } from './plan.ts'
+import { redisTail, type KeyParts, type Plan } from './plan.ts'
 
 const log = pluginLog('rate-limiting')
 
@@ -37,10 +37,10 @@ function counting(t: RedisTarget): Counting {
 export const redisKey = (pluginId: string, id: string, start: number, period: string): string => `ratelimit:${pluginId}:${id}:${start}:${period}`
 
 /** sync_rate -1: fills `usage`; resolves to the refusing period's index or -1; rejects when Redis fails. */
-export async function countRedis(plan: Plan, pluginId: string, id: string, starts: Float64Array, usage: Float64Array): Promise<number> {
+export async function countRedis(plan: Plan, keys: KeyParts, id: string, starts: Float64Array, usage: Float64Array): Promise<number> {
   const ps = plan.periods
   const args: (string | number)[] = []
-  for (let i = 0; i < ps.length; i++) args.push(redisKey(pluginId, id, starts[i]!, ps[i]!.period))
+  for (let i = 0; i < ps.length; i++) args.push(keys.redisHead + id + redisTail(keys, plan, i, starts[i]!))
   for (let i = 0; i < ps.length; i++) args.push(ps[i]!.seconds)
   const counts = await counting(plan.redis!).tollgateRateLimit(ps.length, ...args)
   let stop = -1
@@ -67,19 +67,24 @@ interface Cached {
 /** Cached keys per worker; beyond this, new keys pass uncounted until expired ones are dropped. */
 export const MAX_CACHED_KEYS = 65_536
 
-class BatchedCounters {
+export class BatchedCounters {
   private readonly keys = new Map<string, Cached>()
   private timer: NodeJS.Timeout | null = null
+  /** this request's entries, between the read and the add (count is synchronous: one request at a time) */
+  private readonly entries: (Cached | undefined)[] = []
 
   constructor(private readonly redis: RedisTarget, private readonly syncRate: number) {}
 
   /** Reads (and, when admitted, adds to) the cached counts; never waits. */
-  count(plan: Plan, pluginId: string, id: string, starts: Float64Array, usage: Float64Array, now: number): number {
+  count(plan: Plan, keys: KeyParts, id: string, starts: Float64Array, usage: Float64Array, now: number): number {
     const ps = plan.periods
     let stop = -1
-    const entries: (Cached | undefined)[] = []
+    const entries = this.entries
+    entries.length = 0
+    // the same strings as redisKey, from the parts built once per plugin and window
+    const head = keys.redisHead + id
     for (let i = 0; i < ps.length; i++) {
-      const key = redisKey(pluginId, id, starts[i]!, ps[i]!.period)
+      const key = head + redisTail(keys, plan, i, starts[i]!)
       let e = this.keys.get(key)
       if (!e && this.keys.size < MAX_CACHED_KEYS) {
         e = { base: 0, pending: 0, inflight: 0, fresh: true, ttl: ps[i]!.seconds, expiresAt: starts[i]! + ps[i]!.size }
@@ -90,7 +95,8 @@ class BatchedCounters {
       usage[i] = e ? e.base + e.pending + e.inflight : 0
       if (stop < 0 && usage[i]! >= ps[i]!.limit) stop = i
     }
-    if (stop < 0) for (const e of entries) if (e) { e.pending++; this.schedule() }
+    if (stop < 0) for (let i = 0; i < entries.length; i++) { const e = entries[i]; if (e) { e.pending++; this.schedule() } }
+    entries.length = 0
     if (now > 0 && this.keys.size >= MAX_CACHED_KEYS) this.dropExpired(now)
     return stop
   }

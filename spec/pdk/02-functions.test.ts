@@ -42,6 +42,23 @@ describe('kong.response', () => {
     expect(ctx.headerEdits).toEqual([['set', 'X-A', '1'], ['add', 'X-A', '2'], ['set', 'X-B', ['3', '4']], ['clear', 'X-C', null]])
     expect(() => kong.response.setHeader('X-D', 'a\r\nb')).toThrow(/CR or LF/)
   })
+  it.each([
+    ['a\r\nb'], ['\r'], ['\n'], ['x\ny'], ['ok\r'], [['fine', 'bad\n']], [['\r\nInjected: 1']],
+  ])('refuses a header value with CR or LF: %j (set, add, setHeaders), queues nothing', (value) => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    expect(() => kong.response.setHeader('X-D', value as string)).toThrow(/invalid header value for "X-D": contains CR or LF/)
+    expect(() => kong.response.addHeader('X-D', value as string)).toThrow(/CR or LF/)
+    expect(() => kong.response.setHeaders({ 'X-D': value as string })).toThrow(/CR or LF/)
+    expect(ctx.headerEdits).toBeNull()
+  })
+  it('stores numbers and array values as strings', () => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    kong.response.setHeader('X-N', 42)
+    kong.response.addHeader('X-M', [1, 'b'] as unknown as string[])
+    expect(ctx.headerEdits).toEqual([['set', 'X-N', '42'], ['add', 'X-M', ['1', 'b']]])
+  })
   it('reads and edits the response in header_filter', () => {
     const { kong, ctx, enter } = makeKong()
     ctx.status = 201
