@@ -15,6 +15,7 @@
 // window start (ms), float64 count in that window, float64 count of the window before (sliding
 // windows), float64 time (ms) after which the slot may be reclaimed. Floats: token costs are
 // fractional.
+import { randomBytes } from 'node:crypto'
 const START = 2
 const COUNT = 3
 const PREVIOUS = 4
@@ -27,6 +28,8 @@ const I32_PER_SLOT = SLOT_BYTES / 4
 const F64_PER_SLOT = SLOT_BYTES / 8
 /** int32 index of the table-wide insert lock (after the slots) */
 const INSERT_LOCK = SLOTS * I32_PER_SLOT
+/** int32 index of the node's hash seed, drawn when the table is made and read by every thread */
+const SEED = INSERT_LOCK + 1
 
 /** Returned by the counting calls when the key's probe run has no room. */
 export const FULL = Number.NaN
@@ -35,6 +38,8 @@ export class CounterTable {
   readonly buffer: SharedArrayBuffer
   private readonly i32: Int32Array
   private readonly f64: Float64Array
+  /** the node's hash seed: keys land in slots a client cannot predict, so it cannot aim identifiers at one probe run */
+  private readonly seed: number
   /** count of the window before the current one, from the last `read` (no allocation per call) */
   previous = 0
 
@@ -42,6 +47,8 @@ export class CounterTable {
     this.buffer = buffer ?? new SharedArrayBuffer(SLOTS * SLOT_BYTES + 8)
     this.i32 = new Int32Array(this.buffer)
     this.f64 = new Float64Array(this.buffer, 0, SLOTS * F64_PER_SLOT)
+    if (buffer === undefined) Atomics.store(this.i32, SEED, randomBytes(4).readInt32LE(0))
+    this.seed = Atomics.load(this.i32, SEED)
   }
 
   /** The key's count in the window starting at `start` (ms, `size` ms long); sets `previous`. */
@@ -96,7 +103,7 @@ export class CounterTable {
    * the probe run is full of other live keys.
    */
   private lock(key: string, start: number, size: number): number {
-    hashKey(key)
+    hashKey(key, this.seed)
     const hi = hashedHi
     const lo = hashedLo | 1 // never 0: (0, 0) marks an empty slot
     const home = hi & (SLOTS - 1)
@@ -170,13 +177,15 @@ export class CounterTable {
 
 // Two independent 32-bit hashes of the key (64 bits: a collision of two live keys is ~2^-32 at
 // a full table), in one pass over the key and returned in hashedHi/hashedLo (no object per call).
-// Linear in the key's length; keys are built from capped request fields.
+// Linear in the key's length; keys are built from capped request fields. Both start from the
+// node's random seed: not a cryptographic MAC, but identifiers chosen offline no longer share a
+// probe run on every node.
 let hashedHi = 0
 let hashedLo = 0
 
-function hashKey(key: string): void {
-  let hi = 0x811c9dc5
-  let lo = 0x9e3779b9
+function hashKey(key: string, seed: number): void {
+  let hi = 0x811c9dc5 ^ seed
+  let lo = Math.imul(0x9e3779b9 ^ seed, 0x85ebca6b)
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i)
     hi = Math.imul(hi ^ c, 0x01000193)

@@ -61,3 +61,32 @@ describe('CounterTable bound', () => {
     expect(PROBES).toBeLessThan(SLOTS)
   })
 })
+
+describe('CounterTable placement', () => {
+  /** the slot a lone key landed in (the first slot whose key words are set) */
+  function slotOf(t: CounterTable): number {
+    const i32 = new Int32Array(t.buffer)
+    for (let s = 0; s < SLOTS; s++) if (i32[s * 12 + 2] !== 0) return s
+    return -1
+  }
+
+  // identifiers chosen offline to share one probe run must not share it on another node
+  it('each node seeds its hash: the same keys land in different slots in two tables', () => {
+    const keys = ['ip:203.0.113.7', 'consumer:alice', 'header:x', 'path:/a', 'k1', 'k2', 'k3', 'k4']
+    const differ = keys.filter((k) => {
+      const a = new CounterTable()
+      const b = new CounterTable()
+      a.add(k, 0, 60_000, 1)
+      b.add(k, 0, 60_000, 1)
+      return slotOf(a) !== slotOf(b)
+    })
+    expect(differ.length).toBeGreaterThan(0)
+  })
+
+  it('an adopted table (a worker) uses the creator\'s seed: it finds the same counters', () => {
+    const a = new CounterTable()
+    a.add('consumer:alice', 0, 60_000, 3)
+    const b = new CounterTable(a.buffer)
+    expect(b.read('consumer:alice', 0, 60_000)).toBe(3)
+  })
+})
