@@ -9,7 +9,7 @@ import { BUNDLED } from '../../plugins/index.ts'
 import { loadPlugins } from '../plugins/loader.ts'
 import { listenProxy } from './proxy-server.ts'
 import { adoptCounters } from './counters.ts'
-import { adoptCounterTable } from '../shared-counters/counter-table.ts'
+import { adoptCounterTable } from '../counter-table/counter-table.ts'
 import { closeAllPools } from '../proxy/pools.ts'
 import { threadSnapshot } from '../status/thread-snapshot.ts'
 import { rootLog } from '../log.ts'
@@ -19,7 +19,7 @@ export interface WorkerData {
   settings: Settings
   configText: string
   counters: SharedArrayBuffer
-  /** the node's rate-limit counter table (core/shared-counters) */
+  /** the node's rate-limit counter table (core/counter-table) */
   rateCounters: SharedArrayBuffer
 }
 

@@ -1,11 +1,11 @@
-// Where token usage is counted: always the node's shared table (core/shared-counters), which the
+// Where token usage is counted: always the node's shared table (core/counter-table), which the
 // access check reads without waiting; with `strategy: redis` each count is also pushed to Redis
 // and the global count read back raises the node's copy (Kong's §"redis" strategy):
 // - sync_rate 0: pushed at once after the response (never awaited by a request);
 // - sync_rate > 0: pushed every sync_rate seconds with a read of every key counted this window,
 //   so other nodes' usage shows here within ~sync_rate;
 // - Redis down: the node keeps limiting on its own counts and pushes them once Redis is back.
-import { counterTable } from '../../core/shared-counters/counter-table.ts'
+import { counterTable } from '../../core/counter-table/counter-table.ts'
 import { pluginLog } from '../../core/log.ts'
 import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'

@@ -1,8 +1,8 @@
-// `policy: local`: the node's shared counter table (core/shared-counters), so every worker thread
+// `policy: local`: the node's shared counter table (core/counter-table), so every worker thread
 // of the node counts in the same counters. Unlike Kong's increment-after-access timer, the check
 // and the +1 are one atomic step per period: N concurrent requests never pass a limit together.
 // A refused request counts nothing (as in Kong), and the periods already counted are given back.
-import { counterTable } from '../../core/shared-counters/counter-table.ts'
+import { counterTable } from '../../core/counter-table/counter-table.ts'
 import { pluginLog } from '../../core/log.ts'
 import type { KeyParts, Plan } from './plan.ts'
 

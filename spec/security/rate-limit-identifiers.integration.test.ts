@@ -1,7 +1,7 @@
 // Hostile rate-limit identifiers: header values that name prototype keys, huge values, key
 // separators, unicode. Each gets its own counter (no collision with another identifier, no
 // shared prototype slot), nothing throws, nothing is polluted; a flood of distinct identifiers
-// is counted one counter each (the table's bound is in spec/core/shared-counters).
+// is counted one counter each (the table's bound is in spec/core/counter-table).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'

@@ -3,7 +3,7 @@
 // NaN, never matched before, so the warning never came).
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { pluginLog } from '../../../core/log.ts'
-import { CounterTable, counterTable } from '../../../core/shared-counters/counter-table.ts'
+import { CounterTable, counterTable } from '../../../core/counter-table/counter-table.ts'
 import { addUsage } from '../../../plugins/ai-rate-limiting-advanced/counters.ts'
 import type { WindowPlan } from '../../../plugins/ai-rate-limiting-advanced/plan.ts'
 

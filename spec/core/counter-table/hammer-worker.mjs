@@ -3,7 +3,7 @@ import { register } from 'tsx/esm/api'
 import { parentPort, workerData } from 'node:worker_threads'
 
 register()
-const { CounterTable } = await import('../../../core/shared-counters/counter-table.ts')
+const { CounterTable } = await import('../../../core/counter-table/counter-table.ts')
 const { buffer, op, key, times, limit } = workerData
 const t = new CounterTable(buffer)
 let admitted = 0

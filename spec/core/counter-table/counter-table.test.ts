@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { Worker } from 'node:worker_threads'
 import { once } from 'node:events'
-import { CounterTable, PROBES, SLOTS } from '../../../core/shared-counters/counter-table.ts'
+import { CounterTable, PROBES, SLOTS } from '../../../core/counter-table/counter-table.ts'
 
 const HAMMER = new URL('./hammer-worker.mjs', import.meta.url)
 
