@@ -5,9 +5,9 @@
 // redis-server); without exact_caching the cache has nothing to look up, which is Kong's failed
 // driver start. Semantic matches need vectordb.strategy `pgvector`.
 import type { Redis } from 'ioredis'
-import { createRequire } from 'node:module'
-import { pluginLog, scrubSecrets } from '../../core/log.ts'
+import { pluginLog } from '../../core/log.ts'
 import type { RedisConf } from '../ai-proxy-advanced/schema.ts'
+import { connectRedis } from '../redis/connect-redis.ts'
 import type { CachedEntry, CacheStore } from './cache-store.ts'
 
 const log = pluginLog('ai-semantic-cache')
@@ -62,27 +62,14 @@ export class RedisCache implements CacheStore {
   }
 }
 
-// loaded on first use: ioredis costs ~12 MB and 40 ms to load
-const requireRedis = (): typeof import('ioredis') => createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
-
 function connect(conf: RedisConf): Redis {
-  const r = new (requireRedis().Redis)({
-    host: conf.host,
-    port: conf.port,
-    db: conf.database,
-    ...(conf.username !== undefined && { username: conf.username }),
-    ...(conf.password !== undefined && { password: conf.password }),
-    ...(conf.ssl && { tls: { rejectUnauthorized: conf.ssl_verify, ...(conf.server_name !== undefined && { servername: conf.server_name }) } }),
+  return connectRedis(conf, {
     connectTimeout: conf.connect_timeout,
     commandTimeout: Math.max(conf.send_timeout, conf.read_timeout),
     // a request waits for at most one reconnection, then follows stop_on_failure
     maxRetriesPerRequest: 1,
     retryStrategy: (times: number) => Math.min(times * 50, 1000),
-  })
-  // the message only: ioredis's error objects carry the connection options (the password)
-  r.on('error', (err: Error) => log.debug({ reason: scrubSecrets(err.message) }, 'redis connection error'))
-  r.on('connect', () => (r.stream as { unref?: () => void } | undefined)?.unref?.())
-  return r
+  }, log)
 }
 
 const clients = new Map<string, Redis>()

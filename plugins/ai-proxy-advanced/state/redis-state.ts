@@ -6,9 +6,9 @@
 // on with each worker's own view, and joins up again when the connection comes back.
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { createRequire } from 'node:module'
-import { pluginLog, scrubSecrets } from '../../../core/log.ts'
+import { pluginLog } from '../../../core/log.ts'
 import type { RedisConf } from '../schema.ts'
+import { connectRedis } from '../../redis/connect-redis.ts'
 import type { SharedState, StateChannel, StateEvent } from './types.ts'
 
 /** The calls made on a Redis connection (ioredis's names). */
@@ -74,27 +74,13 @@ export class RedisState implements SharedState {
   }
 }
 
-// loaded on first use: most gateways share no state, and ioredis costs ~12 MB and 40 ms to load
-const requireRedis = (): typeof import('ioredis') => createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
-
 function connect(conf: RedisConf): Redis {
-  const r = new (requireRedis().Redis)({
-    host: conf.host,
-    port: conf.port,
-    db: conf.database,
-    ...(conf.username !== undefined && { username: conf.username }),
-    ...(conf.password !== undefined && { password: conf.password }),
-    ...(conf.ssl && { tls: { rejectUnauthorized: conf.ssl_verify, ...(conf.server_name !== undefined && { servername: conf.server_name }) } }),
+  return connectRedis(conf, {
     connectTimeout: conf.connect_timeout,
     commandTimeout: Math.max(conf.send_timeout, conf.read_timeout),
     // reconnects in the background (and subscribes again); a publish is given up after one retry
     maxRetriesPerRequest: 1,
-  })
-  // the message only: ioredis's error objects carry the connection options (the password)
-  r.on('error', (err: Error) => log.debug({ reason: scrubSecrets(err.message) }, 'redis connection error'))
-  // best-effort sharing must not keep a stopping process alive
-  r.on('connect', () => (r.stream as { unref?: () => void } | undefined)?.unref?.())
-  return r
+  }, log)
 }
 
 const servers = new Map<string, RedisState>()
