@@ -1,5 +1,6 @@
 /** Starts the floor proxy (bench/floor/server.ts) on the gateway core, one thread, in front of the mock. */
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from './gateway.ts';
 import { lastLines, spawnListening, type Started } from './types.ts';
 
 const SERVER = fileURLToPath(new URL('../floor/server.ts', import.meta.url));
@@ -8,7 +9,7 @@ export async function startFloor(opts: { cpu: number; cwd: string; upstreamPort:
   let started: Awaited<ReturnType<typeof spawnListening>>;
   try {
     // The same semi-space as the gateway (GATEWAY_NODE_FLAGS), so GC settings do not tilt the comparison.
-    started = await spawnListening('floor', ['--max-semi-space-size=2', '--import', 'tsx', SERVER, '--port', '0',
+    started = await spawnListening('floor', [...GATEWAY_NODE_FLAGS, '--import', 'tsx', SERVER, '--port', '0',
       '--upstream', `http://127.0.0.1:${opts.upstreamPort}`], opts);
   } catch (err) {
     return { ok: false, reason: `floor did not start: ${(err as Error).message}` };

@@ -12,8 +12,11 @@ import type { KongConfig } from '../scenarios/types.ts';
 import { lastLines, type Started } from './types.ts';
 
 export const GATEWAY_BIN = 'core/bin.mjs';
-/** the V8 flags `npm start` uses (package.json), so the bench measures what users run */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+/**
+ * The V8 flags `npm start` uses (package.json), so the bench measures what users run. `BENCH_NODE_FLAGS` (space
+ * separated) adds flags to the gateway and the floor alike, for A/B runs of a GC setting without editing code.
+ */
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
 
 export interface GatewayOptions {
   repoRoot: string;
