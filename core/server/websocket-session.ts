@@ -9,7 +9,8 @@
 // pause the client (this uWS build has no WebSocket pause), so a client that outruns its upstream
 // by more than the upstream cap is closed with 1013 instead of buffered without end. Either side
 // closing closes the other with its code when that code may be sent, else a sensible one.
-// Plugins implementing `ws_upstream_frame` read the upstream's messages; no other plugin sees one.
+// Plugins implementing `ws_upstream_frame` read the upstream's messages, those implementing
+// `ws_client_frame` the client's (and may replace one or close the session); no other plugin sees one.
 // The request's `log` phase runs once, when the session ends.
 //
 // Every entry point here is called from a uWS or `ws` callback: none may throw (a throw would end
@@ -25,7 +26,7 @@ import { failureStatus } from '../proxy/upstream-call.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { defaultMessage } from '../runloop/error-body.ts'
 import { rootLog } from '../log.ts'
-import { runUpstreamFrame } from './websocket-frame-phase.ts'
+import { runClientFrame, runUpstreamFrame } from './websocket-frame-phase.ts'
 
 /** What uWS keeps for an upgraded client socket. */
 export interface ClientData {
@@ -272,6 +273,18 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
       up.terminate()
       this.client?.end(1013, 'upstream is not reading')
       return
+    }
+    const taps = this.collected?.ws_client_frame
+    if (taps) {
+      const verdict = runClientFrame(this.ctx, taps, { data, binary })
+      if (verdict !== undefined) {
+        if ('close' in verdict) {
+          // uWS calls clientClose now, which closes the upstream with the same code
+          this.client?.end(sendable(verdict.close, 1008), reasonOf(Buffer.from(verdict.reason)))
+          return
+        }
+        return up.send(verdict.send, { binary: false })
+      }
     }
     up.send(data, { binary })
   }
