@@ -219,7 +219,7 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, upstream, body: original, builtAt }
   // a realtime session has no HTTP answer for header_filter to pick a handler from: its reader is chosen with the target
   // (Gemini Live's client names its model in-band, in its setup message: the reader vets it)
-  if (route === 'realtime/v1/realtime') x.handler = c.driver.id === 'gemini' ? new GeminiLiveReader(model.name) : new RealtimeReader()
+  if (route === 'realtime/v1/realtime') x.handler = c.driver.id === 'gemini' ? new GeminiLiveReader(model) : new RealtimeReader()
   const client = {
     header: (name: string) => kong.request.getHeader(name),
     query: (name: string) => {

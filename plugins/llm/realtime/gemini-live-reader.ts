@@ -11,13 +11,16 @@
 //
 // Client messages (ws_client_frame): the model is named in-band by the first message, `setup`
 // (`models/<name>`, or Vertex's `projects/.../models/<name>`). When the route fixes a model
-// (model.name), Kong's rule holds: another model ends the session with 1008 and Kong's message
+// (model.name), Kong's rule holds: only that model, by one of its exact resource names (on
+// Vertex: in the configured project and location, Google's publisher), is accepted; another
+// model ends the session with 1008 and Kong's message
 // `cannot use own model - must be: <name>` (a 400 is no longer possible after the 101), as does a
 // first message that is no setup. The vetted setup goes upstream re-serialized from what was
 // read, so Google's parser cannot read another model than ours (duplicate keys, escapes). A later
 // message that is a setup again is refused the same way. With no fixed model the setup's model
 // is recorded as the request's model and nothing is refused.
-import type { TokenUsage } from '../types.ts'
+import type { ModelConf, TokenUsage } from '../types.ts'
+import { vertexOf } from '../drivers/gemini/vertex-coordinates.ts'
 import type { ResponseHandler } from '../pipeline/response-handler.ts'
 import type { WebSocketClientVerdict } from '../../../core/plugins/contract.ts'
 
@@ -52,6 +55,15 @@ export function liveModelName(model: string): string {
   return at < 0 ? model : model.slice(at + 'models/'.length)
 }
 
+/** The setup `model` values that name the route's model: AI Studio's short and `models/` forms, Vertex's full resource name. */
+export function liveSetupModels(model: ModelConf): readonly string[] | null {
+  const name = model.name
+  if (name === undefined) return null
+  const v = vertexOf(model.options)
+  if (v === null) return [name, `models/${name}`]
+  return [`projects/${v.project}/locations/${v.location}/publishers/google/models/${name}`]
+}
+
 export class GeminiLiveReader implements ResponseHandler {
   readonly kind = 'realtime' as const
   firstByteAt = 0
@@ -62,13 +74,19 @@ export class GeminiLiveReader implements ResponseHandler {
   private model: string | null = null
   private clientFrames = 0
 
-  /** @param fixed the route's model (model.name), or undefined when the client picks it */
-  constructor(private readonly fixed: string | undefined) {}
+  private readonly fixed: string | undefined
+  private readonly accepted: readonly string[] | null
+
+  /** the route's model (model.name), or a model without one: the client picks it */
+  constructor(model: ModelConf) {
+    this.fixed = model.name
+    this.accepted = liveSetupModels(model)
+  }
 
   /** One client message (ws_client_frame): the setup's model read, and vetted when the route fixes one. */
   clientFrame(data: Buffer): WebSocketClientVerdict {
     const first = this.clientFrames++ === 0
-    if (this.fixed === undefined) {
+    if (this.accepted === null) {
       if (this.model === null && data.includes('"setup"')) this.recordModel(own(own(parse(data), 'setup'), 'model'))
       return
     }
@@ -83,7 +101,7 @@ export class GeminiLiveReader implements ResponseHandler {
     const setup = own(msg, 'setup')
     if (!isRecord(setup)) return { close: POLICY, reason: 'the first message must be a setup naming the model' }
     const model = own(setup, 'model')
-    if (typeof model !== 'string' || liveModelName(model) !== this.fixed) {
+    if (typeof model !== 'string' || !this.accepted!.includes(model)) {
       return { close: POLICY, reason: `cannot use own model - must be: ${this.fixed}` }
     }
     this.recordModel(model)
