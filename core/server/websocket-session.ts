@@ -13,6 +13,11 @@
 // `ws_client_frame` the client's (and may replace one or close the session); no other plugin sees one.
 // The request's `log` phase runs once, when the session ends.
 //
+// Before the 101, an upstream that cannot be connected or refuses the upgrade is offered to the
+// request's retry hooks (kong.service.request.retryOn: ai-proxy-advanced's failover) as an HTTP
+// attempt's failure is; a hook that takes it moves ctx.upstream to another target and the session
+// connects there. After the 101 nothing is retried.
+//
 // Every entry point here is called from a uWS or `ws` callback: none may throw (a throw would end
 // the worker); failures end this session alone.
 import WebSocket from 'ws'
@@ -23,6 +28,7 @@ import type { Collected } from '../runloop/plan.ts'
 import { finish, respond, respondError, type ConfigState } from '../runloop/pipeline.ts'
 import { upstreamHeaders, upstreamPathWithQuery } from '../proxy/upstream-request.ts'
 import { failureStatus } from '../proxy/upstream-call.ts'
+import { offerRetry } from '../proxy/upstream-retry.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { defaultMessage } from '../runloop/error-body.ts'
 import { rootLog } from '../log.ts'
@@ -98,31 +104,55 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     websocketCounters.open++
     this.holdsSlot = true
     this.down.listener = this
-    const u = ctx.upstream!
     ctx.proxyStart = performance.now()
-    const host = u.host.includes(':') ? `[${u.host}]` : u.host
-    const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
-    let ws: WebSocket
     try {
-      ws = new WebSocket(url, this.protocols, {
-        headers: this.headers(),
-        perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
-        maxPayload: this.limits.maxFrame,
-        handshakeTimeout: u.connectTimeout,
-        followRedirects: false,
-        ca: state.settings.trustedCa,
-        rejectUnauthorized: u.tlsVerify ?? true,
-      })
+      this.connect()
     } catch (e) {
       this.release() // the pipeline answers the throw (Kong's 500)
       throw e
     }
+  }
+
+  /**
+   * Opens the upstream WebSocket to ctx.upstream as it is now (again after a retry hook moved it
+   * to another target). Events of a socket that is no longer the session's are ignored.
+   */
+  private connect(): void {
+    const { ctx, state } = this
+    const u = ctx.upstream!
+    const host = u.host.includes(':') ? `[${u.host}]` : u.host
+    const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
+    const ws = new WebSocket(url, this.protocols, {
+      headers: this.headers(),
+      perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
+      maxPayload: this.limits.maxFrame,
+      handshakeTimeout: u.connectTimeout,
+      followRedirects: false,
+      ca: state.settings.trustedCa,
+      rejectUnauthorized: u.tlsVerify ?? true,
+    })
     this.upstream = ws
-    ws.on('open', () => this.guard(() => this.upstreamOpened()))
-    ws.on('unexpected-response', (req, res) => this.guard(() => this.refused(req, res)))
-    ws.on('message', (data, isBinary) => this.guard(() => this.fromUpstream(data as Buffer, isBinary)))
-    ws.on('close', (code, reason) => this.guard(() => this.upstreamClose(code, reason)))
-    ws.on('error', (err) => this.guard(() => this.upstreamError(err)))
+    this.upstreamClosed = false
+    const mine = (fn: () => void) => this.guard(() => { if (ws === this.upstream) fn() })
+    ws.on('open', () => mine(() => this.upstreamOpened()))
+    ws.on('unexpected-response', (req, res) => mine(() => this.refused(req, res)))
+    ws.on('message', (data, isBinary) => mine(() => this.fromUpstream(data as Buffer, isBinary)))
+    ws.on('close', (code, reason) => mine(() => this.upstreamClose(code, reason)))
+    ws.on('error', (err) => mine(() => this.upstreamError(err)))
+  }
+
+  /**
+   * A retry hook (ai-proxy-advanced's failover) moved the request to another target after a
+   * failure before the upgrade: connect there, unless the client left meanwhile.
+   */
+  private reconnect(): void {
+    if (this.ended) return
+    if (this.down.aborted) return this.end()
+    try {
+      this.connect()
+    } catch (e) {
+      this.bug(e)
+    }
   }
 
   /** The upstream handshake's headers: Kong's request headers, without the client's own handshake. */
@@ -185,15 +215,25 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     const type = res.headers['content-type']
     const chunks: Buffer[] = []
     let size = 0
+    let settled = false
     const done = (): void => this.guard(() => {
+      if (settled) return
+      settled = true
       req.destroy()
+      this.upstream = null // its later events are not this session's
+      this.upstreamClosed = true
       if (this.down.aborted) return this.end()
       const ctx = this.ctx
-      ctx.upstreamStatus = status
-      ctx.exit = { status, body: Buffer.concat(chunks), headers: type === undefined ? [] : ['Content-Type', String(type)] }
-      this.upstreamClosed = true
-      respond(this.state, ctx, this.down, this.collected)
-      this.release()
+      const u = ctx.upstream!
+      ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'next', code: status })
+      const decline = (): void => {
+        ctx.upstreamStatus = status
+        ctx.exit = { status, body: Buffer.concat(chunks), headers: type === undefined ? [] : ['Content-Type', String(type)] }
+        respond(this.state, ctx, this.down, this.collected)
+        this.release()
+      }
+      // a status a retry hook listed (failover_criteria's http_5xx) may go to another target instead
+      if (!offerRetry(ctx, { status, error: null }, () => this.reconnect(), () => this.guard(decline), (e) => this.bug(e))) decline()
     })
     res.on('data', (c: Buffer) => {
       size += c.length
@@ -214,16 +254,22 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
       rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId }, 'upstream websocket failed')
       return
     }
+    this.upstream = null // its later events ('close') are not this session's
     this.upstreamClosed = true
     if (this.down.aborted || this.down.finished) return this.end()
     const u = ctx.upstream!
     rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream websocket connect failed')
     ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'failed', code: 0 })
     const timedOut = err.message === 'Opening handshake has timed out'
-    const status = timedOut ? 504 : failureStatus(err)
-    const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
-    respondError(this.state, ctx, this.down, status, message, this.collected)
-    this.release()
+    const fail = (): void => {
+      const status = timedOut ? 504 : failureStatus(err)
+      const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
+      respondError(this.state, ctx, this.down, status, message, this.collected)
+      this.release()
+    }
+    // told to retry hooks as undici's connect timeout would be, so failover_criteria's `timeout` applies
+    const error = timedOut ? Object.assign(new Error(err.message), { code: 'ETIMEDOUT' }) : err
+    if (!offerRetry(ctx, { status: 0, error }, () => this.reconnect(), () => this.guard(fail), (e) => this.bug(e))) fail()
   }
 
   private fromUpstream(data: Buffer, binary: boolean): void {
