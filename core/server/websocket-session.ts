@@ -224,8 +224,12 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
       this.upstreamClosed = true
       if (this.down.aborted) return this.end()
       const ctx = this.ctx
-      const u = ctx.upstream!
-      ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'next', code: status })
+      const { host, port } = ctx.upstream! // the hook moves ctx.upstream before `again`
+      const again = (): void => {
+        // Kong's balancer try that went to the next peer on this status
+        ;(ctx.tries ??= []).push({ ip: host, port, state: 'next', code: status })
+        this.reconnect()
+      }
       const decline = (): void => {
         ctx.upstreamStatus = status
         ctx.exit = { status, body: Buffer.concat(chunks), headers: type === undefined ? [] : ['Content-Type', String(type)] }
@@ -233,7 +237,7 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
         this.release()
       }
       // a status a retry hook listed (failover_criteria's http_5xx) may go to another target instead
-      if (!offerRetry(ctx, { status, error: null }, () => this.reconnect(), () => this.guard(decline), (e) => this.bug(e))) decline()
+      if (!offerRetry(ctx, { status, error: null }, again, () => this.guard(decline), (e) => this.bug(e))) decline()
     })
     res.on('data', (c: Buffer) => {
       size += c.length

@@ -38,6 +38,7 @@ let gw: TestGateway
 let fake: FakeRealtime
 let gwPort: number
 const servers: Server[] = []
+const sockets = new Set<Socket>()
 const connected: ((s: Socket) => void)[] = []
 const logs = logCapture()
 const outcomes: LlmOutcome[] = []
@@ -47,6 +48,8 @@ async function listen(behave: (s: Socket) => void): Promise<number> {
   const i = servers.length
   const server = createServer((s) => {
     s.on('error', () => { /* the gateway may reset */ })
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
     connected[i]?.(s)
     // the request head first, then the hostile answer
     s.once('data', () => behave(s))
@@ -81,7 +84,7 @@ afterAll(async () => {
   unsubscribe()
   await gw?.close()
   await fake?.close()
-  for (const s of servers) s.closeAllConnections?.()
+  for (const s of sockets) s.destroy()
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
 })
 

@@ -135,6 +135,8 @@ describe('ai-proxy-advanced: realtime sessions fail over before the 101', () => 
     const { o, log } = await outcomeOf('fo-busy')
     expect(o.tried).toEqual([0, 1])
     expect(ports(log)).toEqual([busyPort, fake.port])
+    // Kong's balancer tries: the refused one went to the next peer on its status
+    expect(log.tries[0]).toMatchObject({ ip: '127.0.0.1', port: busyPort, state: 'next', code: 503 })
   })
 
   it('a 503 on the upgrade not listed: the client gets the upstream\'s refusal', async () => {
