@@ -62,9 +62,12 @@ function sendable(code: number, fallback: number): number {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999) ? code : fallback
 }
 
-/** A close reason may hold 123 bytes (a control frame's 125 minus the code). */
-function reasonOf(reason: Buffer): Buffer {
-  return reason.length <= 123 ? reason : reason.subarray(0, 123)
+/** A close reason may hold 123 bytes (a control frame's 125 minus the code), cut before a UTF-8 continuation byte. */
+export function reasonOf(reason: Buffer): Buffer {
+  if (reason.length <= 123) return reason
+  let end = 123
+  while (end > 0 && (reason[end]! & 0xc0) === 0x80) end--
+  return reason.subarray(0, end)
 }
 
 /** The largest upstream refusal body relayed to the client. */
