@@ -32,7 +32,7 @@ beforeAll(async () => {
   })
   const config = {
     _format_version: '3.0',
-    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['studio', 'studio-header', 'vertex'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
+    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['studio', 'studio-header', 'vertex', 'advanced'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
     plugins: [
       { name: 'log-capture', config: {} },
       live('studio', { provider: 'gemini', name: MODEL, options: { upstream_url: fake.url, input_cost: 2, output_cost: 8 } },
@@ -41,6 +41,14 @@ beforeAll(async () => {
       live('studio-header', { provider: 'gemini', options: { upstream_url: fake.url } }, { header_name: 'x-goog-api-key', header_value: 'g-up' }),
       live('vertex', { provider: 'gemini', name: MODEL, options: { gemini: { api_endpoint: `http://127.0.0.1:${fake.port}`, project_id: 'fake-project', location_id: 'us-central1' } } },
         { gcp_use_service_account: true, gcp_service_account_json: idp.serviceAccountJson, gcp_oauth_token_url: idp.tokenUrl }),
+      // Kong 3.13's placement: ai-proxy-advanced; the first target's port is closed (discard)
+      { name: 'ai-proxy-advanced', route: 'advanced', config: {
+        balancer: { algorithm: 'priority' },
+        targets: [['http://127.0.0.1:9', 'gemini-live-dead', 100], [fake.url, MODEL, 10]].map(([url, name, weight]) => ({
+          route_type: 'realtime/v1/realtime', weight, logging: STATS, auth: { param_name: 'key', param_value: 'g-up', param_location: 'query' },
+          model: { provider: 'gemini', name, options: { upstream_url: url } },
+        })),
+      } },
     ],
   }
   gw = await startGateway(JSON.stringify(config), { plugins: [logs.plugin] })
@@ -156,6 +164,25 @@ describe('Gemini Live through ai-proxy (realtime/v1/realtime, provider gemini)',
     const { o, log } = await outcomeOf('live-vertex')
     expect(o).toMatchObject({ provider: 'gemini', requestModel: MODEL, usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 } })
     expect(JSON.stringify(log)).not.toMatch(/Bearer /)
+  })
+
+  it('ai-proxy-advanced: the SDK\'s session fails over from a closed port to the next Gemini target, whose model its setup must name', async () => {
+    const before = fake.handshakes.length
+    const ai = new GoogleGenAI({ apiKey: 'client-key', httpOptions: { baseUrl: `${gw.proxy}/advanced`, headers: { 'x-test-id': 'live-adv' } } })
+    let turnDone: () => void = () => {}
+    const turn = new Promise<void>((r) => { turnDone = r })
+    const session = await ai.live.connect({
+      model: MODEL,
+      config: { responseModalities: [Modality.TEXT] },
+      callbacks: { onmessage: (m) => { if (m.serverContent?.turnComplete) turnDone() } },
+    })
+    expect(fake.handshakes[before]!.query.get('key')).toBe('g-up')
+    session.sendClientContent({ turns: 'Hi', turnComplete: true })
+    await turn
+    session.close()
+    const { o, log } = await outcomeOf('live-adv')
+    expect(o).toMatchObject({ provider: 'gemini', requestModel: MODEL, tried: [0, 1], usage: { total_tokens: 12 } })
+    expect((log.ai.proxy.tried_targets as { model: string }[]).map((t) => t.model)).toEqual(['gemini-live-dead', MODEL])
   })
 
   it('a fixed model: a setup naming another one closes the session with 1008 and Kong\'s message, nothing reaches Google', async () => {
