@@ -25,6 +25,13 @@ export interface WebSocketFrame {
   readonly binary: boolean
 }
 
+/**
+ * What a `ws_client_frame` handler may answer: nothing (the frame goes on as it came), a
+ * replacement (`send`: these bytes go upstream instead, as text), or `close`: the frame is
+ * dropped and both sides are closed with this code and reason (RFC 6455 §7.4).
+ */
+export type WebSocketClientVerdict = void | { readonly send: Buffer } | { readonly close: number; readonly reason: string }
+
 type MaybePromise = void | Promise<void>
 
 /**
@@ -53,6 +60,11 @@ export interface PluginHandlers<C> {
    * other plugin sees a frame); synchronous, read-only. The session's `log` runs when it closes.
    */
   ws_upstream_frame?(kong: Kong, conf: C, frame: WebSocketFrame): void
+  /**
+   * A proxied WebSocket session's client messages, for the plugins that implement it (no other
+   * plugin sees a frame); synchronous. The first handler that answers a verdict decides.
+   */
+  ws_client_frame?(kong: Kong, conf: C, frame: WebSocketFrame): WebSocketClientVerdict
 }
 
 export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHandlers<Static<S>> {
@@ -85,7 +97,7 @@ export interface PluginDefinition<S extends TSchema = TSchema> extends PluginHan
   entities?: readonly EntityDeclaration[]
 }
 
-export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log', 'ws_upstream_frame'] as const
+export const PHASE_METHODS = ['init_worker', 'configure', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log', 'ws_upstream_frame', 'ws_client_frame'] as const
 
 /** Identity helper so `conf` is inferred from the schema in every handler. */
 export function definePlugin<S extends TSchema>(def: PluginDefinition<S>): PluginDefinition<S> {

@@ -110,3 +110,16 @@ export function retrySink(ctx: RequestContext, sink: ResponseSink, again: () => 
     },
   }
 }
+
+/**
+ * A failure that is not an undici attempt's (a WebSocket upstream that could not be connected or
+ * refused its upgrade, before anything went to the client), offered to the hooks as an HTTP
+ * attempt's would be. false: no hook takes it (the caller fails as usual); true: a hook was asked
+ * and will call `again` or `decline`.
+ */
+export function offerRetry(ctx: RequestContext, outcome: UpstreamOutcome, again: () => void, decline: () => void, bug: (e: unknown) => void): boolean {
+  const entry = outcome.error === null ? take(ctx, (h) => h.statuses.has(outcome.status)) : take(ctx, (h) => h.errors)
+  if (entry === null) return false
+  ask(ctx, entry, outcome, again, decline, bug)
+  return true
+}

@@ -12,6 +12,8 @@ export const Phase = {
   log: 0x2000,
   /** Kong Enterprise's WebSocket phase: a frame from the upstream, read-only here */
   ws_upstream_frame: 0x100000,
+  /** Kong Enterprise's WebSocket phase: a frame from the client (may refuse the session or replace the frame) */
+  ws_client_frame: 0x200000,
   error: 0x01000000,
   admin_api: 0x10000000,
 } as const
@@ -20,7 +22,7 @@ export type PhaseName = keyof typeof Phase
 
 /** Kong's `request` alias: every phase that runs for a request. */
 export const REQUEST_PHASES =
-  Phase.rewrite | Phase.access | Phase.balancer | Phase.response | Phase.header_filter | Phase.body_filter | Phase.log | Phase.ws_upstream_frame | Phase.error | Phase.admin_api
+  Phase.rewrite | Phase.access | Phase.balancer | Phase.response | Phase.header_filter | Phase.body_filter | Phase.log | Phase.ws_upstream_frame | Phase.ws_client_frame | Phase.error | Phase.admin_api
 
 const NAMES = Object.entries(Phase) as [PhaseName, number][]
 

@@ -26,6 +26,8 @@ export interface Collected {
   readonly log: Bound[] | null
   /** plugins reading a WebSocket session's upstream messages */
   readonly ws_upstream_frame: Bound[] | null
+  /** plugins reading (and vetting) a WebSocket session's client messages */
+  readonly ws_client_frame: Bound[] | null
   /** a plugin implements `response` or the route must buffer */
   readonly buffered: boolean
 }
@@ -116,11 +118,11 @@ function lookup(m: Map<string, unknown>, r: string | null, s: string | null, c: 
 }
 
 export function collect(bound: Bound[]): Collected {
-  const pick = (phase: 'response' | 'header_filter' | 'body_filter' | 'log' | 'ws_upstream_frame') => {
+  const pick = (phase: 'response' | 'header_filter' | 'body_filter' | 'log' | 'ws_upstream_frame' | 'ws_client_frame') => {
     const l = bound.filter((b) => b.plugin[phase])
     return l.length ? l : null
   }
   const response = pick('response')
-  return { response, header_filter: pick('header_filter'), body_filter: pick('body_filter'), log: pick('log'), ws_upstream_frame: pick('ws_upstream_frame'), buffered: response !== null }
+  return { response, header_filter: pick('header_filter'), body_filter: pick('body_filter'), log: pick('log'), ws_upstream_frame: pick('ws_upstream_frame'), ws_client_frame: pick('ws_client_frame'), buffered: response !== null }
 }
 

@@ -9,8 +9,14 @@
 // pause the client (this uWS build has no WebSocket pause), so a client that outruns its upstream
 // by more than the upstream cap is closed with 1013 instead of buffered without end. Either side
 // closing closes the other with its code when that code may be sent, else a sensible one.
-// Plugins implementing `ws_upstream_frame` read the upstream's messages; no other plugin sees one.
+// Plugins implementing `ws_upstream_frame` read the upstream's messages, those implementing
+// `ws_client_frame` the client's (and may replace one or close the session); no other plugin sees one.
 // The request's `log` phase runs once, when the session ends.
+//
+// Before the 101, an upstream that cannot be connected or refuses the upgrade is offered to the
+// request's retry hooks (kong.service.request.retryOn: ai-proxy-advanced's failover) as an HTTP
+// attempt's failure is; a hook that takes it moves ctx.upstream to another target and the session
+// connects there. After the 101 nothing is retried.
 //
 // Every entry point here is called from a uWS or `ws` callback: none may throw (a throw would end
 // the worker); failures end this session alone.
@@ -22,10 +28,11 @@ import type { Collected } from '../runloop/plan.ts'
 import { finish, respond, respondError, type ConfigState } from '../runloop/pipeline.ts'
 import { upstreamHeaders, upstreamPathWithQuery } from '../proxy/upstream-request.ts'
 import { failureStatus } from '../proxy/upstream-call.ts'
+import { offerRetry } from '../proxy/upstream-retry.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { defaultMessage } from '../runloop/error-body.ts'
 import { rootLog } from '../log.ts'
-import { runUpstreamFrame } from './websocket-frame-phase.ts'
+import { runClientFrame, runUpstreamFrame } from './websocket-frame-phase.ts'
 
 /** What uWS keeps for an upgraded client socket. */
 export interface ClientData {
@@ -55,9 +62,12 @@ function sendable(code: number, fallback: number): number {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999) ? code : fallback
 }
 
-/** A close reason may hold 123 bytes (a control frame's 125 minus the code). */
-function reasonOf(reason: Buffer): Buffer {
-  return reason.length <= 123 ? reason : reason.subarray(0, 123)
+/** A close reason may hold 123 bytes (a control frame's 125 minus the code), cut before a UTF-8 continuation byte. */
+export function reasonOf(reason: Buffer): Buffer {
+  if (reason.length <= 123) return reason
+  let end = 123
+  while (end > 0 && (reason[end]! & 0xc0) === 0x80) end--
+  return reason.subarray(0, end)
 }
 
 /** The largest upstream refusal body relayed to the client. */
@@ -97,31 +107,55 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     websocketCounters.open++
     this.holdsSlot = true
     this.down.listener = this
-    const u = ctx.upstream!
     ctx.proxyStart = performance.now()
-    const host = u.host.includes(':') ? `[${u.host}]` : u.host
-    const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
-    let ws: WebSocket
     try {
-      ws = new WebSocket(url, this.protocols, {
-        headers: this.headers(),
-        perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
-        maxPayload: this.limits.maxFrame,
-        handshakeTimeout: u.connectTimeout,
-        followRedirects: false,
-        ca: state.settings.trustedCa,
-        rejectUnauthorized: u.tlsVerify ?? true,
-      })
+      this.connect()
     } catch (e) {
       this.release() // the pipeline answers the throw (Kong's 500)
       throw e
     }
+  }
+
+  /**
+   * Opens the upstream WebSocket to ctx.upstream as it is now (again after a retry hook moved it
+   * to another target). Events of a socket that is no longer the session's are ignored.
+   */
+  private connect(): void {
+    const { ctx, state } = this
+    const u = ctx.upstream!
+    const host = u.host.includes(':') ? `[${u.host}]` : u.host
+    const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
+    const ws = new WebSocket(url, this.protocols, {
+      headers: this.headers(),
+      perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
+      maxPayload: this.limits.maxFrame,
+      handshakeTimeout: u.connectTimeout,
+      followRedirects: false,
+      ca: state.settings.trustedCa,
+      rejectUnauthorized: u.tlsVerify ?? true,
+    })
     this.upstream = ws
-    ws.on('open', () => this.guard(() => this.upstreamOpened()))
-    ws.on('unexpected-response', (req, res) => this.guard(() => this.refused(req, res)))
-    ws.on('message', (data, isBinary) => this.guard(() => this.fromUpstream(data as Buffer, isBinary)))
-    ws.on('close', (code, reason) => this.guard(() => this.upstreamClose(code, reason)))
-    ws.on('error', (err) => this.guard(() => this.upstreamError(err)))
+    this.upstreamClosed = false
+    const mine = (fn: () => void) => this.guard(() => { if (ws === this.upstream) fn() })
+    ws.on('open', () => mine(() => this.upstreamOpened()))
+    ws.on('unexpected-response', (req, res) => mine(() => this.refused(req, res)))
+    ws.on('message', (data, isBinary) => mine(() => this.fromUpstream(data as Buffer, isBinary)))
+    ws.on('close', (code, reason) => mine(() => this.upstreamClose(code, reason)))
+    ws.on('error', (err) => mine(() => this.upstreamError(err)))
+  }
+
+  /**
+   * A retry hook (ai-proxy-advanced's failover) moved the request to another target after a
+   * failure before the upgrade: connect there, unless the client left meanwhile.
+   */
+  private reconnect(): void {
+    if (this.ended) return
+    if (this.down.aborted) return this.end()
+    try {
+      this.connect()
+    } catch (e) {
+      this.bug(e)
+    }
   }
 
   /** The upstream handshake's headers: Kong's request headers, without the client's own handshake. */
@@ -184,15 +218,29 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     const type = res.headers['content-type']
     const chunks: Buffer[] = []
     let size = 0
+    let settled = false
     const done = (): void => this.guard(() => {
+      if (settled) return
+      settled = true
       req.destroy()
+      this.upstream = null // its later events are not this session's
+      this.upstreamClosed = true
       if (this.down.aborted) return this.end()
       const ctx = this.ctx
-      ctx.upstreamStatus = status
-      ctx.exit = { status, body: Buffer.concat(chunks), headers: type === undefined ? [] : ['Content-Type', String(type)] }
-      this.upstreamClosed = true
-      respond(this.state, ctx, this.down, this.collected)
-      this.release()
+      const { host, port } = ctx.upstream! // the hook moves ctx.upstream before `again`
+      const again = (): void => {
+        // Kong's balancer try that went to the next peer on this status
+        ;(ctx.tries ??= []).push({ ip: host, port, state: 'next', code: status })
+        this.reconnect()
+      }
+      const decline = (): void => {
+        ctx.upstreamStatus = status
+        ctx.exit = { status, body: Buffer.concat(chunks), headers: type === undefined ? [] : ['Content-Type', String(type)] }
+        respond(this.state, ctx, this.down, this.collected)
+        this.release()
+      }
+      // a status a retry hook listed (failover_criteria's http_5xx) may go to another target instead
+      if (!offerRetry(ctx, { status, error: null }, again, () => this.guard(decline), (e) => this.bug(e))) decline()
     })
     res.on('data', (c: Buffer) => {
       size += c.length
@@ -213,16 +261,22 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
       rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId }, 'upstream websocket failed')
       return
     }
+    this.upstream = null // its later events ('close') are not this session's
     this.upstreamClosed = true
     if (this.down.aborted || this.down.finished) return this.end()
     const u = ctx.upstream!
     rootLog.error({ err: { message: err.message, code: err.code }, request_id: ctx.requestId, upstream: `${u.host}:${u.port}` }, 'upstream websocket connect failed')
     ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'failed', code: 0 })
     const timedOut = err.message === 'Opening handshake has timed out'
-    const status = timedOut ? 504 : failureStatus(err)
-    const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
-    respondError(this.state, ctx, this.down, status, message, this.collected)
-    this.release()
+    const fail = (): void => {
+      const status = timedOut ? 504 : failureStatus(err)
+      const message = status === 504 ? KONG_MESSAGES.timeout : status === 503 ? 'name resolution failed' : KONG_MESSAGES.badGateway
+      respondError(this.state, ctx, this.down, status, message, this.collected)
+      this.release()
+    }
+    // told to retry hooks as undici's connect timeout would be, so failover_criteria's `timeout` applies
+    const error = timedOut ? Object.assign(new Error(err.message), { code: 'ETIMEDOUT' }) : err
+    if (!offerRetry(ctx, { status: 0, error }, () => this.reconnect(), () => this.guard(fail), (e) => this.bug(e))) fail()
   }
 
   private fromUpstream(data: Buffer, binary: boolean): void {
@@ -272,6 +326,18 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
       up.terminate()
       this.client?.end(1013, 'upstream is not reading')
       return
+    }
+    const taps = this.collected?.ws_client_frame
+    if (taps) {
+      const verdict = runClientFrame(this.ctx, taps, { data, binary })
+      if (verdict !== undefined) {
+        if ('close' in verdict) {
+          // uWS calls clientClose now, which closes the upstream with the same code
+          this.client?.end(sendable(verdict.close, 1008), reasonOf(Buffer.from(verdict.reason)))
+          return
+        }
+        return up.send(verdict.send, { binary: false })
+      }
     }
     up.send(data, { binary })
   }

@@ -23,7 +23,7 @@ export const PHASES = {
   access: P.access,
   accessBalancer: P.access | P.balancer,
   afterAccess: P.access | P.response | P.header_filter | P.body_filter | P.log,
-  ctx: P.rewrite | P.access | P.response | P.header_filter | P.body_filter | P.log | P.ws_upstream_frame,
+  ctx: P.rewrite | P.access | P.response | P.header_filter | P.body_filter | P.log | P.ws_upstream_frame | P.ws_client_frame,
   bodyFilter: P.body_filter,
   log: P.log,
 } as const

@@ -8,13 +8,13 @@
 // are the shared stages on the current target; log ends the request's LlmOutcome (if the answer
 // did not end it) and hands a complete answer's outcome to the learning balancers.
 import type { Kong } from '../../pdk/index.ts'
-import type { BodyChunk, WebSocketFrame } from '../../core/plugins/contract.ts'
+import type { BodyChunk, WebSocketClientVerdict, WebSocketFrame } from '../../core/plugins/contract.ts'
 import type { UpstreamOutcome } from '../../core/runloop/context.ts'
 import { parseRequest } from '../llm/pipeline/parse-request.ts'
 import { normalizeRequest } from '../llm/pipeline/normalize-request.ts'
 import { responseHeaders } from '../llm/pipeline/response-headers.ts'
 import { bail, exchangeBody, exchangeLog } from '../llm/pipeline/stages.ts'
-import { realtimeFrame } from '../llm/realtime/realtime-stages.ts'
+import { realtimeClientFrame, realtimeFrame } from '../llm/realtime/realtime-stages.ts'
 import { newExchange, type LlmExchange, type ParsedRequest, type PreparedRequest } from '../llm/pipeline/state.ts'
 import { shareExchange } from '../llm/pipeline/shared-exchange.ts'
 import { llmError } from '../llm/errors.ts'
@@ -190,6 +190,11 @@ export function advancedBodyFilter(kong: Kong, chunk: BodyChunk): void {
 /** ws_upstream_frame: a realtime session's upstream message, read for its usage (never changed). */
 export function advancedUpstreamFrame(kong: Kong, frame: WebSocketFrame): void {
   realtimeFrame(balanced(kong)?.x, frame)
+}
+
+/** ws_client_frame: a Gemini Live session's client message, read for its setup. */
+export function advancedClientFrame(kong: Kong, frame: WebSocketFrame): WebSocketClientVerdict {
+  return realtimeClientFrame(balanced(kong)?.x, frame)
 }
 
 /** log: the request leaves its target; the balancers learn from a complete LLM answer's outcome. */

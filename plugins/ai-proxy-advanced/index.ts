@@ -5,7 +5,7 @@ import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
 import { check, schema } from './schema.ts'
 import { configureRuntimes } from './runtime.ts'
-import { advancedAccess, advancedBodyFilter, advancedHeaderFilter, advancedLog, advancedUpstreamFrame } from './balance.ts'
+import { advancedAccess, advancedBodyFilter, advancedHeaderFilter, advancedLog, advancedUpstreamFrame, advancedClientFrame } from './balance.ts'
 
 export default definePlugin({
   name: 'ai-proxy-advanced',
@@ -26,4 +26,6 @@ export default definePlugin({
   log: (kong) => advancedLog(kong),
   /** a realtime session's upstream messages: read for their usage, relayed unchanged */
   ws_upstream_frame: (kong, _conf, frame) => advancedUpstreamFrame(kong, frame),
+  /** a Gemini Live session's client messages: the setup's model read (and vetted), the rest relayed unchanged */
+  ws_client_frame: (kong, _conf, frame) => advancedClientFrame(kong, frame),
 })

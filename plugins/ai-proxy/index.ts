@@ -2,7 +2,7 @@
 // Clients talk OpenAI's API (or a native llm_format); the configured provider gets its own.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import '../llm/bundled.ts'
-import { llmAccess, llmBodyFilter, llmHeaderFilter, llmLog, llmUpstreamFrame } from '../llm/pipeline/stages.ts'
+import { llmAccess, llmBodyFilter, llmHeaderFilter, llmLog, llmUpstreamFrame, llmClientFrame } from '../llm/pipeline/stages.ts'
 import { compiledConf } from '../llm/pipeline/compile.ts'
 import { check, schema } from './schema.ts'
 
@@ -30,4 +30,6 @@ export default definePlugin({
   log: (kong) => llmLog(kong),
   /** a realtime session's upstream messages: read for their usage, relayed unchanged */
   ws_upstream_frame: (kong, _conf, frame) => llmUpstreamFrame(kong, frame),
+  /** a Gemini Live session's client messages: the setup's model read (and vetted), the rest relayed unchanged */
+  ws_client_frame: (kong, _conf, frame) => llmClientFrame(kong, frame),
 })

@@ -6,6 +6,8 @@
 // https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
 // https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference
 // https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/use-partner-models
+// Live (realtime/v1/realtime): the BidiGenerateContent WebSocket, frames relayed as they came
+// (plugins/llm/realtime/gemini-live-reader.ts).
 // Auth is the pipeline's: AI Studio's key as query parameter `key` or header `x-goog-api-key`;
 // Vertex's service-account token is the gcp auth strategy's.
 import { embeddingsTarget, valueAt } from '../embeddings-call.ts'
@@ -26,6 +28,8 @@ import { requireConvertedBody } from './converted-body.ts'
 import { escapePathSegment } from './path-segment.ts'
 import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
 import { embeddingsDimensions } from '../common-options.ts'
+import { realtimeQuery } from '../realtime/realtime-query.ts'
+import { REALTIME_ROUTE } from '../realtime/realtime-stages.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
 import type { ProviderRegistration } from '../registry.ts'
@@ -66,7 +70,21 @@ function operation(ctx: DriverContext, publisher: Publisher, vertex: boolean): s
   return operationOf(publisher, ctx.stream)
 }
 
+/**
+ * Gemini Live (realtime/v1/realtime): the Live API's WebSocket endpoint; the client's own
+ * credential parameters are dropped (the gateway's auth adds the configured key or token).
+ * https://ai.google.dev/api/live
+ * https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/multimodal-live
+ */
+function liveTarget(ctx: DriverContext, v: VertexConf | null): UpstreamTarget {
+  const query = realtimeQuery(ctx.clientQuery, [['key', null], ['access_token', null]]) || null
+  return v === null
+    ? { scheme: 'https', host: AI_STUDIO, port: 443, path: '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', query }
+    : { scheme: v.scheme, host: v.host, port: v.port, path: '/ws/google.cloud.aiplatform.v1.LlmBidiService/BidiGenerateContent', query }
+}
+
 function target(ctx: DriverContext): UpstreamTarget {
+  if (ctx.route === REALTIME_ROUTE) return liveTarget(ctx, vertexOf(ctx.model.options))
   // a native client's operations are all POST; the path is built here from the table above
   if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
@@ -104,7 +122,7 @@ function transformError(route: RouteType, e: unknown): never {
 
 function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): string | null {
   const route = ctx.route
-  if (route === 'preserve') return null
+  if (route === 'preserve' || route === REALTIME_ROUTE) return null
   const v = vertexOf(ctx.model.options)
   try {
     if (isImageRoute(route)) {
@@ -201,7 +219,7 @@ export const geminiOptions = {
 export const geminiDriver: ProviderRegistration = {
   options: geminiOptions,
   id: 'gemini',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, REALTIME_ROUTE]),
   streamUsage: true,
   target,
   encodeRequest,

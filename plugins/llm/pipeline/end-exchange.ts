@@ -23,7 +23,7 @@ export function endExchange(kong: Kong, x: LlmExchange, ending: LlmEnding): void
   // a cache hit answered instead of the provider: its tokens and model are the cached answer's
   const cache = cacheReport(kong)
   const usage = (p !== null ? h.usage(p) : null) ?? cache?.usage ?? NO_USAGE
-  const requestModel = (p !== null ? p.model.name : x.parsed.c.model.name) ?? null
+  const requestModel = (p !== null ? p.model.name : x.parsed.c.model.name) ?? h.requestModel?.() ?? null
   const o: LlmOutcome = {
     ending,
     response: h.kind,

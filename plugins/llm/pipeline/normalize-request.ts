@@ -19,6 +19,7 @@ import { withOptionDefaults } from './option-defaults.ts'
 import { OPENAI_API_ROUTES, isOpenAiApiRoute, resourceSuffix } from '../openai-api-routes.ts'
 import { escapeUpstreamPath } from '../../../core/router/upstream-path.ts'
 import { RealtimeReader } from '../realtime/realtime-reader.ts'
+import { GeminiLiveReader } from '../realtime/gemini-live-reader.ts'
 
 function templateSource(kong: Kong): TemplateSource {
   return {
@@ -60,7 +61,8 @@ function resolveModel(kong: Kong, parsed: ParsedRequest, c: CompiledConf): Model
     return model
   }
   if (asked !== null) return { provider: model.provider, name: asked, options: model.options }
-  // preserve and the OpenAI API routes (files, batches, ...) have no model to require
+  // preserve and the OpenAI API routes (files, batches, realtime: a Gemini Live session names its
+  // model in its first message, after the upgrade) have no model to require
   if (c.conf.route_type !== 'preserve' && !isOpenAiApiRoute(c.conf.route_type)) throw llmError(400, 'model parameter not found in request, nor in gateway configuration')
   return model
 }
@@ -216,7 +218,8 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const out: OutboundRequest = { method: kong.request.getMethod(), target: upstream, headers, body: original }
   const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, upstream, body: original, builtAt }
   // a realtime session has no HTTP answer for header_filter to pick a handler from: its reader is chosen with the target
-  if (route === 'realtime/v1/realtime') x.handler = new RealtimeReader()
+  // (Gemini Live's client names its model in-band, in its setup message: the reader vets it)
+  if (route === 'realtime/v1/realtime') x.handler = c.driver.id === 'gemini' ? new GeminiLiveReader(model) : new RealtimeReader()
   const client = {
     header: (name: string) => kong.request.getHeader(name),
     query: (name: string) => {

@@ -20,6 +20,8 @@ export interface ResponseHandler {
   payload(usage: TokenUsage): string
   /** the finish reasons the answer names, in order; empty when not read */
   finishReasons(): readonly string[]
+  /** the model the client named in-band (a Gemini Live setup), read when the config names none */
+  requestModel?(): string | null
 }
 
 /** Not an LLM answer (not a 200 from the service): sent as it came, nothing read. */

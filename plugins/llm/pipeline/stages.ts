@@ -3,7 +3,7 @@
 // state (the LlmExchange) lives in kong.ctx.plugin. Errors with an LLM status answer
 // `{"error":{"message":...}}` (Kong's bail); anything else is a plugin failure (Kong's 500).
 import type { Kong } from '../../../pdk/index.ts'
-import type { BodyChunk, WebSocketFrame } from '../../../core/plugins/contract.ts'
+import type { BodyChunk, WebSocketClientVerdict, WebSocketFrame } from '../../../core/plugins/contract.ts'
 import { statusOf } from '../errors.ts'
 import type { LlmConf } from './conf.ts'
 import { compiledConf } from './compile.ts'
@@ -13,8 +13,7 @@ import { responseHeaders } from './response-headers.ts'
 import { endExchange } from './end-exchange.ts'
 import { usageRequested } from '../outcome/usage-demand.ts'
 import { newExchange, ONLY_TARGET, type LlmExchange } from './state.ts'
-import { RealtimeReader } from '../realtime/realtime-reader.ts'
-import { realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
+import { isRealtime, realtimeClientFrame, realtimeEnding, realtimeFrame } from '../realtime/realtime-stages.ts'
 import { shareExchange } from './shared-exchange.ts'
 
 const KEY = 'llm'
@@ -63,13 +62,18 @@ export function llmBodyFilter(kong: Kong, chunk: BodyChunk): void {
 /** log: a response that did not end in body_filter ended early (the client left, or the upstream failed mid-answer). */
 export function exchangeLog(kong: Kong, x: LlmExchange): void {
   if (x.outcome !== null) return
-  if (x.handler instanceof RealtimeReader) return endExchange(kong, x, realtimeEnding(kong))
+  if (isRealtime(x)) return endExchange(kong, x, realtimeEnding(kong))
   endExchange(kong, x, kong.client.isAborted() ? 'client_aborted' : 'upstream_failed')
 }
 
 /** ws_upstream_frame: a realtime session's upstream message, read by its reader (never changed). */
 export function llmUpstreamFrame(kong: Kong, frame: WebSocketFrame): void {
   realtimeFrame(exchangeOf(kong), frame)
+}
+
+/** ws_client_frame: a Gemini Live session's client message, read for its setup. */
+export function llmClientFrame(kong: Kong, frame: WebSocketFrame): WebSocketClientVerdict {
+  return realtimeClientFrame(exchangeOf(kong), frame)
 }
 
 export function llmLog(kong: Kong): void {

@@ -5,13 +5,28 @@ import type { Kong } from '../../../pdk/index.ts'
 import type { WebSocketFrame } from '../../../core/plugins/contract.ts'
 import type { LlmEnding } from '../outcome/llm-outcome.ts'
 import type { LlmExchange } from '../pipeline/state.ts'
+import type { WebSocketClientVerdict } from '../../../core/plugins/contract.ts'
 import { RealtimeReader } from './realtime-reader.ts'
+import { GeminiLiveReader } from './gemini-live-reader.ts'
 
 export const REALTIME_ROUTE = 'realtime/v1/realtime'
 
 /** ws_upstream_frame: hands the message to the exchange's reader, if this request is a realtime session. */
 export function realtimeFrame(x: LlmExchange | undefined, frame: WebSocketFrame): void {
-  if (x !== undefined && x.handler instanceof RealtimeReader) x.handler.frame(frame.data, frame.binary)
+  if (x === undefined) return
+  const h = x.handler
+  if (h instanceof RealtimeReader) h.frame(frame.data, frame.binary)
+  else if (h instanceof GeminiLiveReader) h.frame(frame.data)
+}
+
+/** ws_client_frame: a Gemini Live session's client message, read for its setup (vetted when the route fixes the model). */
+export function realtimeClientFrame(x: LlmExchange | undefined, frame: WebSocketFrame): WebSocketClientVerdict {
+  if (x !== undefined && x.handler instanceof GeminiLiveReader) return x.handler.clientFrame(frame.data)
+}
+
+/** Is this exchange a WebSocket session (either protocol)? */
+export function isRealtime(x: LlmExchange): boolean {
+  return x.handler instanceof RealtimeReader || x.handler instanceof GeminiLiveReader
 }
 
 /**
