@@ -196,8 +196,11 @@ async function main(): Promise<void> {
     const bodyFile = join(tmp, 'body.json');
     writeFileSync(bodyFile, v.load.body ?? '');
     const cpu0 = cpuSeconds([gw.pid]);
-    const run = await runWrk({ wrk: 'wrk', url: `http://127.0.0.1:${gw.port}${v.path}`, method: v.load.method, bodyFile: v.load.body ? bodyFile : undefined,
+    const pendingRun = runWrk({ wrk: 'wrk', url: `http://127.0.0.1:${gw.port}${v.path}`, method: v.load.method, bodyFile: v.load.body ? bodyFile : undefined,
       headers: v.load.headers, connections: Number(values.connections), durationS: seconds, cpu: LOAD_CPU });
+    await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
+    samples.push(await sample(`during c=${values.connections}`, gw.pid, out)); // the heap while requests are in flight; "after" has the whole load's peak
+    const run = await pendingRun;
     const cpuUs = ((cpuSeconds([gw.pid]) - cpu0) * 1e6) / Math.max(1, run.requests);
     const afterLoad = await sample(`after c=${values.connections} × ${seconds} s (${run.requests} req, ${run.non2xx} non-2xx)`, gw.pid, out);
     afterLoad.cpuUsPerReq = cpuUs;
