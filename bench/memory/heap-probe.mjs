@@ -1,16 +1,21 @@
 // Preloaded into the gateway by bench/memory/rss-breakdown.ts (`node --import`), never by the gateway itself.
 // On SIGUSR2 the main thread writes one JSON file (TOLLGATE_HEAP_PROBE_OUT) with its own V8 heap, spaces and
 // loaded CommonJS files, plus the same from every worker thread: workers cannot take signals, so the main
-// thread asks them on a BroadcastChannel and waits at most 1 s for their answers.
+// thread asks them on a BroadcastChannel and waits at most 1 s for their answers. When the file
+// `<out>.gc` exists, each thread runs a full GC first: the live heap, not where the sawtooth is.
 import v8 from 'node:v8'
-import { renameSync, writeFileSync } from 'node:fs'
+import vm from 'node:vm'
+import { existsSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
 const require = createRequire(import.meta.url)
 const CHANNEL = 'tollgate-heap-probe'
+v8.setFlagsFromString('--expose-gc')
+const gc = vm.runInNewContext('gc') // this isolate's gc(), without --expose-gc on the command line
 
-function sample() {
+function sample(fullGc) {
+  if (fullGc) gc()
   return {
     threadId,
     heap: v8.getHeapStatistics(),
@@ -28,13 +33,14 @@ if (isMainThread) {
   channel.onmessage = (e) => { if (e.data?.type === 'sample') workers.push(e.data.sample) }
   process.on('SIGUSR2', () => {
     workers.length = 0
-    channel.postMessage({ type: 'ask' })
+    const fullGc = existsSync(`${out}.gc`)
+    channel.postMessage({ type: 'ask', fullGc })
     setTimeout(() => {
       const file = `${out}.tmp`
-      writeFileSync(file, JSON.stringify({ threads: [sample(), ...workers] }))
+      writeFileSync(file, JSON.stringify({ threads: [sample(fullGc), ...workers] }))
       renameSync(file, out) // the reader polls for `out`: it sees a whole file or none
     }, 1000)
   })
 } else {
-  channel.onmessage = (e) => { if (e.data?.type === 'ask') channel.postMessage({ type: 'sample', sample: sample() }) }
+  channel.onmessage = (e) => { if (e.data?.type === 'ask') channel.postMessage({ type: 'sample', sample: sample(e.data.fullGc === true) }) }
 }

@@ -5,7 +5,7 @@
  * package; sampled at idle, after a c=50 wrk run, and with M SSE streams open. Its own mock upstream, 127.0.0.1 only.
  *
  *   node --import tsx bench/memory/rss-breakdown.ts [--config plain|ai-proxy|example] [--seconds 5] [--streams 1000]
- *        [--node-flags "--max-semi-space-size=1"] [--env NAME=value ...] [--rounds 1] [--json]
+ *        [--node-flags="--max-semi-space-size=1"] [--env NAME=value ...] [--idle-only] [--json]
  *
  * `--node-flags` and `--env` are for A/B runs (V8 flags, MALLOC_ARENA_MAX): each round prints CPU µs per request
  * next to RSS, so a flag that trades memory for CPU shows both. The default config (`example`) has no proxied
@@ -79,17 +79,19 @@ function resetPeak(pid: number): void {
 }
 
 /** Asks the probe in the gateway for every isolate's heap (SIGUSR2, then the file it writes within ~1 s). */
-async function readHeaps(pid: number, out: string): Promise<ThreadHeap[]> {
+async function readHeaps(pid: number, out: string, fullGc: boolean): Promise<ThreadHeap[]> {
   rmSync(out, { force: true });
+  if (fullGc) writeFileSync(`${out}.gc`, '');
+  else rmSync(`${out}.gc`, { force: true });
   process.kill(pid, 'SIGUSR2');
   for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
   if (!existsSync(out)) throw new Error('the heap probe did not answer (was heap-probe.mjs preloaded?)');
   return (JSON.parse(readFileSync(out, 'utf8')) as { threads: ThreadHeap[] }).threads;
 }
 
-async function sample(phase: string, pid: number, out: string): Promise<Sample> {
+async function sample(phase: string, pid: number, out: string, fullGc = false): Promise<Sample> {
   const peak = peakRss(pid); // before the probe allocates
-  const threads = await readHeaps(pid, out);
+  const threads = await readHeaps(pid, out, fullGc);
   return { phase, peakRss: peak, rollup: readRollup(pid), mappings: readMappings(pid), threads };
 }
 
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
       'node-flags': { type: 'string', default: '' },
       env: { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
+      'idle-only': { type: 'boolean', default: false },
     },
   });
   installCleanup();
@@ -191,30 +194,33 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 1000)); // start-up garbage gets its first GC
     samples.push(await sample('idle', gw.pid, out));
+    samples.push(await sample('idle, after a full GC (live heap)', gw.pid, out, true));
+    if (!values['idle-only']) {
 
-    resetPeak(gw.pid);
-    const bodyFile = join(tmp, 'body.json');
-    writeFileSync(bodyFile, v.load.body ?? '');
-    const cpu0 = cpuSeconds([gw.pid]);
-    const pendingRun = runWrk({ wrk: 'wrk', url: `http://127.0.0.1:${gw.port}${v.path}`, method: v.load.method, bodyFile: v.load.body ? bodyFile : undefined,
-      headers: v.load.headers, connections: Number(values.connections), durationS: seconds, cpu: LOAD_CPU });
-    await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
-    samples.push(await sample(`during c=${values.connections}`, gw.pid, out)); // the heap while requests are in flight; "after" has the whole load's peak
-    const run = await pendingRun;
-    const cpuUs = ((cpuSeconds([gw.pid]) - cpu0) * 1e6) / Math.max(1, run.requests);
-    const afterLoad = await sample(`after c=${values.connections} × ${seconds} s (${run.requests} req, ${run.non2xx} non-2xx)`, gw.pid, out);
-    afterLoad.cpuUsPerReq = cpuUs;
-    samples.push(afterLoad);
-
-    if (v.stream && streams > 0) {
-      const s = v.stream;
       resetPeak(gw.pid);
-      const pending = sse.run({ host: '127.0.0.1', port: gw.port, path: s.path, headers: s.headers, body: s.body ?? '', streams, durationMs: 4000 });
-      await new Promise((r) => setTimeout(r, 2500)); // the streams are all open by then (each lasts ~1 s and is re-posted)
-      const open = await sample(`${streams} streams open`, gw.pid, out);
-      const r = await pending;
-      open.phase += ` (${r.streams} streams done, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors)`;
-      samples.push(open);
+      const bodyFile = join(tmp, 'body.json');
+      writeFileSync(bodyFile, v.load.body ?? '');
+      const cpu0 = cpuSeconds([gw.pid]);
+      const pendingRun = runWrk({ wrk: 'wrk', url: `http://127.0.0.1:${gw.port}${v.path}`, method: v.load.method, bodyFile: v.load.body ? bodyFile : undefined,
+        headers: v.load.headers, connections: Number(values.connections), durationS: seconds, cpu: LOAD_CPU });
+      await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
+      samples.push(await sample(`during c=${values.connections}`, gw.pid, out)); // the heap while requests are in flight; "after" has the whole load's peak
+      const run = await pendingRun;
+      const cpuUs = ((cpuSeconds([gw.pid]) - cpu0) * 1e6) / Math.max(1, run.requests);
+      const afterLoad = await sample(`after c=${values.connections} × ${seconds} s (${run.requests} req, ${run.non2xx} non-2xx)`, gw.pid, out);
+      afterLoad.cpuUsPerReq = cpuUs;
+      samples.push(afterLoad);
+
+      if (v.stream && streams > 0) {
+        const s = v.stream;
+        resetPeak(gw.pid);
+        const pending = sse.run({ host: '127.0.0.1', port: gw.port, path: s.path, headers: s.headers, body: s.body ?? '', streams, durationMs: 4000 });
+        await new Promise((r) => setTimeout(r, 2500)); // the streams are all open by then (each lasts ~1 s and is re-posted)
+        const open = await sample(`${streams} streams open`, gw.pid, out);
+        const r = await pending;
+        open.phase += ` (${r.streams} streams done, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors)`;
+        samples.push(open);
+      }
     }
   } finally {
     await sse.stop();
