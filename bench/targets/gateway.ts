@@ -26,6 +26,8 @@ export interface GatewayOptions {
   name: string;
   config: KongConfig;
   env?: Record<string, string>;
+  /** node flags after `npm start`'s, for A/B runs (bench/memory/rss-breakdown.ts --node-flags) */
+  nodeFlags?: string[];
 }
 
 export async function startGateway(o: GatewayOptions): Promise<Started> {
@@ -33,7 +35,7 @@ export async function startGateway(o: GatewayOptions): Promise<Started> {
   const file = join(o.tmpDir, `kong-${o.name}.yaml`);
   writeFileSync(file, stringify(o.config));
   const [proxyPort, adminPort] = [await freePort(), await freePort()];
-  const child = spawnPinned('gateway', process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_BIN, 'start', '-c', file], {
+  const child = spawnPinned('gateway', process.execPath, [...GATEWAY_NODE_FLAGS, ...(o.nodeFlags ?? []), GATEWAY_BIN, 'start', '-c', file], {
     cpu: o.cpu,
     cwd: o.repoRoot,
     env: {

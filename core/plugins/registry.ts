@@ -41,7 +41,12 @@ function checkEntity(plugin: string, decl: EntityDeclaration, owners: ReadonlyMa
 
 interface Entry {
   plugin: AnyPlugin
-  validator: Validator
+  /**
+   * compiled on the first config that uses the plugin, not at start: a compiled validator is
+   * generated code (~1.5 MB of heap for all the bundled plugins, in every serving thread), and a
+   * config names a few of them
+   */
+  validator: Validator | null
 }
 
 export class PluginRegistry implements PluginSchemaSource {
@@ -53,7 +58,7 @@ export class PluginRegistry implements PluginSchemaSource {
     const owners = new Map<string, string>()
     const entities: EntityDef[] = []
     for (const plugin of plugins) {
-      this.entries.set(plugin.name, { plugin, validator: Compile(plugin.schema) })
+      this.entries.set(plugin.name, { plugin, validator: null })
       for (const decl of plugin.entities ?? []) {
         checkEntity(plugin.name, decl, owners)
         owners.set(decl.name, plugin.name)
@@ -85,7 +90,7 @@ export class PluginRegistry implements PluginSchemaSource {
     const proto = protoKeyPath(input, [])
     if (proto !== null) { out.field(proto, 'unknown field'); return { ok: false, errors: out.root } }
     const value = Value.Default(e.plugin.schema, Value.Clone(input)) as Record<string, unknown>
-    if (!checkSchema(e.validator, value, out, [])) return { ok: false, errors: out.root }
+    if (!checkSchema(e.validator ??= Compile(e.plugin.schema), value, out, [])) return { ok: false, errors: out.root }
     const entity = e.plugin.check?.(value)
     return entity ? { ok: false, errors: entity } : { ok: true, value }
   }

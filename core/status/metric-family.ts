@@ -4,7 +4,10 @@
 // number added to a field. prom-client still does everything around it: the thread's Registry,
 // the JSON snapshot workers send on scrape, the cross-thread sum (AggregatorRegistry.aggregate)
 // and the text format, through each family's `get()` (prom-client's metric object shape).
-import { Registry } from 'prom-client'
+// A thread's families are kept in a registry of our own (below), not prom-client's: prom-client
+// (with @opentelemetry/api, tdigest, bintrees: ~1.5 MB of heap per isolate) is then loaded only
+// by the main thread, which merges and renders scrapes (core/status/node-metrics.ts), never by a
+// worker thread.
 
 /** One metric as prom-client's getMetricsAsJSON() gives it (its .d.ts does not export the type). */
 export interface MetricSnapshot {
@@ -16,8 +19,37 @@ export interface MetricSnapshot {
   values: { value: number; labels: Record<string, string | number>; metricName?: string }[]
 }
 
+type Family = CounterFamily | HistogramFamily
+
+/**
+ * The families recorded in one thread, by name: the part of prom-client's Registry a thread uses
+ * (register, look up, snapshot), so recording and a worker's answer to a scrape need no prom-client.
+ */
+export class ThreadFamilies {
+  private readonly byName = new Map<string, Family>()
+
+  getSingleMetric(name: string): Family | undefined {
+    return this.byName.get(name)
+  }
+
+  registerMetric(family: Family): void {
+    const known = this.byName.get(family.name)
+    if (known && known !== family) throw new Error(`A metric with the name ${family.name} has already been registered.`)
+    this.byName.set(family.name, family)
+  }
+
+  getMetricsAsArray(): Family[] {
+    return [...this.byName.values()]
+  }
+
+  /** prom-client's JSON shape (what AggregatorRegistry.aggregate sums) */
+  getMetricsAsJSON(): MetricSnapshot[] {
+    return this.getMetricsAsArray().map((f) => f.get())
+  }
+}
+
 /** This thread's metrics: what a worker sends on scrape (core/server/worker.ts). */
-export const threadRegistry = new Registry()
+export const threadRegistry = new ThreadFamilies()
 
 /**
  * Series per family, at most: label values a client can steer (a model name) are capped before
@@ -115,9 +147,9 @@ export class HistogramFamily {
 }
 
 /** Registers a family in this thread's registry once (a module loaded twice gets the first). */
-export function registerFamily<F extends CounterFamily | HistogramFamily>(family: F): F {
-  const known = threadRegistry.getSingleMetric(family.name) as unknown
-  if (known instanceof CounterFamily || known instanceof HistogramFamily) return known as F
-  threadRegistry.registerMetric(family as never)
+export function registerFamily<F extends Family>(family: F): F {
+  const known = threadRegistry.getSingleMetric(family.name)
+  if (known) return known as F
+  threadRegistry.registerMetric(family)
   return family
 }

@@ -7,6 +7,6 @@ import { threadRegistry, type MetricSnapshot } from './metric-family.ts'
 import type { ThreadSnapshot } from './node-metrics.ts'
 
 export async function threadSnapshot(): Promise<ThreadSnapshot> {
-  const metrics = (await threadRegistry.getMetricsAsJSON()) as unknown as MetricSnapshot[]
+  const metrics: MetricSnapshot[] = threadRegistry.getMetricsAsJSON()
   return { threadId, heapBytes: getHeapStatistics().used_heap_size, metrics }
 }

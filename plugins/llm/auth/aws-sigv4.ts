@@ -8,8 +8,7 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 import { hostHeader } from '../pipeline/target.ts'
 import { createHash } from 'node:crypto'
-import { Hash } from '@smithy/hash-node'
-import { SignatureV4 } from '@smithy/signature-v4'
+import type { SignatureV4 } from '@smithy/signature-v4'
 import type { AuthConf, AuthHandler, AuthStrategy, ModelConf, OutboundRequest, UpstreamTarget } from '../types.ts'
 import { AwsCredentialSource, awsIdentityOf } from './aws-credentials.ts'
 import { tokenCache, type TokenCache } from './token-cache.ts'
@@ -21,8 +20,18 @@ export interface AwsStrategyOptions {
 }
 
 const CLIENT_SIGNING_HEADERS = ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'] as const
-const SHA256 = Hash.bind(null, 'sha256')
 
+/**
+ * The SDK's signer and hash, imported when a config first uses AWS auth, not at start: with
+ * @smithy/core behind them they are ~1.5 MB of heap in every serving thread, for a provider most
+ * configs never name.
+ */
+type Smithy = { SignatureV4: typeof SignatureV4; sha256: ConstructorParameters<typeof SignatureV4>[0]['sha256'] }
+let smithy: Promise<Smithy> | null = null
+function loadSmithy(): Promise<Smithy> {
+  return smithy ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')])
+    .then(([sig, hash]) => ({ SignatureV4: sig.SignatureV4, sha256: hash.Hash.bind(null, 'sha256') }))
+}
 
 /** Raw query → the signer's decoded map ('+' stays '+': SigV4 encodes per RFC 3986). */
 function queryOf(raw: string | null): Record<string, string | string[]> {
@@ -42,13 +51,16 @@ function queryOf(raw: string | null): Record<string, string | string[]> {
 export function createAwsHandler(auth: AuthConf, model: ModelConf, opts: AwsStrategyOptions = {}): AuthHandler & { source: AwsCredentialSource } {
   const source = new AwsCredentialSource(awsIdentityOf(auth, model, opts.env ?? process.env))
   const cache = opts.cache ?? tokenCache
-  // One signer per config; it asks the cache for credentials on every signature (a hit is a value)
-  const signer = new SignatureV4({
+  // One signer per config; it asks the cache for credentials on every signature (a hit is a value).
+  // Made as soon as the SDK is imported (config load starts that); a request before then waits for it.
+  let signer: SignatureV4 | null = null
+  const made = loadSmithy().then((sdk) => (signer = new sdk.SignatureV4({
     service: 'bedrock',
     region: source.identity.region ?? 'us-east-1', // no region: the credential lookup fails first
     credentials: () => Promise.resolve(cache.get(source)),
-    sha256: SHA256,
-  })
+    sha256: sdk.sha256,
+  })))
+  made.catch(() => { /* a failed import is the first request's error, not an unhandled rejection */ })
   return {
     source,
     dropClientHeaders: CLIENT_SIGNING_HEADERS,
@@ -62,7 +74,7 @@ export function createAwsHandler(auth: AuthConf, model: ModelConf, opts: AwsStra
       // the payload hash, computed here in one native call: the signer takes it from this header
       // (and signs it) instead of hashing through its own wrappers, a quarter of its time
       toSign['x-amz-content-sha256'] = createHash('sha256').update(req.body ?? '').digest('hex')
-      const signed = await signer.sign({
+      const signed = await (signer ?? await made).sign({
         method: req.method,
         protocol: `${req.target.scheme}:`,
         hostname: req.target.host,
