@@ -1,15 +1,14 @@
 // Reads an OpenAI SSE chunk on its bytes, for a stream forwarded verbatim (the client reads OpenAI
 // SSE too): statistics need only the model, choices[0]'s text and finish_reason, and the usage,
 // and JSON.parse of every delta event (and the garbage of its objects) was most of the cost of
-// such a stream. The scan walks the event once, skipping strings with the native indexOf, and
-// decodes only the strings it keeps (the model once per stream, each text piece). Anything it
-// does not read in place goes to JSON.parse through `ChunkStats.readEvent`, so the result is
+// such a stream. The scan walks the event once in JS (a native indexOf call costs more than the
+// short strings it skips) and decodes only the strings it keeps (the model once per stream, each
+// text piece). Anything it does not read in place goes to JSON.parse through `ChunkStats.readEvent`, so the result is
 // the parse's: a usage that is not null (once per stream), a Responses API event (`type`), an
 // escaped key, a finish_reason that is not a string, a non-array `choices`, very deep nesting.
-// The scan follows JSON's grammar between tokens (brackets, colons, commas, literals, numbers,
-// text after the value), so a malformed event is skipped as JSON.parse skips it; what it does not
-// check is the inside of the strings it skips (a bad escape, a raw control character in an id):
-// such an event may still give its model or text. Statistics only: the client's bytes are never touched.
+// The scan follows JSON's grammar (brackets, colons, commas, literals, numbers, escapes, raw
+// control characters, text after the value), so a malformed event is skipped as JSON.parse skips
+// it. Statistics only: the client's bytes are never touched.
 import type { SseDataReader } from './sse.ts'
 
 /** What the scan reports into (the passthrough transcoder). */
@@ -157,16 +156,25 @@ export class OpenAiChunkScan implements SseDataReader {
       const b = buf[i]!
       if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) { i++; continue }
       if (b === QUOTE) {
-        // the closing quote: the next one not escaped (an odd run of backslashes before it)
+        // to the closing quote in JS: OpenAI's strings are short, and a native indexOf call costs
+        // more than the loop; the escapes and control characters JSON refuses are checked on the way
         let q = i + 1
         let escaped = false
         for (;;) {
-          q = buf.indexOf(QUOTE, q)
-          if (q < 0 || q >= e) return BAD // a string cannot run past its line
-          let n = 0
-          while (buf[q - 1 - n] === BACKSLASH) n++
-          if ((n & 1) === 0) break
-          escaped = true
+          if (q >= e) return BAD // a string cannot run past its line
+          const c = buf[q]!
+          if (c === QUOTE) break
+          if (c === BACKSLASH) {
+            const x = buf[q + 1]
+            if (x === 0x75) { // \uXXXX
+              if (q + 6 > e || !hex(buf[q + 2]!) || !hex(buf[q + 3]!) || !hex(buf[q + 4]!) || !hex(buf[q + 5]!)) return BAD
+              q += 6
+            } else if (x === QUOTE || x === BACKSLASH || x === 0x2f || x === 0x62 || x === 0x66 || x === 0x6e || x === 0x72 || x === 0x74) q += 2
+            else return BAD
+            escaped = true
+            continue
+          }
+          if (c < 0x20) return BAD // a raw control character
           q++
         }
         const r = this.string(buf, i + 1, q, escaped)
@@ -279,18 +287,24 @@ export class OpenAiChunkScan implements SseDataReader {
       this.want = W_COLON
       if (d !== this.inner) return 0
       // a key with an escape may spell any name: only JSON.parse knows
-      for (let i = a; i < b; i++) if (buf[i] === BACKSLASH) return BAIL
+      if (escaped) return BAIL
+      // the first byte picks the one name a key can be
+      const f = buf[a]
       switch (d) {
         case 1:
-          this.k1 = equalAt(buf, a, b, B_MODEL) ? K_MODEL : equalAt(buf, a, b, B_USAGE) ? K_USAGE
-            : equalAt(buf, a, b, B_CHOICES) ? K_CHOICES : equalAt(buf, a, b, B_TYPE) ? K_TYPE : K_OTHER
+          this.k1 = f === 0x6d ? (equalAt(buf, a, b, B_MODEL) ? K_MODEL : K_OTHER)
+            : f === 0x75 ? (equalAt(buf, a, b, B_USAGE) ? K_USAGE : K_OTHER)
+            : f === 0x63 ? (equalAt(buf, a, b, B_CHOICES) ? K_CHOICES : K_OTHER)
+            : f === 0x74 ? (equalAt(buf, a, b, B_TYPE) ? K_TYPE : K_OTHER) : K_OTHER
           if (this.k1 === K_CHOICES) this.resetChoice() // the last `choices` is the one JSON.parse keeps
           break
         case 3:
-          this.k3 = equalAt(buf, a, b, B_DELTA) ? K_DELTA : equalAt(buf, a, b, B_TEXT) ? K_TEXT : equalAt(buf, a, b, B_FINISH) ? K_FINISH : K_OTHER
+          this.k3 = f === 0x64 ? (equalAt(buf, a, b, B_DELTA) ? K_DELTA : K_OTHER)
+            : f === 0x74 ? (equalAt(buf, a, b, B_TEXT) ? K_TEXT : K_OTHER)
+            : f === 0x66 ? (equalAt(buf, a, b, B_FINISH) ? K_FINISH : K_OTHER) : K_OTHER
           break
         case 4:
-          this.k4 = equalAt(buf, a, b, B_CONTENT) ? K_CONTENT : K_OTHER
+          this.k4 = f === 0x63 && equalAt(buf, a, b, B_CONTENT) ? K_CONTENT : K_OTHER
           break
       }
       return 0
@@ -415,15 +429,13 @@ function digitsEnd(buf: Buffer, i: number, b: number): number {
   return i
 }
 
-/** A JSON string's bytes [a, b) between its quotes as JSON.parse reads it; null when JSON.parse would refuse it. */
+function hex(x: number): boolean {
+  return (x >= 0x30 && x <= 0x39) || (x >= 0x61 && x <= 0x66) || (x >= 0x41 && x <= 0x46)
+}
+
+/** A JSON string's bytes [a, b) between its quotes (checked by the scan) as JSON.parse reads it. */
 function decode(buf: Buffer, a: number, b: number, escaped: boolean): string | null {
-  let slash = escaped
-  for (let i = a; i < b; i++) {
-    const x = buf[i]!
-    if (x < 0x20) return null // a raw control character
-    if (x === BACKSLASH) slash = true
-  }
-  if (!slash) return buf.toString('utf8', a, b)
+  if (!escaped) return buf.toString('utf8', a, b)
   try {
     return JSON.parse(buf.toString('utf8', a - 1, b + 1)) as string
   } catch {

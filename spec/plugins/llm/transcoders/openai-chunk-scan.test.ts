@@ -95,6 +95,7 @@ const HOSTILE: [string, string[]][] = [
   ['only the first choice counts', ['{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"},"finish_reason":"length"}]}']],
   ['a Responses API stream', ['{"type":"response.output_text.delta","delta":"Hi"}', '{"type":"response.completed","response":{"model":"gpt-5","usage":{"input_tokens":3,"output_tokens":2,"total_tokens":5}}}']],
   ['top-level values that are not objects', ['[1,2]', '"str"', '5', 'null', 'true', '[{"model":"inarray"}]']],
+  ['bad escapes and raw control characters in strings the scan skips', ['{"id":"a\tb","model":"t1"}', '{"id":"bad\\q","model":"t2"}', '{"id":"\\u12G4","model":"t3"}', '{"id":"\\u12","model":"t4"}', '{"id":"end\\', '{"x":"\u0001","model":"t5"}']],
   ['malformed events', ['{"model":"a"', '{"model":"b"}}', '{"model":"c"} x', '{"model":"d",}', '{"model" "e"}', '{"model":"f" "x":1}', '{"model":nul}', '{"model":01}', '{"model":"g","n":1.}', '{"model":"h","n":-}', '{,"model":"i"}', '{"model":"j":1}', '[1,]', '{"model":"k\tl"}', '{"model":"m","choices":[{"delta":{"content":"bad\\x"}}]}', '']],
   ['[DONE] that is not alone', ['[DONE]\n{"model":"after"}', '[DONE] ', ' [DONE]']],
   ['an event spread over several data lines', ['{\n"model": "multi",\n"choices": [{"delta": {"content": "ok"}}],\n"usage": {"prompt_tokens": 1, "completion_tokens": 2}\n}']],
@@ -106,6 +107,8 @@ const HOSTILE: [string, string[]][] = [
 
 describe('OpenAI chunk scan: hostile events read as JSON.parse reads them', () => {
   it.each(HOSTILE.filter(([, e]) => e.length > 0))('%s', (_name, events) => {
+    // each event on its own (a later event's model or finish reason would hide a difference), then all
+    for (const event of events) same([sse(event)])
     same([sse(...events)])
     // and cut at every byte
     const whole = sse(...events)
@@ -165,7 +168,27 @@ function write(c: unknown, style: number): string {
   return json
 }
 
+/** One edit of a JSON text: a character deleted, or one of JSON's own characters inserted or swapped in. */
+const edit = fc.tuple(fc.nat(), fc.constantFrom('del', 'ins', 'set'), fc.constantFrom(...'{}[]:,"\\ \t0-.e+unltrfasx'.split('')))
+function mutate(json: string, [at, how, ch]: [number, string, string]): string {
+  const i = at % (json.length + 1)
+  if (how === 'del') return json.slice(0, i) + json.slice(i + 1)
+  if (how === 'ins') return json.slice(0, i) + ch + json.slice(i)
+  return json.slice(0, i) + ch + json.slice(i + 1)
+}
+
 describe('OpenAI chunk scan: generated streams (fast-check)', () => {
+  it('reads what JSON.parse reads of a chunk with one to three edits (mostly malformed)', () => {
+    fc.assert(
+      fc.property(chunk, fc.array(edit, { minLength: 1, maxLength: 3 }), (c, edits) => {
+        let json = JSON.stringify(c)
+        for (const e of edits) json = mutate(json, e)
+        same([sse(json, USAGE, json)])
+      }),
+      { numRuns: 1500 },
+    )
+  })
+
   it('reads what JSON.parse reads, wherever the stream is cut', () => {
     fc.assert(
       fc.property(
