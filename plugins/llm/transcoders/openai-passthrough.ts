@@ -57,7 +57,7 @@ export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> impl
       const c = this.read(data)
       if (c !== null && !sink.verbatim) sink.chunk(c as Record<string, unknown>)
     }
-    events.length = 0
+    this.clearEvents()
   }
 
   // ChunkStats: what the scan of a verbatim stream reports
