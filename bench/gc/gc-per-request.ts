@@ -3,12 +3,13 @@
  * req/s or p99 they do not move when other processes share the cores), for checking that a change to the hot path
  * allocates less, or keeps less of a request alive into the old generation (what makes mark-compacts, the c=1 tail).
  *
- *   node --import tsx bench/gc/gc-per-request.ts [--ai] [--c 1] [--seconds 8] [--flags "--max-semi-space-size=2"]
+ *   node --import tsx bench/gc/gc-per-request.ts [--ai] [--sse] [--c 1] [--seconds 8] [--flags "--max-semi-space-size=2"]
  *     [--repo <another checkout>]
  *
  * Starts the mock (CPU 1) and the gateway (CPU 0, one thread, `node <flags> --trace-gc-nvp`), warms up with wrk
  * for 2 s, then sums `allocated=` and `promoted=` over the GC events of the measured wrk run and divides by its
- * requests. Also prints scavenges, mark-compacts, their pauses, CPU µs per request and RSS at the end.
+ * requests. `--sse` asks for the stream (`stream: true` with `stream_options.include_usage`, the mock's 20-event
+ * OpenAI stream), so one request is one stream: bytes and CPU µs per stream. Also prints scavenges, mark-compacts, their pauses, CPU µs per request and RSS at the end.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const opt = (name: string, dflt: string): string => {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
 };
 const ai = argv.includes('--ai');
+const sse = argv.includes('--sse');
 const conns = Number(opt('--c', '1'));
 const seconds = Number(opt('--seconds', '8'));
 const flags = opt('--flags', GATEWAY_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
@@ -61,7 +63,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'gc-per-request-'));
 const mockUrl = `http://127.0.0.1:${mock.port}`;
 const conf = join(tmp, 'kong.yaml');
 writeFileSync(conf, stringify(proxyConfig(mockUrl, ai ? [aiProxy('openai', mockUrl)] : [])));
-const request = ai ? openaiChatKeyless(false) : openaiChat(false);
+const request = ai ? openaiChatKeyless(sse) : openaiChat(sse);
 const bodyFile = join(tmp, 'body.json');
 writeFileSync(bodyFile, request.body ?? '');
 const [port, adminPort] = [await freePort(), await freePort()];
@@ -84,7 +86,7 @@ try {
   const cpu = cpuSeconds([gw.pid]) - cpu0;
   const n = run.requests;
   console.log(JSON.stringify({
-    target: ai ? 'ai-proxy' : 'plain', connections: conns, flags: flags.join(' '), requests: n, non2xx: run.non2xx,
+    target: ai ? 'ai-proxy' : 'plain', stream: sse, connections: conns, flags: flags.join(' '), requests: n, non2xx: run.non2xx,
     allocatedPerRequest: Math.round(gc.allocated / n), promotedPerRequest: Math.round(gc.promoted / n),
     scavenges: gc.scavenges, markCompacts: gc.markCompacts,
     scavengePauseMs: Math.round(gc.scavengeMs), markCompactPauseMs: Math.round(gc.markCompactMs),

@@ -1,7 +1,8 @@
 /**
  * SSE framing of a streamed OpenAI answer: plugins/llm/transcoders/sse.ts `SseFramer` and the OpenAI passthrough
- * stream transcoder built on it (plugins/llm/transcoders/openai-passthrough.ts: frames, JSON.parse of each event,
- * text/usage/finish bookkeeping). One op = one whole 20-event stream (role, 16 deltas, finish, usage, [DONE], the
+ * stream transcoder built on it (plugins/llm/transcoders/openai-passthrough.ts: frames, then text/usage/finish
+ * bookkeeping; for an OpenAI client the events are scanned on their bytes, openai-chunk-scan.ts, and only the usage
+ * event is parsed; the 'parse every event' rows give it a sink that is not verbatim, which JSON.parses each). One op = one whole 20-event stream (role, 16 deltas, finish, usage, [DONE], the
  * mock upstream's bytes), fed as one chunk and as 64-byte pieces (the stream cut mid-line everywhere), with a new
  * framer or transcoder per op as each stream gets. Baselines: finding the line ends with Buffer.indexOf (native) for
  * the framer, which reads byte by byte in JS; JSON.parse of the payloads alone, the work the transcoder cannot avoid.
@@ -30,6 +31,15 @@ function frame(chunks: readonly Buffer[]): SseEvent[] {
   return out;
 }
 
+const parsingSink = { verbatim: false, chunk() {}, forward() {}, done() {} };
+
+function parseEvery(chunks: readonly Buffer[]): OpenAiPassthroughTranscoder {
+  const t = new OpenAiPassthroughTranscoder();
+  for (const c of chunks) t.push(c, parsingSink);
+  t.end(parsingSink);
+  return t;
+}
+
 function transcode(chunks: readonly Buffer[]): OpenAiPassthroughTranscoder {
   const t = new OpenAiPassthroughTranscoder();
   const sink = new OpenAiSseSink();
@@ -45,6 +55,8 @@ const t = transcode(pieces);
 assert.equal(t.text, ANSWER_TEXT);
 assert.equal(t.finishReason, 'stop');
 assert.ok(t.usage.total_tokens > 0);
+const p = parseEvery(pieces);
+assert.deepEqual([p.text, p.finishReason, p.usage, p.responseModel], [t.text, t.finishReason, t.usage, t.responseModel]);
 
 const o = { timeMs: 500, warmupMs: 150 };
 console.log(`sse-framing (node ${process.version}): one op = a ${EVENTS}-event OpenAI stream, ${whole.length} B; ` +
@@ -54,8 +66,10 @@ compare('SseFramer', {
   'framer, 64-byte pieces': () => frame(pieces),
   'baseline: Buffer.indexOf(LF) over the stream': () => { let n = 0; for (let i = whole.indexOf(10); i >= 0; i = whole.indexOf(10, i + 1)) n++; return n; },
 }, o);
-compare('OpenAI passthrough transcoder (framer + JSON.parse + usage/text)', {
+compare('OpenAI passthrough transcoder (framer + scan or JSON.parse + usage/text)', {
   'transcoder, one chunk': () => transcode([whole]),
   'transcoder, 64-byte pieces': () => transcode(pieces),
+  'parse every event, one chunk': () => parseEvery([whole]),
+  'parse every event, 64-byte pieces': () => parseEvery(pieces),
   'baseline: JSON.parse of the 19 JSON payloads': () => { let x: unknown; for (const p of payloads) if (p !== '[DONE]') x = JSON.parse(p); return x; },
 }, o);

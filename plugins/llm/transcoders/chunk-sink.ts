@@ -13,6 +13,39 @@ type Json = Record<string, unknown>
 
 const EMPTY = Buffer.alloc(0)
 
+/**
+ * The buffers gathered between two takes. Emptying an array with `length = 0` drops its backing
+ * store, so the next chunk's push allocated a new one: per chunk of every stream. The slots are
+ * reused instead, and cleared at each take so a sent chunk is not kept until the next one.
+ */
+class Pending {
+  private readonly list: Buffer[] = []
+  private n = 0
+
+  push(b: Buffer): void {
+    this.list[this.n++] = b
+  }
+
+  /** everything since the last take, as one buffer (the same buffer when there was one) */
+  take(): Buffer {
+    const n = this.n
+    if (n === 0) return EMPTY
+    const list = this.list
+    let out: Buffer
+    if (n === 1) out = list[0]!
+    else {
+      let total = 0
+      for (let i = 0; i < n; i++) total += list[i]!.length
+      out = Buffer.allocUnsafe(total)
+      let at = 0
+      for (let i = 0; i < n; i++) at += list[i]!.copy(out, at)
+    }
+    for (let i = 0; i < n; i++) list[i] = EMPTY
+    this.n = 0
+    return out
+  }
+}
+
 /** A sink the pipeline drains after each upstream chunk. */
 export interface StreamSink extends ChunkSink {
   /** the client's bytes gathered since the last take; at the end of the stream, with the format's closing events */
@@ -21,7 +54,7 @@ export interface StreamSink extends ChunkSink {
 
 export class OpenAiSseSink implements StreamSink {
   readonly verbatim = true
-  private readonly out: Buffer[] = []
+  private readonly out = new Pending()
   private text = ''
 
   chunk(c: Json): void {
@@ -40,12 +73,8 @@ export class OpenAiSseSink implements StreamSink {
 
   take(): Buffer {
     this.flushText()
-    const out = this.out
-    if (out.length === 0) return EMPTY
     // a forwarded upstream chunk goes on as the same buffer, not a copy
-    const b = out.length === 1 ? out[0]! : Buffer.concat(out)
-    out.length = 0
-    return b
+    return this.out.take()
   }
 
   private flushText(): void {
@@ -63,7 +92,7 @@ export interface FormatEncoder {
 
 export class EncoderSink implements StreamSink {
   readonly verbatim = false
-  private readonly out: Buffer[] = []
+  private readonly out = new Pending()
 
   constructor(private readonly encoder: FormatEncoder) {}
 
@@ -79,12 +108,11 @@ export class EncoderSink implements StreamSink {
   done(): void {}
 
   take(eof: boolean): Buffer {
-    if (eof) this.out.push(this.encoder.end())
-    const out = this.out
-    if (out.length === 0) return EMPTY
-    const b = out.length === 1 ? out[0]! : Buffer.concat(out)
-    out.length = 0
-    return b
+    if (eof) {
+      const end = this.encoder.end()
+      if (end.length > 0) this.out.push(end)
+    }
+    return this.out.take()
   }
 }
 

@@ -1,7 +1,8 @@
 // The stream converter of OpenAI-compatible providers: the upstream bytes are already OpenAI SSE,
 // so an OpenAI client gets every chunk as it came (no copy, no re-encoding; Kong re-emits OpenAI
 // chunks verbatim too) while the events are read on the side for usage, text and finish reason;
-// another client format gets the parsed chunks themselves.
+// another client format gets the parsed chunks themselves. A verbatim stream is read on its bytes
+// (openai-chunk-scan.ts): only an event carrying usage (once per stream) is parsed.
 // The Responses API streams typed events instead of chunks: its text deltas and the usage of
 // `response.completed` are read the same way.
 // https://platform.openai.com/docs/api-reference/responses-streaming
@@ -9,6 +10,7 @@ import type { ChunkSink } from '../types.ts'
 import { toUsage } from '../pipeline/usage.ts'
 import { FramedTranscoder } from './framed-transcoder.ts'
 import { SseFramer, type SseEvent } from './sse.ts'
+import { OpenAiChunkScan, type ChunkStats } from './openai-chunk-scan.ts'
 
 interface Chunk {
   model?: unknown
@@ -20,15 +22,22 @@ interface Chunk {
   response?: { usage?: unknown; model?: unknown; status?: unknown }
 }
 
-export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> {
+export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> implements ChunkStats {
   /** a Responses API stream: it ends with response.completed, never with [DONE] */
   private responses = false
+  /** the first push decided how events are read: the sink is the same for the whole stream */
+  private started = false
 
   constructor() {
     super(new SseFramer())
   }
 
   override push(chunk: Buffer, sink: ChunkSink): void {
+    if (!this.started) {
+      this.started = true
+      // the client gets the upstream's bytes: no chunk object is made, the events are scanned
+      if (sink.verbatim) (this.framer as SseFramer).readWith(new OpenAiChunkScan(this))
+    }
     this.framer.push(chunk, this.events)
     if (sink.verbatim) sink.forward(chunk)
     this.convert(sink)
@@ -45,29 +54,40 @@ export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> {
     for (let i = 0; i < events.length; i++) {
       const data = events[i]!.data
       if (data === '[DONE]') { this.done = true; continue }
-      let c: Chunk
-      try { c = JSON.parse(data) as Chunk } catch { continue }
-      if (c === null || typeof c !== 'object') continue
-      if (!sink.verbatim) sink.chunk(c as Record<string, unknown>)
-      if (typeof c.model === 'string') this.responseModel = c.model
-      const choice = c.choices?.[0]
-      if (choice) {
-        const piece = choice.delta?.content ?? choice.text
-        if (typeof piece === 'string' && piece !== '') this.parts.push(piece)
-        if (choice.finish_reason) this.finishReason = choice.finish_reason
-      }
-      if (typeof c.type === 'string' && c.type.startsWith('response.')) {
-        this.readResponseEvent(c)
-        continue
-      }
-      const u = c.usage
-      if (u && typeof u === 'object') {
-        this.usage.prompt_tokens = u.prompt_tokens ?? this.usage.prompt_tokens
-        this.usage.completion_tokens = u.completion_tokens ?? this.usage.completion_tokens
-        this.usage.total_tokens = u.total_tokens ?? this.usage.prompt_tokens + this.usage.completion_tokens
-      }
+      const c = this.read(data)
+      if (c !== null && !sink.verbatim) sink.chunk(c as Record<string, unknown>)
     }
-    events.length = 0
+    this.clearEvents()
+  }
+
+  // ChunkStats: what the scan of a verbatim stream reports
+  piece(text: string): void { this.parts.push(text) }
+  ended(): void { this.done = true }
+  readEvent(data: string): void { this.read(data) }
+
+  /** One event's JSON: its model, text, finish reason and usage; the parsed chunk, null when not an object. */
+  private read(data: string): Chunk | null {
+    let c: Chunk
+    try { c = JSON.parse(data) as Chunk } catch { return null }
+    if (c === null || typeof c !== 'object') return null
+    if (typeof c.model === 'string') this.responseModel = c.model
+    const choice = c.choices?.[0]
+    if (choice) {
+      const piece = choice.delta?.content ?? choice.text
+      if (typeof piece === 'string' && piece !== '') this.parts.push(piece)
+      if (choice.finish_reason) this.finishReason = choice.finish_reason
+    }
+    if (typeof c.type === 'string' && c.type.startsWith('response.')) {
+      this.readResponseEvent(c)
+      return c
+    }
+    const u = c.usage
+    if (u && typeof u === 'object') {
+      this.usage.prompt_tokens = u.prompt_tokens ?? this.usage.prompt_tokens
+      this.usage.completion_tokens = u.completion_tokens ?? this.usage.completion_tokens
+      this.usage.total_tokens = u.total_tokens ?? this.usage.prompt_tokens + this.usage.completion_tokens
+    }
+    return c
   }
 
   private readResponseEvent(c: Chunk): void {

@@ -5,6 +5,8 @@
 // A line split over many chunks is kept as a list of pieces and joined once, when it ends: a
 // long line arriving in small chunks costs linear time, not a copy of the growing line per chunk.
 // A line or an event longer than MAX_FRAME_BYTES throws FrameTooLarge.
+// With a reader (readWith), data lines are handed over as bytes instead of being decoded into
+// events: a converter that only needs a few fields of each event reads them in place.
 import type { Framer } from '../types.ts'
 import { FrameTooLarge, MAX_FRAME_BYTES } from './frame-limit.ts'
 
@@ -19,6 +21,14 @@ export interface SseEvent {
 const LF = 0x0a
 const CR = 0x0d
 
+/** Reads an event's data lines in place (bytes [s, e) of buf, valid during the call) instead of an SseEvent. */
+export interface SseDataReader {
+  /** one data line of the event in progress */
+  data(buf: Buffer, s: number, e: number): void
+  /** the event in progress ended (it had at least one data line) */
+  dispatch(): void
+}
+
 export class SseFramer implements Framer<SseEvent> {
   /** pieces of the line in progress from earlier chunks (copied: callers may reuse buffers) */
   private carry: Buffer[] = []
@@ -32,6 +42,12 @@ export class SseFramer implements Framer<SseEvent> {
   private data: string | null = null
   private more: string[] | null = null
   private id: string | null = null
+  /** set before the first push: data lines go there, no SseEvent is made */
+  private reader: SseDataReader | null = null
+
+  readWith(reader: SseDataReader): void {
+    this.reader = reader
+  }
 
   push(chunk: Buffer, out: SseEvent[]): void {
     let start = 0
@@ -113,6 +129,11 @@ export class SseFramer implements Framer<SseEvent> {
         this.eventBytes = 0
         throw new FrameTooLarge('server-sent event')
       }
+      if (this.reader !== null) {
+        this.reader.data(buf, v, e)
+        this.data = '' // marks the event as having data, without decoding it
+        return
+      }
       const value = buf.toString('utf8', v, e)
       if (this.data === null) this.data = value
       else (this.more ??= []).push(value)
@@ -125,6 +146,15 @@ export class SseFramer implements Framer<SseEvent> {
 
   private dispatch(out: SseEvent[]): void {
     if (this.data === null && this.event === null) return
+    if (this.reader !== null) {
+      // an event without data carries nothing a reader uses
+      if (this.data !== null) this.reader.dispatch()
+      this.event = null
+      this.data = null
+      this.id = null
+      this.eventBytes = 0
+      return
+    }
     const data = this.data === null ? '' : this.more === null ? this.data : [this.data, ...this.more].join('\n')
     out.push({ event: this.event, data, id: this.id })
     this.event = null
