@@ -64,6 +64,9 @@ interface Cached {
   readonly expiresAt: number
 }
 
+/** ioredis's rejection when a command's reply does not come within `commandTimeout` */
+const TIMED_OUT = 'Command timed out'
+
 /** Cached keys per worker; beyond this, new keys pass uncounted until expired ones are dropped. */
 export const MAX_CACHED_KEYS = 65_536
 
@@ -131,17 +134,27 @@ export class BatchedCounters {
     } catch (err) {
       log.error({ err: (err as Error).message }, 'failed to push rate-limiting counters to redis')
     }
+    let reread = false
     for (let i = 0; i < batch.length; i++) {
       const [, e, amount] = batch[i]!
       e.inflight -= amount
       const [err, v] = replies?.[i * 2] ?? [new Error('no reply'), null]
+      if (err && err.message === TIMED_OUT) {
+        // Sent, but the reply came too late: Redis may well have added it (and ioredis still sends
+        // a command that timed out in its offline queue), so pushing it again would count it twice.
+        // Kept as added; the next push re-reads the total.
+        e.base += amount
+        e.fresh = reread = true
+        continue
+      }
       if (err) { e.pending += amount; continue }
       // Redis's total includes this push and the earlier ones (one connection answers in order);
       // later pushes still in flight and what is pending come on top
       e.base = Number(v)
       e.fresh = false
     }
-    for (const [, e] of batch) if (e.pending > 0) { this.schedule(); break }
+    if (reread) this.schedule()
+    else for (const [, e] of batch) if (e.pending > 0) { this.schedule(); break }
   }
 }
 
