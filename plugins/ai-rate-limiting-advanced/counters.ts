@@ -7,7 +7,7 @@
 // - Redis down: the node keeps limiting on its own counts and pushes them once Redis is back.
 import { counterTable } from '../../core/counter-table/counter-table.ts'
 import { pluginLog } from '../../core/log.ts'
-import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
+import { redisClient, targetKey, timedOut, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'
 import type { WindowPlan } from './plan.ts'
 
@@ -88,13 +88,14 @@ export class RedisSyncer {
       for (let i = 0; i < batch.length; i++) {
         const [k, p, amount] = batch[i]!
         const [err, v] = replies?.[i * 2] ?? [new Error('no reply'), null]
-        if (err) { p.delta += amount; continue }
+        // a push that timed out may have been added: not pushed again (see timedOut)
+        if (err) { if (!timedOut(err)) p.delta += amount; continue }
         table.raiseTo(k, p.start, p.w.size, Number(v))
       }
     } catch (err) {
       // Kong: fall back to the node's counters, push again later
       log.warn({ err: (err as Error).message }, 'redis unreachable: counting on this node only until it is back')
-      for (const [, p, amount] of batch) p.delta += amount
+      if (!timedOut(err as Error)) for (const [, p, amount] of batch) p.delta += amount
     }
     if (this.syncRate > 0 && !this.timer && this.keys.size > 0) {
       this.timer = setTimeout(() => { this.timer = null; void this.push() }, this.syncRate * 1000)
@@ -107,7 +108,7 @@ const syncers = new Map<string, RedisSyncer>()
 
 /** This worker's syncer for one Redis server and sync rate. */
 export function syncerFor(t: RedisTarget, syncRate: number): RedisSyncer {
-  const key = JSON.stringify([t.host, t.port, t.database, t.username ?? null, t.password ?? null, t.ssl, syncRate])
+  const key = `${targetKey(t)} ${syncRate}`
   let s = syncers.get(key)
   if (!s) syncers.set(key, (s = new RedisSyncer(t, syncRate)))
   return s

@@ -15,9 +15,14 @@ const log = pluginLog('rate-limiting')
 
 const clients = new Map<string, Redis>()
 
-export function redisClient(t: RedisTarget): Redis {
+/** What makes two configs' connections the same one (the timeout too: each config's own applies). */
+export function targetKey(t: RedisTarget): string {
   // the password is part of the identity of the connection, never of a log line
-  const key = JSON.stringify([t.host, t.port, t.database, t.username ?? null, t.password ?? null, t.ssl, t.ssl_verify, t.server_name ?? null, t.timeout])
+  return JSON.stringify([t.host, t.port, t.database, t.username ?? null, t.password ?? null, t.ssl, t.ssl_verify, t.server_name ?? null, t.timeout])
+}
+
+export function redisClient(t: RedisTarget): Redis {
+  const key = targetKey(t)
   let r = clients.get(key)
   if (r) return r
   r = connectRedis(t, {
@@ -30,6 +35,13 @@ export function redisClient(t: RedisTarget): Redis {
   clients.set(key, r)
   return r
 }
+
+/**
+ * A command whose reply did not come within the timeout (ioredis's rejection). It was sent, or sits in
+ * ioredis's offline queue and is sent on reconnect: Redis may well add it, so a counter push that
+ * timed out is not pushed again (that counted it twice).
+ */
+export const timedOut = (err: Error): boolean => err.message === 'Command timed out'
 
 /** Closes this worker's connections (tests, shutdown). */
 export async function closeRedisClients(): Promise<void> {

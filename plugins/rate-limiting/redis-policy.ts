@@ -9,7 +9,7 @@
 //   next push reads it (Kong waits for Redis on that first read).
 import type { Redis } from 'ioredis'
 import { pluginLog } from '../../core/log.ts'
-import { redisClient, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
+import { redisClient, targetKey, timedOut, type RedisTarget } from '../rate-limit-counters/redis-connection.ts'
 import { nowMs } from '../rate-limit-counters/clock.ts'
 import { redisTail, type KeyParts, type Plan } from './plan.ts'
 
@@ -63,9 +63,6 @@ interface Cached {
   readonly ttl: number
   readonly expiresAt: number
 }
-
-/** ioredis's rejection when a command's reply does not come within `commandTimeout` */
-const TIMED_OUT = 'Command timed out'
 
 /** Cached keys per worker; beyond this, new keys pass uncounted until expired ones are dropped. */
 export const MAX_CACHED_KEYS = 65_536
@@ -139,10 +136,8 @@ export class BatchedCounters {
       const [, e, amount] = batch[i]!
       e.inflight -= amount
       const [err, v] = replies?.[i * 2] ?? [new Error('no reply'), null]
-      if (err && err.message === TIMED_OUT) {
-        // Sent, but the reply came too late: Redis may well have added it (and ioredis still sends
-        // a command that timed out in its offline queue), so pushing it again would count it twice.
-        // Kept as added; the next push re-reads the total.
+      if (err && timedOut(err)) {
+        // kept as added (see timedOut); the next push re-reads the total
         e.base += amount
         e.fresh = reread = true
         continue
@@ -162,7 +157,7 @@ const batched = new Map<string, BatchedCounters>()
 
 /** This worker's batched counters for one Redis server and sync rate. */
 export function batchedCounters(t: RedisTarget, syncRate: number): BatchedCounters {
-  const key = JSON.stringify([t.host, t.port, t.database, t.username ?? null, t.password ?? null, t.ssl, syncRate])
+  const key = `${targetKey(t)} ${syncRate}`
   let b = batched.get(key)
   if (!b) batched.set(key, (b = new BatchedCounters(t, syncRate)))
   return b

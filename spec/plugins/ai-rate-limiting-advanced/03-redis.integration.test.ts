@@ -87,3 +87,55 @@ describe.skipIf(skip)('ai-rate-limiting-advanced, strategy redis, sync_rate 0.05
     await vi.waitFor(() => expect(waitingCount()).toBe(0), { timeout: 2_000, interval: 10 })
   })
 })
+
+// A push whose reply comes after the timeout may still have been added by Redis: pushing it again
+// counted the same tokens twice.
+describe.skipIf(skip)('ai-rate-limiting-advanced, strategy redis: a push that times out', () => {
+  const SLOW = '00000000-0000-4000-8000-000000000402'
+  let r: TestRedis
+  let c: Redis
+  let g: TestGateway
+  let up: FakeUpstream
+  beforeAll(async () => {
+    setClock(() => T0 + 5000)
+    r = await startRedis()
+    c = new Redis({ port: r.port, host: '127.0.0.1', maxRetriesPerRequest: 0 })
+    up = await startFakeOpenAi()
+    g = await startGateway(JSON.stringify({
+      _format_version: '3.0',
+      services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: [{ name: 'slow', paths: ['/slow'] }] }],
+      plugins: [
+        { id: SLOW, name: 'ai-rate-limiting-advanced', route: 'slow', config: {
+          llm_providers: [{ name: 'openai', limit: [1000], window_size: [3600] }], window_type: 'fixed', identifier: 'ip',
+          strategy: 'redis', sync_rate: 0.05, redis: { host: '127.0.0.1', port: r.port, timeout: 200 },
+        } },
+        { name: 'ai-proxy', route: 'slow', config: {
+          route_type: 'llm/v1/chat', auth: { header_name: 'Authorization', header_value: 'Bearer sk-up' },
+          model: { provider: 'openai', name: 'gpt-4o-mini', options: { upstream_url: `${up.url}/v1/chat/completions` } },
+        } },
+      ],
+    }))
+  })
+  afterAll(async () => {
+    setClock(null)
+    await g?.close()
+    await up?.close()
+    c?.disconnect()
+    await r?.stop()
+  })
+
+  it('is not pushed again: Redis ends with the tokens once', async () => {
+    const k = redisKeyOf(tableKey(SLOW, { provider: 'openai', seconds: 3600 } as never, '127.0.0.1'), T0)
+    const chat = async () => {
+      const res = await request(`${g.proxy}/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) })
+      await res.body.dump()
+      expect(res.statusCode).toBe(200)
+    }
+    // Redis holds write commands for 600 ms: the push times out at 200 ms and is applied when the pause ends
+    await c.call('CLIENT', 'PAUSE', '600', 'WRITE')
+    await chat()
+    await vi.waitFor(async () => expect(await c.get(k)).toBe('37'), { timeout: 5_000, interval: 20 })
+    await chat()
+    await vi.waitFor(async () => expect(await c.get(k)).toBe('74'), { timeout: 5_000, interval: 20 })
+  })
+})
