@@ -6,7 +6,10 @@
  * a request costs is what stays. Prints each round and the medians; `--prof DIR` also writes V8 CPU profiles
  * (summarize them with bench/micro/cpuprofile-summary.ts).
  *
- *   node --import tsx bench/micro/obs-cost-ab.ts [--rounds 5] [--seconds 5] [--connections 50] [--prof DIR]
+ * `--base DIR` adds the same three configs run from another checkout (e.g. the commit before a change, from
+ * `git archive`), in the same rotation, so before and after share the machine's moods.
+ *
+ *   node --import tsx bench/micro/obs-cost-ab.ts [--rounds 5] [--seconds 5] [--connections 50] [--prof DIR] [--base DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     prof: { type: 'string' },
     only: { type: 'string' },
+    base: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -64,13 +68,13 @@ async function startMock(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function startGateway(dir: string, name: string, plugins: PluginConf[], mock: string): Promise<{ pid: number; port: number; child: ChildProcess }> {
+async function startGateway(root: string, dir: string, name: string, plugins: PluginConf[], mock: string): Promise<{ pid: number; port: number; child: ChildProcess }> {
   const file = join(dir, `kong-${name}.yaml`);
   writeFileSync(file, stringify(proxyConfig(mock, plugins)));
   const [port, admin] = [await freePort(), await freePort()];
   const prof = values.prof ? ['--cpu-prof', '--cpu-prof-dir', join(values.prof, name)] : [];
   const child = spawn(process.execPath, ['--max-semi-space-size=2', ...prof, 'core/bin.mjs', 'start', '-c', file], {
-    cwd: ROOT,
+    cwd: root,
     stdio: 'inherit',
     env: { ...process.env, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${admin}`,
       KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error' },
@@ -99,7 +103,13 @@ const bodyFile = join(dir, 'body.json');
 writeFileSync(bodyFile, openaiChatKeyless(false).body ?? '');
 const mock = await startMock();
 const gws = [];
-for (const c of CONFIGS) gws.push({ ...c, ...(await startGateway(dir, c.label.replace(/\W/g, '_'), c.plugins(mock), mock)), us: [] as number[], requests: 0 });
+const roots: [string, string][] = [['', ROOT], ...(values.base ? [['base ', values.base] as [string, string]] : [])];
+for (const [tag, root] of roots) {
+  for (const c of CONFIGS) {
+    const label = `${tag}${c.label}`;
+    gws.push({ label, ...(await startGateway(root, dir, label.replace(/\W/g, '_'), c.plugins(mock), mock)), us: [] as number[], requests: 0 });
+  }
+}
 for (const g of gws) g.requests += (await wrk(g.port, bodyFile, 2)).requests; // warm-up: JIT, pools, series
 for (let r = 0; r < ROUNDS; r++) {
   const line: string[] = [];
@@ -113,8 +123,14 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   console.log(`round ${r + 1}: ${line.join(' | ')}`);
 }
-const base = median(gws[0]!.us);
-for (const g of gws) console.log(`median ${g.label}: ${median(g.us).toFixed(1)} µs/req (${((median(g.us) / base - 1) * 100).toFixed(1)} % vs ${gws[0]!.label}); ${g.requests} requests in all`);
+for (let i = 0; i < gws.length; i += CONFIGS.length) {
+  const first = gws[i]!;
+  for (const g of gws.slice(i, i + CONFIGS.length)) {
+    // per round against the same round's first config, then the median of those ratios (robust to a slow round)
+    const ratio = median(g.us.map((u, r) => u / first.us[r]!));
+    console.log(`median ${g.label}: ${median(g.us).toFixed(1)} µs/req (+${((ratio - 1) * 100).toFixed(1)} % vs ${first.label}, median of per-round ratios); ${g.requests} requests in all`);
+  }
+}
 // SIGINT lets node write the --cpu-prof files
 for (const g of gws) g.child.kill('SIGINT');
 await Promise.all(gws.map((g) => new Promise((r) => g.child.once('exit', r))));
