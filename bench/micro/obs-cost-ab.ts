@@ -9,7 +9,10 @@
  * `--base DIR` adds the same three configs run from another checkout (e.g. the commit before a change, from
  * `git archive`), in the same rotation, so before and after share the machine's moods.
  *
- *   node --import tsx bench/micro/obs-cost-ab.ts [--rounds 5] [--seconds 5] [--connections 50] [--prof DIR] [--base DIR]
+ * `--gc` also sums V8's GC trace (--trace-gc-nvp) per run: bytes allocated and promoted per request, figures the
+ * machine's load does not move (as bench/gc/gc-per-request.ts, for these configs).
+ *
+ *   node --import tsx bench/micro/obs-cost-ab.ts [--rounds 5] [--seconds 5] [--connections 50] [--prof DIR] [--base DIR] [--gc]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     prof: { type: 'string' },
     only: { type: 'string' },
     base: { type: 'string' },
+    gc: { type: 'boolean' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -68,20 +72,32 @@ async function startMock(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function startGateway(root: string, dir: string, name: string, plugins: PluginConf[], mock: string): Promise<{ pid: number; port: number; child: ChildProcess }> {
+async function startGateway(root: string, dir: string, name: string, plugins: PluginConf[], mock: string): Promise<{ pid: number; port: number; child: ChildProcess; gc: { allocated: number; promoted: number } }> {
   const file = join(dir, `kong-${name}.yaml`);
   writeFileSync(file, stringify(proxyConfig(mock, plugins)));
   const [port, admin] = [await freePort(), await freePort()];
   const prof = values.prof ? ['--cpu-prof', '--cpu-prof-dir', join(values.prof, name)] : [];
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...prof, 'core/bin.mjs', 'start', '-c', file], {
+  const trace = values.gc ? ['--trace-gc-nvp'] : [];
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...prof, ...trace, 'core/bin.mjs', 'start', '-c', file], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: ['ignore', values.gc ? 'pipe' : 'inherit', 'inherit'],
     env: { ...process.env, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${admin}`,
       KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error' },
   });
   children.push(child);
+  const gc = { allocated: 0, promoted: 0 };
+  let pending = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const lines = (pending + d.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!/ gc=(s|mc|ms|mmc) /.test(line)) continue;
+      gc.allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
+      gc.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+  });
   await waitForHttp(`http://127.0.0.1:${admin}/status`, { status: 200, timeoutMs: 60000 });
-  return { pid: child.pid!, port, child };
+  return { pid: child.pid!, port, child, gc };
 }
 
 function wrk(port: number, bodyFile: string, seconds: number): Promise<{ requests: number; non2xx: number }> {
@@ -115,11 +131,13 @@ for (let r = 0; r < ROUNDS; r++) {
   const line: string[] = [];
   for (const g of gws) {
     const t0 = cpuTicks(g.pid);
+    const [a0, p0] = [g.gc.allocated, g.gc.promoted];
     const run = await wrk(g.port, bodyFile, SECONDS);
     const us = ((cpuTicks(g.pid) - t0) * 1e6) / CLK_TCK / run.requests;
     g.us.push(us);
     g.requests += run.requests;
-    line.push(`${g.label} ${us.toFixed(1)} µs/req (${run.requests} req${run.non2xx ? `, ${run.non2xx} non-2xx` : ''})`);
+    const gcNote = values.gc ? `, ${Math.round((g.gc.allocated - a0) / run.requests)} B alloc, ${Math.round((g.gc.promoted - p0) / run.requests)} B promoted` : '';
+    line.push(`${g.label} ${us.toFixed(1)} µs/req (${run.requests} req${run.non2xx ? `, ${run.non2xx} non-2xx` : ''}${gcNote})`);
   }
   console.log(`round ${r + 1}: ${line.join(' | ')}`);
 }
