@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { RequestContext } from '../core/runloop/context.ts'
 import { pluginLog, rootLog } from '../core/log.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
-import { serialize, type LogRecord } from '../core/runloop/serialize.ts'
+import { latenciesOf, requestSizeOf, serialize, type LogRecord } from '../core/runloop/serialize.ts'
 
 export class PdkLog {
   constructor(private readonly ctx: RequestContext) {}
@@ -43,4 +43,19 @@ export class PdkLog {
 
   /** Kong's log record for this request (request, response, latencies, route, service, consumer, ...). @phases log */
   serialize(): LogRecord { checkPhase(this.ctx, PHASES.log); return serialize(this.ctx) }
+
+  // The accessors below give one field of serialize()'s record each, for a plugin that needs a
+  // number per request (metrics) and not the record: serialize() copies and redacts every header.
+
+  /**
+   * serialize()'s `latencies` (ms: kong, proxy = -1 when the request never reached the service,
+   * request, receive), without building the record. @phases log
+   */
+  getLatencies(): LogRecord['latencies'] { checkPhase(this.ctx, PHASES.log); return latenciesOf(this.ctx) }
+
+  /** serialize()'s `request.size` (bytes), without building the record. @phases log */
+  getRequestSize(): number { checkPhase(this.ctx, PHASES.log); return requestSizeOf(this.ctx) }
+
+  /** serialize()'s `response.size` (bytes sent to the client), without building the record. @phases log */
+  getResponseSize(): number { checkPhase(this.ctx, PHASES.log); return this.ctx.responseSize }
 }

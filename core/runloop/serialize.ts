@@ -56,6 +56,23 @@ function sentHeaders(ctx: RequestContext, secret: ReadonlySet<string>): Record<s
   return headers
 }
 
+/** The record's `latencies`, ms (proxy -1 when the request never reached the service). */
+export function latenciesOf(ctx: RequestContext): LogRecord['latencies'] {
+  const proxied = ctx.proxyStart > 0
+  const end = ctx.endAt || performance.now()
+  return {
+    kong: Math.round(proxied ? ctx.proxyStart - ctx.start : end - ctx.start),
+    proxy: proxied && ctx.upstreamHeadAt ? Math.round(ctx.upstreamHeadAt - ctx.proxyStart) : -1,
+    request: Math.round(end - ctx.start),
+    receive: 0,
+  }
+}
+
+/** The record's `request.size`: the body read, else the announced Content-Length. */
+export function requestSizeOf(ctx: RequestContext): number {
+  return ctx.body?.length ?? Number(ctx.headers['content-length'] ?? 0)
+}
+
 export function serialize(ctx: RequestContext): LogRecord {
   const redaction = redactionOf(ctx.config)
   const headers = sentHeaders(ctx, redaction.headers)
@@ -65,9 +82,6 @@ export function serialize(ctx: RequestContext): LogRecord {
   const responseHeaders = ctx.responseHeaders ? toObject(ctx.responseHeaders) : {}
   for (const k in responseHeaders) if (redaction.headers.has(k)) responseHeaders[k] = REDACTED
   const host = ctx.headers.host ?? ''
-  const proxied = ctx.proxyStart > 0
-  const end = ctx.endAt || performance.now()
-  const kongMs = proxied ? ctx.proxyStart - ctx.start : end - ctx.start
   const u = ctx.upstream
   const record: LogRecord = {
     request: {
@@ -77,17 +91,12 @@ export function serialize(ctx: RequestContext): LogRecord {
       querystring: query,
       method: ctx.method,
       headers,
-      size: ctx.body?.length ?? Number(ctx.headers['content-length'] ?? 0),
+      size: requestSizeOf(ctx),
     },
     upstream_uri: u ? (u.query !== null && u.query !== '' ? `${u.path}?${redactQuery(u.query, redaction.query)}` : u.path) : '',
     upstream_status: ctx.upstreamStatus ? String(ctx.upstreamStatus) : '',
     response: { status: ctx.status, headers: responseHeaders, size: ctx.responseSize },
-    latencies: {
-      kong: Math.round(kongMs),
-      proxy: proxied && ctx.upstreamHeadAt ? Math.round(ctx.upstreamHeadAt - ctx.proxyStart) : -1,
-      request: Math.round(end - ctx.start),
-      receive: 0,
-    },
+    latencies: latenciesOf(ctx),
     tries: ctx.tries ?? [],
     route: ctx.route,
     service: ctx.service,

@@ -1,5 +1,6 @@
 // OTLP/protobuf ExportTraceServiceRequest straight from lean spans, one pass into one growable
 // buffer: no ReadableSpan views, no HrTime arrays, no id Uint8Arrays, no per-attribute objects.
+// The exporter appends each request's spans as they come (startBatch, encodeSpan, finishBatch).
 // The resource and scope are encoded once per exporter (encodeHeader); the batch's spans are
 // written after room left for the header, which is then written backwards in front of them, so
 // nothing is moved. Nested messages reserve a guessed length width and shift only when the guess
@@ -270,17 +271,41 @@ export function encodeHeader(resource: Readonly<Record<string, AttrValue>>, scop
   return { resource: res, scope: Buffer.from(w.buf.subarray(0, w.pos)) }
 }
 
+/** bytes left in front of a batch's spans for what encloses them (see finishBatch) */
+function headerRoom(h: OtlpHeader): number {
+  // 2 tags + 2 lengths (≤ 5 bytes each) + the resource and scope bytes
+  return 12 + h.resource.length + h.scope.length
+}
+
 /**
- * One ExportTraceServiceRequest: one ResourceSpans, one ScopeSpans, the spans. Returns a fresh
- * Buffer (the writer is reused by the next batch while this one may still be in flight).
+ * Starts a batch in `w`: its spans are then appended one by one (encodeSpan), each as soon as it
+ * is known, so a queued span is bytes in the writer and no object graph for the GC to trace.
  */
-export function encodeSpans(w: OtlpWriter, h: OtlpHeader, spans: readonly LeanSpan[]): Buffer {
-  // header room: 2 tags + 2 lengths (≤ 5 bytes each) + the resource and scope bytes
-  const room = 12 + h.resource.length + h.scope.length
+export function startBatch(w: OtlpWriter, h: OtlpHeader): void {
+  const room = headerRoom(h)
   w.pos = 0
   w.ensure(room)
   w.pos = room
-  for (let i = 0; i < spans.length; i++) span(w, spans[i]!)
+}
+
+/** Appends one span to the batch started in `w`; on a throw, `w` is as it was before. */
+export function encodeSpan(w: OtlpWriter, s: LeanSpan): void {
+  const at = w.pos
+  try {
+    span(w, s)
+  } catch (e) {
+    w.pos = at
+    throw e
+  }
+}
+
+/**
+ * One ExportTraceServiceRequest around the spans appended since startBatch: one ResourceSpans,
+ * one ScopeSpans. Returns a fresh Buffer (the writer is reused by the next batch while this one
+ * may still be in flight).
+ */
+export function finishBatch(w: OtlpWriter, h: OtlpHeader): Buffer {
+  const room = headerRoom(h)
   const end = w.pos
   const scopeSpansLen = h.scope.length + (end - room)
   const resourceSpansLen = h.resource.length + 1 + varintSize(scopeSpansLen) + scopeSpansLen
@@ -295,5 +320,13 @@ export function encodeSpans(w: OtlpWriter, h: OtlpHeader, spans: readonly LeanSp
   const out = Buffer.from(w.buf.subarray(begin, end))
   // a batch of payload-laden spans may have grown the writer: do not keep megabytes per exporter
   if (w.buf.length > KEEP_BYTES) w.buf = Buffer.allocUnsafe(DEFAULT_BYTES)
+  w.pos = 0
   return out
+}
+
+/** One ExportTraceServiceRequest of these spans (startBatch, encodeSpan each, finishBatch). */
+export function encodeSpans(w: OtlpWriter, h: OtlpHeader, spans: readonly LeanSpan[]): Buffer {
+  startBatch(w, h)
+  for (let i = 0; i < spans.length; i++) span(w, spans[i]!)
+  return finishBatch(w, h)
 }

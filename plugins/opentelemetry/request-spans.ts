@@ -30,6 +30,19 @@ export interface RequestFacts {
   route: string
 }
 
+/** `kong.access.plugin.<name>` per plugin name, made once (plugin names come from the config) */
+const accessNames = new Map<string, string>()
+const MAX_ACCESS_NAMES = 1000
+
+function accessSpanName(plugin: string): string {
+  let n = accessNames.get(plugin)
+  if (n === undefined) {
+    n = `kong.access.plugin.${plugin}`
+    if (accessNames.size < MAX_ACCESS_NAMES) accessNames.set(plugin, n)
+  }
+  return n
+}
+
 export function requestSpans(r: TracedRequest, t: RequestTimings, f: RequestFacts): LeanSpan[] {
   const end = t.end > 0 ? t.end : performance.now()
   const attrs: Attrs = {
@@ -50,7 +63,7 @@ export function requestSpans(r: TracedRequest, t: RequestTimings, f: RequestFact
   if (t.routerStart > 0) out.push(new LeanSpan('kong.router', KIND.internal, r.traceId, newSpanId(), r.rootId, t.routerStart, t.routerEnd, {}))
   const a = t.access
   for (let i = 0; i + 2 < a.length; i += 3) {
-    const name = `kong.access.plugin.${a[i] as string}`
+    const name = accessSpanName(a[i] as string)
     const start = a[i + 1] as number
     const stop = (a[i + 2] as number) || start
     out.push(new LeanSpan(name, KIND.internal, r.traceId, newSpanId(), r.rootId, start, stop, {}))

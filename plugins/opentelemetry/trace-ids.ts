@@ -6,11 +6,14 @@ const pool = Buffer.alloc(4096)
 let at = pool.length
 
 function hex(bytes: number): string {
-  if (at + bytes > pool.length) { randomFillSync(pool); at = 0 }
-  const s = pool.toString('hex', at, at + bytes)
-  at += bytes
-  // an all-zero id is invalid (W3C): astronomically rare, but never emit one
-  return /^0+$/.test(s) ? hex(bytes) : s
+  for (;;) {
+    if (at + bytes > pool.length) { randomFillSync(pool); at = 0 }
+    const from = at
+    at += bytes
+    // an all-zero id is invalid (W3C): astronomically rare, but never emit one (checked on the
+    // bytes: no regex over the string per id)
+    for (let i = from; i < at; i++) if (pool[i] !== 0) return pool.toString('hex', from, at)
+  }
 }
 
 export const newTraceId = (): string => hex(16)

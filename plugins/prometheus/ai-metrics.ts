@@ -96,7 +96,10 @@ interface Parked {
   readonly requestModel: string | null
   readonly cache: LlmCacheStatus
   readonly cost: number
-  readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number; readonly total_tokens: number }
+  // the usage's three counts as fields of their own: one object parked per request, not two
+  readonly prompt: number
+  readonly completion: number
+  readonly total: number
   readonly latencyMs: number
 }
 
@@ -108,7 +111,9 @@ function parked1(o: LlmOutcome): Parked {
     requestModel: m === null ? null : cut(m),
     cache: o.cache,
     cost: o.cost,
-    usage: { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens },
+    prompt: u.prompt_tokens,
+    completion: u.completion_tokens,
+    total: u.total_tokens,
     latencyMs: o.latencyMs,
   }
 }
@@ -150,9 +155,9 @@ export function recordAi(requestId: string, consumer: string): void {
   s.requests.value++
   // Kong counts cost only when input_cost and output_cost are set (the cost is 0 otherwise)
   if (o.cost > 0) s.cost.value += o.cost
-  s.prompt.value += o.usage.prompt_tokens
-  s.completion.value += o.usage.completion_tokens
-  s.total.value += o.usage.total_tokens
+  s.prompt.value += o.prompt
+  s.completion.value += o.completion
+  s.total.value += o.total
   if (o.latencyMs >= 0) latency.observe(s.latency, o.latencyMs)
 }
 

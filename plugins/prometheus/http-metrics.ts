@@ -98,11 +98,9 @@ export function recordRequest(kong: Kong, conf: PrometheusConf, route: Route): v
   const rs = seriesOf(route, kong.router.getService())
   const cs = conf.per_consumer ? rs.of(kong.client.getConsumer()) : rs.anonymous
   if (conf.status_code_metrics) cs.requests(kong.response.getStatus(), kong.response.getSource() !== 'service').value++
-  if (!conf.latency_metrics && !conf.bandwidth_metrics) return
-  // latencies and sizes are only in Kong's log record: built only when these flags ask for them
-  const rec = kong.log.serialize()
   if (conf.latency_metrics) {
-    const l = rec.latencies
+    // one field of Kong's log record, read without building the record (kong.log.serialize())
+    const l = kong.log.getLatencies()
     const s = rs.latency
     if (l.kong >= 0) kongLatency.observe(s.kong, l.kong)
     // -1 when the request never reached the service (an exit, a gateway error)
@@ -110,7 +108,9 @@ export function recordRequest(kong: Kong, conf: PrometheusConf, route: Route): v
     if (l.request >= 0) requestLatency.observe(s.request, l.request)
   }
   if (conf.bandwidth_metrics) {
-    cs.ingress.value += rec.request.size > 0 ? rec.request.size : 0
-    cs.egress.value += rec.response.size > 0 ? rec.response.size : 0
+    const inBytes = kong.log.getRequestSize()
+    const outBytes = kong.log.getResponseSize()
+    cs.ingress.value += inBytes > 0 ? inBytes : 0
+    cs.egress.value += outBytes > 0 ? outBytes : 0
   }
 }

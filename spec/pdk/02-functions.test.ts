@@ -186,4 +186,29 @@ describe('kong.client, kong.router, kong.node, kong.ctx, kong.log', () => {
     expect(r.nothere).toBeUndefined()
     expect(r.client_ip).toBe('10.0.0.1')
   })
+  // the metrics accessors must give the very numbers of the record, proxied or not, body read or only announced
+  it.each([
+    { name: 'proxied, body read', body: '{"k":[1]}', headers: {}, proxy: [5, 12], end: 20, responseSize: 1388 },
+    { name: 'proxied, no upstream head yet', body: '{}', headers: {}, proxy: [3, 0], end: 9, responseSize: 0 },
+    { name: 'never proxied (an exit)', body: undefined, headers: { 'content-length': '42' }, proxy: [0, 0], end: 4, responseSize: 57 },
+    { name: 'no body, no length', body: undefined, headers: {}, proxy: [0, 0], end: 0, responseSize: 0 },
+    { name: 'a length that is no number', body: undefined, headers: { 'content-length': 'x' }, proxy: [0, 0], end: 1, responseSize: 3 },
+  ] as { name: string; body: string | undefined; headers: Record<string, string>; proxy: number[]; end: number; responseSize: number }[])('getLatencies, getRequestSize, getResponseSize equal serialize()\'s fields ($name)', ({ body, headers, proxy, end, responseSize }) => {
+    const { kong, ctx, enter } = makeKong({ headers, body })
+    const t0 = ctx.start
+    ctx.proxyStart = proxy[0]! > 0 ? t0 + proxy[0]! : 0
+    ctx.upstreamHeadAt = proxy[1]! > 0 ? t0 + proxy[1]! : 0
+    ctx.endAt = end > 0 ? t0 + end : 0
+    ctx.responseSize = responseSize
+    enter('log')
+    const r = kong.log.serialize()
+    if (end === 0) {
+      // no end yet: both read the clock, so compare the fields that do not depend on it
+      expect(kong.log.getLatencies().proxy).toBe(r.latencies.proxy)
+    } else {
+      expect(kong.log.getLatencies()).toEqual(r.latencies)
+    }
+    expect(kong.log.getRequestSize()).toEqual(r.request.size)
+    expect(kong.log.getResponseSize()).toBe(r.response.size)
+  })
 })
