@@ -1,5 +1,6 @@
 // Gemini: Google AI Studio (generativelanguage.googleapis.com) and Vertex AI (chat, completions,
 // embeddings; images by generateContent: gemini/image-generation.ts; video by Veo: gemini/veo.ts), with Vertex's
+// OpenAI-compatible batches: gemini/batches.ts), with Vertex's
 // partner models (Anthropic, Mistral, AI21) and Model Garden endpoints (Kong's
 // kong/llm/drivers/gemini.lua with the 3.11+ publisher routing and usage fixes).
 // https://ai.google.dev/api/generate-content
@@ -25,6 +26,8 @@ import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts
 import { requireConvertedBody } from './converted-body.ts'
 import { escapePathSegment } from './path-segment.ts'
 import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
+import { BATCHES_ROUTE } from './batch-jobs.ts'
+import { fromGeminiBatch, geminiBatchTarget, toGeminiBatch } from './gemini/batches.ts'
 import { embeddingsDimensions } from '../common-options.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
@@ -71,6 +74,10 @@ function target(ctx: DriverContext): UpstreamTarget {
   if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
+  if (ctx.route === BATCHES_ROUTE) {
+    const { path, query } = geminiBatchTarget(ctx, v)
+    return v === null ? { scheme: 'https', host: AI_STUDIO, port: 443, path, query } : { scheme: v.scheme, host: v.host, port: v.port, path, query }
+  }
   if (isImageRoute(ctx.route)) {
     // images are generated (and edited) by generateContent, Gemini's own publisher on Vertex
     requireConvertedBody(ctx)
@@ -107,6 +114,8 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
   if (route === 'preserve') return null
   const v = vertexOf(ctx.model.options)
   try {
+    // a batch call other than create sends no body (whatever the client sent with it)
+    if (route === BATCHES_ROUTE) return JSON.stringify(toGeminiBatch(req, ctx, v) ?? {})
     if (isImageRoute(route)) {
       const body = JSON.stringify(toGeminiImage(req, ctx))
       markConverted(ctx)
@@ -153,6 +162,7 @@ function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   if (route === VIDEO_ROUTE) return fromVeoOperation(body, ctx)
   if (isImageRoute(route)) return fromGeminiImage(body, ctx)
   const v = vertexOf(ctx.model.options)
+  if (route === BATCHES_ROUTE) return fromGeminiBatch(body, ctx, v)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
   if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body.toString('utf8')) }
@@ -201,7 +211,7 @@ export const geminiOptions = {
 export const geminiDriver: ProviderRegistration = {
   options: geminiOptions,
   id: 'gemini',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, BATCHES_ROUTE]),
   streamUsage: true,
   target,
   encodeRequest,
