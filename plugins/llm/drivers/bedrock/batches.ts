@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto'
 import { isJsonObject } from '../../../../core/safe-merge.ts'
 import { llmError } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, LlmRequest } from '../../types.ts'
-import { requireModel } from '../converted-body.ts'
+import { markConverted, requireConvertedBody, requireModel } from '../converted-body.ts'
 import {
   BATCHES_ROUTE, answer, batchCall, batchCreate, batchList, batchObject, count, listLimit, parseJobAnswer, statusTable, unixSeconds,
   type BatchCall,
@@ -37,7 +37,8 @@ export function bedrockBatchCall(ctx: DriverContext): BatchCall {
 export function bedrockBatchTarget(ctx: DriverContext): { path: string; query: string } {
   const call = bedrockBatchCall(ctx)
   switch (call.kind) {
-    case 'create': requireModel(ctx); return { path: '/model-invocation-job', query: '' }
+    // a create whose body was not converted (none, unparsed, over the body limit) is refused here
+    case 'create': requireModel(ctx); requireConvertedBody(ctx); return { path: '/model-invocation-job', query: '' }
     case 'list': {
       const limit = listLimit(ctx)
       return { path: '/model-invocation-jobs', query: limit === null ? '' : `maxResults=${limit}` }
@@ -69,6 +70,7 @@ export function toBedrockBatch(req: LlmRequest, ctx: DriverContext): Json | null
   const roleArn = o?.batch_role_arn || req.role_arn
   if (typeof roleArn !== 'string' || !ROLE_ARN.test(roleArn)) bad("model.options.bedrock.batch_role_arn, or the request's 'role_arn', must be an IAM role ARN")
   const name = b.metadata.name
+  markConverted(ctx)
   return {
     jobName: typeof name === 'string' && /^[a-zA-Z0-9][a-zA-Z0-9+.-]{0,62}$/.test(name) ? name : `batch-${randomUUID()}`,
     roleArn,

@@ -14,7 +14,7 @@ import { llmError } from '../../errors.ts'
 import type { DecodedResponse, DriverContext, LlmRequest } from '../../types.ts'
 import { ID_SEGMENT } from '../native-operations.ts'
 import { escapePathSegment } from '../path-segment.ts'
-import { requireModel } from '../converted-body.ts'
+import { markConverted, requireConvertedBody, requireModel } from '../converted-body.ts'
 import {
   BATCHES_ROUTE, answer, batchCall, batchCreate, batchList, batchObject, count, listLimit, parseJobAnswer, statusTable, unixSeconds,
   type BatchCall,
@@ -41,6 +41,8 @@ export function geminiBatchTarget(ctx: DriverContext, v: VertexConf | null): { p
   const call = geminiBatchCall(ctx)
   const limit = call.kind === 'list' ? listLimit(ctx) : null
   const query = limit === null ? '' : `pageSize=${limit}`
+  // a create whose body was not converted (none, unparsed, over the body limit) is refused here
+  if (call.kind === 'create') requireConvertedBody(ctx)
   if (v === null) {
     switch (call.kind) {
       case 'create': return { path: `/v1beta/models/${escapePathSegment(requireModel(ctx))}:batchGenerateContent`, query }
@@ -71,12 +73,14 @@ export function toGeminiBatch(req: LlmRequest, ctx: DriverContext, v: VertexConf
   if (v === null) {
     const file = FILE_NAME.exec(b.inputFileId)
     if (file === null) bad("'input_file_id' must name a Gemini file ('files/<id>')")
+    markConverted(ctx)
     return { batch: { displayName, inputConfig: { fileName: `files/${file[1]}` } } }
   }
   if (!GCS_URI.test(b.inputFileId) || b.inputFileId.split('/').some((s) => s === '.' || s === '..')) {
     bad("'input_file_id' must be a gs:// URI of the JSONL input on Vertex")
   }
   const folder = b.inputFileId.slice(0, b.inputFileId.lastIndexOf('/'))
+  markConverted(ctx)
   return {
     displayName,
     model: `publishers/google/models/${model}`,
