@@ -162,3 +162,11 @@ export function count(v: unknown): number {
   const n = typeof v === 'string' ? Number(v) : v
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0
 }
+
+/**
+ * `llm/v1/files` where the provider's batches read object storage instead of a files API (Vertex:
+ * Cloud Storage, Bedrock: S3): Kong's 400 saying where the input goes instead.
+ */
+export function noFilesApi(ctx: DriverContext, storage: string): never {
+  throw llmError(400, `${ctx.model.provider}://llm/v1/files is not supported: ${ctx.model.provider} batches read their input from ${storage}; pass its location as the batch's input_file_id`)
+}

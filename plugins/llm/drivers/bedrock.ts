@@ -19,7 +19,7 @@ import { fromNovaReel, novaReelPath, toNovaReel } from './bedrock/nova-reel.ts'
 import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
 import { requireConvertedBody } from './converted-body.ts'
 import { fromBedrockImage, toBedrockImage } from './bedrock/image-generation.ts'
-import { BATCHES_ROUTE } from './batch-jobs.ts'
+import { BATCHES_ROUTE, noFilesApi } from './batch-jobs.ts'
 import { bedrockBatchTarget, fromBedrockBatch, toBedrockBatch } from './bedrock/batches.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
@@ -92,7 +92,7 @@ export const bedrockOptions = {
 export const bedrockDriver: ProviderRegistration = {
   options: bedrockOptions,
   id: 'bedrock',
-  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, BATCHES_ROUTE]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, BATCHES_ROUTE, 'llm/v1/files']),
   streamUsage: true,
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
@@ -112,6 +112,7 @@ export const bedrockDriver: ProviderRegistration = {
     if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
     const agentOperation = agentOperationOf(ctx)
     if (agentOperation !== null) return { scheme: 'https', host: `bedrock-agent-runtime.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: `/${agentOperation}`, query: null }
+    if (ctx.route === 'llm/v1/files') noFilesApi(ctx, 'S3 (model.options.bedrock.batch_bucket_prefix)')
     // batch inference jobs live on the control-plane host
     if (ctx.route === BATCHES_ROUTE) return { scheme: 'https', host: `bedrock.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, ...bedrockBatchTarget(ctx) }
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
@@ -135,6 +136,7 @@ export const bedrockDriver: ProviderRegistration = {
     if (ctx.route === 'preserve') return null
     // a batch call other than create sends no body (whatever the client sent with it)
     if (ctx.route === BATCHES_ROUTE) return JSON.stringify(toBedrockBatch(req, ctx) ?? {})
+    if (ctx.route === 'llm/v1/files') noFilesApi(ctx, 'S3 (model.options.bedrock.batch_bucket_prefix)')
     if (isImageRoute(ctx.route)) {
       const body = JSON.stringify(toBedrockImage(req, ctx))
       markConverted(ctx)

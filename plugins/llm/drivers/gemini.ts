@@ -26,7 +26,8 @@ import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts
 import { requireConvertedBody } from './converted-body.ts'
 import { escapePathSegment } from './path-segment.ts'
 import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
-import { BATCHES_ROUTE } from './batch-jobs.ts'
+import { BATCHES_ROUTE, noFilesApi } from './batch-jobs.ts'
+import { FILES_ROUTE, fromGeminiFiles, geminiFilesTarget, toGeminiUpload } from './gemini/files.ts'
 import { fromGeminiBatch, geminiBatchTarget, toGeminiBatch } from './gemini/batches.ts'
 import { embeddingsDimensions } from '../common-options.ts'
 import { record, str } from '../schema-fields.ts'
@@ -74,6 +75,10 @@ function target(ctx: DriverContext): UpstreamTarget {
   if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
+  if (ctx.route === FILES_ROUTE) {
+    if (v !== null) noFilesApi(ctx, 'Cloud Storage (a gs:// URI)')
+    return { scheme: 'https', host: AI_STUDIO, port: 443, ...geminiFilesTarget(ctx) }
+  }
   if (ctx.route === BATCHES_ROUTE) {
     const { path, query } = geminiBatchTarget(ctx, v)
     return v === null ? { scheme: 'https', host: AI_STUDIO, port: 443, path, query } : { scheme: v.scheme, host: v.host, port: v.port, path, query }
@@ -116,6 +121,11 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
   try {
     // a batch call other than create sends no body (whatever the client sent with it)
     if (route === BATCHES_ROUTE) return JSON.stringify(toGeminiBatch(req, ctx, v) ?? {})
+    // files take a multipart upload (rewriteCall); a JSON body is read by no files call
+    if (route === FILES_ROUTE) {
+      if (v !== null) noFilesApi(ctx, 'Cloud Storage (a gs:// URI)')
+      return toGeminiUpload(ctx, null, 'application/json') === null ? '' : null
+    }
     if (isImageRoute(route)) {
       const body = JSON.stringify(toGeminiImage(req, ctx))
       markConverted(ctx)
@@ -163,6 +173,7 @@ function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   if (isImageRoute(route)) return fromGeminiImage(body, ctx)
   const v = vertexOf(ctx.model.options)
   if (route === BATCHES_ROUTE) return fromGeminiBatch(body, ctx, v)
+  if (route === FILES_ROUTE) return fromGeminiFiles(body, ctx)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
   if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body.toString('utf8')) }
@@ -211,12 +222,16 @@ export const geminiOptions = {
 export const geminiDriver: ProviderRegistration = {
   options: geminiOptions,
   id: 'gemini',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, BATCHES_ROUTE]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, BATCHES_ROUTE, FILES_ROUTE]),
   streamUsage: true,
   target,
   encodeRequest,
   decodeResponse,
   stream,
+  rewriteCall(ctx, raw, contentType) {
+    if (ctx.route === FILES_ROUTE && vertexOf(ctx.model.options) === null) return toGeminiUpload(ctx, raw, contentType)
+    return null
+  },
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
   },

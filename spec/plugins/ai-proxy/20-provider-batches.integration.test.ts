@@ -5,7 +5,7 @@
 // Batch objects.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import OpenAI from 'openai'
+import OpenAI, { toFile } from 'openai'
 import { request } from 'undici'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { Hash } from '@smithy/hash-node'
@@ -43,9 +43,23 @@ const bedrockJob = (status: string) => ({
   outputDataConfig: { s3OutputDataConfig: { s3Uri: 's3://bkt/batches/' } }, totalRecordCount: 4, successRecordCount: 4, errorRecordCount: 0,
 })
 
+const geminiFile = { name: 'files/in42', displayName: 'batch.jsonl', mimeType: 'application/jsonl', sizeBytes: '321', createTime: '2026-01-02T03:04:05Z', expirationTime: '2026-01-04T03:04:05Z', state: 'ACTIVE' }
+const RESULTS = [
+  { key: 'req-1', response: { candidates: [{ content: { role: 'model', parts: [{ text: 'Paris' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 1, totalTokenCount: 8 } } },
+  { key: 'req-2', error: { code: 3, message: 'invalid argument' } },
+].map((l) => JSON.stringify(l)).join('\n') + '\n'
+
 function fake(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? ''
   const m = req.method
+  if (url === '/upload/v1beta/files?uploadType=multipart' && m === 'POST') return json(res, { file: geminiFile })
+  if (url === '/v1beta/files/in42' && m === 'GET') return json(res, geminiFile)
+  if (url === '/v1beta/files/in42' && m === 'DELETE') return json(res, {})
+  if (url.startsWith('/v1beta/files') && m === 'GET') return json(res, { files: [geminiFile] })
+  if (url === '/download/v1beta/files/out42:download?alt=media' && m === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    return void res.end(RESULTS)
+  }
   if (url === '/v1beta/models/gemini-2.5-flash:batchGenerateContent' && m === 'POST') {
     return json(res, { name: 'batches/b123', metadata: { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch', ...studioBatch('BATCH_STATE_PENDING') } })
   }
@@ -70,13 +84,15 @@ function route(name: string, model: Record<string, unknown>, auth: Record<string
   return { name: 'ai-proxy', route: name, config: { route_type: 'llm/v1/batches', auth, model } }
 }
 
+const files = (p: ReturnType<typeof route>) => ({ ...p, config: { ...p.config, route_type: 'llm/v1/files' } })
+
 beforeAll(async () => {
   up = await startUpstream(fake)
   const local = { upstream_url: up.url }
   const bedrock = (o: Record<string, unknown>) => ({ provider: 'bedrock', name: 'anthropic.claude-3-haiku-20240307-v1:0', options: { ...local, bedrock: { aws_region: 'us-east-1', ...o } } })
   const config = {
     _format_version: '3.0',
-    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['gemini', 'vertex', 'bedrock', 'bedrock-no-role', 'bedrock-no-prefix', 'gemini-no-model'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
+    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['gemini', 'vertex', 'bedrock', 'bedrock-no-role', 'bedrock-no-prefix', 'gemini-no-model', 'gemini-files', 'vertex-files', 'bedrock-files'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
     plugins: [
       route('gemini', { provider: 'gemini', name: 'gemini-2.5-flash', options: local }, { header_name: 'x-goog-api-key', header_value: 'gemini-key' }),
       route('gemini-no-model', { provider: 'gemini', options: local }, { header_name: 'x-goog-api-key', header_value: 'gemini-key' }),
@@ -85,6 +101,10 @@ beforeAll(async () => {
       route('bedrock', bedrock({ batch_bucket_prefix: 's3://bkt/batches/', batch_role_arn: ROLE }), AWS),
       route('bedrock-no-role', bedrock({ batch_bucket_prefix: 's3://bkt/batches' }), AWS),
       route('bedrock-no-prefix', bedrock({ batch_role_arn: ROLE }), AWS),
+      files(route('gemini-files', { provider: 'gemini', name: 'gemini-2.5-flash', options: local }, { header_name: 'x-goog-api-key', header_value: 'gemini-key' })),
+      files(route('vertex-files', { provider: 'gemini', name: 'gemini-2.5-flash', options: { gemini: { api_endpoint: `http://127.0.0.1:${up.port}`, project_id: 'p1', location_id: 'us-central1' } } },
+        { header_name: 'Authorization', header_value: 'Bearer vertex-token' })),
+      files(route('bedrock-files', bedrock({ batch_bucket_prefix: 's3://bkt/batches/', batch_role_arn: ROLE }), AWS)),
     ],
   }
   gw = await startGateway(JSON.stringify(config))
@@ -157,6 +177,75 @@ describe('batches on Gemini AI Studio (the OpenAI SDK)', () => {
   it('create without a model anywhere is refused before anything is sent', async () => {
     const before = up.received.length
     await expect(create('gemini-no-model', 'files/in42')).rejects.toMatchObject({ status: 400 })
+    expect(up.received.length).toBe(before)
+  })
+})
+
+describe('files on Gemini AI Studio: the batch input converted, the results converted back', () => {
+  const LINES = [
+    { custom_id: 'req-1', method: 'POST', url: '/v1/chat/completions', body: { model: 'gemini-2.5-flash', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Capital of France?' }], max_tokens: 10 } },
+    { custom_id: 'req-2', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'Hi' }] } },
+  ]
+
+  it('files.create uploads the JSONL as Gemini batch lines (multipart/related), then batches.create takes its id', async () => {
+    const jsonl = LINES.map((l) => JSON.stringify(l)).join('\n') + '\n'
+    const f = await sdk('gemini-files').files.create({ file: await toFile(Buffer.from(jsonl), 'batch.jsonl'), purpose: 'batch' })
+    expect(f).toMatchObject({ id: 'in42', object: 'file', bytes: 321, filename: 'batch.jsonl', purpose: 'batch', status: 'processed' })
+    const got = last()
+    expect(got).toMatchObject({ method: 'POST', url: '/upload/v1beta/files?uploadType=multipart' })
+    expect(got.headers['x-goog-api-key']).toBe('gemini-key')
+    const boundary = /^multipart\/related; boundary=(.+)$/.exec(String(got.headers['content-type']))![1]!
+    const parts = got.body.toString().split(`--${boundary}`)
+    expect(parts).toHaveLength(4)
+    expect(JSON.parse(parts[1]!.split('\r\n\r\n')[1]!)).toEqual({ file: { displayName: 'batch.jsonl', mimeType: 'application/jsonl' } })
+    const lines = parts[2]!.split('\r\n\r\n')[1]!.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines).toEqual([
+      { key: 'req-1', request: expect.objectContaining({ contents: [{ role: 'user', parts: [{ text: 'Capital of France?' }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] }, generationConfig: expect.objectContaining({ maxOutputTokens: 10 }) }) },
+      { key: 'req-2', request: expect.objectContaining({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }) },
+    ])
+    const b = await create('gemini', f.id)
+    expect(b.id).toBe('b123')
+    expect(lastJson().batch.inputConfig).toEqual({ fileName: 'files/in42' })
+  })
+
+  it('files.content of the results file: Gemini result lines become OpenAI batch output lines', async () => {
+    const res = await sdk('gemini-files').files.content('out42')
+    expect(last()).toMatchObject({ method: 'GET', url: '/download/v1beta/files/out42:download?alt=media' })
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines[0]).toMatchObject({ custom_id: 'req-1', error: null, response: { status_code: 200, body: { object: 'chat.completion', choices: [{ message: { role: 'assistant', content: 'Paris' }, finish_reason: 'stop' }], usage: { prompt_tokens: 7, completion_tokens: 1, total_tokens: 8 } } } })
+    expect(lines[1]).toMatchObject({ custom_id: 'req-2', response: null, error: { code: '3', message: 'invalid argument' } })
+  })
+
+  it('files.retrieve, list and delete reach the Files API', async () => {
+    expect(await sdk('gemini-files').files.retrieve('in42')).toMatchObject({ id: 'in42', bytes: 321, expires_at: Date.parse('2026-01-04T03:04:05Z') / 1000 })
+    expect(last()).toMatchObject({ method: 'GET', url: '/v1beta/files/in42' })
+    const page = await sdk('gemini-files').files.list()
+    expect(page.data.map((f) => f.id)).toEqual(['in42'])
+    expect(last()).toMatchObject({ method: 'GET', url: '/v1beta/files' })
+    expect(await sdk('gemini-files').files.delete('in42')).toEqual({ id: 'in42', object: 'file', deleted: true })
+    expect(last()).toMatchObject({ method: 'DELETE', url: '/v1beta/files/in42' })
+  })
+
+  it.each([
+    ['another model', [{ custom_id: 'a', body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } }], "line 1: cannot use own model - must be: gemini-2.5-flash"],
+    ['another endpoint', [{ custom_id: 'a', url: '/v1/embeddings', body: { input: 'x' } }], "line 1: only '/v1/chat/completions' is supported"],
+    ['no prompt', [{ custom_id: 'a', body: { messages: [] } }], "line 1: request body doesn't contain valid prompts"],
+    ['not JSON', ['{nope'], 'line 1 is not JSON'],
+    ['no custom_id', [{ body: { messages: [{ role: 'user', content: 'x' }] } }], "line 1 must have 'custom_id' and 'body'"],
+  ])('a file with %s is refused with a Kong-shaped 400, nothing sent', async (_n, lines, why) => {
+    const before = up.received.length
+    const jsonl = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')
+    const err = await sdk('gemini-files').files.create({ file: await toFile(Buffer.from(jsonl), 'b.jsonl'), purpose: 'batch' }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ status: 400, error: { message: `error transforming to gemini://llm/v1/files: ${why}` } })
+    expect(up.received.length).toBe(before)
+  })
+
+  it.each([['vertex', 'Cloud Storage (a gs:// URI)'], ['bedrock', 'S3 (model.options.bedrock.batch_bucket_prefix)']])('%s has no files API: a 400 says where the input goes', async (r, storage) => {
+    const provider = r === 'vertex' ? 'gemini' : 'bedrock'
+    const before = up.received.length
+    const err = await sdk(`${r}-files`).files.create({ file: await toFile(Buffer.from('{}'), 'b.jsonl'), purpose: 'batch' }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ status: 400, error: { message: `${provider}://llm/v1/files is not supported: ${provider} batches read their input from ${storage}; pass its location as the batch's input_file_id` } })
+    await expect(sdk(`${r}-files`).files.list()).rejects.toMatchObject({ status: 400 })
     expect(up.received.length).toBe(before)
   })
 })
