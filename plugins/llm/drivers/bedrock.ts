@@ -20,6 +20,7 @@ import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts
 import { requireConvertedBody } from './converted-body.ts'
 import { fromBedrockImage, toBedrockImage } from './bedrock/image-generation.ts'
 import { BATCHES_ROUTE, noFilesApi } from './batch-jobs.ts'
+import { bedrockNativeBatch } from './native-batches.ts'
 import { bedrockBatchTarget, fromBedrockBatch, toBedrockBatch } from './bedrock/batches.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
@@ -109,7 +110,12 @@ export const bedrockDriver: ProviderRegistration = {
 
   target(ctx): UpstreamTarget {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS
-    if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
+    if (ctx.llmFormat === 'bedrock') {
+      // the native batch inference API (native-batches.ts), on the control-plane host
+      const batch = ctx.route === 'llm/v1/chat' ? bedrockNativeBatch(ctx.clientPath, ctx.clientMethod) : null
+      if (batch !== null) return { scheme: 'https', host: `bedrock.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: batch, query: null }
+      requirePost('bedrock', ctx.clientMethod)
+    }
     const agentOperation = agentOperationOf(ctx)
     if (agentOperation !== null) return { scheme: 'https', host: `bedrock-agent-runtime.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: `/${agentOperation}`, query: null }
     if (ctx.route === 'llm/v1/files') noFilesApi(ctx, 'S3 (model.options.bedrock.batch_bucket_prefix)')

@@ -27,6 +27,7 @@ import { requireConvertedBody } from './converted-body.ts'
 import { escapePathSegment } from './path-segment.ts'
 import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
 import { BATCHES_ROUTE, noFilesApi } from './batch-jobs.ts'
+import { geminiNativeBatch } from './native-batches.ts'
 import { FILES_ROUTE, fromGeminiFiles, geminiFilesTarget, toGeminiUpload } from './gemini/files.ts'
 import { fromGeminiBatch, geminiBatchTarget, toGeminiBatch } from './gemini/batches.ts'
 import { embeddingsDimensions } from '../common-options.ts'
@@ -71,10 +72,18 @@ function operation(ctx: DriverContext, publisher: Publisher, vertex: boolean): s
 }
 
 function target(ctx: DriverContext): UpstreamTarget {
-  // a native client's operations are all POST; the path is built here from the table above
-  if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
+  if (ctx.llmFormat === 'gemini') {
+    // the native batch API (native-batches.ts); every other native operation is a POST, its path built from the table above
+    const batch = geminiNativeBatch(ctx.clientPath, ctx.clientMethod, v !== null)
+    if (batch !== null) {
+      if (v !== null) return { scheme: v.scheme, host: v.host, port: v.port, path: `/v1/projects/${encodeURIComponent(v.project)}/locations/${encodeURIComponent(v.location)}${batch}`, query: null }
+      const path = batch.includes(':batchGenerateContent') ? `/v1beta/models/${escapePathSegment(model)}:batchGenerateContent` : batch
+      return { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null }
+    }
+    requirePost('gemini', ctx.clientMethod)
+  }
   if (ctx.route === FILES_ROUTE) {
     if (v !== null) noFilesApi(ctx, 'Cloud Storage (a gs:// URI)')
     return { scheme: 'https', host: AI_STUDIO, port: 443, ...geminiFilesTarget(ctx) }
