@@ -21,7 +21,7 @@ import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } 
 import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
 import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
-import { fromVeoOperation, toVeoRequest, veoPath } from './gemini/veo.ts'
+import { fromVeoOperation, toVeoRequest, veoPath, veoStatusCall } from './gemini/veo.ts'
 import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
 import { requireConvertedBody } from './converted-body.ts'
 import { escapePathSegment } from './path-segment.ts'
@@ -238,7 +238,10 @@ export const geminiDriver: ProviderRegistration = {
   decodeResponse,
   stream,
   rewriteCall(ctx, raw, contentType) {
-    if (ctx.route === FILES_ROUTE && vertexOf(ctx.model.options) === null) return toGeminiUpload(ctx, raw, contentType)
+    const v = vertexOf(ctx.model.options)
+    if (ctx.route === FILES_ROUTE && v === null) return toGeminiUpload(ctx, raw, contentType)
+    // Vertex reads a Veo operation with a POST where the client sent a GET
+    if (ctx.route === VIDEO_ROUTE && v !== null) return veoStatusCall(ctx, v)
     return null
   },
   checkOptions(conf, out) {
