@@ -130,10 +130,11 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
   try {
     // a batch call other than create sends no body (whatever the client sent with it)
     if (route === BATCHES_ROUTE) return JSON.stringify(toGeminiBatch(req, ctx, v) ?? {})
-    // files take a multipart upload (rewriteCall); a JSON body is read by no files call
+    // files take a multipart upload (rewriteCall): a JSON create is refused, the other calls send no body
     if (route === FILES_ROUTE) {
       if (v !== null) noFilesApi(ctx, 'Cloud Storage (a gs:// URI)')
-      return toGeminiUpload(ctx, null, 'application/json') === null ? '' : null
+      toGeminiUpload(ctx, null, 'application/json')
+      return ''
     }
     if (isImageRoute(route)) {
       const body = JSON.stringify(toGeminiImage(req, ctx))
