@@ -80,6 +80,10 @@ describe('oversized and malformed uploads', () => {
     ['a line that is an array', form('[1,2]'), `multipart/form-data; boundary=${B}`],
     ['body a string', form(JSON.stringify({ custom_id: 'a', body: 'x' })), `multipart/form-data; boundary=${B}`],
     ['messages an object', form(JSON.stringify({ custom_id: 'a', body: { messages: { role: 'user' } } })), `multipart/form-data; boundary=${B}`],
+    ['a null message', form(JSON.stringify({ custom_id: 'a', body: { messages: [null] } })), `multipart/form-data; boundary=${B}`],
+    ['a null content part', form(JSON.stringify({ custom_id: 'a', body: { messages: [{ role: 'user', content: [null] }] } })), `multipart/form-data; boundary=${B}`],
+    ['a null tool call', form(JSON.stringify({ custom_id: 'a', body: { messages: [{ role: 'assistant', tool_calls: [null] }] } })), `multipart/form-data; boundary=${B}`],
+    ['a tool message without content', form(JSON.stringify({ custom_id: 'a', body: { messages: [{ role: 'tool' }] } })), `multipart/form-data; boundary=${B}`],
   ])('%s is a 400, nothing sent', async (_name, body, contentType) => {
     const r = await upload(body, contentType)
     expect(r.status).toBe(400)

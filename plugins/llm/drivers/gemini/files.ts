@@ -101,8 +101,8 @@ function toGeminiLine(line: string, n: number, model: string): string {
   try {
     return JSON.stringify({ key: v.custom_id, request: toGeminiChat(req, model) })
   } catch (e) {
-    if (e instanceof ConversionError) bad(`line ${n}: ${e.message}`)
-    throw e
+    // as the chat route: whatever the converter cannot read is the client's request, a 400
+    bad(e instanceof ConversionError ? `line ${n}: ${e.message}` : `line ${n} could not be converted`)
   }
 }
 
