@@ -72,14 +72,18 @@ function bodyStream(res: HttpResponse, down: Downstream, first: Buffer[], max: n
   })
   for (const c of first) stream.push(c)
   res.onData((ab, isLast) => {
+    // answered already (a 400 before the body was read): uWS still delivers the rest, which no one
+    // reads, and the response may no longer be touched (pause() would throw)
+    if (down.finished || down.aborted) return
     try {
       seen += ab.byteLength
       if (max > 0 && seen > max) { onTooLarge(); stream.destroy(new Error('request body too large')); return }
       if (!stream.push(copy(ab))) { paused = true; res.pause() }
       if (isLast) stream.push(null)
     } catch (e) {
-      // the pipeline owns the request now: failing the stream fails the upstream call, which answers
-      stream.destroy(e instanceof Error ? e : new Error(String(e)))
+      // the pipeline owns the request now: failing the stream fails the upstream call, which answers;
+      // with no reader listening an 'error' event would be an uncaught exception that ends the worker
+      stream.destroy(stream.listenerCount('error') > 0 ? (e instanceof Error ? e : new Error(String(e))) : undefined)
     }
   })
   return stream

@@ -148,6 +148,13 @@ export interface ProviderDriver {
   headers?(ctx: DriverContext): readonly (readonly [string, string])[]
   /** OpenAI-shaped request → provider body (JSON text); null = the client's bytes unchanged */
   encodeRequest(req: LlmRequest, raw: Buffer, ctx: DriverContext): string | null
+  /**
+   * The call sent in place of the client's when the provider's differs in method or body type,
+   * for a request encodeRequest was not given (no JSON body: a GET, a multipart upload): Vertex
+   * reads a Veo operation with a POST where the client sent a GET; Gemini's file upload is
+   * multipart/related where the client sent a multipart form. null = the client's call unchanged.
+   */
+  rewriteCall?(ctx: DriverContext, raw: Buffer | null, contentType: string | undefined): RewrittenCall | null
   /** provider 200 body → OpenAI-shaped body */
   decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse
   /** a fresh converter of the provider's stream into OpenAI chunks */
@@ -164,6 +171,13 @@ export interface ProviderDriver {
    * config. Only providers that have one can be named there.
    */
   embeddings?(model: EmbeddingsModel, dimensions: number): EmbeddingsCall
+}
+
+/** A call a driver sends in place of the client's (ProviderDriver.rewriteCall). */
+export interface RewrittenCall {
+  method: 'GET' | 'POST' | 'DELETE'
+  body: string | Buffer
+  contentType: string
 }
 
 /** One text → one vector through a provider: where to send it, what to send, where the vector is. */

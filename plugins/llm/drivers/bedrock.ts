@@ -1,6 +1,7 @@
 // Amazon Bedrock through the Converse / ConverseStream APIs (Kong's kong/llm/drivers/bedrock.lua);
 // images through InvokeModel (bedrock/image-generation.ts), video through StartAsyncInvoke
-// (bedrock/nova-reel.ts), a native client's agent-runtime calls (rerank) on their own host.
+// (bedrock/nova-reel.ts), OpenAI-compatible batches through batch inference jobs on the control-plane
+// host (bedrock/batches.ts), a native client's agent-runtime calls (rerank) on their own host.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 // Requests are signed with SigV4 by the aws-sigv4 auth strategy, over the exact path built here.
@@ -18,6 +19,9 @@ import { fromNovaReel, novaReelPath, toNovaReel } from './bedrock/nova-reel.ts'
 import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
 import { requireConvertedBody } from './converted-body.ts'
 import { fromBedrockImage, toBedrockImage } from './bedrock/image-generation.ts'
+import { BATCHES_ROUTE, noFilesApi } from './batch-jobs.ts'
+import { bedrockNativeBatch } from './native-batches.ts'
+import { bedrockBatchTarget, fromBedrockBatch, toBedrockBatch } from './bedrock/batches.ts'
 import { record, str } from '../schema-fields.ts'
 import { Type } from 'typebox'
 import type { ProviderRegistration } from '../registry.ts'
@@ -89,7 +93,7 @@ export const bedrockOptions = {
 export const bedrockDriver: ProviderRegistration = {
   options: bedrockOptions,
   id: 'bedrock',
-  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, BATCHES_ROUTE, 'llm/v1/files']),
   streamUsage: true,
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
@@ -106,9 +110,17 @@ export const bedrockDriver: ProviderRegistration = {
 
   target(ctx): UpstreamTarget {
     // a native client's operations are all POST; the path is built here from NATIVE_OPERATIONS
-    if (ctx.llmFormat === 'bedrock') requirePost('bedrock', ctx.clientMethod)
+    if (ctx.llmFormat === 'bedrock') {
+      // the native batch inference API (native-batches.ts), on the control-plane host
+      const batch = ctx.route === 'llm/v1/chat' ? bedrockNativeBatch(ctx.clientPath, ctx.clientMethod) : null
+      if (batch !== null) return { scheme: 'https', host: `bedrock.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: batch, query: null }
+      requirePost('bedrock', ctx.clientMethod)
+    }
     const agentOperation = agentOperationOf(ctx)
     if (agentOperation !== null) return { scheme: 'https', host: `bedrock-agent-runtime.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, path: `/${agentOperation}`, query: null }
+    if (ctx.route === 'llm/v1/files') noFilesApi(ctx, 'S3 (model.options.bedrock.batch_bucket_prefix)')
+    // batch inference jobs live on the control-plane host
+    if (ctx.route === BATCHES_ROUTE) return { scheme: 'https', host: `bedrock.${bedrockRegion(ctx)}.amazonaws.com`, port: 443, ...bedrockBatchTarget(ctx) }
     const host = `bedrock-runtime.${bedrockRegion(ctx)}.amazonaws.com`
     if (isImageRoute(ctx.route)) {
       requireConvertedBody(ctx)
@@ -128,6 +140,9 @@ export const bedrockDriver: ProviderRegistration = {
 
   encodeRequest(req, _raw, ctx) {
     if (ctx.route === 'preserve') return null
+    // a batch call other than create sends no body (whatever the client sent with it)
+    if (ctx.route === BATCHES_ROUTE) return JSON.stringify(toBedrockBatch(req, ctx) ?? {})
+    if (ctx.route === 'llm/v1/files') noFilesApi(ctx, 'S3 (model.options.bedrock.batch_bucket_prefix)')
     if (isImageRoute(ctx.route)) {
       const body = JSON.stringify(toBedrockImage(req, ctx))
       markConverted(ctx)
@@ -145,6 +160,7 @@ export const bedrockDriver: ProviderRegistration = {
     // preserve forwards the answer as it is; its usage still counts when it is a Converse answer
     if (ctx.route === 'preserve') return { body: null, usage: preservedUsage(body), model: null }
     if (ctx.route === VIDEO_ROUTE) return fromNovaReel(body, ctx)
+    if (ctx.route === BATCHES_ROUTE) return fromBedrockBatch(body, ctx)
     if (isImageRoute(ctx.route)) return fromBedrockImage(body, ctx)
     return fromConverse(body, ctx)
   },

@@ -1,5 +1,5 @@
 // Cohere: chat → /v1/chat (chat_history + message), or /v2/chat for a chat with `documents`
-// (grounded, with citations), completions → /v1/generate, embeddings → /v2/embed; streams are NDJSON (stream-start / text-generation / stream-end). Kong: cohere.lua.
+// (grounded, with citations; streamed: cohere-v2-stream.ts), completions → /v1/generate, embeddings → /v2/embed; streams are NDJSON (stream-start / text-generation / stream-end). Kong: cohere.lua.
 // https://docs.cohere.com/v1/reference/chat  https://docs.cohere.com/v1/reference/generate
 // https://docs.cohere.com/reference/embed  https://docs.cohere.com/v1/docs/streaming
 import { randomUUID } from 'node:crypto'
@@ -17,6 +17,7 @@ import type { ProviderRegistration } from '../registry.ts'
 import { withExtraBody } from './extra-body.ts'
 import { nativeOperationPath, type NativeOperation } from './native-operations.ts'
 import { copyJson, isJsonObject, ownTable } from '../../../core/safe-merge.ts'
+import { CohereV2StreamTranscoder } from './cohere-v2-stream.ts'
 
 type Json = Record<string, unknown>
 
@@ -52,7 +53,7 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
   if (req.prompt !== undefined && req.messages !== undefined) {
     throw llmErrors.badRequest("cannot run a 'prompt' and a history of 'messages' at the same time - refer to schema")
   }
-  if (ctx.route === 'llm/v1/chat' && Array.isArray(req.documents) && req.stream !== true && !req.tools) {
+  if (ctx.route === 'llm/v1/chat' && Array.isArray(req.documents) && !req.tools) {
     return encodeGroundedChat(req, ctx, req.documents as unknown[])
   }
   if (req.tools) {
@@ -86,7 +87,7 @@ function encodeGeneration(req: LlmRequest, ctx: DriverContext): string {
  * Document-grounded chat (an OpenAI-shaped chat with Cohere's `documents`, Kong's "Cohere rerank
  * API for document-grounded chat"): Cohere's v2 chat, which filters the documents for relevance
  * and answers with citations (`message.citations`, handed to the client on the choice's
- * message). Requests that took this path: the target is `/v2/chat` for them.
+ * message; streamed, on the deltas). Requests that took this path: the target is `/v2/chat` for them.
  * https://docs.cohere.com/reference/chat  https://docs.cohere.com/docs/retrieval-augmented-generation-rag
  */
 const groundedChat = new WeakSet<DriverContext>()
@@ -104,7 +105,7 @@ const V2_ROLES = ownTable<string>({ system: 'system', developer: 'system', user:
 function encodeGroundedChat(req: LlmRequest, ctx: DriverContext, documents: unknown[]): string {
   if (documents.length > MAX_DOCUMENTS) throw llmErrors.badRequest(`error transforming to cohere://llm/v1/chat: at most ${MAX_DOCUMENTS} documents`)
   const messages = (req.messages ?? []).map((m) => ({ role: V2_ROLES[m.role] ?? 'user', content: contentText(m.content) }))
-  const body: Json = { model: ctx.model.name ?? req.model, messages, documents: documents.map(documentOf), stream: false }
+  const body: Json = { model: ctx.model.name ?? req.model, messages, documents: documents.map(documentOf), stream: req.stream === true }
   const t = tuned(req)
   for (const k of Object.keys(t)) if (t[k] !== undefined) body[k] = t[k]
   if (req.stop !== undefined) body.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop
@@ -307,5 +308,6 @@ export const cohereDriver: ProviderRegistration = {
     return encodeGeneration(req, ctx)
   },
   decodeResponse: decode,
-  stream: (ctx) => new CohereStreamTranscoder(ctx),
+  // a grounded chat streams v2's SSE events (citations included); the others v1's NDJSON
+  stream: (ctx) => (groundedChat.has(ctx) ? new CohereV2StreamTranscoder(ctx, finishOf, usageOf) : new CohereStreamTranscoder(ctx)),
 }

@@ -1,5 +1,6 @@
 // Gemini: Google AI Studio (generativelanguage.googleapis.com) and Vertex AI (chat, completions,
 // embeddings; images by generateContent: gemini/image-generation.ts; video by Veo: gemini/veo.ts), with Vertex's
+// OpenAI-compatible batches: gemini/batches.ts), with Vertex's
 // partner models (Anthropic, Mistral, AI21) and Model Garden endpoints (Kong's
 // kong/llm/drivers/gemini.lua with the 3.11+ publisher routing and usage fixes).
 // https://ai.google.dev/api/generate-content
@@ -22,11 +23,15 @@ import { toOpenAiCompletion, toOpenAiEmbeddings, usageOf, type GeminiResponse } 
 import { GeminiStreamTranscoder } from './gemini/stream-transcoder.ts'
 import { requirePost } from './native-operations.ts'
 import { VIDEO_ROUTE, markConverted, requireConverted } from './video-request.ts'
-import { fromVeoOperation, toVeoRequest, veoPath } from './gemini/veo.ts'
+import { fromVeoOperation, toVeoRequest, veoPath, veoStatusCall } from './gemini/veo.ts'
 import { IMAGE_EDITS, IMAGE_GENERATIONS, isImageRoute } from './image-request.ts'
 import { requireConvertedBody } from './converted-body.ts'
 import { escapePathSegment } from './path-segment.ts'
 import { fromGeminiImage, toGeminiImage } from './gemini/image-generation.ts'
+import { BATCHES_ROUTE, noFilesApi } from './batch-jobs.ts'
+import { geminiNativeBatch } from './native-batches.ts'
+import { FILES_ROUTE, fromGeminiFiles, geminiFilesTarget, toGeminiUpload } from './gemini/files.ts'
+import { fromGeminiBatch, geminiBatchTarget, toGeminiBatch } from './gemini/batches.ts'
 import { embeddingsDimensions } from '../common-options.ts'
 import { realtimeQuery } from '../realtime/realtime-query.ts'
 import { REALTIME_ROUTE } from '../realtime/realtime-stages.ts'
@@ -85,10 +90,26 @@ function liveTarget(ctx: DriverContext, v: VertexConf | null): UpstreamTarget {
 
 function target(ctx: DriverContext): UpstreamTarget {
   if (ctx.route === REALTIME_ROUTE) return liveTarget(ctx, vertexOf(ctx.model.options))
-  // a native client's operations are all POST; the path is built here from the table above
-  if (ctx.llmFormat === 'gemini') requirePost('gemini', ctx.clientMethod)
   const v = vertexOf(ctx.model.options)
   const model = modelOf(ctx)
+  if (ctx.llmFormat === 'gemini') {
+    // the native batch API (native-batches.ts); every other native operation is a POST, its path built from the table above
+    const batch = geminiNativeBatch(ctx.clientPath, ctx.clientMethod, v !== null)
+    if (batch !== null) {
+      if (v !== null) return { scheme: v.scheme, host: v.host, port: v.port, path: `/v1/projects/${encodeURIComponent(v.project)}/locations/${encodeURIComponent(v.location)}${batch}`, query: null }
+      const path = batch.includes(':batchGenerateContent') ? `/v1beta/models/${escapePathSegment(model)}:batchGenerateContent` : batch
+      return { scheme: 'https', host: AI_STUDIO, port: 443, path, query: null }
+    }
+    requirePost('gemini', ctx.clientMethod)
+  }
+  if (ctx.route === FILES_ROUTE) {
+    if (v !== null) noFilesApi(ctx, 'Cloud Storage (a gs:// URI)')
+    return { scheme: 'https', host: AI_STUDIO, port: 443, ...geminiFilesTarget(ctx) }
+  }
+  if (ctx.route === BATCHES_ROUTE) {
+    const { path, query } = geminiBatchTarget(ctx, v)
+    return v === null ? { scheme: 'https', host: AI_STUDIO, port: 443, path, query } : { scheme: v.scheme, host: v.host, port: v.port, path, query }
+  }
   if (isImageRoute(ctx.route)) {
     // images are generated (and edited) by generateContent, Gemini's own publisher on Vertex
     requireConvertedBody(ctx)
@@ -125,6 +146,14 @@ function encodeRequest(req: LlmRequest, _raw: Buffer, ctx: DriverContext): strin
   if (route === 'preserve' || route === REALTIME_ROUTE) return null
   const v = vertexOf(ctx.model.options)
   try {
+    // a batch call other than create sends no body (whatever the client sent with it)
+    if (route === BATCHES_ROUTE) return JSON.stringify(toGeminiBatch(req, ctx, v) ?? {})
+    // files take a multipart upload (rewriteCall): a JSON create is refused, the other calls send no body
+    if (route === FILES_ROUTE) {
+      if (v !== null) noFilesApi(ctx, 'Cloud Storage (a gs:// URI)')
+      toGeminiUpload(ctx, null, 'application/json')
+      return ''
+    }
     if (isImageRoute(route)) {
       const body = JSON.stringify(toGeminiImage(req, ctx))
       markConverted(ctx)
@@ -171,6 +200,8 @@ function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   if (route === VIDEO_ROUTE) return fromVeoOperation(body, ctx)
   if (isImageRoute(route)) return fromGeminiImage(body, ctx)
   const v = vertexOf(ctx.model.options)
+  if (route === BATCHES_ROUTE) return fromGeminiBatch(body, ctx, v)
+  if (route === FILES_ROUTE) return fromGeminiFiles(body, ctx)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
   if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body.toString('utf8')) }
@@ -219,12 +250,19 @@ export const geminiOptions = {
 export const geminiDriver: ProviderRegistration = {
   options: geminiOptions,
   id: 'gemini',
-  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, REALTIME_ROUTE]),
+  routes: new Set<RouteType>(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'preserve', VIDEO_ROUTE, IMAGE_GENERATIONS, IMAGE_EDITS, REALTIME_ROUTE, BATCHES_ROUTE, FILES_ROUTE]),
   streamUsage: true,
   target,
   encodeRequest,
   decodeResponse,
   stream,
+  rewriteCall(ctx, raw, contentType) {
+    const v = vertexOf(ctx.model.options)
+    if (ctx.route === FILES_ROUTE && v === null) return toGeminiUpload(ctx, raw, contentType)
+    // Vertex reads a Veo operation with a POST where the client sent a GET
+    if (ctx.route === VIDEO_ROUTE && v !== null) return veoStatusCall(ctx, v)
+    return null
+  },
   checkOptions(conf, out) {
     if (conf.auth.allow_override === true) out.push('bedrock and gemini only support auth.allow_override = false')
   },

@@ -7,6 +7,7 @@
 import type { ClientFormat, TokenUsage } from '../types.ts'
 import { usageOf as usageOfMetadata, type GeminiResponse } from '../drivers/gemini/decode-response.ts'
 import { parseGenerateContent } from './gemini/parse-request.ts'
+import { GEMINI_BATCH_PATH } from '../drivers/native-batches.ts'
 import { createGeminiStreamEncoder, toGenerateContentResponse } from './gemini/encode-response.ts'
 
 /** Usage and model of a native answer: an object, or a buffered stream (array or SSE events) whose last counts win. */
@@ -33,8 +34,15 @@ function usageOfAnswer(body: unknown): { usage: TokenUsage | null; model: string
 export const geminiFormat: ClientFormat = {
   id: 'gemini',
   nativeFor: (provider) => provider === 'gemini',
-  parseRequest: (body, path) => parseGenerateContent(body, path),
+  parseRequest(body, path) {
+    const parsed = parseGenerateContent(body, path)
+    // a Vertex batch job names its model in the body (`publishers/google/models/<m>`): the configured model's check applies to it
+    const model = GEMINI_BATCH_PATH.test(path) && body !== null && typeof body === 'object' ? (body as { model?: unknown }).model : undefined
+    return typeof model === 'string' ? { ...parsed, model: model.slice(model.lastIndexOf('/') + 1) } : parsed
+  },
   encodeResponse: (openai) => toGenerateContentResponse(openai),
   streamEncoder: () => createGeminiStreamEncoder(),
   usageOf: (body) => usageOfAnswer(body),
+  // the batch API's calls carry no prompt (their requests are in a file or inside `batch`)
+  promptless: (path) => GEMINI_BATCH_PATH.test(path),
 }

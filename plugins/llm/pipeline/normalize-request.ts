@@ -137,6 +137,8 @@ function commit(kong: Kong, out: OutboundRequest, clientQuery: string, original:
   const t = out.target
   kong.service.setTarget(t.host, t.port)
   const sr = kong.service.request
+  // only when a driver chose another method: a failover prepares its request after access, when the method is fixed
+  if (out.method !== kong.request.getMethod()) sr.setMethod(out.method)
   sr.setScheme(t.scheme)
   sr.setPath(t.path)
   if ((t.query ?? '') !== clientQuery) sr.setRawQuery(t.query ?? '')
@@ -200,7 +202,13 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const wantsUsage = c.statistics || x.needsUsage || req?.stream_options?.include_usage === true
   const promptEstimate = stream && wantsUsage && !c.driver.streamUsage && req !== null ? estimatePromptTokens(req, 1.8) : 0
 
-  const body = encodeBody(parsed, c, model, stream, dctx)
+  let body: string | Buffer | null = encodeBody(parsed, c, model, stream, dctx)
+  let method = kong.request.getMethod()
+  let contentType = body === null ? null : 'application/json'
+  if (body === null && c.driver.rewriteCall !== undefined && !c.native && route !== 'preserve') {
+    const call = c.driver.rewriteCall(dctx, parsed.raw, kong.request.getHeader('content-type'))
+    if (call !== null) ({ body, method, contentType } = call)
+  }
   const upstream = targetFor(c, model, dctx)
   const verify = model.options.upstream_tls_verify
   if (verify !== undefined) kong.service.setTlsVerify(verify)
@@ -209,13 +217,13 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   const headers = new Map<string, string>([['host', hostHeader(upstream)]])
   const extra = c.driver.headers?.(dctx)
   if (extra) for (const [k, v] of extra) headers.set(k.toLowerCase(), v)
-  if (body !== null) headers.set('content-type', 'application/json')
+  if (contentType !== null) headers.set('content-type', contentType)
   // the stages read what arrives: a compressed stream or answer would need inflating first
   if (stream || c.convertsResponse) headers.set('accept-encoding', 'identity')
   if (!stream && c.convertsResponse) kong.service.request.enableBuffering()
 
   const original = body ?? parsed.raw
-  const out: OutboundRequest = { method: kong.request.getMethod(), target: upstream, headers, body: original }
+  const out: OutboundRequest = { method, target: upstream, headers, body: original }
   const prepared: PreparedRequest = { c, target, model, stream, dctx, promptEstimate, upstream, body: original, builtAt }
   // a realtime session has no HTTP answer for header_filter to pick a handler from: its reader is chosen with the target
   // (Gemini Live's client names its model in-band, in its setup message: the reader vets it)

@@ -38,6 +38,10 @@ function fake(req: IncomingMessage, res: ServerResponse): void {
   if (url === '/v1/projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001:predictLongRunning') {
     return json(res, { name: 'projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/vop9' })
   }
+  if (url === '/v1/projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001:fetchPredictOperation' && req.method === 'POST') {
+    return json(res, { name: 'projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/vop9', done: true,
+      response: { '@type': 'type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse', videos: [{ gcsUri: 'gs://bkt/veo/sample_0.mp4', mimeType: 'video/mp4' }] } })
+  }
   if (url === '/async-invoke' && req.method === 'POST') return json(res, { invocationArn: ARN })
   if (url === `/async-invoke/${encodeURIComponent(ARN)}`) {
     return json(res, { invocationArn: ARN, modelArn: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-reel-v1:0', status: 'Completed',
@@ -158,6 +162,26 @@ describe('video generations: gemini Veo (long-running operations)', () => {
     expect(res.body).toMatchObject({ id: 'vop9', status: 'in_progress' })
     expect(last().url).toBe('/v1/projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001:predictLongRunning')
     expect(lastJson().parameters).toEqual({ aspectRatio: '9:16', resolution: '720p' })
+  })
+
+  it("Vertex status: the OpenAI SDK's videos.retrieve (a GET) becomes fetchPredictOperation (a POST naming the operation)", async () => {
+    const sdk = new OpenAI({ baseURL: `${gw.proxy}/vertex`, apiKey: 'sk-client', maxRetries: 0 })
+    const video = await sdk.videos.retrieve('vop9')
+    expect(video).toMatchObject({ id: 'vop9', object: 'video', status: 'completed', video_urls: ['gs://bkt/veo/sample_0.mp4'] })
+    const got = last()
+    expect(got.method).toBe('POST')
+    expect(got.url).toBe('/v1/projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001:fetchPredictOperation')
+    expect(got.headers.authorization).toBe('Bearer vertex-token')
+    expect(got.headers['content-type']).toBe('application/json')
+    expect(lastJson()).toEqual({ operationName: 'projects/p1/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/vop9' })
+  })
+
+  it.each(['..%2Fx', 'vop9%2F..%2F..%2Fmodels', 'vop9:cancel', 'vop9%3Fa%3D1', 'a/b', 'vop.9'])('Vertex status with a hostile id %s is refused, nothing sent', async (id) => {
+    const before = up.received.length
+    const res = await request(`${gw.proxy}/vertex/videos/${id}`)
+    await res.body.dump()
+    expect([400, 404]).toContain(res.statusCode)
+    expect(up.received.length).toBe(before)
   })
 })
 

@@ -1,13 +1,13 @@
 // Video generation on Gemini and Vertex (Veo), Kong 3.13's video/v1/videos/generations: the
 // OpenAI-shaped create request becomes a `predictLongRunning` call, whose answer is a long-running
 // operation; a status call (GET <route>/videos/<id>) reads that operation back (AI Studio: GET
-// the operation; Vertex: `fetchPredictOperation`). Both answers become OpenAI's video object, with
+// the operation; Vertex: a POST to `fetchPredictOperation`, sent in place of the client's GET). Both answers become OpenAI's video object, with
 // the generated videos' URIs in `video_urls` once the operation is done.
 // https://ai.google.dev/gemini-api/docs/video  https://ai.google.dev/api/batch-mode#Operation
 // https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation
 import { isJsonObject, mergeJson, nullObject } from '../../../../core/safe-merge.ts'
 import { llmError } from '../../errors.ts'
-import type { DecodedResponse, DriverContext, LlmRequest } from '../../types.ts'
+import type { DecodedResponse, DriverContext, LlmRequest, RewrittenCall } from '../../types.ts'
 import { ID_SEGMENT } from '../native-operations.ts'
 import { escapePathSegment } from '../path-segment.ts'
 import { VIDEO_ROUTE, videoJobId, videoObject, videoRequest } from '../video-request.ts'
@@ -41,8 +41,8 @@ export function toVeoRequest(req: LlmRequest, ctx: DriverContext): Json {
 }
 
 /**
- * Create: `:predictLongRunning`. Status (AI Studio): GET the operation. Vertex reads Veo's
- * operations with a POST (`fetchPredictOperation`) where the client sent a GET: not served here.
+ * Create: `:predictLongRunning`. Status: AI Studio GETs the operation; Vertex reads it with a
+ * POST to `:fetchPredictOperation` naming the operation in the body (veoStatusCall).
  */
 export function veoPath(ctx: DriverContext, v: VertexConf | null): string {
   const model = ctx.model.name ?? ''
@@ -51,8 +51,19 @@ export function veoPath(ctx: DriverContext, v: VertexConf | null): string {
     const base = `/v1beta/models/${escapePathSegment(model)}`
     return id === null ? `${base}:predictLongRunning` : `${base}/operations/${id}`
   }
-  if (id !== null) throw llmError(404, 'the gemini video generation route has no such operation')
-  return vertexModelPath(v, 'google', model, 'predictLongRunning')
+  return vertexModelPath(v, 'google', model, id === null ? 'predictLongRunning' : 'fetchPredictOperation')
+}
+
+/**
+ * Vertex's status call in place of the client's GET: a POST whose body names the operation
+ * under the configured project, location and model (the id is one plain segment, checked);
+ * null for the create call.
+ */
+export function veoStatusCall(ctx: DriverContext, v: VertexConf): RewrittenCall | null {
+  const id = operationId(ctx)
+  if (id === null) return null
+  const operationName = `projects/${v.project}/locations/${v.location}/publishers/google/models/${ctx.model.name ?? ''}/operations/${id}`
+  return { method: 'POST', body: JSON.stringify({ operationName }), contentType: 'application/json' }
 }
 
 function urisOf(response: unknown): string[] {
