@@ -246,7 +246,7 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
           break
         case 'text-generation': {
           const t = typeof e.text === 'string' ? e.text : ''
-          if (t) this.parts.push(t)
+          if (t) this.keepText(t)
           sink.chunk(this.piece(t, null))
           break
         }

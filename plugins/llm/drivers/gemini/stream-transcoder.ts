@@ -104,7 +104,7 @@ export class GeminiStreamTranscoder extends FramedTranscoder<string> {
       if (toolCalls) this.toolIndex += toolCalls.length
       const finish = finishReasonOf(c.finishReason, toolCalls !== null)
       if (text === null && reasoning === null && toolCalls === null && finish === null) continue
-      if (text !== null) this.parts.push(text)
+      if (text !== null) this.keepText(text)
       if (finish !== null) this.finishReason = finish
       if (chunks.object === 'text_completion') sink.chunk(chunks.text(text ?? '', finish, c.index ?? k))
       else {
