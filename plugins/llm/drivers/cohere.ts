@@ -265,7 +265,7 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
           break // search-queries, citation-generation, tool-calls-generation: nothing to map
       }
     }
-    events.length = 0
+    this.clearEvents()
   }
 }
 

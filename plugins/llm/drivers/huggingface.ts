@@ -157,7 +157,7 @@ export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
       }
       sink.chunk(this.chunk(text, finish))
     }
-    this.events.length = 0
+    this.clearEvents()
   }
 }
 

@@ -222,7 +222,7 @@ class OllamaStreamTranscoder extends FramedTranscoder<string> {
       try { e = JSON.parse(data) as Json } catch { continue }
       if (e && typeof e === 'object') this.convertOne(e, sink)
     }
-    events.length = 0
+    this.clearEvents()
   }
 }
 

@@ -35,7 +35,7 @@ export class AnthropicStreamTranscoder extends FramedTranscoder<SseEvent> {
     this.sink = sink
     const events = this.events
     for (let i = 0; i < events.length; i++) this.handle(events[i]!)
-    events.length = 0
+    this.clearEvents()
   }
 
   private handle(e: SseEvent): void {

@@ -54,7 +54,7 @@ class BedrockStreamTranscoder extends FramedTranscoder<AwsEvent> {
   protected convert(sink: ChunkSink): void {
     // the rest of a batch converts even after metadata ended the stream; later pushes are ignored
     for (const event of this.events) this.convertOne(event, sink)
-    this.events.length = 0
+    this.clearEvents()
   }
 
   private convertOne(event: AwsEvent, sink: ChunkSink): void {
