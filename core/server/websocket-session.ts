@@ -20,7 +20,8 @@
 //
 // Every entry point here is called from a uWS or `ws` callback: none may throw (a throw would end
 // the worker); failures end this session alone.
-import WebSocket from 'ws'
+import { createRequire } from 'node:module'
+import type WebSocket from 'ws'
 import type { us_socket_context_t, WebSocket as UwsSocket } from 'uWebSockets.js'
 import type { Downstream, DownstreamListener } from './downstream.ts'
 import type { RequestContext, WebSocketUpgrade } from '../runloop/context.ts'
@@ -33,6 +34,13 @@ import { KONG_MESSAGES } from '../errors.ts'
 import { defaultMessage } from '../runloop/error-body.ts'
 import { rootLog } from '../log.ts'
 import { runClientFrame, runUpstreamFrame } from './websocket-frame-phase.ts'
+
+/**
+ * `ws` (~1.3 MB of heap) is loaded by the first upstream WebSocket, not at start: most gateways
+ * proxy none. A synchronous require, once: no await enters the upgrade path.
+ */
+let wsLoaded: typeof WebSocket | null = null
+const wsClient = (): typeof WebSocket => (wsLoaded ??= createRequire(import.meta.url)('ws') as typeof WebSocket)
 
 /** What uWS keeps for an upgraded client socket. */
 export interface ClientData {
@@ -125,7 +133,7 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     const u = ctx.upstream!
     const host = u.host.includes(':') ? `[${u.host}]` : u.host
     const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
-    const ws = new WebSocket(url, this.protocols, {
+    const ws = new (wsClient())(url, this.protocols, {
       headers: this.headers(),
       perMessageDeflate: false, // frames are relayed as they came; compressed ones could not be read by plugins
       maxPayload: this.limits.maxFrame,
@@ -318,7 +326,7 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
   /** uWS message (the ArrayBuffer dies when the callback returns: `data` is a copy). */
   fromClient(data: Buffer, binary: boolean): void {
     const up = this.upstream
-    if (up === null || up.readyState !== WebSocket.OPEN) return
+    if (up === null || up.readyState !== up.OPEN) return
     if (up.bufferedAmount + data.length > this.limits.upstreamCap) {
       rootLog.warn({ request_id: this.ctx.requestId, buffered: up.bufferedAmount }, 'upstream websocket not reading: closing the session')
       // dropped at once: a graceful close would keep what it holds until its close timeout
@@ -368,7 +376,7 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
     if (!this.upstreamClosed && up !== null) {
       if (code === 1006) this.ctx.aborted = true // gone without a close frame
       this.upstreamClosed = true
-      if (up.readyState === WebSocket.OPEN) up.close(sendable(code, code === 1006 ? 1001 : 1000), reasonOf(reason))
+      if (up.readyState === up.OPEN) up.close(sendable(code, code === 1006 ? 1001 : 1000), reasonOf(reason))
       else up.terminate()
     }
     this.end()

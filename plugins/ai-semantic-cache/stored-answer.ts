@@ -3,7 +3,7 @@
 // by the cache's body_filter into a capped buffer, or, for another client format, the OpenAI
 // answer ai-proxy converted it from; a stream is the answer ai-proxy's converter assembled (text,
 // finish reason, usage, model). An answer larger than MAX_STORED_BYTES, a streamed tool call (the
-// converter keeps no tool calls), a native format's answer passed through unconverted (no OpenAI
+// converter keeps no tool calls), a stream whose text outgrew the converter's cap, a native format's answer passed through unconverted (no OpenAI
 // form exists) and anything unreadable are not stored.
 import { inflateBody } from '../llm/pipeline/inflate.ts'
 import { ConverterReport } from '../llm/pipeline/converter-report.ts'
@@ -62,7 +62,8 @@ export function assembledStream(x: SharedExchange): string | null {
   const o = x.outcome
   if (!(h instanceof ConverterReport) || o === null) return null
   const t = h.transcoder
-  if (t.text === '' || t.finishReason === 'tool_calls' || t.text.length > MAX_STORED_BYTES) return null
+  // a text cut at the converter's cap is not the answer: storing it would serve a truncated answer
+  if (t.textCut || t.text === '' || t.finishReason === 'tool_calls' || t.text.length > MAX_STORED_BYTES) return null
   return JSON.stringify({
     id: o.requestId,
     object: 'chat.completion',

@@ -217,8 +217,12 @@ export interface StreamTranscoder {
   end(sink: ChunkSink): void
   /** usage seen so far (provider events), zeros when none */
   readonly usage: TokenUsage
-  /** the generated text so far (for estimates and payload logs) */
+  /** the generated text so far (for estimates and payload logs), its head only when textCut */
   readonly text: string
+  /** the length of all the generated text seen, kept or not (Kong's completion estimate) */
+  readonly textLength: number
+  /** the generated text outgrew the converter's cap (MAX_KEPT_TEXT): `text` is not the whole answer */
+  readonly textCut: boolean
   /** finish reason of the last choice, if seen */
   readonly finishReason: string | null
   /** the model the provider names in its events (Anthropic's message_start, Gemini's modelVersion), if any */

@@ -1,5 +1,5 @@
-// What start-up loads: the bundled plugins (all of them, as `KONG_PLUGINS=bundled` loads) and a
-// serving thread's metrics must not import an SDK or library that only some configs use; each is
+// What start-up loads: the bundled plugins (all of them, as `KONG_PLUGINS=bundled` loads), a
+// serving thread's proxy server and its metrics must not import an SDK or library that only some configs use; each is
 // imported when a config first needs it. Checked in a fresh process (this one has loaded them).
 import { beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
@@ -17,6 +17,9 @@ const NOT_AT_START = [
   '@azure/identity',
   'google-auth-library',
   'ioredis',
+  'ws', // the upstream of a proxied WebSocket (core/server/websocket-session.ts)
+  '@smithy/eventstream-codec', // Bedrock's event stream (plugins/llm/transcoders/aws-event-stream.ts)
+  '@smithy/util-utf8',
   'pg',
   'fast-check',
 ]
@@ -27,6 +30,7 @@ beforeAll(() => {
   const script = [
     "const { BUNDLED } = await import('./plugins/index.ts')",
     "await import('./core/status/thread-snapshot.ts')",
+    "await import('./core/server/proxy-server.ts')",
     "const { createRequire } = await import('node:module')",
     'console.log(JSON.stringify({ plugins: BUNDLED.length, files: Object.keys(createRequire(import.meta.url).cache) }))',
   ].join('\n')

@@ -247,7 +247,7 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
           break
         case 'text-generation': {
           const t = typeof e.text === 'string' ? e.text : ''
-          if (t) this.parts.push(t)
+          if (t) this.keepText(t)
           sink.chunk(this.piece(t, null))
           break
         }
@@ -266,7 +266,7 @@ class CohereStreamTranscoder extends FramedTranscoder<string> {
           break // search-queries, citation-generation, tool-calls-generation: nothing to map
       }
     }
-    events.length = 0
+    this.clearEvents()
   }
 }
 

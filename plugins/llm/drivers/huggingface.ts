@@ -146,7 +146,7 @@ export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
       }
       const token = e.token as Json | undefined
       const text = token?.special === true ? '' : typeof token?.text === 'string' ? token.text : ''
-      if (text) this.parts.push(text)
+      if (text) this.keepText(text)
       const details = e.details as Json | undefined
       let finish: string | null = null
       if (details && typeof details === 'object') {
@@ -157,7 +157,7 @@ export class TgiStreamTranscoder extends FramedTranscoder<SseEvent> {
       }
       sink.chunk(this.chunk(text, finish))
     }
-    this.events.length = 0
+    this.clearEvents()
   }
 }
 

@@ -190,7 +190,7 @@ class OllamaStreamTranscoder extends FramedTranscoder<string> {
     const chat = this.chunks.object === 'chat.completion.chunk'
     const m = e.message as Json | undefined
     const content = chat ? (typeof m?.content === 'string' ? m.content : '') : (typeof e.response === 'string' ? e.response : '')
-    if (content) this.parts.push(content)
+    if (content) this.keepText(content)
     const toolCalls = chat ? toolCallsOf(m) : null
     if (e.done === true) {
       const u = usageOf(e)
@@ -222,7 +222,7 @@ class OllamaStreamTranscoder extends FramedTranscoder<string> {
       try { e = JSON.parse(data) as Json } catch { continue }
       if (e && typeof e === 'object') this.convertOne(e, sink)
     }
-    events.length = 0
+    this.clearEvents()
   }
 }
 

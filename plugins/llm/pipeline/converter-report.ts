@@ -7,7 +7,7 @@ import type { PreparedRequest } from './state.ts'
 
 /** What a converter had counted when it failed: it reads nothing more. */
 export function stopped(t: StreamTranscoder): StreamTranscoder {
-  const snapshot = { usage: { ...t.usage }, text: t.text, finishReason: t.finishReason, responseModel: t.responseModel ?? null }
+  const snapshot = { usage: { ...t.usage }, text: t.text, textLength: t.textLength, textCut: t.textCut, finishReason: t.finishReason, responseModel: t.responseModel ?? null }
   return { ...snapshot, push() {}, end() {} }
 }
 

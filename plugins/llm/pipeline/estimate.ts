@@ -42,6 +42,7 @@ export function estimateCompletionTokens(text: string): number {
 export function streamUsage(t: StreamTranscoder, promptEstimate: number): TokenUsage {
   const u = t.usage
   const prompt = u.prompt_tokens || promptEstimate
-  const completion = u.completion_tokens || estimateCompletionTokens(t.text)
+  // a text cut at the converter's cap is estimated from the length of all of it
+  const completion = u.completion_tokens || (t.textCut ? Math.ceil(t.textLength / 4) : estimateCompletionTokens(t.text))
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u.total_tokens || prompt + completion }
 }

@@ -5,8 +5,8 @@
 // is to cut complete messages out of chunks that may split a message (or even its prelude)
 // anywhere. Bedrock's ConverseStream sends one event per message (`:event-type` messageStart,
 // contentBlockDelta, ...; `:message-type` event or exception).
-import { EventStreamCodec } from '@smithy/eventstream-codec'
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8'
+import { createRequire } from 'node:module'
+import type { EventStreamCodec } from '@smithy/eventstream-codec'
 import type { Framer } from '../types.ts'
 
 /** One decoded event-stream message, reduced to what consumers read. */
@@ -19,8 +19,21 @@ export interface AwsEvent {
   body: Uint8Array
 }
 
-// decode()/encode() keep no state, so one codec serves every stream.
-const codec = new EventStreamCodec(toUtf8, fromUtf8)
+/**
+ * decode()/encode() keep no state, so one codec serves every stream. The SDK's codec is loaded
+ * with the first Bedrock stream, not at start (most gateways have no Bedrock route): a
+ * synchronous require, once, so no await enters the stream path.
+ */
+let loaded: EventStreamCodec | null = null
+function codec(): EventStreamCodec {
+  if (loaded !== null) return loaded
+  const require = createRequire(import.meta.url)
+  const { EventStreamCodec: Codec } = require('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec')
+  const { fromUtf8, toUtf8 } = require('@smithy/util-utf8') as typeof import('@smithy/util-utf8')
+  return (loaded = new Codec(toUtf8, fromUtf8))
+}
+
+const utf8 = new TextEncoder()
 
 const MIN_MESSAGE = 16
 // The spec caps a payload at 16 MiB and headers at 128 KiB; anything larger is a corrupt prelude.
@@ -32,7 +45,7 @@ function headerString(headers: Record<string, { type: string; value: unknown }>,
 }
 
 function toEvent(message: Uint8Array): AwsEvent {
-  const { headers, body } = codec.decode(message)
+  const { headers, body } = codec().decode(message)
   const messageType = headerString(headers, ':message-type') ?? 'event'
   const type = messageType === 'event'
     ? headerString(headers, ':event-type') ?? ''
@@ -94,26 +107,26 @@ export function createAwsEventStreamFramer(): Framer<AwsEvent> {
 
 /** Bytes of one event message (`:message-type: event`) with a JSON payload. */
 export function encodeAwsEvent(eventType: string, payload: unknown): Buffer {
-  const bytes = codec.encode({
+  const bytes = codec().encode({
     headers: {
       ':event-type': { type: 'string', value: eventType },
       ':content-type': { type: 'string', value: 'application/json' },
       ':message-type': { type: 'string', value: 'event' },
     },
-    body: fromUtf8(JSON.stringify(payload)),
+    body: utf8.encode(JSON.stringify(payload)),
   })
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** Bytes of one exception message, as AWS sends mid-stream failures (e.g. throttlingException). */
 export function encodeAwsException(exceptionType: string, message: string): Buffer {
-  const bytes = codec.encode({
+  const bytes = codec().encode({
     headers: {
       ':exception-type': { type: 'string', value: exceptionType },
       ':content-type': { type: 'string', value: 'application/json' },
       ':message-type': { type: 'string', value: 'exception' },
     },
-    body: fromUtf8(JSON.stringify({ message })),
+    body: utf8.encode(JSON.stringify({ message })),
   })
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }

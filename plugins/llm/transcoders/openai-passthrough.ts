@@ -61,7 +61,7 @@ export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> impl
   }
 
   // ChunkStats: what the scan of a verbatim stream reports
-  piece(text: string): void { this.parts.push(text) }
+  piece(text: string): void { this.keepText(text) }
   ended(): void { this.done = true }
   readEvent(data: string): void { this.read(data) }
 
@@ -74,7 +74,7 @@ export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> impl
     const choice = c.choices?.[0]
     if (choice) {
       const piece = choice.delta?.content ?? choice.text
-      if (typeof piece === 'string' && piece !== '') this.parts.push(piece)
+      if (typeof piece === 'string' && piece !== '') this.keepText(piece)
       if (choice.finish_reason) this.finishReason = choice.finish_reason
     }
     if (typeof c.type === 'string' && c.type.startsWith('response.')) {
@@ -92,7 +92,7 @@ export class OpenAiPassthroughTranscoder extends FramedTranscoder<SseEvent> impl
 
   private readResponseEvent(c: Chunk): void {
     this.responses = true
-    if (c.type === 'response.output_text.delta' && typeof c.delta === 'string') this.parts.push(c.delta)
+    if (c.type === 'response.output_text.delta' && typeof c.delta === 'string') this.keepText(c.delta)
     const r = c.response
     if (r === undefined || r === null || typeof r !== 'object') return
     if (typeof r.model === 'string') this.responseModel = r.model

@@ -35,7 +35,7 @@ export class AnthropicStreamTranscoder extends FramedTranscoder<SseEvent> {
     this.sink = sink
     const events = this.events
     for (let i = 0; i < events.length; i++) this.handle(events[i]!)
-    events.length = 0
+    this.clearEvents()
   }
 
   private handle(e: SseEvent): void {
@@ -72,7 +72,7 @@ export class AnthropicStreamTranscoder extends FramedTranscoder<SseEvent> {
     if (!block) return
     if (block.type === 'text') {
       const text = typeof block.text === 'string' ? block.text : ''
-      if (text) this.parts.push(text)
+      if (text) this.keepText(text)
       this.chunk({ role: 'assistant', content: text }, null)
     } else if (block.type === 'tool_use') {
       if (block.name === STRUCTURED_OUTPUT_TOOL) {
@@ -90,11 +90,11 @@ export class AnthropicStreamTranscoder extends FramedTranscoder<SseEvent> {
   private blockDelta(index: number, delta: Json | undefined): void {
     if (!delta) return
     if (delta.type === 'text_delta' && typeof delta.text === 'string') {
-      this.parts.push(delta.text)
+      this.keepText(delta.text)
       this.chunk({ content: delta.text }, null)
     } else if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
       if (index === this.structuredBlock) {
-        this.parts.push(delta.partial_json)
+        this.keepText(delta.partial_json)
         this.chunk({ content: delta.partial_json }, null)
         return
       }
@@ -116,7 +116,7 @@ export class AnthropicStreamTranscoder extends FramedTranscoder<SseEvent> {
   /** legacy /v1/complete stream: `event: completion` with the text piece and, last, a stop_reason */
   private completion(data: Json): void {
     const text = typeof data.completion === 'string' ? data.completion : ''
-    if (text) this.parts.push(text)
+    if (text) this.keepText(text)
     if (this.completions.model === null && typeof data.model === 'string') this.chunks.model = this.completions.model = data.model
     const finish = data.stop_reason ? toFinishReason(data.stop_reason) : null
     if (finish) this.finishReason = finish

@@ -54,7 +54,7 @@ class BedrockStreamTranscoder extends FramedTranscoder<AwsEvent> {
   protected convert(sink: ChunkSink): void {
     // the rest of a batch converts even after metadata ended the stream; later pushes are ignored
     for (const event of this.events) this.convertOne(event, sink)
-    this.events.length = 0
+    this.clearEvents()
   }
 
   private convertOne(event: AwsEvent, sink: ChunkSink): void {
@@ -95,7 +95,7 @@ class BedrockStreamTranscoder extends FramedTranscoder<AwsEvent> {
         if (delta.toolUse !== undefined) {
           const args = delta.toolUse.input ?? ''
           if (block === this.structuredBlock) {
-            this.parts.push(args)
+            this.keepText(args)
             sink.chunk(chunks.delta({ content: args }, null))
             return
           }
@@ -104,7 +104,7 @@ class BedrockStreamTranscoder extends FramedTranscoder<AwsEvent> {
         }
         // with structured output, chatter around the forced tool call is not the answer
         if (typeof delta.text !== 'string' || delta.text === '' || this.structuredBlock >= 0) return
-        this.parts.push(delta.text)
+        this.keepText(delta.text)
         sink.chunk(chunks.delta({ content: delta.text }, null))
         return
       }

@@ -51,7 +51,9 @@ class GeminiFramer implements Framer<string> {
       if (e.data === '[DONE]') this.finished = true
       else if (e.data !== '') out.push(e.data)
     }
-    this.sseEvents.length = 0
+    // popped, not `length = 0`, which drops the backing store the next chunk allocates again
+    const events = this.sseEvents
+    while (events.length > 0) events.pop()
   }
 }
 
@@ -76,7 +78,7 @@ export class GeminiStreamTranscoder extends FramedTranscoder<string> {
   /** Each element becomes chunks; the stream ends after the batch that finished it. */
   protected convert(sink: ChunkSink): void {
     for (const e of this.events) this.convertOne(e, sink)
-    this.events.length = 0
+    this.clearEvents()
     if ((this.framer as GeminiFramer).finished) this.finish(sink)
   }
 
@@ -104,7 +106,7 @@ export class GeminiStreamTranscoder extends FramedTranscoder<string> {
       if (toolCalls) this.toolIndex += toolCalls.length
       const finish = finishReasonOf(c.finishReason, toolCalls !== null)
       if (text === null && reasoning === null && toolCalls === null && finish === null) continue
-      if (text !== null) this.parts.push(text)
+      if (text !== null) this.keepText(text)
       if (finish !== null) this.finishReason = finish
       if (chunks.object === 'text_completion') sink.chunk(chunks.text(text ?? '', finish, c.index ?? k))
       else {

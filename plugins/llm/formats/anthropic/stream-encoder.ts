@@ -113,8 +113,10 @@ export class AnthropicStreamEncoder {
 
   private flush(): Buffer {
     if (this.out.length === 0) return EMPTY
-    const b = Buffer.from(this.out.join(''))
-    this.out.length = 0
+    const out = this.out
+    const b = Buffer.from(out.join(''))
+    // popped, not `length = 0`, which drops the backing store the next chunk allocates again
+    while (out.length > 0) out.pop()
     return b
   }
 }
