@@ -19,6 +19,7 @@ import { anthropicDriver } from '../../plugins/llm/drivers/anthropic.ts'
 import { geminiDriver } from '../../plugins/llm/drivers/gemini.ts'
 import { bedrockDriver } from '../../plugins/llm/drivers/bedrock.ts'
 import { cohereDriver } from '../../plugins/llm/drivers/cohere.ts'
+import { CohereV2StreamTranscoder } from '../../plugins/llm/drivers/cohere-v2-stream.ts'
 import { ollamaDriver } from '../../plugins/llm/drivers/ollama.ts'
 import { huggingfaceDriver } from '../../plugins/llm/drivers/huggingface.ts'
 
@@ -88,6 +89,12 @@ const UPSTREAMS: Record<string, Upstream> = {
     open: line({ event_type: 'stream-start', generation_id: 'g1' }),
     delta: (text) => line({ event_type: 'text-generation', text }),
     close: line({ event_type: 'stream-end', finish_reason: 'COMPLETE', response: {} }),
+  },
+  'cohere v2 (documents)': {
+    create: () => new CohereV2StreamTranscoder(ctx('cohere', 'command-r'), () => 'stop', () => ({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })),
+    open: sse({ type: 'message-start', id: 'm1' }),
+    delta: (text) => sse({ type: 'content-delta', index: 0, delta: { message: { content: { text } } } }),
+    close: sse({ type: 'message-end', delta: { finish_reason: 'COMPLETE', usage: {} } }),
   },
   ollama: {
     create: () => ollamaDriver.stream(ctx('ollama', 'llama3')),

@@ -38,7 +38,7 @@ export class CohereV2StreamTranscoder extends FramedTranscoder<SseEvent> {
         case 'content-delta': {
           const c = message !== null && isJsonObject(message.content) ? message.content.text : undefined
           const text = typeof c === 'string' ? c : ''
-          if (text) this.parts.push(text)
+          if (text) this.keepText(text)
           sink.chunk(this.chunks.delta({ content: text }, null))
           break
         }
@@ -62,6 +62,6 @@ export class CohereV2StreamTranscoder extends FramedTranscoder<SseEvent> {
           break // content-start, content-end, citation-end, tool-plan and tool-call events: nothing to map
       }
     }
-    events.length = 0
+    this.clearEvents()
   }
 }
