@@ -7,28 +7,15 @@ import { geminiDriver } from '../../plugins/llm/drivers/gemini.ts'
 import { bedrockDriver } from '../../plugins/llm/drivers/bedrock.ts'
 import { geminiFormat } from '../../plugins/llm/formats/gemini.ts'
 import { bedrockFormat } from '../../plugins/llm/formats/bedrock.ts'
-import { normalizePath } from '../../core/router/normalize-path.ts'
-import { escapeUpstreamPath } from '../../core/router/upstream-path.ts'
-import { statusOf } from '../../plugins/llm/errors.ts'
-import type { DriverContext, LlmFormat, ModelOptions, ProviderDriver } from '../../plugins/llm/types.ts'
+import { nativePathFor, type NativePathRow } from '../helpers/native-path.ts'
+import type { LlmFormat, ModelOptions, ProviderDriver } from '../../plugins/llm/types.ts'
 
 const VERTEX: ModelOptions = { gemini: { api_endpoint: 'vertex.example', project_id: 'p1', location_id: 'l1' } }
 
-function pathFor(driver: ProviderDriver, format: LlmFormat, method: string, raw: string, options: ModelOptions): string | number {
-  const ctx = {
-    route: 'llm/v1/chat', model: { provider: driver.id, name: 'm1', options }, stream: false,
-    clientPath: escapeUpstreamPath(normalizePath(raw) ?? raw), clientQuery: '', clientMethod: method, llmFormat: format,
-  } as DriverContext
-  try {
-    return driver.target(ctx).path
-  } catch (e) {
-    const s = statusOf(e)
-    if (s === null) throw e
-    return s.status
-  }
-}
+const pathFor = (driver: ProviderDriver, format: LlmFormat, method: string, raw: string, options: ModelOptions): string | number =>
+  nativePathFor(driver, format, method, raw, options, 'm1')
 
-type Row = [method: string, raw: string, expected: string | number]
+type Row = NativePathRow
 
 const STUDIO: Row[] = [
   ['POST', '/g/v1beta/models/m1:batchGenerateContent', '/v1beta/models/m1:batchGenerateContent'],

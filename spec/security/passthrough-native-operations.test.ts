@@ -10,27 +10,13 @@ import { cohereDriver } from '../../plugins/llm/drivers/cohere.ts'
 import { huggingfaceDriver } from '../../plugins/llm/drivers/huggingface.ts'
 import { geminiDriver } from '../../plugins/llm/drivers/gemini.ts'
 import { bedrockDriver } from '../../plugins/llm/drivers/bedrock.ts'
-import { normalizePath } from '../../core/router/normalize-path.ts'
-import { escapeUpstreamPath } from '../../core/router/upstream-path.ts'
-import { statusOf } from '../../plugins/llm/errors.ts'
-import type { DriverContext, LlmFormat, ProviderDriver } from '../../plugins/llm/types.ts'
+import { nativePathFor, type NativePathRow } from '../helpers/native-path.ts'
+import type { LlmFormat, ProviderDriver } from '../../plugins/llm/types.ts'
 
-/** The driver's upstream path for a raw client path, built as the pipeline does (normalized), or the refusal's status. */
-function pathFor(driver: ProviderDriver, format: LlmFormat, method: string, raw: string): string | number {
-  const ctx: DriverContext = {
-    route: 'llm/v1/chat', model: { provider: driver.id, name: 'm', options: { bedrock: { aws_region: 'us-east-1' } } }, stream: false,
-    clientPath: escapeUpstreamPath(normalizePath(raw) ?? raw), clientQuery: '', clientMethod: method, llmFormat: format,
-  } as DriverContext
-  try {
-    return driver.target(ctx).path
-  } catch (e) {
-    const s = statusOf(e)
-    if (s === null) throw e
-    return s.status
-  }
-}
+const pathFor = (driver: ProviderDriver, format: LlmFormat, method: string, raw: string): string | number =>
+  nativePathFor(driver, format, method, raw, { bedrock: { aws_region: 'us-east-1' } })
 
-type Row = [method: string, raw: string, expected: string | number]
+type Row = NativePathRow
 
 const ANTHROPIC: Row[] = [
   ['POST', '/claude/v1/messages', '/v1/messages'],
