@@ -2,7 +2,8 @@
 // OpenAI-shaped JSON request (`{model, prompt, n, size, extra_body}`; an edit also names its
 // input images, as data URLs in `image` or `images[].image_url`), checked once, and the OpenAI
 // images answer (`{created, data: [{b64_json}]}`). A multipart upload (the OpenAI SDK's
-// images.edit) is taken by OpenAI and Azure only: these providers refuse it before sending.
+// images.edit) is read into this same request first (image-edit-form.ts); an edit may name a
+// `mask` (a data URL) as well.
 // https://platform.openai.com/docs/api-reference/images
 import { isJsonObject } from '../../../core/safe-merge.ts'
 import { llmError } from '../errors.ts'
@@ -30,6 +31,8 @@ export interface ImageRequest {
   n: number | undefined
   size: { width: number; height: number } | undefined
   images: InputImage[]
+  /** an edit's mask: where the image may change (OpenAI: its transparent areas) */
+  mask: InputImage | undefined
   extra: unknown
 }
 
@@ -74,7 +77,8 @@ export function imageRequest(req: LlmRequest, ctx: DriverContext): ImageRequest 
     if (list.length > MAX_INPUT_IMAGES) bad(ctx, `at most ${MAX_INPUT_IMAGES} input images`)
     for (const v of list) images.push(inputImage(ctx, v))
   }
-  return { prompt, n, size, images, extra: req.extra_body }
+  const mask = ctx.route === IMAGE_EDITS && req.mask !== undefined && req.mask !== null ? inputImage(ctx, req.mask) : undefined
+  return { prompt, n, size, images, mask, extra: req.extra_body }
 }
 
 /** OpenAI's images answer. */

@@ -6,7 +6,9 @@ import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk, WebSocketClientVerdict, WebSocketFrame } from '../../../core/plugins/contract.ts'
 import { statusOf } from '../errors.ts'
 import type { LlmConf } from './conf.ts'
-import { compiledConf } from './compile.ts'
+import { compiledConf, type CompiledConf } from './compile.ts'
+import type { ParsedRequest } from './state.ts'
+import { readsImageEditForm, withImageEditForm } from '../drivers/image-edit-form.ts'
 import { parseRequest } from './parse-request.ts'
 import { normalizeRequest } from './normalize-request.ts'
 import { responseHeaders } from './response-headers.ts'
@@ -33,7 +35,22 @@ function exchangeOf(kong: Kong): LlmExchange | undefined {
 export function llmAccess(kong: Kong, conf: LlmConf): void | Promise<void> {
   try {
     const c = compiledConf(conf)
-    const x = newExchange(parseRequest(kong, c), usageRequested(kong), ONLY_TARGET)
+    const parsed = parseRequest(kong, c)
+    // the OpenAI SDK's multipart images.edit, for a provider that converts edits from JSON
+    if (readsImageEditForm(c, parsed)) {
+      return withImageEditForm(parsed, kong.request.getHeader('content-type'))
+        .then((p) => prepare(kong, c, p))
+        .catch((e: unknown) => bail(kong, e))
+    }
+    return prepare(kong, c, parsed)
+  } catch (e) {
+    bail(kong, e)
+  }
+}
+
+function prepare(kong: Kong, c: CompiledConf, parsed: ParsedRequest): void | Promise<void> {
+  try {
+    const x = newExchange(parsed, usageRequested(kong), ONLY_TARGET)
     kong.ctx.plugin[KEY] = x
     shareExchange(kong, x)
     const r = normalizeRequest(kong, x, c, 0)

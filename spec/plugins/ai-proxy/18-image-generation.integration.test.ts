@@ -1,5 +1,5 @@
 // Image generation and edits on Gemini, Vertex and Bedrock, end to end: the OpenAI SDK
-// (images.generate; images.edit's multipart upload, which these providers refuse) and Kong's
+// (images.generate; images.edit's multipart upload, read into the JSON edit) and Kong's
 // documented request with `generationConfig.imageConfig` talk to the gateway; the fake providers
 // record what arrives and answer in their own formats.
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -52,11 +52,12 @@ beforeAll(async () => {
   const sd = { provider: 'bedrock', name: 'stability.sd3-5-large-v1:0', options: { bedrock: { aws_region: 'us-west-2' }, upstream_url: `${up.url}/model/sd/invoke` } }
   const config = {
     _format_version: '3.0',
-    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['gen', 'edit', 'vertex', 'canvas', 'canvas-edit', 'sd'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
+    services: [{ name: 'llm', url: 'http://127.0.0.1:9', routes: ['gen', 'edit', 'vertex', 'vertex-edit', 'canvas', 'canvas-edit', 'sd'].map((r) => ({ name: r, paths: [`/${r}`] })) }],
     plugins: [
       plugin('gen', 'image/v1/images/generations', studio, gauth),
       plugin('edit', 'image/v1/images/edits', studio, gauth),
       plugin('vertex', 'image/v1/images/generations', vertex, { header_name: 'Authorization', header_value: 'Bearer vertex-token' }),
+      plugin('vertex-edit', 'image/v1/images/edits', vertex, { header_name: 'Authorization', header_value: 'Bearer vertex-token' }),
       plugin('canvas', 'image/v1/images/generations', canvas, AWS_AUTH),
       plugin('canvas-edit', 'image/v1/images/edits', canvas, AWS_AUTH),
       plugin('sd', 'image/v1/images/generations', sd, AWS_AUTH),
@@ -115,12 +116,36 @@ describe('gemini image generation (generateContent)', () => {
     expect(lastJson().contents).toEqual([{ role: 'user', parts: [{ text: 'Make it blue' }, { inlineData: { mimeType: 'image/png', data: PNG } }] }])
   })
 
-  it("edits as the SDK's multipart upload: refused before anything is sent", async () => {
+  it("edits as the SDK's multipart upload: the file's bytes go as inlineData after the prompt", async () => {
+    const bytes = Buffer.from(PNG, 'base64')
+    const res = await sdk('edit').images.edit({ model: 'gemini-2.5-flash-image', image: await toFile(bytes, 'a.png', { type: 'image/png' }), prompt: 'Make it blue', size: '1024x1024' })
+    expect(res.data?.[0]?.b64_json).toBe(PNG)
+    expect(last().headers['content-type']).toBe('application/json')
+    expect(lastJson()).toEqual({
+      contents: [{ role: 'user', parts: [{ text: 'Make it blue' }, { inlineData: { mimeType: 'image/png', data: bytes.toString('base64') } }] }],
+      generationConfig: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '1:1' } },
+    })
+  })
+
+  it('the SDK with several images (image[]) and a JPEG: each becomes a part, in order', async () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4])
+    await sdk('edit').images.edit({ image: [await toFile(Buffer.from(PNG, 'base64'), 'a.png', { type: 'image/png' }), await toFile(jpeg, 'b.jpg', { type: 'image/jpeg' })], prompt: 'Blend' })
+    expect(lastJson().contents[0].parts).toEqual([{ text: 'Blend' }, { inlineData: { mimeType: 'image/png', data: PNG } }, { inlineData: { mimeType: 'image/jpeg', data: jpeg.toString('base64') } }])
+  })
+
+  it('a mask on Gemini: refused before anything is sent (generateContent has no mask)', async () => {
     const before = up.received.length
-    const err = await sdk('edit').images.edit({ image: await toFile(Buffer.from(PNG, 'base64'), 'a.png', { type: 'image/png' }), prompt: 'Make it blue' }).catch((e) => e)
+    const png = Buffer.from(PNG, 'base64')
+    const err = await sdk('edit').images.edit({ image: await toFile(png, 'a.png', { type: 'image/png' }), mask: await toFile(png, 'm.png', { type: 'image/png' }), prompt: 'x' }).catch((e) => e)
     expect(err).toBeInstanceOf(OpenAI.BadRequestError)
-    expect(err.error).toEqual({ message: "request body doesn't contain valid prompts" })
+    expect(err.error.message).toMatch(/'mask' is not supported/)
     expect(up.received.length).toBe(before)
+  })
+
+  it('Vertex: the multipart edit goes to generateContent under the project', async () => {
+    await sdk('vertex-edit').images.edit({ image: await toFile(Buffer.from(PNG, 'base64'), 'a.png', { type: 'image/png' }), prompt: 'Make it green' })
+    expect(last().url).toBe('/v1/projects/p1/locations/global/publishers/google/models/gemini-2.5-flash-image:generateContent')
+    expect(lastJson().contents[0].parts).toEqual([{ text: 'Make it green' }, { inlineData: { mimeType: 'image/png', data: PNG } }])
   })
 })
 
@@ -140,6 +165,20 @@ describe('bedrock image generation (InvokeModel)', () => {
     const res = await post('/canvas-edit', { prompt: 'In winter', image: `data:image/png;base64,${PNG}` })
     expect(res.status).toBe(200)
     expect(lastJson()).toEqual({ taskType: 'IMAGE_VARIATION', imageVariationParams: { text: 'In winter', images: [PNG] }, imageGenerationConfig: { numberOfImages: 1 } })
+  })
+
+  it("Nova Canvas: the SDK's multipart edit becomes IMAGE_VARIATION of the file's bytes, n read as a number", async () => {
+    const bytes = Buffer.from(PNG, 'base64')
+    const res = await sdk('canvas-edit').images.edit({ image: await toFile(bytes, 'a.png', { type: 'image/png' }), prompt: 'In winter', n: 2 })
+    expect(res.data?.map((d) => d.b64_json)).toEqual([PNG, PNG])
+    expect(String(last().headers.authorization)).toMatch(/\/us-east-1\/bedrock\/aws4_request/)
+    expect(lastJson()).toEqual({ taskType: 'IMAGE_VARIATION', imageVariationParams: { text: 'In winter', images: [bytes.toString('base64')] }, imageGenerationConfig: { numberOfImages: 2 } })
+  })
+
+  it('Nova Canvas: a mask makes it INPAINTING of the first image', async () => {
+    const png = Buffer.from(PNG, 'base64')
+    await sdk('canvas-edit').images.edit({ image: await toFile(png, 'a.png', { type: 'image/png' }), mask: await toFile(png, 'm.png', { type: 'image/png' }), prompt: 'A door' })
+    expect(lastJson()).toEqual({ taskType: 'INPAINTING', inPaintingParams: { text: 'A door', image: PNG, maskImage: PNG }, imageGenerationConfig: { numberOfImages: 1 } })
   })
 
   it("Stability: its own text-to-image body", async () => {

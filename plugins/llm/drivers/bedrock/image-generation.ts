@@ -25,6 +25,7 @@ export function toBedrockImage(req: LlmRequest, ctx: DriverContext): Json {
   const model = ctx.model.name ?? ''
   let body: Json
   if (isStability(model)) {
+    if (r.mask !== undefined) throw llmError(400, `error transforming to bedrock://${ctx.route}: 'mask' is not supported by Stability image-to-image`)
     body = { prompt: r.prompt, mode: r.images.length > 0 ? 'image-to-image' : 'text-to-image', output_format: 'png' }
     if (r.images.length > 0) body.image = r.images[0]!.data
     else if (r.size !== undefined) {
@@ -39,7 +40,11 @@ export function toBedrockImage(req: LlmRequest, ctx: DriverContext): Json {
       config.width = r.size.width
       config.height = r.size.height
     }
-    body = ctx.route === IMAGE_EDITS
+    // a mask: Nova's and Titan's INPAINTING of the first image. The mask's bytes go as they came:
+    // Bedrock reads black as what changes, not OpenAI's transparency; the client draws it so
+    body = r.mask !== undefined
+      ? { taskType: 'INPAINTING', inPaintingParams: { text: r.prompt, image: r.images[0]!.data, maskImage: r.mask.data }, imageGenerationConfig: config }
+      : ctx.route === IMAGE_EDITS
       ? { taskType: 'IMAGE_VARIATION', imageVariationParams: { text: r.prompt, images: r.images.map((i) => i.data) }, imageGenerationConfig: config }
       : { taskType: 'TEXT_IMAGE', textToImageParams: { text: r.prompt }, imageGenerationConfig: config }
   }

@@ -31,6 +31,8 @@ function aspectRatio(width: number, height: number): string | undefined {
 
 export function toGeminiImage(req: LlmRequest, ctx: DriverContext): Json {
   const r = imageRequest(req, ctx)
+  // generateContent has no mask: dropping it would edit the whole image where the client asked for a part
+  if (r.mask !== undefined) throw llmError(400, `error transforming to gemini://${ctx.route}: 'mask' is not supported by Gemini image editing`)
   const parts: Json[] = [{ text: r.prompt }]
   for (const img of r.images) parts.push({ inlineData: { mimeType: img.mimeType, data: img.data } })
   const config: Json = nullObject()
