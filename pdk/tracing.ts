@@ -69,15 +69,28 @@ export class PdkTracing {
   }
 
   /**
-   * Trace headers for the upstream: `set` on every try, `clear` removed, also when a retry or an
-   * AI failover rebuilds the request from an earlier copy. Values must be header-safe (the
-   * caller makes them). @phases rewrite, access
+   * Trace headers for the upstream: `set` (a record, or flat name/value pairs, read now) on every
+   * try, `clear` removed, also when a retry or an AI failover rebuilds the request from an earlier
+   * copy. Values must be header-safe (the caller makes them). @phases rewrite, access
    */
-  propagate(set: Readonly<Record<string, string>>, clear: readonly string[] = []): void {
+  propagate(set: Readonly<Record<string, string>> | readonly string[], clear: readonly string[] = []): void {
     checkPhase(this.ctx, STOP)
-    const h: (string | null)[] = []
-    for (const name of clear) h.push(name.toLowerCase(), null)
-    for (const name of Object.keys(set)) h.push(name.toLowerCase(), set[name]!)
+    let h: (string | null)[]
+    if (Array.isArray(set)) {
+      // name, value, name, value… (a tracing plugin's hot path: no object per request, and the
+      // record sized at once, not grown by push)
+      const flat = set as readonly string[]
+      const n = flat.length & ~1
+      h = new Array<string | null>(2 * clear.length + n)
+      let k = 0
+      for (let i = 0; i < clear.length; i++) { h[k++] = clear[i]!.toLowerCase(); h[k++] = null }
+      for (let i = 0; i < n; i += 2) { h[k++] = flat[i]!.toLowerCase(); h[k++] = flat[i + 1]! }
+    } else {
+      h = []
+      for (let i = 0; i < clear.length; i++) h.push(clear[i]!.toLowerCase(), null)
+      const rec = set as Readonly<Record<string, string>>
+      for (const name of Object.keys(rec)) h.push(name.toLowerCase(), rec[name]!)
+    }
     const c = this.ctx
     if (c.trace !== null) c.trace.upstreamHeaders = h
     else if (c.upstream !== null) applyTraceHeaders(c.upstream, h) // no runloop record (a test harness): once, now

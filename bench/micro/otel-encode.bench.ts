@@ -21,7 +21,7 @@ const resource = resourceFromAttributes(RESOURCE);
 const scope = { name: 'kong-internal', version: '0.1.0' };
 
 const FACTS = {
-  method: 'POST', url: 'http://127.0.0.1/v1/chat/completions', host: '127.0.0.1', scheme: 'http', clientIp: '127.0.0.1',
+  method: 'POST', scheme: 'http', host: '127.0.0.1', path: '/v1/chat/completions', query: '', clientIp: '127.0.0.1',
   forwardedIp: '127.0.0.1', requestId: '0123456789abcdef0123456789abcdef', status: 200, route: '/v1/chat/completions',
 };
 const GENAI = {

@@ -30,7 +30,7 @@ const keep: SpanProcessor = {
 const tracer = new BasicTracerProvider({ resource, spanProcessors: [keep] }).getTracer('kong-internal', '0.1.0');
 
 const FACTS = {
-  method: 'POST', url: 'http://127.0.0.1/v1/chat/completions', host: '127.0.0.1', scheme: 'http', clientIp: '127.0.0.1',
+  method: 'POST', scheme: 'http', host: '127.0.0.1', path: '/v1/chat/completions', query: '', clientIp: '127.0.0.1',
   forwardedIp: '127.0.0.1', requestId: '0123456789abcdef0123456789abcdef', status: 200, route: '/v1/chat/completions',
 };
 const GENAI = {
@@ -44,7 +44,7 @@ function sdkRequest(): void {
   const root = tracer.startSpan('kong', {
     kind: SpanKind.SERVER, startTime: t0,
     attributes: {
-      'http.method': FACTS.method, 'http.url': FACTS.url, 'http.host': FACTS.host, 'http.scheme': FACTS.scheme, 'http.flavor': '1.1',
+      'http.method': FACTS.method, 'http.url': `${FACTS.scheme}://${FACTS.host}${FACTS.path}`, 'http.host': FACTS.host, 'http.scheme': FACTS.scheme, 'http.flavor': '1.1',
       'http.client_ip': FACTS.forwardedIp, 'net.peer.ip': FACTS.clientIp, 'kong.request.id': FACTS.requestId,
     },
   });

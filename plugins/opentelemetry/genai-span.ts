@@ -3,8 +3,9 @@
 // LlmOutcome the AI plugins publish per response. Payloads ride along only when the AI plugin
 // logs them (logging.log_payloads), capped.
 import type { LlmOutcome } from '../llm/outcome/llm-outcome.ts'
-import { KIND, LeanSpan, STATUS, type Attrs } from './lean-span.ts'
+import { KIND, LeanSpan, STATUS, type Attrs, type AttrValue } from './lean-span.ts'
 import { newSpanId } from './trace-ids.ts'
+import { attribute, closeSpan, openSpan, type OtlpWriter } from './otlp-encode.ts'
 import type { TracedRequest } from './request-spans.ts'
 
 /** characters of a payload kept in an attribute */
@@ -37,33 +38,74 @@ const PROVIDERS: Record<string, string> = {
 
 const own = (m: Record<string, string>, k: string): string | undefined => (Object.hasOwn(m, k) ? m[k] : undefined)
 
-export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpan {
+type Put = (key: string, value: AttrValue | readonly string[]) => void
+
+const operationOf = (o: LlmOutcome): string => {
   const routeType = o.routeType ?? 'llm/v1/chat'
-  const operation = own(OPERATIONS, routeType) ?? routeType
-  const attrs: Attrs = {
-    'gen_ai.operation.name': operation,
-    'gen_ai.provider.name': own(PROVIDERS, o.provider) ?? o.provider,
-  }
+  return own(OPERATIONS, routeType) ?? routeType
+}
+const requestModelOf = (o: LlmOutcome): string | null => (o.requestModel === null ? null : cut(o.requestModel, MAX_MODEL_CHARS))
+const failed = (o: LlmOutcome): boolean => o.ending !== 'complete' || o.status >= 400 || o.status === 0
+
+/** `{operation} {model}` */
+function nameOf(o: LlmOutcome): string {
+  const operation = operationOf(o)
+  const model = requestModelOf(o)
+  return model !== null ? `${operation} ${model}` : operation
+}
+
+/** The span's attributes, in their order, to `put`: one walk for the record (genaiSpan) and the bytes (encodeGenaiSpan). */
+function walk(o: LlmOutcome, put: Put): void {
+  put('gen_ai.operation.name', operationOf(o))
+  put('gen_ai.provider.name', own(PROVIDERS, o.provider) ?? o.provider)
   // zeros = the answer's tokens were not read (the AI plugin reads them for log_statistics)
   if (o.usage.prompt_tokens > 0 || o.usage.completion_tokens > 0) {
-    attrs['gen_ai.usage.input_tokens'] = o.usage.prompt_tokens
-    attrs['gen_ai.usage.output_tokens'] = o.usage.completion_tokens
+    put('gen_ai.usage.input_tokens', o.usage.prompt_tokens)
+    put('gen_ai.usage.output_tokens', o.usage.completion_tokens)
   }
-  const requestModel = o.requestModel === null ? null : cut(o.requestModel, MAX_MODEL_CHARS)
-  if (requestModel !== null) attrs['gen_ai.request.model'] = requestModel
-  if (o.responseModel !== null) attrs['gen_ai.response.model'] = cut(o.responseModel, MAX_MODEL_CHARS)
-  const reasons = o.finishReasons?.() ?? []
-  if (reasons.length > 0) attrs['gen_ai.response.finish_reasons'] = [...reasons]
+  const requestModel = requestModelOf(o)
+  if (requestModel !== null) put('gen_ai.request.model', requestModel)
+  if (o.responseModel !== null) put('gen_ai.response.model', cut(o.responseModel, MAX_MODEL_CHARS))
+  const reasons = o.finishReasons?.() ?? NONE
+  if (reasons.length > 0) put('gen_ai.response.finish_reasons', reasons)
   // seconds, as the semantic conventions' time-to-first-token measure
-  if (o.timeToFirstTokenMs !== null) attrs['gen_ai.server.time_to_first_token'] = o.timeToFirstTokenMs / 1000
-  if (o.cost > 0) attrs['kong.ai.cost'] = o.cost
+  if (o.timeToFirstTokenMs !== null) put('gen_ai.server.time_to_first_token', o.timeToFirstTokenMs / 1000)
+  if (o.cost > 0) put('kong.ai.cost', o.cost)
   const p = o.payloads
   if (p) {
-    if (p.request !== null) attrs['gen_ai.input.messages'] = cut(p.request, MAX_PAYLOAD_CHARS)
-    attrs['gen_ai.output.messages'] = cut(p.response, MAX_PAYLOAD_CHARS)
+    if (p.request !== null) put('gen_ai.input.messages', cut(p.request, MAX_PAYLOAD_CHARS))
+    put('gen_ai.output.messages', cut(p.response, MAX_PAYLOAD_CHARS))
   }
-  const failed = o.ending !== 'complete' || o.status >= 400 || o.status === 0
-  if (failed) attrs['error.type'] = o.ending !== 'complete' ? o.ending : String(o.status)
-  const name = requestModel !== null ? `${operation} ${requestModel}` : operation
-  return new LeanSpan(name, KIND.client, r.traceId, newSpanId(), r.rootId, now - o.latencyMs, now, attrs, failed ? STATUS.error : STATUS.unset)
+  if (failed(o)) put('error.type', o.ending !== 'complete' ? o.ending : String(o.status))
+}
+
+const NONE: readonly string[] = []
+
+// the walk's targets, set around each walk (synchronous): no closure per span
+let attrs: Attrs = {}
+const toRecord: Put = (k, v) => { attrs[k] = Array.isArray(v) ? [...(v as readonly string[])] : (v as AttrValue) }
+let writer: OtlpWriter | null = null
+const toBytes: Put = (k, v) => { attribute(writer!, 0x4a, k, v) }
+
+/** The GenAI span as a record (the reference encodeGenaiSpan is checked against; tests). */
+export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpan {
+  const a: Attrs = (attrs = {})
+  walk(o, toRecord)
+  attrs = {}
+  return new LeanSpan(nameOf(o), KIND.client, r.traceId, newSpanId(), r.rootId, now - o.latencyMs, now, a, failed(o) ? STATUS.error : STATUS.unset)
+}
+
+/**
+ * The GenAI span written straight into `w` (the bytes genaiSpan's record encodes to): no
+ * attribute object, no span id string.
+ */
+export function encodeGenaiSpan(w: OtlpWriter, r: TracedRequest, o: LlmOutcome, now: number): void {
+  const mark = openSpan(w, r.traceId, null, r.rootId, nameOf(o), KIND.client, now - o.latencyMs, now)
+  writer = w
+  try {
+    walk(o, toBytes)
+  } finally {
+    writer = null
+  }
+  closeSpan(w, mark, failed(o) ? STATUS.error : STATUS.unset, false)
 }

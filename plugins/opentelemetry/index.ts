@@ -4,13 +4,14 @@
 // kong.tracing, turned on for the worker while a config has this plugin enabled. A sampled-out
 // request costs the propagation headers and nothing more: no record, no spans.
 import { definePlugin } from '../../core/plugins/contract.ts'
+import type { Kong } from '../../pdk/index.ts'
 import { requestTiming } from '../../pdk/tracing.ts'
 import { onLlmOutcome } from '../llm/outcome/outcome-bus.ts'
 import { schema, type OtelConf } from './schema.ts'
 import { extract, inject, resolvePropagation, type Propagation } from './propagation.ts'
 import { newSpanId, newTraceId, sampledByRate } from './trace-ids.ts'
-import { requestSpans, type TracedRequest } from './request-spans.ts'
-import { genaiSpan } from './genai-span.ts'
+import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
+import { encodeGenaiSpan } from './genai-span.ts'
 import { exporterOptions, SpanExporter } from './span-exporter.ts'
 
 /** Kong's default tracing_sampling_rate */
@@ -45,16 +46,45 @@ export function exporterOf(conf: OtelConf): SpanExporter | null {
   return compiled.get(conf)?.exporter ?? null
 }
 
-/** sampled requests waiting for their LLM outcome, by request id */
-const live = new Map<string, TracedRequest>()
+/** A sampled request from access to log: its ids, and where its spans go. */
+interface LiveRequest extends TracedRequest {
+  readonly exporter: SpanExporter
+  /** its GenAI span is queued (one per request) */
+  genaiQueued: boolean
+}
+
+/** sampled requests between access and log (their LLM outcome may come), by request id */
+const live = new Map<string, LiveRequest>()
 
 onLlmOutcome((o) => {
   if (live.size === 0) return
   const r = live.get(o.requestId)
-  if (r !== undefined && r.genai === null) r.genai = genaiSpan(r, o, performance.now())
+  if (r === undefined || r.genaiQueued) return
+  r.genaiQueued = true
+  // written into the batch now, not kept on the request until its log phase
+  const e = r.exporter
+  const w = e.spanWriter()
+  if (w !== null) {
+    try {
+      encodeGenaiSpan(w, r, o, performance.now())
+      e.spanDone()
+    } catch (err) {
+      e.spanFailed(err)
+    }
+  }
+  e.schedule()
 })
 
 const STATE = 'otel'
+
+// Per-request scratch, reused (access and log run synchronously, one request at a time): no
+// closure, headers object or facts object per request.
+let reading: Kong | null = null
+const readHeader = (name: string): string | undefined => reading!.request.getHeader(name)
+/** the outgoing trace headers, name then value, copied by kong.tracing.propagate */
+const pairs: string[] = []
+const collect = (name: string, value: string): void => { pairs.push(name, value) }
+const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/
 
 export default definePlugin({
@@ -79,22 +109,28 @@ export default definePlugin({
   access(kong, conf) {
     const c = compile(conf, kong.node.getId())
     const p = c.propagation
-    const found = p.extract.length > 0 ? extract(p.extract, (n) => kong.request.getHeader(n)) : null
+    let found: ReturnType<typeof extract> = null
+    if (p.extract.length > 0) {
+      reading = kong
+      try { found = extract(p.extract, readHeader) } finally { reading = null }
+    }
     const traceId = found?.ctx.traceId ?? newTraceId()
     const sampled = found?.ctx.sampled ?? sampledByRate(traceId, c.rate)
     const rootId = newSpanId()
     const balancerId = newSpanId()
     if (p.inject.length > 0 || p.clear.length > 0) {
-      const out: Record<string, string> = Object.create(null) as Record<string, string>
-      inject(p, found, { traceId, spanId: balancerId, parentId: rootId, sampled }, (n, v) => { out[n] = v })
-      kong.tracing.propagate(out, p.clear)
+      pairs.length = 0
+      inject(p, found, { traceId, spanId: balancerId, parentId: rootId, sampled }, collect)
+      kong.tracing.propagate(pairs, p.clear)
+      pairs.length = 0
     }
-    const store = kong.ctx.plugin
-    if (conf.http_response_header_for_traceid) store.traceId = traceId
+    if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = traceId
     if (!sampled || c.exporter === null) return kong.tracing.stop()
-    const r: TracedRequest = { traceId, rootId, balancerId, parentId: found?.ctx.spanId ?? null, genai: null }
-    store[STATE] = r
+    const r: LiveRequest = { traceId, rootId, balancerId, parentId: found?.ctx.spanId ?? null, genai: null, exporter: c.exporter, genaiQueued: false }
+    // found again in the log phase by request id; the plugin's per-request table (a Map and an
+    // object per request) only when too many are in flight
     if (live.size < MAX_LIVE) live.set(kong.request.getId(), r)
+    else kong.ctx.plugin[STATE] = r
   },
   header_filter(kong, conf) {
     if (!conf.http_response_header_for_traceid) return
@@ -102,27 +138,29 @@ export default definePlugin({
     if (typeof id === 'string') kong.response.addHeader(conf.http_response_header_for_traceid, id)
   },
   log(kong, conf) {
-    const store = kong.ctx.plugin
-    const r = store[STATE] as TracedRequest | undefined
-    if (r === undefined) return
     const requestId = kong.request.getId()
-    live.delete(requestId)
+    let r = live.size > 0 ? live.get(requestId) : undefined
+    if (r !== undefined) live.delete(requestId)
+    // null: sampled out (or no timings at all)
     const t = kong.tracing.timings()
+    if (t === null) return
+    r ??= kong.ctx.plugin[STATE] as LiveRequest | undefined
     const exporter = compiled.get(conf)?.exporter
-    if (t === null || !exporter) return
+    if (r === undefined || !exporter) return
     const route = kong.router.getRoute()
+    const f = facts
+    f.method = kong.request.getMethod()
+    f.scheme = kong.request.getScheme()
+    f.host = kong.request.getHost()
+    f.path = kong.request.getRawPath()
     // as the log record has it: a query-parameter credential is not sent to the collector
-    const query = kong.tracing.redactedQuery()
-    exporter.add(requestSpans(r, t, {
-      method: kong.request.getMethod(),
-      url: `${kong.request.getScheme()}://${kong.request.getHost()}${kong.request.getRawPath()}${query ? `?${query}` : ''}`,
-      host: kong.request.getHost(),
-      scheme: kong.request.getScheme(),
-      clientIp: kong.client.getIp(),
-      forwardedIp: kong.client.getForwardedIp(),
-      requestId,
-      status: kong.response.getStatus(),
-      route: route?.paths?.[0] ?? '',
-    }))
+    f.query = kong.tracing.redactedQuery()
+    f.clientIp = kong.client.getIp()
+    f.forwardedIp = kong.client.getForwardedIp()
+    f.requestId = requestId
+    f.status = kong.response.getStatus()
+    f.route = route?.paths?.[0] ?? ''
+    encodeRequestSpans(exporter, r, t, f)
+    exporter.schedule()
   },
 })

@@ -9,6 +9,7 @@
 // same message @opentelemetry/otlp-transformer encodes for the same spans (its span kind + 1, its
 // flags, status code always present), checked in spec/plugins/opentelemetry/otlp-encode.test.ts.
 import { LeanSpan, type AttrValue } from './lean-span.ts'
+import { spanIdInto } from './trace-ids.ts'
 
 /** span flags: W3C sampled | CONTEXT_HAS_IS_REMOTE (| CONTEXT_IS_REMOTE for a remote parent) */
 const FLAGS_LOCAL = 0x01 | 0x100
@@ -130,6 +131,24 @@ export class OtlpWriter {
     this.pos += this.buf.write(s, this.pos, bytes, 'utf8')
   }
 
+  /**
+   * `s`'s bytes with no length prefix, when all ASCII (a part of a string field opened with
+   * open(1)); false, with nothing written, otherwise.
+   */
+  ascii(s: string): boolean {
+    const len = s.length
+    this.ensure(len)
+    const b = this.buf
+    const at = this.pos
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i)
+      if (c > 0x7f) return false
+      b[at + i] = c
+    }
+    this.pos = at + len
+    return true
+  }
+
   /** Reserves `width` bytes for a length; returns where the message starts. */
   open(width: number): number {
     this.pos += width
@@ -195,56 +214,128 @@ function anyValue(w: OtlpWriter, v: unknown): void {
   }
 }
 
-/** repeated KeyValue under `tag` (a field's tag byte, wire type 2) */
+/** One KeyValue under `tag` (a field's tag byte, wire type 2; 0x4a = Span.attributes). */
+export function attribute(w: OtlpWriter, tag: number, key: string, value: AttrValue | readonly string[]): void {
+  w.ensure(4)
+  w.buf[w.pos++] = tag
+  const kv = w.open(1)
+  w.buf[w.pos++] = 0x0a
+  w.string(key)
+  w.ensure(2)
+  w.buf[w.pos++] = 0x12
+  const val = w.open(1)
+  anyValue(w, value)
+  w.close(val, 1)
+  w.close(kv, 1)
+}
+
+/** repeated KeyValue under `tag` */
 function attributes(w: OtlpWriter, tag: number, attrs: Readonly<Record<string, AttrValue>>): void {
   for (const key in attrs) {
     if (!Object.hasOwn(attrs, key)) continue
-    w.ensure(4)
-    w.buf[w.pos++] = tag
-    const kv = w.open(1)
-    w.buf[w.pos++] = 0x0a
-    w.string(key)
-    w.ensure(2)
-    w.buf[w.pos++] = 0x12
-    const val = w.open(1)
-    anyValue(w, attrs[key])
-    w.close(val, 1)
-    w.close(kv, 1)
+    attribute(w, tag, key, attrs[key]!)
   }
 }
 
-function span(w: OtlpWriter, s: LeanSpan): void {
+/**
+ * Opens a span in `w` (ScopeSpans.spans): its ids, name, kind and times. `spanId` null = 8 fresh
+ * random bytes from the id pool, written as they are (a child span's id is needed nowhere else, so
+ * it is never a hex string). Attributes follow (attrString, attrNumber, attributes), then closeSpan
+ * with the returned mark.
+ */
+export function openSpan(w: OtlpWriter, traceId: string, spanId: string | null, parentId: string | null, name: string, kind: number, start: number, end: number, width = 2): number {
   // fixed-size fields: tag+len+16, tag+len+8, tag+len+8, tags, kind, 2×fixed64, status, flags
   w.ensure(96)
   w.buf[w.pos++] = 0x12 // ScopeSpans.spans
-  const start = w.open(2)
+  const mark = w.open(width)
   w.buf[w.pos++] = 0x0a // trace_id
-  w.id(s.traceId)
+  w.id(traceId)
   w.buf[w.pos++] = 0x12 // span_id
-  w.id(s.spanId)
-  if (s.parentId !== null) {
+  if (spanId === null) {
+    w.buf[w.pos++] = 8
+    spanIdInto(w.buf, w.pos)
+    w.pos += 8
+  } else w.id(spanId)
+  if (parentId !== null) {
     w.buf[w.pos++] = 0x22 // parent_span_id
-    w.id(s.parentId)
+    w.id(parentId)
   }
   w.buf[w.pos++] = 0x2a // name
-  w.string(s.name)
+  w.string(name)
   w.ensure(48)
   w.buf[w.pos++] = 0x30 // kind: the API's value + 1 (0 = unspecified)
-  w.varint(s.kind + 1)
+  w.varint(kind + 1)
   w.buf[w.pos++] = 0x39 // start_time_unix_nano
-  w.time(s.start)
+  w.time(start)
   w.buf[w.pos++] = 0x41 // end_time_unix_nano (a clock step never makes it earlier than the start)
-  w.time(s.end >= s.start ? s.end : s.start)
-  attributes(w, 0x4a, s.attributes)
+  w.time(end >= start ? end : start)
+  return mark
+}
+
+/**
+ * Ends the span openSpan began: its status and flags, then its length. `width`: the bytes openSpan
+ * reserved for the length (a guess: 1 for a span under 128 bytes saves shifting it; any guess
+ * gives the same bytes).
+ */
+export function closeSpan(w: OtlpWriter, mark: number, status: number, remoteParent: boolean, width = 2): void {
   w.ensure(16)
   w.buf[w.pos++] = 0x7a // status { code }
   w.buf[w.pos++] = 0x02
   w.buf[w.pos++] = 0x18
-  w.buf[w.pos++] = s.status
+  w.buf[w.pos++] = status
   w.buf[w.pos++] = 0x85 // flags (field 16, fixed32): two-byte tag
   w.buf[w.pos++] = 0x01
-  w.u32(s.remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL)
-  w.close(start, 2)
+  w.u32(remoteParent ? FLAGS_REMOTE : FLAGS_LOCAL)
+  w.close(mark, width)
+}
+
+/** A KeyValue's key field as bytes (tag, length, UTF-8), made once per key at module load. */
+export function encodedKey(key: string): Uint8Array {
+  const w = new OtlpWriter(16 + 3 * key.length)
+  w.buf[w.pos++] = 0x0a
+  w.string(key)
+  return new Uint8Array(w.buf.subarray(0, w.pos))
+}
+
+/** Span.attributes: opens a KeyValue with a pre-encoded key and its AnyValue; returns the mark for attrClose. */
+export function attrOpen(w: OtlpWriter, key: Uint8Array): number {
+  const n = key.length
+  w.ensure(n + 4)
+  const b = w.buf
+  b[w.pos++] = 0x4a
+  const kv = w.open(1)
+  for (let i = 0; i < n; i++) b[w.pos++] = key[i]!
+  b[w.pos++] = 0x12
+  w.open(1)
+  return kv
+}
+
+/** Closes the KeyValue attrOpen began (the AnyValue's length, then the pair's). */
+export function attrClose(w: OtlpWriter, kv: number, key: Uint8Array): void {
+  w.close(kv + key.length + 2, 1)
+  w.close(kv, 1)
+}
+
+/** A string attribute with a pre-encoded key (the bytes attributes() writes for it). */
+export function attrString(w: OtlpWriter, key: Uint8Array, v: string): void {
+  const kv = attrOpen(w, key)
+  w.ensure(1)
+  w.buf[w.pos++] = 0x0a
+  w.string(v)
+  attrClose(w, kv, key)
+}
+
+/** A number attribute with a pre-encoded key (int64 when integral, else double, as attributes() writes). */
+export function attrNumber(w: OtlpWriter, key: Uint8Array, v: number): void {
+  const kv = attrOpen(w, key)
+  anyValue(w, v)
+  attrClose(w, kv, key)
+}
+
+function span(w: OtlpWriter, s: LeanSpan): void {
+  const mark = openSpan(w, s.traceId, s.spanId, s.parentId, s.name, s.kind, s.start, s.end)
+  attributes(w, 0x4a, s.attributes)
+  closeSpan(w, mark, s.status, s.remoteParent)
 }
 
 /** The Resource and InstrumentationScope messages, each with its field tag (built once per exporter). */

@@ -2,9 +2,13 @@
 // server span `kong` with Kong's http.* attributes, `kong.router`, `kong.access.plugin.<name>`
 // per access handler, `kong.balancer` per upstream try (client spans; the last one is the span
 // the upstream was told about), and the GenAI span the LLM outcome gave, if any.
+// encodeRequestSpans writes them straight into the exporter's batch from the timings (the request
+// path: no span, attribute or id objects); requestSpans makes the same spans as LeanSpan objects
+// (the reference the tests compare the bytes with, and the benches).
 import type { RequestTimings } from '../../pdk/tracing.ts'
 import { KIND, LeanSpan, STATUS, type Attrs } from './lean-span.ts'
 import { newSpanId } from './trace-ids.ts'
+import { attrClose, attrNumber, attrOpen, attrString, closeSpan, encodedKey, encodeSpan, openSpan, type OtlpWriter } from './otlp-encode.ts'
 
 /** A sampled request's tracing state, from access to log. */
 export interface TracedRequest {
@@ -20,9 +24,12 @@ export interface TracedRequest {
 /** What the log phase reads through the PDK for the server span. */
 export interface RequestFacts {
   method: string
-  url: string
-  host: string
   scheme: string
+  host: string
+  /** raw path, no query */
+  path: string
+  /** redacted raw query, '' = none */
+  query: string
   clientIp: string
   forwardedIp: string
   requestId: string
@@ -47,7 +54,7 @@ export function requestSpans(r: TracedRequest, t: RequestTimings, f: RequestFact
   const end = t.end > 0 ? t.end : performance.now()
   const attrs: Attrs = {
     'http.method': f.method,
-    'http.url': f.url,
+    'http.url': `${f.scheme}://${f.host}${f.path}${f.query ? `?${f.query}` : ''}`,
     'http.host': f.host,
     'http.scheme': f.scheme,
     'http.flavor': '1.1',
@@ -80,4 +87,113 @@ export function requestSpans(r: TracedRequest, t: RequestTimings, f: RequestFact
   }
   if (r.genai !== null) out.push(r.genai)
   return out
+}
+
+/** Where a request's spans go, one at a time (SpanExporter: its queue bound, its batches). */
+export interface SpanSink {
+  spanWriter(): OtlpWriter | null
+  spanDone(): void
+  spanFailed(err: unknown): void
+}
+
+// the attribute keys, encoded once
+const K_METHOD = encodedKey('http.method')
+const K_URL = encodedKey('http.url')
+const K_HOST = encodedKey('http.host')
+const K_SCHEME = encodedKey('http.scheme')
+const K_FLAVOR = encodedKey('http.flavor')
+const K_CLIENT_IP = encodedKey('http.client_ip')
+const K_PEER_IP = encodedKey('net.peer.ip')
+const K_REQUEST_ID = encodedKey('kong.request.id')
+const K_STATUS = encodedKey('http.status_code')
+const K_ROUTE = encodedKey('http.route')
+const K_TRY = encodedKey('try_count')
+const K_PEER_PORT = encodedKey('net.peer.port')
+
+/**
+ * A span with no attributes and a name shorter than this (in UTF-16 units) is under 128 bytes when
+ * the name is ASCII (70 bytes of ids, times, kind, status and flags): its length takes one byte.
+ */
+const NO_ATTRS_SHORT = 50
+
+/** http.url from its parts, concatenated only when a part is not ASCII (then the string's UTF-8, as requestSpans writes it) */
+function urlAttr(w: OtlpWriter, f: RequestFacts): void {
+  const kv = attrOpen(w, K_URL)
+  w.ensure(2)
+  w.buf[w.pos++] = 0x0a // AnyValue.string_value
+  const at = w.pos
+  const str = w.open(1)
+  if (w.ascii(f.scheme) && w.ascii('://') && w.ascii(f.host) && w.ascii(f.path) && (f.query === '' || (w.ascii('?') && w.ascii(f.query)))) {
+    w.close(str, 1)
+  } else {
+    w.pos = at
+    w.string(`${f.scheme}://${f.host}${f.path}${f.query ? `?${f.query}` : ''}`)
+  }
+  attrClose(w, kv, K_URL)
+}
+
+/**
+ * The spans requestSpans makes, the same bytes, written into `sink` one by one as they are known:
+ * child span ids are random bytes written in place. A span that does not fit the queue is dropped
+ * and counted by the sink; one whose encoding throws is taken back.
+ */
+export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestTimings, f: RequestFacts): void {
+  const end = t.end > 0 ? t.end : performance.now()
+  let w = sink.spanWriter()
+  if (w !== null) {
+    try {
+      const m = openSpan(w, r.traceId, r.rootId, r.parentId, 'kong', KIND.server, t.start, end)
+      attrString(w, K_METHOD, f.method)
+      urlAttr(w, f)
+      attrString(w, K_HOST, f.host)
+      attrString(w, K_SCHEME, f.scheme)
+      attrString(w, K_FLAVOR, '1.1')
+      attrString(w, K_CLIENT_IP, f.forwardedIp)
+      attrString(w, K_PEER_IP, f.clientIp)
+      attrString(w, K_REQUEST_ID, f.requestId)
+      attrNumber(w, K_STATUS, f.status)
+      attrString(w, K_ROUTE, f.route)
+      closeSpan(w, m, f.status >= 500 ? STATUS.error : STATUS.unset, r.parentId !== null)
+      sink.spanDone()
+    } catch (e) { sink.spanFailed(e) }
+  }
+  if (t.routerStart > 0 && (w = sink.spanWriter()) !== null) {
+    try {
+      closeSpan(w, openSpan(w, r.traceId, null, r.rootId, 'kong.router', KIND.internal, t.routerStart, t.routerEnd, 1), STATUS.unset, false, 1)
+      sink.spanDone()
+    } catch (e) { sink.spanFailed(e) }
+  }
+  const a = t.access
+  for (let i = 0; i + 2 < a.length; i += 3) {
+    if ((w = sink.spanWriter()) === null) continue
+    try {
+      const start = a[i + 1] as number
+      const stop = (a[i + 2] as number) || start
+      const name = accessSpanName(a[i] as string)
+      const width = name.length < NO_ATTRS_SHORT ? 1 : 2
+      closeSpan(w, openSpan(w, r.traceId, null, r.rootId, name, KIND.internal, start, stop, width), STATUS.unset, false, width)
+      sink.spanDone()
+    } catch (e) { sink.spanFailed(e) }
+  }
+  const tries = t.tries
+  const count = tries.length / 3
+  for (let i = 0; i < count; i++) {
+    if ((w = sink.spanWriter()) === null) continue
+    try {
+      const last = i === count - 1
+      const stop = last ? end : (tries[i * 3 + 3] as number)
+      const m = openSpan(w, r.traceId, last ? r.balancerId : null, r.rootId, 'kong.balancer', KIND.client, tries[i * 3] as number, stop)
+      attrNumber(w, K_TRY, i + 1)
+      attrString(w, K_PEER_IP, tries[i * 3 + 1] as string)
+      attrNumber(w, K_PEER_PORT, tries[i * 3 + 2] as number)
+      closeSpan(w, m, last ? STATUS.unset : STATUS.error, false)
+      sink.spanDone()
+    } catch (e) { sink.spanFailed(e) }
+  }
+  if (r.genai !== null && (w = sink.spanWriter()) !== null) {
+    try {
+      encodeSpan(w, r.genai)
+      sink.spanDone()
+    } catch (e) { sink.spanFailed(e) }
+  }
 }

@@ -67,6 +67,11 @@ export class SpanExporter {
   private timer: ReturnType<typeof setTimeout> | null = null
   private sending = false
   private lastLog = -Infinity
+  /** where the span being written began (spanFailed takes it back) */
+  private spanAt = 0
+  /** bound once: no closure per request or batch */
+  private readonly sendNextCb = (): void => { this.sendNext() }
+  private readonly flushCb = (): void => { this.timer = null; this.sendNext() }
   private readonly pool: Pool
   private readonly path: string
   private readonly headers: Record<string, string>
@@ -96,25 +101,56 @@ export class SpanExporter {
 
   /** Queues one request's spans (encoded now); never blocks, never throws. */
   add(spans: readonly LeanSpan[]): void {
-    const room = (this.o.maxQueued ?? MAX_QUEUED) - this.waiting
-    const n = Math.min(room, spans.length)
-    for (let i = 0; i < n; i++) {
-      try {
-        encodeSpan(this.writer, spans[i]!)
-      } catch (e) {
-        this.drop(1, 'could not encode', e)
-        continue
-      }
-      this.waiting++
-      if (++this.filling >= this.o.batchSpanCount) this.seal()
+    for (let i = 0; i < spans.length; i++) this.put(spans[i]!)
+    this.schedule()
+  }
+
+  private put(span: LeanSpan): void {
+    const w = this.spanWriter()
+    if (w === null) return
+    try {
+      encodeSpan(w, span)
+    } catch (e) {
+      this.spanFailed(e)
+      return
     }
-    if (n < spans.length) this.drop(spans.length - n, 'queue full')
+    this.spanDone()
+  }
+
+  /**
+   * The writer a span is encoded into, in place (the request path writes its spans straight from
+   * its timings, no span objects in between); null when the queue is full: that span is dropped
+   * and counted. Then spanDone() or, if the encoding threw, spanFailed().
+   */
+  spanWriter(): OtlpWriter | null {
+    if (this.waiting >= (this.o.maxQueued ?? MAX_QUEUED)) {
+      this.drop(1, 'queue full')
+      return null
+    }
+    this.spanAt = this.writer.pos
+    return this.writer
+  }
+
+  /** The span begun after spanWriter() is complete: counted, and a full batch is sealed. */
+  spanDone(): void {
+    this.waiting++
+    if (++this.filling >= this.o.batchSpanCount) this.seal()
+  }
+
+  /** The span begun after spanWriter() threw half-written: its bytes are taken back, it is dropped. */
+  spanFailed(err: unknown): void {
+    this.writer.pos = this.spanAt
+    this.drop(1, 'could not encode', err)
+  }
+
+  /** After a request's spans: a full batch or no flush delay sends now, else the flush timer runs. */
+  schedule(): void {
     if (this.sending) return
     if (this.ready.length > 0 || this.o.flushDelay === 0) {
       this.clearTimer()
-      setImmediate(() => this.sendNext())
+      setImmediate(this.sendNextCb)
     } else if (this.timer === null && this.waiting > 0) {
-      this.timer = setTimeout(() => { this.timer = null; this.sendNext() }, this.o.flushDelay)
+      this.timer = setTimeout(this.flushCb, this.o.flushDelay)
       this.timer.unref()
     }
   }
@@ -156,9 +192,9 @@ export class SpanExporter {
       }, (err: unknown) => { this.drop(batch.spans, 'export failed', err) })
       .finally(() => {
         this.sending = false
-        if (this.ready.length > 0) setImmediate(() => this.sendNext())
+        if (this.ready.length > 0) setImmediate(this.sendNextCb)
         else if (this.waiting > 0 && this.timer === null) {
-          this.timer = setTimeout(() => { this.timer = null; this.sendNext() }, this.o.flushDelay)
+          this.timer = setTimeout(this.flushCb, this.o.flushDelay)
           this.timer.unref()
         }
       })
