@@ -181,6 +181,9 @@ const app = uWS.App()
   .post('/v1/messages', serveLlm(ANTHROPIC))
   .post('/v1/embeddings', serveStatic(OPENAI_EMBEDDINGS_JSON, fold(openaiHeaders('application/json')), true))
   .get('/', serveStatic('{"status":"ok","service":"tollgate-bench-mock"}', JSON_ONLY, false))
+  // an OTLP/HTTP collector that accepts every batch (an empty ExportTraceServiceResponse): the 404 below answered
+  // before reading the body, so each export failed and its connection was closed, a cost no real collector imposes
+  .post('/v1/traces', serveStatic('', fold([['content-type', 'application/x-protobuf']]), true))
   .any('/*', (res) => {
     res.cork(() => {
       writeHead(res, '404 Not Found', JSON_ONLY);
