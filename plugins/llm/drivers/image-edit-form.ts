@@ -10,10 +10,9 @@ import { llmError } from '../errors.ts'
 import type { LlmRequest } from '../types.ts'
 import type { CompiledConf } from '../pipeline/compile.ts'
 import type { ParsedRequest } from '../pipeline/state.ts'
+import { DEFAULT_MAX_BODY } from '../pipeline/parse-request.ts'
 import { IMAGE_EDITS, MAX_INPUT_IMAGES } from './image-request.ts'
 
-// max_request_body_size's default (parse-request.ts); 0 is unlimited there too
-const DEFAULT_MAX_BODY = 1048576
 
 /** Most parts a form may have: the images, a mask and a handful of fields (the SDK sends ~8). */
 export const MAX_FORM_PARTS = MAX_INPUT_IMAGES + 16

@@ -11,7 +11,8 @@ import type { CompiledConf } from './compile.ts'
 import type { ParsedRequest } from './state.ts'
 import { sharedRequest } from './shared-request.ts'
 
-const DEFAULT_MAX_BODY = 1048576
+/** max_request_body_size's default (Kong 3.13+), for confs built without the schema's defaults */
+export const DEFAULT_MAX_BODY = 1048576
 
 export function parseRequest(kong: Kong, c: CompiledConf): ParsedRequest {
   const start = performance.now()
