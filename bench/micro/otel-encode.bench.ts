@@ -8,7 +8,8 @@
  */
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { requestSpans, type TracedRequest } from '../../plugins/opentelemetry/request-spans.ts';
+import type { TracedRequest } from '../../plugins/opentelemetry/request-spans.ts';
+import { requestSpans } from '../../spec/helpers/otel-reference-spans.ts';
 import { KIND, LeanSpan, readable } from '../../plugins/opentelemetry/lean-span.ts';
 import { encodeHeader, encodeSpans, OtlpWriter } from '../../plugins/opentelemetry/otlp-encode.ts';
 import { newSpanId, newTraceId } from '../../plugins/opentelemetry/trace-ids.ts';

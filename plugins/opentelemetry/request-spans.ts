@@ -3,11 +3,10 @@
 // per access handler, `kong.balancer` per upstream try (client spans; the last one is the span
 // the upstream was told about), and the GenAI span the LLM outcome gave, if any.
 // encodeRequestSpans writes them straight into the exporter's batch from the timings (the request
-// path: no span, attribute or id objects); requestSpans makes the same spans as LeanSpan objects
-// (the reference the tests compare the bytes with, and the benches).
+// path: no span, attribute or id objects); spec/helpers/otel-reference-spans.ts makes the same
+// spans as LeanSpan objects (the reference the tests compare the bytes with, and the benches).
 import type { RequestTimings } from '../../pdk/tracing.ts'
-import { KIND, LeanSpan, STATUS, type Attrs } from './lean-span.ts'
-import { newSpanId } from './trace-ids.ts'
+import { KIND, STATUS, type LeanSpan } from './lean-span.ts'
 import { attrClose, attrNumber, attrOpen, attrString, closeSpan, encodedKey, encodeSpan, openSpan, type OtlpWriter } from './otlp-encode.ts'
 
 /** A sampled request's tracing state, from access to log. */
@@ -41,52 +40,13 @@ export interface RequestFacts {
 const accessNames = new Map<string, string>()
 const MAX_ACCESS_NAMES = 1000
 
-function accessSpanName(plugin: string): string {
+export function accessSpanName(plugin: string): string {
   let n = accessNames.get(plugin)
   if (n === undefined) {
     n = `kong.access.plugin.${plugin}`
     if (accessNames.size < MAX_ACCESS_NAMES) accessNames.set(plugin, n)
   }
   return n
-}
-
-export function requestSpans(r: TracedRequest, t: RequestTimings, f: RequestFacts): LeanSpan[] {
-  const end = t.end > 0 ? t.end : performance.now()
-  const attrs: Attrs = {
-    'http.method': f.method,
-    'http.url': `${f.scheme}://${f.host}${f.path}${f.query ? `?${f.query}` : ''}`,
-    'http.host': f.host,
-    'http.scheme': f.scheme,
-    'http.flavor': '1.1',
-    'http.client_ip': f.forwardedIp,
-    'net.peer.ip': f.clientIp,
-    'kong.request.id': f.requestId,
-    'http.status_code': f.status,
-    'http.route': f.route,
-  }
-  const out: LeanSpan[] = [
-    new LeanSpan('kong', KIND.server, r.traceId, r.rootId, r.parentId, t.start, end, attrs, f.status >= 500 ? STATUS.error : STATUS.unset, r.parentId !== null),
-  ]
-  if (t.routerStart > 0) out.push(new LeanSpan('kong.router', KIND.internal, r.traceId, newSpanId(), r.rootId, t.routerStart, t.routerEnd, {}))
-  const a = t.access
-  for (let i = 0; i + 2 < a.length; i += 3) {
-    const name = accessSpanName(a[i] as string)
-    const start = a[i + 1] as number
-    const stop = (a[i + 2] as number) || start
-    out.push(new LeanSpan(name, KIND.internal, r.traceId, newSpanId(), r.rootId, start, stop, {}))
-  }
-  const tries = t.tries
-  const count = tries.length / 3
-  for (let i = 0; i < count; i++) {
-    const last = i === count - 1
-    const start = tries[i * 3] as number
-    const stop = last ? end : (tries[i * 3 + 3] as number)
-    const attributes: Attrs = { try_count: i + 1, 'net.peer.ip': tries[i * 3 + 1] as string, 'net.peer.port': tries[i * 3 + 2] as number }
-    // a try followed by another failed (Kong marks failed tries with an error status)
-    out.push(new LeanSpan('kong.balancer', KIND.client, r.traceId, last ? r.balancerId : newSpanId(), r.rootId, start, stop, attributes, last ? STATUS.unset : STATUS.error))
-  }
-  if (r.genai !== null) out.push(r.genai)
-  return out
 }
 
 /** Where a request's spans go, one at a time (SpanExporter: its queue bound, its batches). */
@@ -116,7 +76,7 @@ const K_PEER_PORT = encodedKey('net.peer.port')
  */
 const NO_ATTRS_SHORT = 50
 
-/** http.url from its parts, concatenated only when a part is not ASCII (then the string's UTF-8, as requestSpans writes it) */
+/** http.url from its parts, concatenated only when a part is not ASCII (then the string's UTF-8, as the LeanSpan reference writes it) */
 function urlAttr(w: OtlpWriter, f: RequestFacts): void {
   const kv = attrOpen(w, K_URL)
   w.ensure(2)
@@ -133,7 +93,7 @@ function urlAttr(w: OtlpWriter, f: RequestFacts): void {
 }
 
 /**
- * The spans requestSpans makes, the same bytes, written into `sink` one by one as they are known:
+ * The spans of the LeanSpan reference (spec/helpers/otel-reference-spans.ts), the same bytes, written into `sink` one by one as they are known:
  * child span ids are random bytes written in place. A span that does not fit the queue is dropped
  * and counted by the sink; one whose encoding throws is taken back.
  */
