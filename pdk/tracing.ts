@@ -38,15 +38,29 @@ export class PdkTracing {
 
   /**
    * This request's timings; null when no tracing plugin turned them on or the request was
-   * sampled out (stop()). @phases access, header_filter, response, body_filter, log
+   * sampled out (stop()). A snapshot: later readings are not in it. @phases access, header_filter, response, body_filter, log
    */
   timings(): RequestTimings | null {
     checkPhase(this.ctx, READ)
     const c = this.ctx
     const t = c.trace
     if (t === null || !t.recording) return null
+    // the flat lists made now (short-lived: a plugin reads them in this call); the record keeps
+    // its readings unboxed and is reused by another request after this one's log phase
+    const access: (string | number)[] = new Array(3 * t.accessCount)
+    for (let i = 0, k = 0; i < t.accessCount; i++) {
+      access[k++] = t.accessNames[i]!
+      access[k++] = t.accessTimes[2 * i]!
+      access[k++] = t.accessTimes[2 * i + 1]!
+    }
+    const tries: (string | number)[] = new Array(3 * t.tryCount)
+    for (let i = 0, k = 0; i < t.tryCount; i++) {
+      tries[k++] = t.tryTimes[2 * i]!
+      tries[k++] = t.tryHosts[i]!
+      tries[k++] = t.tryTimes[2 * i + 1]!
+    }
     return {
-      start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access: t.access, tries: t.tries,
+      start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access, tries,
       proxyStart: c.proxyStart, upstreamHeadAt: c.upstreamHeadAt, end: c.endAt,
     }
   }
