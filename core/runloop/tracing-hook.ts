@@ -30,8 +30,10 @@ export class RequestTrace {
   readonly tryHosts: string[] = []
   /** their start and port, two per attempt */
   readonly tryTimes: number[] = doubles()
-  /** trace headers for every upstream attempt: lowercase name, value (null = removed), flat; null = none */
-  upstreamHeaders: (string | null)[] | null = null
+  /** trace headers for every upstream attempt: lowercase name, value (null = removed), flat (setTraceHeaders) */
+  readonly upstreamHeaders: (string | null)[] = []
+  /** entries of upstreamHeaders that are this request's (2 per header) */
+  upstreamHeaderCount = 0
 
   enter(plugin: string): void {
     if (!this.recording) return
@@ -50,8 +52,7 @@ export class RequestTrace {
 
   /** An upstream attempt is about to be sent: its trace headers, and its start. */
   attempt(u: UpstreamRequest): void {
-    const h = this.upstreamHeaders
-    if (h !== null) applyTraceHeaders(u, h)
+    if (this.upstreamHeaderCount > 0) applyTraceHeaders(u, this.upstreamHeaders, this.upstreamHeaderCount)
     if (!this.recording) return
     const i = this.tryCount++
     putName(this.tryHosts, i, u.host)
@@ -66,12 +67,26 @@ export class RequestTrace {
     this.routerEnd = 0
     this.accessCount = 0
     this.tryCount = 0
-    this.upstreamHeaders = null
+    this.upstreamHeaderCount = 0
+  }
+
+  /** The trace headers for every attempt from now on (replacing any earlier ones): `clear` removed, then `set`'s pairs. */
+  setTraceHeaders(set: readonly string[], clear: readonly string[]): void {
+    const h = this.upstreamHeaders
+    const n = set.length & ~1
+    let k = 0
+    for (let i = 0; i < clear.length; i++) { putHeader(h, k++, clear[i]!.toLowerCase()); putHeader(h, k++, null) }
+    for (let i = 0; i < n; i += 2) { putHeader(h, k++, set[i]!.toLowerCase()); putHeader(h, k++, set[i + 1]!) }
+    this.upstreamHeaderCount = k
   }
 }
 
 /** a[i] = v, where i <= a.length (grows by one at the end); one per element kind, each stays monomorphic */
 function putName(a: string[], i: number, v: string): void {
+  if (i < a.length) a[i] = v
+  else a.push(v)
+}
+function putHeader(a: (string | null)[], i: number, v: string | null): void {
   if (i < a.length) a[i] = v
   else a.push(v)
 }
@@ -87,9 +102,10 @@ function doubles(): number[] {
   return a
 }
 
-export function applyTraceHeaders(u: UpstreamRequest, h: readonly (string | null)[]): void {
+/** The first `n` entries of `h` (name, value or null = removed) into the upstream request's header changes. */
+export function applyTraceHeaders(u: UpstreamRequest, h: readonly (string | null)[], n = h.length): void {
   const m = (u.headers ??= new Map())
-  for (let i = 0; i < h.length; i += 2) m.set(h[i]!, h[i + 1]!)
+  for (let i = 0; i < n; i += 2) m.set(h[i]!, h[i + 1]!)
 }
 
 /** records kept for reuse; past this many, a finished one is left to the GC */

@@ -56,13 +56,17 @@ describe('tracing records reused', () => {
     const { ctx } = request(['a', 'b'], [['h', 1]])
     const t = ctx.trace!
     t.recording = false
-    t.upstreamHeaders = ['traceparent', 'x']
+    t.setTraceHeaders(['traceparent', 'x'], ['b3'])
     endTrace(ctx)
     const again = startTrace()
     expect(again).toBe(t)
     const fresh = new RequestTrace()
-    expect({ ...again, accessNames: [], accessTimes: [], tryHosts: [], tryTimes: [] }).toEqual({ ...fresh })
-    expect([again.accessCount, again.tryCount, again.recording, again.upstreamHeaders]).toEqual([0, 0, true, null])
+    expect({ ...again, accessNames: [], accessTimes: [], tryHosts: [], tryTimes: [], upstreamHeaders: [] }).toEqual({ ...fresh })
+    expect([again.accessCount, again.tryCount, again.recording, again.upstreamHeaderCount]).toEqual([0, 0, true, 0])
+    // a reused record sends no earlier request's trace headers
+    const u = up('h', 1)
+    again.attempt(u)
+    expect(u.headers).toBeNull()
     endTrace({ trace: again } as never)
   })
 
@@ -94,6 +98,45 @@ describe('tracing records reused', () => {
     const a = startTrace()
     const b = startTrace()
     expect(a).not.toBe(b)
+  })
+})
+
+describe('trace headers on a reused record', () => {
+  // each request's headers after a previous request's (more, fewer, none): only its own reach the upstream
+  const SETS: [string[], string[]][] = [
+    [['traceparent', '00-a-b-01', 'X-B3-TraceId', 't', 'x-b3-spanid', 's'], ['uber-trace-id']],
+    [['traceparent', '00-c-d-00'], []],
+    [[], ['B3']],
+    [['odd'], []],
+    [['traceparent', 'v2'], ['ot-tracer-traceid', 'ot-tracer-spanid']],
+  ]
+  it('every attempt gets exactly the last propagate() of its own request', () => {
+    for (const [set, clear] of [...SETS, ...SETS.reverse()]) {
+      const { kong, ctx, enter } = makeKong()
+      ctx.trace = startTrace()
+      enter('access')
+      kong.tracing.propagate(['stale', 'x'])
+      kong.tracing.propagate(set, clear)
+      const want = new Map<string, string | null>()
+      for (const c of clear) want.set(c.toLowerCase(), null)
+      for (let i = 0; i + 1 < set.length; i += 2) want.set(set[i]!.toLowerCase(), set[i + 1]!)
+      for (const retry of [0, 1]) {
+        const u = up('h', retry)
+        ctx.trace.attempt(u)
+        expect(u.headers ?? new Map()).toEqual(want)
+      }
+      endTrace(ctx)
+    }
+  })
+  it('a record form propagates the same as the flat form', () => {
+    const { kong, ctx, enter } = makeKong()
+    ctx.trace = startTrace()
+    enter('access')
+    kong.tracing.propagate({ TraceParent: 'v', 'x-b3-sampled': '1' }, ['X-Amzn-Trace-Id'])
+    const u = up('h', 1)
+    ctx.trace.attempt(u)
+    expect(u.headers).toEqual(new Map([['x-amzn-trace-id', null], ['traceparent', 'v'], ['x-b3-sampled', '1']]))
+    endTrace(ctx)
   })
 })
 
