@@ -28,7 +28,7 @@ afterAll(async () => {
 /** One request: started by access, ended by log; what went upstream. */
 function request(n: number, parent: string | null) {
   const { kong, ctx, enter } = makeKong({ path: `/r${n}`, headers: parent ? { traceparent: `00-${parent}-00f067aa0ba902b7-01` } : {} })
-  ctx.requestId = `req-${n}`
+  ;(ctx as { requestId: string }).requestId = `req-${n}`
   ctx.route = { paths: [`/r${n}`] } as never
   ctx.status = 200
   ctx.trace = startTrace()
@@ -55,6 +55,10 @@ describe('overlapping requests', () => {
     // (flush delay 0: each log phase schedules a send)
     await receiver.waitForSpans(before + 4 * 3)
     const spans = receiver.spans.slice(before)
+    // no two requests share an id
+    const roots = spans.filter((s) => s.name === 'kong')
+    expect(new Set(roots.map((s) => s.spanId)).size).toBe(4)
+    expect(new Set(roots.map((s) => s.traceId)).size).toBe(4)
     for (const r of reqs) {
       const [, traceId, balancerId] = r.traceparent().split('-')
       if (r.parent) expect(traceId).toBe(r.parent)
