@@ -140,4 +140,6 @@ export function requestTiming(owner: string, on: boolean): void {
   if (on) owners.add(owner)
   else owners.delete(owner)
   tracingOn = owners.size > 0
+  // no tracing plugin left: the kept records would only hold memory
+  if (!tracingOn) free.length = 0
 }

@@ -2,7 +2,7 @@
 // a reused record must show nothing of the request before, kong.tracing.timings() must be the
 // same flat lists as before, and a request that ended can no longer write into its old record.
 import { describe, expect, it } from 'vitest'
-import { endTrace, RequestTrace, startTrace } from '../../../core/runloop/tracing-hook.ts'
+import { endTrace, RequestTrace, requestTiming, startTrace } from '../../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../../pdk/context-factory.ts'
 
 const up = (host: string, port: number) => ({
@@ -162,5 +162,20 @@ describe('an access handler that settles after its request ended', () => {
     expect(next.accessNames[0]).toBe('other')
     // still running: its end is not the late handler's
     expect(next.accessTimes[1]).toBe(0)
+  })
+})
+
+describe('records kept for reuse', () => {
+  it('are dropped when no tracing plugin is left, and kept while one is', () => {
+    requestTiming('test-owner', true)
+    const { ctx } = makeKong()
+    ctx.trace = startTrace()
+    const t = ctx.trace
+    endTrace(ctx)
+    requestTiming('test-owner', true)
+    expect(startTrace()).toBe(t)
+    endTrace({ trace: t } as never)
+    requestTiming('test-owner', false)
+    expect(startTrace()).not.toBe(t)
   })
 })
