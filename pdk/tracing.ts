@@ -38,15 +38,29 @@ export class PdkTracing {
 
   /**
    * This request's timings; null when no tracing plugin turned them on or the request was
-   * sampled out (stop()). @phases access, header_filter, response, body_filter, log
+   * sampled out (stop()). A snapshot: later readings are not in it. @phases access, header_filter, response, body_filter, log
    */
   timings(): RequestTimings | null {
     checkPhase(this.ctx, READ)
     const c = this.ctx
     const t = c.trace
     if (t === null || !t.recording) return null
+    // the flat lists made now (short-lived: a plugin reads them in this call); the record keeps
+    // its readings unboxed and is reused by another request after this one's log phase
+    const access: (string | number)[] = new Array(3 * t.accessCount)
+    for (let i = 0, k = 0; i < t.accessCount; i++) {
+      access[k++] = t.accessNames[i]!
+      access[k++] = t.accessTimes[2 * i]!
+      access[k++] = t.accessTimes[2 * i + 1]!
+    }
+    const tries: (string | number)[] = new Array(3 * t.tryCount)
+    for (let i = 0, k = 0; i < t.tryCount; i++) {
+      tries[k++] = t.tryTimes[2 * i]!
+      tries[k++] = t.tryHosts[i]!
+      tries[k++] = t.tryTimes[2 * i + 1]!
+    }
     return {
-      start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access: t.access, tries: t.tries,
+      start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access, tries,
       proxyStart: c.proxyStart, upstreamHeadAt: c.upstreamHeadAt, end: c.endAt,
     }
   }
@@ -75,24 +89,24 @@ export class PdkTracing {
    */
   propagate(set: Readonly<Record<string, string>> | readonly string[], clear: readonly string[] = []): void {
     checkPhase(this.ctx, STOP)
-    let h: (string | null)[]
+    let flat: readonly string[]
     if (Array.isArray(set)) {
-      // name, value, name, value… (a tracing plugin's hot path: no object per request, and the
-      // record sized at once, not grown by push)
-      const flat = set as readonly string[]
-      const n = flat.length & ~1
-      h = new Array<string | null>(2 * clear.length + n)
-      let k = 0
-      for (let i = 0; i < clear.length; i++) { h[k++] = clear[i]!.toLowerCase(); h[k++] = null }
-      for (let i = 0; i < n; i += 2) { h[k++] = flat[i]!.toLowerCase(); h[k++] = flat[i + 1]! }
+      // name, value, name, value… (a tracing plugin's hot path: copied into the request's record,
+      // which is reused, so no array per request)
+      flat = set as readonly string[]
     } else {
-      h = []
-      for (let i = 0; i < clear.length; i++) h.push(clear[i]!.toLowerCase(), null)
       const rec = set as Readonly<Record<string, string>>
-      for (const name of Object.keys(rec)) h.push(name.toLowerCase(), rec[name]!)
+      const pairs: string[] = []
+      for (const name of Object.keys(rec)) pairs.push(name, rec[name]!)
+      flat = pairs
     }
     const c = this.ctx
-    if (c.trace !== null) c.trace.upstreamHeaders = h
-    else if (c.upstream !== null) applyTraceHeaders(c.upstream, h) // no runloop record (a test harness): once, now
+    if (c.trace !== null) { c.trace.setTraceHeaders(flat, clear); return }
+    if (c.upstream === null) return
+    // no runloop record (a test harness): once, now
+    const h: (string | null)[] = []
+    for (let i = 0; i < clear.length; i++) h.push(clear[i]!.toLowerCase(), null)
+    for (let i = 0; i + 1 < flat.length; i += 2) h.push(flat[i]!.toLowerCase(), flat[i + 1]!)
+    applyTraceHeaders(c.upstream, h)
   }
 }

@@ -72,7 +72,7 @@ async function startMock(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function startGateway(root: string, dir: string, name: string, plugins: PluginConf[], mock: string): Promise<{ pid: number; port: number; child: ChildProcess; gc: { allocated: number; promoted: number } }> {
+async function startGateway(root: string, dir: string, name: string, plugins: PluginConf[], mock: string): Promise<{ pid: number; port: number; child: ChildProcess; gc: { allocated: number; promoted: number; pause: number; mc: number } }> {
   const file = join(dir, `kong-${name}.yaml`);
   writeFileSync(file, stringify(proxyConfig(mock, plugins)));
   const [port, admin] = [await freePort(), await freePort()];
@@ -85,7 +85,7 @@ async function startGateway(root: string, dir: string, name: string, plugins: Pl
       KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error' },
   });
   children.push(child);
-  const gc = { allocated: 0, promoted: 0 };
+  const gc = { allocated: 0, promoted: 0, pause: 0, mc: 0 };
   let pending = '';
   child.stdout?.on('data', (d: Buffer) => {
     const lines = (pending + d.toString()).split('\n');
@@ -94,6 +94,9 @@ async function startGateway(root: string, dir: string, name: string, plugins: Pl
       if (!/ gc=(s|mc|ms|mmc) /.test(line)) continue;
       gc.allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
       gc.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+      // pause (ms) of every GC; mark-compacts counted apart (what a promoted byte costs later)
+      gc.pause += Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0);
+      if (!/ gc=s /.test(line)) gc.mc++;
     }
   });
   await waitForHttp(`http://127.0.0.1:${admin}/status`, { status: 200, timeoutMs: 60000 });
@@ -131,12 +134,12 @@ for (let r = 0; r < ROUNDS; r++) {
   const line: string[] = [];
   for (const g of gws) {
     const t0 = cpuTicks(g.pid);
-    const [a0, p0] = [g.gc.allocated, g.gc.promoted];
+    const [a0, p0, pz0, mc0] = [g.gc.allocated, g.gc.promoted, g.gc.pause, g.gc.mc];
     const run = await wrk(g.port, bodyFile, SECONDS);
     const us = ((cpuTicks(g.pid) - t0) * 1e6) / CLK_TCK / run.requests;
     g.us.push(us);
     g.requests += run.requests;
-    const gcNote = values.gc ? `, ${Math.round((g.gc.allocated - a0) / run.requests)} B alloc, ${Math.round((g.gc.promoted - p0) / run.requests)} B promoted` : '';
+    const gcNote = values.gc ? `, ${Math.round((g.gc.allocated - a0) / run.requests)} B alloc, ${Math.round((g.gc.promoted - p0) / run.requests)} B promoted, ${(((g.gc.pause - pz0) * 1000) / run.requests).toFixed(1)} µs GC pause, ${g.gc.mc - mc0} mark-compacts` : '';
     line.push(`${g.label} ${us.toFixed(1)} µs/req (${run.requests} req${run.non2xx ? `, ${run.non2xx} non-2xx` : ''}${gcNote})`);
   }
   console.log(`round ${r + 1}: ${line.join(' | ')}`);

@@ -18,7 +18,7 @@ import { retrySink } from '../proxy/upstream-retry.ts'
 import { SERVER_TOKEN, VIA_TOKEN } from '../version.ts'
 import { rootLog } from '../log.ts'
 import { add, COUNTER } from '../server/counters.ts'
-import { RequestTrace, tracingOn } from './tracing-hook.ts'
+import { endTrace, startTrace, tracingOn } from './tracing-hook.ts'
 
 export interface ConfigState {
   readonly snapshot: Snapshot
@@ -66,7 +66,7 @@ export function handleRequest(state: ConfigState, ctx: RequestContext, down: Dow
   add(COUNTER.totalRequests, 1n)
   add(COUNTER.activeRequests, 1n)
   ctx.config = state.snapshot
-  if (tracingOn) ctx.trace = new RequestTrace()
+  if (tracingOn) ctx.trace = startTrace()
   try {
     const rewrite = state.plans.rewrite
     if (rewrite) {
@@ -163,6 +163,7 @@ export function finish(ctx: RequestContext, collected: Collected | null): void {
   add(COUNTER.activeRequests, -1n)
   const log = collected?.log
   if (log) setImmediate(runLog, ctx, log)
+  else endTrace(ctx)
 }
 
 /** The log phase, off the hot path; it has no client to answer, so a failure is only logged. */
@@ -170,10 +171,14 @@ function runLog(ctx: RequestContext, log: readonly Bound[]): void {
   const failed = (err: unknown): void => { rootLog.error({ err, request_id: ctx.requestId }, 'log phase failed') }
   try {
     const r = runPhase(ctx, log, 'log')
-    if (r) r.catch(failed)
+    if (r) {
+      r.catch(failed).finally(() => endTrace(ctx))
+      return
+    }
   } catch (e) {
     failed(e)
   }
+  endTrace(ctx)
 }
 
 /** Response headers from upstream that are not forwarded: hop-by-hop, and framing and Date, which uWS writes itself. */

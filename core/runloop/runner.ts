@@ -53,9 +53,10 @@ export function runPhase(ctx: RequestContext, list: readonly Bound[], phase: Asy
       continue
     }
     if (isThenable(r)) {
+      // settled later: the request may have ended meanwhile and its record gone to another one
       return Promise.resolve(r).then(
-        () => { tr?.leave(); return runPhase(ctx, list, phase, i + 1) },
-        (e) => { tr?.leave(); pluginFailed(ctx, b.plugin, phase, e); return runPhase(ctx, list, phase, i + 1) },
+        () => { if (ctx.trace === tr) tr?.leave(); return runPhase(ctx, list, phase, i + 1) },
+        (e) => { if (ctx.trace === tr) tr?.leave(); pluginFailed(ctx, b.plugin, phase, e); return runPhase(ctx, list, phase, i + 1) },
       )
     }
     tr?.leave()
@@ -100,8 +101,8 @@ export function runAccess(ctx: RequestContext, plan: PhasePlan): Collected | Pro
       if (isThenable(r)) {
         const next = i + 1
         return Promise.resolve(r).then(
-          () => { tr?.leave(); return step(next) },
-          (e) => { tr?.leave(); pluginFailed(ctx, s.plugin, 'access', e); return step(next) },
+          () => { if (ctx.trace === tr) tr?.leave(); return step(next) },
+          (e) => { if (ctx.trace === tr) tr?.leave(); pluginFailed(ctx, s.plugin, 'access', e); return step(next) },
         )
       }
       tr?.leave()

@@ -6,41 +6,128 @@
 // The record also carries the trace headers for the upstream, applied at every attempt: a retry
 // or an AI failover rebuilds the upstream request from a copy taken before the tracing plugin ran,
 // and each try must still carry the trace.
-import type { UpstreamRequest } from './context.ts'
+// A record lives from the request's start to its log phase, across the upstream call: anything it
+// allocates per request survives young-generation GCs and gets promoted (at sampling 1.0 that was
+// most of the tracing plugin's GC cost). So records are reused (startTrace / endTrace), and the
+// readings are kept in arrays of unboxed doubles, not boxed numbers in a mixed array.
+import type { RequestContext, UpstreamRequest } from './context.ts'
 
-/** One request's timings, performance.now() clock (ms). */
+/** One request's timings, performance.now() clock (ms). Reused: see startTrace. */
 export class RequestTrace {
   /** false once the tracing plugin sampled the request out */
   recording = true
   routerStart = 0
   routerEnd = 0
-  /** access handlers in the order they ran: name, start, end (end 0 while running), flat */
-  readonly access: (string | number)[] = []
-  /** upstream attempts in order: start, host, port, flat */
-  readonly tries: (string | number)[] = []
-  /** trace headers for every upstream attempt: lowercase name, value (null = removed), flat; null = none */
-  upstreamHeaders: (string | null)[] | null = null
+  /** access handlers that ran (entries past this in the arrays are a previous request's) */
+  accessCount = 0
+  /** their names, in the order they ran */
+  readonly accessNames: string[] = []
+  /** their start and end, two per handler (end 0 while running) */
+  readonly accessTimes: number[] = doubles()
+  /** upstream attempts (entries past this are a previous request's) */
+  tryCount = 0
+  /** their hosts, in order */
+  readonly tryHosts: string[] = []
+  /** their start and port, two per attempt */
+  readonly tryTimes: number[] = doubles()
+  /** trace headers for every upstream attempt: lowercase name, value (null = removed), flat (setTraceHeaders) */
+  readonly upstreamHeaders: (string | null)[] = []
+  /** entries of upstreamHeaders that are this request's (2 per header) */
+  upstreamHeaderCount = 0
 
   enter(plugin: string): void {
-    if (this.recording) this.access.push(plugin, performance.now(), 0)
+    if (!this.recording) return
+    const i = this.accessCount++
+    putName(this.accessNames, i, plugin)
+    putTime(this.accessTimes, 2 * i, performance.now())
+    putTime(this.accessTimes, 2 * i + 1, 0)
   }
 
   leave(): void {
-    const a = this.access
-    if (a.length > 0 && a[a.length - 1] === 0) a[a.length - 1] = performance.now()
+    const n = this.accessCount
+    if (n === 0) return
+    const a = this.accessTimes
+    if (a[2 * n - 1] === 0) a[2 * n - 1] = performance.now()
   }
 
   /** An upstream attempt is about to be sent: its trace headers, and its start. */
   attempt(u: UpstreamRequest): void {
+    if (this.upstreamHeaderCount > 0) applyTraceHeaders(u, this.upstreamHeaders, this.upstreamHeaderCount)
+    if (!this.recording) return
+    const i = this.tryCount++
+    putName(this.tryHosts, i, u.host)
+    putTime(this.tryTimes, 2 * i, performance.now())
+    putTime(this.tryTimes, 2 * i + 1, u.port)
+  }
+
+  /** As new, for reuse: the arrays keep their length and room (no allocation next time). */
+  reset(): void {
+    this.recording = true
+    this.routerStart = 0
+    this.routerEnd = 0
+    this.accessCount = 0
+    this.tryCount = 0
+    this.upstreamHeaderCount = 0
+  }
+
+  /** The trace headers for every attempt from now on (replacing any earlier ones): `clear` removed, then `set`'s pairs. */
+  setTraceHeaders(set: readonly string[], clear: readonly string[]): void {
     const h = this.upstreamHeaders
-    if (h !== null) applyTraceHeaders(u, h)
-    if (this.recording) this.tries.push(performance.now(), u.host, u.port)
+    const n = set.length & ~1
+    let k = 0
+    for (let i = 0; i < clear.length; i++) { putHeader(h, k++, clear[i]!.toLowerCase()); putHeader(h, k++, null) }
+    for (let i = 0; i < n; i += 2) { putHeader(h, k++, set[i]!.toLowerCase()); putHeader(h, k++, set[i + 1]!) }
+    this.upstreamHeaderCount = k
   }
 }
 
-export function applyTraceHeaders(u: UpstreamRequest, h: readonly (string | null)[]): void {
+/** a[i] = v, where i <= a.length (grows by one at the end); one per element kind, each stays monomorphic */
+function putName(a: string[], i: number, v: string): void {
+  if (i < a.length) a[i] = v
+  else a.push(v)
+}
+function putHeader(a: (string | null)[], i: number, v: string | null): void {
+  if (i < a.length) a[i] = v
+  else a.push(v)
+}
+function putTime(a: number[], i: number, v: number): void {
+  if (i < a.length) a[i] = v
+  else a.push(v)
+}
+
+/** An empty array whose elements are unboxed doubles from the start (no boxed number per push). */
+function doubles(): number[] {
+  const a = [0.5]
+  a.length = 0
+  return a
+}
+
+/** The first `n` entries of `h` (name, value or null = removed) into the upstream request's header changes. */
+export function applyTraceHeaders(u: UpstreamRequest, h: readonly (string | null)[], n = h.length): void {
   const m = (u.headers ??= new Map())
-  for (let i = 0; i < h.length; i += 2) m.set(h[i]!, h[i + 1]!)
+  for (let i = 0; i < n; i += 2) m.set(h[i]!, h[i + 1]!)
+}
+
+/** records kept for reuse; past this many, a finished one is left to the GC */
+const MAX_FREE = 1024
+const free: RequestTrace[] = []
+
+/** A record for a request starting now (a reused one when there is one). */
+export function startTrace(): RequestTrace {
+  return free.pop() ?? new RequestTrace()
+}
+
+/**
+ * The request is done with its record (after its log phase): `ctx.trace` becomes null, so a late
+ * callback of this request (an async handler that settles after the client left) reads null and
+ * never writes into the record once another request reuses it.
+ */
+export function endTrace(ctx: RequestContext): void {
+  const t = ctx.trace
+  if (t === null) return
+  ctx.trace = null
+  t.reset()
+  if (free.length < MAX_FREE) free.push(t)
 }
 
 const owners = new Set<string>()
@@ -53,4 +140,6 @@ export function requestTiming(owner: string, on: boolean): void {
   if (on) owners.add(owner)
   else owners.delete(owner)
   tracingOn = owners.size > 0
+  // no tracing plugin left: the kept records would only hold memory
+  if (!tracingOn) free.length = 0
 }

@@ -46,11 +46,39 @@ export function exporterOf(conf: OtelConf): SpanExporter | null {
   return compiled.get(conf)?.exporter ?? null
 }
 
-/** A sampled request from access to log: its ids, and where its spans go. */
+/** A sampled request from access to log: its ids, and where its spans go. Reused (see freeLive). */
 interface LiveRequest extends TracedRequest {
-  readonly exporter: SpanExporter
+  traceId: string
+  rootId: string
+  balancerId: string
+  parentId: string | null
+  exporter: SpanExporter
   /** its GenAI span is queued (one per request) */
   genaiQueued: boolean
+}
+
+// A LiveRequest lives across the upstream call, long enough to be promoted out of the young
+// generation: one per request was old-generation garbage per request. Finished ones are reused
+// (only the ids, strings made per request anyway, are new).
+const MAX_FREE = 1024
+const freeLive: LiveRequest[] = []
+
+function liveRequest(traceId: string, rootId: string, balancerId: string, parentId: string | null, exporter: SpanExporter): LiveRequest {
+  const r = freeLive.pop()
+  if (r === undefined) return { traceId, rootId, balancerId, parentId, genai: null, exporter, genaiQueued: false }
+  r.traceId = traceId
+  r.rootId = rootId
+  r.balancerId = balancerId
+  r.parentId = parentId
+  r.exporter = exporter
+  r.genaiQueued = false
+  return r
+}
+
+/** The request's spans are written: its record can serve another request (it is in no map). */
+function releaseLive(r: LiveRequest): void {
+  r.genai = null
+  if (freeLive.length < MAX_FREE) freeLive.push(r)
 }
 
 /** sampled requests between access and log (their LLM outcome may come), by request id */
@@ -126,7 +154,7 @@ export default definePlugin({
     }
     if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = traceId
     if (!sampled || c.exporter === null) return kong.tracing.stop()
-    const r: LiveRequest = { traceId, rootId, balancerId, parentId: found?.ctx.spanId ?? null, genai: null, exporter: c.exporter, genaiQueued: false }
+    const r = liveRequest(traceId, rootId, balancerId, found?.ctx.spanId ?? null, c.exporter)
     // found again in the log phase by request id; the plugin's per-request table (a Map and an
     // object per request) only when too many are in flight
     if (live.size < MAX_LIVE) live.set(kong.request.getId(), r)
@@ -140,7 +168,8 @@ export default definePlugin({
   log(kong, conf) {
     const requestId = kong.request.getId()
     let r = live.size > 0 ? live.get(requestId) : undefined
-    if (r !== undefined) live.delete(requestId)
+    const fromMap = r !== undefined
+    if (fromMap) live.delete(requestId)
     // null: sampled out (or no timings at all)
     const t = kong.tracing.timings()
     if (t === null) return
@@ -162,5 +191,7 @@ export default definePlugin({
     f.route = route?.paths?.[0] ?? ''
     encodeRequestSpans(exporter, r, t, f)
     exporter.schedule()
+    // out of the map, nothing else holds it (one kept in kong.ctx.plugin is left to the GC)
+    if (fromMap) releaseLive(r)
   },
 })

@@ -108,9 +108,11 @@ function b3(get: GetHeader): Extracted | null {
     }
     return null
   }
+  // a missing trace id ends it before the other headers are looked up (most requests carry none)
   const traceId = hexId(get('x-b3-traceid'), TRACE_WIDTHS, 32)
+  if (!traceId) return null
   const spanId = hexId(get('x-b3-spanid'), SPAN_WIDTHS, 16)
-  if (!traceId || !spanId) return null
+  if (!spanId) return null
   const flags = get('x-b3-flags')
   const sampled = flags?.trim() === '1' ? true : b3Sampled(get('x-b3-sampled'))
   return { traceId, spanId, sampled, single: false }
@@ -131,8 +133,9 @@ function jaeger(get: GetHeader): Extracted | null {
 
 function ot(get: GetHeader): Extracted | null {
   const traceId = hexId(get('ot-tracer-traceid'), TRACE_WIDTHS, 32)
+  if (!traceId) return null
   const spanId = hexId(get('ot-tracer-spanid'), SPAN_WIDTHS, 16)
-  if (!traceId || !spanId) return null
+  if (!spanId) return null
   const s = get('ot-tracer-sampled')?.trim()
   return { traceId, spanId, sampled: s === '1' ? true : s === '0' ? false : null, single: false }
 }

@@ -1,0 +1,181 @@
+// The runloop's tracing records are reused request after request (core/runloop/tracing-hook.ts):
+// a reused record must show nothing of the request before, kong.tracing.timings() must be the
+// same flat lists as before, and a request that ended can no longer write into its old record.
+import { describe, expect, it } from 'vitest'
+import { endTrace, RequestTrace, requestTiming, startTrace } from '../../../core/runloop/tracing-hook.ts'
+import { makeKong } from '../../pdk/context-factory.ts'
+
+const up = (host: string, port: number) => ({
+  scheme: 'http' as const, host, port, method: 'GET', path: '/', query: '', headers: null, body: null, hostHeader: null,
+  connectTimeout: 1, readTimeout: 1, writeTimeout: 1, retries: 0, tlsVerify: null,
+})
+
+/** A request through access (its handlers), `tries` upstream attempts, to its log phase. */
+function request(plugins: readonly string[], tries: readonly [string, number][]) {
+  const { kong, ctx, enter } = makeKong()
+  ctx.trace = startTrace()
+  ctx.trace.routerStart = 1
+  ctx.trace.routerEnd = 2
+  for (const p of plugins) { ctx.trace.enter(p); ctx.trace.leave() }
+  for (const [h, port] of tries) ctx.trace.attempt(up(h, port))
+  enter('log')
+  return { kong, ctx }
+}
+
+describe('tracing records reused', () => {
+  const SHAPES: [string, string[], [string, number][]][] = [
+    ['none', [], []],
+    ['one plugin, one try', ['ai-proxy'], [['a.test', 80]]],
+    ['many plugins, retries', ['p1', 'p2', 'p3', 'p4', 'p5'], [['a.test', 1], ['b.test', 2], ['c.test', 3]]],
+    ['one plugin again', ['only'], []],
+    ['tries only', [], [['z.test', 65535]]],
+  ]
+
+  it('each request sees only its own readings, in the flat shape, whatever came before', () => {
+    // every order of big and small requests, through the same pool
+    for (const order of [SHAPES, [...SHAPES].reverse(), [SHAPES[2]!, SHAPES[0]!, SHAPES[2]!, SHAPES[3]!]]) {
+      for (const [, plugins, tries] of order) {
+        const { kong, ctx } = request(plugins, tries)
+        const t = kong.tracing.timings()!
+        expect(t.access.filter((_, i) => i % 3 === 0)).toEqual(plugins)
+        for (let i = 0; i < plugins.length; i++) {
+          expect(t.access[3 * i + 1]).toBeTypeOf('number')
+          expect(t.access[3 * i + 2] as number).toBeGreaterThanOrEqual(t.access[3 * i + 1] as number)
+        }
+        expect(t.tries.filter((_, i) => i % 3 === 1)).toEqual(tries.map((x) => x[0]))
+        expect(t.tries.filter((_, i) => i % 3 === 2)).toEqual(tries.map((x) => x[1]))
+        expect([t.routerStart, t.routerEnd]).toEqual([1, 2])
+        endTrace(ctx)
+        expect(ctx.trace).toBeNull()
+        expect(kong.tracing.timings()).toBeNull()
+      }
+    }
+  })
+
+  it('a reused record starts as new: recording, no headers, no readings', () => {
+    const { ctx } = request(['a', 'b'], [['h', 1]])
+    const t = ctx.trace!
+    t.recording = false
+    t.setTraceHeaders(['traceparent', 'x'], ['b3'])
+    endTrace(ctx)
+    const again = startTrace()
+    expect(again).toBe(t)
+    const fresh = new RequestTrace()
+    expect({ ...again, accessNames: [], accessTimes: [], tryHosts: [], tryTimes: [], upstreamHeaders: [] }).toEqual({ ...fresh })
+    expect([again.accessCount, again.tryCount, again.recording, again.upstreamHeaderCount]).toEqual([0, 0, true, 0])
+    // a reused record sends no earlier request's trace headers
+    const u = up('h', 1)
+    again.attempt(u)
+    expect(u.headers).toBeNull()
+    endTrace({ trace: again } as never)
+  })
+
+  it('a running handler has end 0; leave() then sets it; a sampled-out record records nothing more', () => {
+    const { kong, ctx } = makeKong()
+    ctx.trace = startTrace()
+    ctx.trace.enter('slow')
+    ctx.phase = 0
+    const tr = ctx.trace
+    expect(tr.accessTimes[1]).toBe(0)
+    tr.leave()
+    expect(tr.accessTimes[1]).toBeGreaterThan(0)
+    tr.recording = false
+    tr.enter('after')
+    tr.attempt(up('x', 1))
+    expect([tr.accessCount, tr.tryCount]).toEqual([1, 0])
+    void kong
+    endTrace(ctx)
+  })
+
+  it('endTrace twice, or with no record, is harmless', () => {
+    const { ctx } = makeKong()
+    endTrace(ctx)
+    ctx.trace = startTrace()
+    endTrace(ctx)
+    endTrace(ctx)
+    expect(ctx.trace).toBeNull()
+    // the pool holds each record once
+    const a = startTrace()
+    const b = startTrace()
+    expect(a).not.toBe(b)
+  })
+})
+
+describe('trace headers on a reused record', () => {
+  // each request's headers after a previous request's (more, fewer, none): only its own reach the upstream
+  const SETS: [string[], string[]][] = [
+    [['traceparent', '00-a-b-01', 'X-B3-TraceId', 't', 'x-b3-spanid', 's'], ['uber-trace-id']],
+    [['traceparent', '00-c-d-00'], []],
+    [[], ['B3']],
+    [['odd'], []],
+    [['traceparent', 'v2'], ['ot-tracer-traceid', 'ot-tracer-spanid']],
+  ]
+  it('every attempt gets exactly the last propagate() of its own request', () => {
+    for (const [set, clear] of [...SETS, ...SETS.reverse()]) {
+      const { kong, ctx, enter } = makeKong()
+      ctx.trace = startTrace()
+      enter('access')
+      kong.tracing.propagate(['stale', 'x'])
+      kong.tracing.propagate(set, clear)
+      const want = new Map<string, string | null>()
+      for (const c of clear) want.set(c.toLowerCase(), null)
+      for (let i = 0; i + 1 < set.length; i += 2) want.set(set[i]!.toLowerCase(), set[i + 1]!)
+      for (const retry of [0, 1]) {
+        const u = up('h', retry)
+        ctx.trace.attempt(u)
+        expect(u.headers ?? new Map()).toEqual(want)
+      }
+      endTrace(ctx)
+    }
+  })
+  it('a record form propagates the same as the flat form', () => {
+    const { kong, ctx, enter } = makeKong()
+    ctx.trace = startTrace()
+    enter('access')
+    kong.tracing.propagate({ TraceParent: 'v', 'x-b3-sampled': '1' }, ['X-Amzn-Trace-Id'])
+    const u = up('h', 1)
+    ctx.trace.attempt(u)
+    expect(u.headers).toEqual(new Map([['x-amzn-trace-id', null], ['traceparent', 'v'], ['x-b3-sampled', '1']]))
+    endTrace(ctx)
+  })
+})
+
+describe('an access handler that settles after its request ended', () => {
+  it.each([['resolves', true], ['rejects', false]])('%s: the record another request now uses is untouched', async (_, ok) => {
+    const { runPhase } = await import('../../../core/runloop/runner.ts')
+    const { ctx } = makeKong()
+    ctx.trace = startTrace()
+    const mine = ctx.trace
+    let settle!: () => void
+    const pending = new Promise<void>((resolve, reject) => { settle = ok ? resolve : () => reject(new Error('late')) })
+    const plugin = { name: 'slow', version: '1', priority: 1, schema: {}, access: () => pending } as never
+    const done = runPhase(ctx, [{ plugin, conf: {} }], 'access')
+    expect(mine.accessCount).toBe(1)
+    // the client leaves: the request ends, its record goes to the next request, which is inside a handler
+    endTrace(ctx)
+    const next = startTrace()
+    expect(next).toBe(mine)
+    next.enter('other')
+    settle()
+    await done
+    expect(next.accessCount).toBe(1)
+    expect(next.accessNames[0]).toBe('other')
+    // still running: its end is not the late handler's
+    expect(next.accessTimes[1]).toBe(0)
+  })
+})
+
+describe('records kept for reuse', () => {
+  it('are dropped when no tracing plugin is left, and kept while one is', () => {
+    requestTiming('test-owner', true)
+    const { ctx } = makeKong()
+    ctx.trace = startTrace()
+    const t = ctx.trace
+    endTrace(ctx)
+    requestTiming('test-owner', true)
+    expect(startTrace()).toBe(t)
+    endTrace({ trace: t } as never)
+    requestTiming('test-owner', false)
+    expect(startTrace()).not.toBe(t)
+  })
+})
