@@ -93,10 +93,13 @@ function seriesOf(route: Route, service: Service | null): RouteSeries {
   return s
 }
 
-/** The log phase's request metrics; requests no route matched are not counted (as Kong). */
-export function recordRequest(kong: Kong, conf: PrometheusConf, route: Route): void {
+/**
+ * The log phase's request metrics; requests no route matched are not counted (as Kong). `consumer`
+ * is the request's when per_consumer is on, else null.
+ */
+export function recordRequest(kong: Kong, conf: PrometheusConf, route: Route, consumer: Consumer | null): void {
   const rs = seriesOf(route, kong.router.getService())
-  const cs = conf.per_consumer ? rs.of(kong.client.getConsumer()) : rs.anonymous
+  const cs = consumer === null ? rs.anonymous : rs.of(consumer)
   if (conf.status_code_metrics) cs.requests(kong.response.getStatus(), kong.response.getSource() !== 'service').value++
   if (conf.latency_metrics) {
     // one field of Kong's log record, read without building the record (kong.log.serialize())

@@ -1,8 +1,10 @@
 // Metric labels a client can steer cannot grow memory without bound: the model name (a client may
 // pick it when the config does not) is cut and, past MAX_MODELS per worker, counted under `other`;
-// outcomes waiting for a log phase that never comes are capped; hostile names stay valid text.
-import { beforeEach, describe, expect, it } from 'vitest'
-import { MAX_MODEL_LABEL, MAX_MODELS, MAX_PARKED, OVERFLOW_MODEL, parkOutcome, parkedCount, recordAi, setAiMetricsWanted } from '../../plugins/prometheus/ai-metrics.ts'
+// the series cached per model are capped whatever the client, the upstream or config reloads send
+// (past the cap a series is found through its family, so counts stay exact); hostile names stay
+// valid text.
+import { describe, expect, it } from 'vitest'
+import { cachedAi, MAX_CONSUMERS_PER_MODEL, MAX_MODEL_LABEL, MAX_MODELS, OVERFLOW_MODEL, recordAi } from '../../plugins/prometheus/ai-metrics.ts'
 import { threadRegistry } from '../../core/status/metric-family.ts'
 import { NodeMetrics } from '../../core/status/node-metrics.ts'
 import { threadSnapshot } from '../../core/status/thread-snapshot.ts'
@@ -17,10 +19,8 @@ function outcome(model: string | null, over: Partial<LlmOutcome> = {}): LlmOutco
     cost: 0, latencyMs: 5, targetLatencyMs: 4, timeToFirstTokenMs: null, tried: [0], cache: 'none', ...over,
   }
 }
-const count = (o: LlmOutcome): void => { parkOutcome(o); recordAi(o.requestId, '') }
+const count = (o: LlmOutcome, consumer = ''): void => recordAi(o, consumer)
 const scrape = async () => parseMetrics(await new NodeMetrics(async () => [await threadSnapshot()]).text())
-
-beforeEach(() => setAiMetricsWanted(true))
 
 describe('AI metric labels from client input', () => {
   it.each([
@@ -56,16 +56,27 @@ describe('AI metric labels from client input', () => {
   })
 })
 
-describe('outcomes waiting for their log phase', () => {
-  it(`are capped at ${MAX_PARKED} (the oldest go first)`, () => {
-    for (let i = 0; i < MAX_PARKED * 3; i++) parkOutcome(outcome('never-logged'))
-    expect(parkedCount()).toBe(MAX_PARKED)
-  })
+describe('the series cached per worker', () => {
+  // each source of distinct values, a thousand and more of them: how many requests, and the outcome and consumer of the i-th
+  const FLOODS: ReadonlyArray<readonly [what: string, n: number, make: (i: number) => [LlmOutcome, string]]> = [
+    ['client model names', MAX_MODELS + 700, (i) => [outcome(`client-${i}`), '']],
+    ['long client model names', 600, (i) => [outcome(`${i}-`.padEnd(5000, 'x')), '']],
+    ['model names the upstream answers with', 1500, (i) => [outcome('gpt-4o-mini', { responseModel: `upstream-${i}` }), '']],
+    ['consumers (config reloads)', MAX_CONSUMERS_PER_MODEL + 300, (i) => [outcome('gpt-4o-mini'), `consumer-${i}`]],
+    ['consumers on a cached answer', MAX_CONSUMERS_PER_MODEL + 300, (i) => [outcome('gpt-4o-mini', { cache: 'hit' }), `cached-${i}`]],
+    ['consumers and models at once', MAX_MODELS + MAX_CONSUMERS_PER_MODEL, (i) => [outcome(`both-${i}`), `both-${i}`]],
+  ]
 
-  it('are not kept at all when no prometheus config counts AI metrics', () => {
-    setAiMetricsWanted(false)
-    expect(parkedCount()).toBe(0)
-    for (let i = 0; i < 10; i++) parkOutcome(outcome('x'))
-    expect(parkedCount()).toBe(0)
+  it.each(FLOODS)('%s: bounded, every request counted', async (_what, n, make) => {
+    const before = total(await scrape(), 'kong_ai_llm_requests_total')
+    const cached = cachedAi().series
+    for (let i = 0; i < n; i++) { const [o, consumer] = make(i); count(o, consumer) }
+    const filled = cachedAi()
+    expect(filled.models).toBeLessThanOrEqual(MAX_MODELS)
+    expect(filled.series - cached).toBeLessThanOrEqual(MAX_MODELS + MAX_CONSUMERS_PER_MODEL)
+    // saturated: more new values of the same kind cache nothing more
+    for (let i = n; i < n + 200; i++) { const [o, consumer] = make(i); count(o, consumer) }
+    expect(cachedAi()).toEqual(filled)
+    expect(total(await scrape(), 'kong_ai_llm_requests_total')).toBe(before + n + 200)
   })
 })
