@@ -6,6 +6,13 @@
 import { describe, expect, it } from 'vitest'
 import { cachedAi, MAX_CONSUMERS_PER_MODEL, MAX_MODEL_LABEL, MAX_MODELS, OVERFLOW_MODEL, recordAi } from '../../plugins/prometheus/ai-metrics.ts'
 import { threadRegistry } from '../../core/status/metric-family.ts'
+import { cachedFor, MAX_CACHED_CODES, MAX_CACHED_CONSUMERS } from '../../plugins/prometheus/http-metrics.ts'
+import prometheus from '../../plugins/prometheus/index.ts'
+import type { AnyPlugin } from '../../core/plugins/contract.ts'
+import type { Consumer, Entities, PluginEntity, Route, Service } from '../../core/config/types.ts'
+import { RequestContext } from '../../core/runloop/context.ts'
+import { buildPlans } from '../../core/runloop/plan.ts'
+import { runPhase } from '../../core/runloop/runner.ts'
 import { NodeMetrics } from '../../core/status/node-metrics.ts'
 import { threadSnapshot } from '../../core/status/thread-snapshot.ts'
 import type { LlmOutcome } from '../../plugins/llm/outcome/llm-outcome.ts'
@@ -78,5 +85,58 @@ describe('the series cached per worker', () => {
     for (let i = n; i < n + 200; i++) { const [o, consumer] = make(i); count(o, consumer) }
     expect(cachedAi()).toEqual(filled)
     expect(total(await scrape(), 'kong_ai_llm_requests_total')).toBe(before + n + 200)
+  })
+})
+
+describe('the request series cached per route', () => {
+  const service: Service = {
+    id: 'svc', name: 'svc', protocol: 'http', host: 'upstream.test', port: 80, path: null, retries: 5,
+    connect_timeout: 60000, write_timeout: 60000, read_timeout: 60000, enabled: true, tls_verify: null, tags: null,
+  }
+  const routeNamed = (name: string): Route => ({
+    id: name, name, service: { id: 'svc' }, protocols: ['http', 'https'], methods: null, hosts: null, paths: ['/'],
+    headers: null, snis: null, strip_path: false, preserve_host: false, path_handling: 'v0', regex_priority: 0,
+    https_redirect_status_code: 426, request_buffering: true, response_buffering: true, tags: null,
+  })
+  const config = { per_consumer: true, status_code_metrics: true, latency_metrics: false, bandwidth_metrics: true,
+    upstream_health_metrics: false, ai_metrics: true, wasm_metrics: false }
+
+  /** The prometheus log phase of one request on `route`, through the real runner and PDK. */
+  function served(route: Route, consumer: Consumer | null, status: number): void {
+    const entities: Entities = {
+      services: [service], routes: [route], consumers: [], keyauth_credentials: [], basicauth_credentials: [], acls: [],
+      plugins: [{ id: 'p0', name: 'prometheus', instance_name: null, config, enabled: true, protocols: ['http', 'https'],
+        route: { id: route.id }, service: null, consumer: null, tags: null } as PluginEntity],
+    }
+    const log = buildPlans(entities, [prometheus as AnyPlugin]).byRoute.get(route.id)!.collected!.log!
+    const ctx = new RequestContext('GET', '/', '', { host: 'gw.test' }, '127.0.0.1', 8000, 0)
+    ctx.route = route
+    ctx.service = service
+    ctx.consumer = consumer
+    ctx.status = status
+    ctx.endAt = ctx.start + 1
+    void runPhase(ctx, log, 'log')
+  }
+  const consumer = (name: string): Consumer => ({ id: name, username: name, custom_id: null, tags: null })
+
+  // a config with many consumers (or many reloads), and statuses a hostile upstream picks (any 3 digits)
+  const FLOODS: ReadonlyArray<readonly [what: string, n: number, make: (i: number) => [Consumer | null, number]]> = [
+    ['consumers', MAX_CACHED_CONSUMERS + 300, (i) => [consumer(`c-${i}`), 200]],
+    ['upstream statuses', 900, (i) => [null, 100 + (i % 900)]],
+    ['consumers × statuses', MAX_CACHED_CONSUMERS + 300, (i) => [consumer(`cs-${i}`), 100 + (i % 900)]],
+    ['__proto__ and friends as consumer names', 4, (i) => [consumer(['__proto__', 'constructor', 'prototype', 'toString'][i]!), 200]],
+  ]
+
+  it.each(FLOODS)('%s: bounded, every request counted', async (what, n, make) => {
+    const route = routeNamed(`flood-${what}`)
+    for (let i = 0; i < n; i++) served(route, ...make(i))
+    const filled = cachedFor(route)!
+    expect(filled.consumers).toBeLessThanOrEqual(MAX_CACHED_CONSUMERS)
+    expect(filled.codes).toBeLessThanOrEqual((filled.consumers + 1) * MAX_CACHED_CODES)
+    for (let i = n; i < n + 100; i++) served(route, ...make(i))
+    if (n > MAX_CACHED_CONSUMERS || n > MAX_CACHED_CODES) expect(cachedFor(route)).toEqual(filled)
+    const m = await scrape()
+    expect(total(m, 'kong_http_requests_total', { route: route.name! })).toBe(n + 100)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 })
