@@ -8,6 +8,9 @@
  * whole proxied request costs the gateway some 20-40 µs of CPU (bench/README.md), so divide by that for
  * the share of a request.
  *
+ * Last, bytes allocated per request by the log phase (fresh request contexts, the no-op plugin's bytes taken
+ * away): what the machine's load does not move.
+ *
  *   node --import tsx bench/micro/prometheus-log.bench.ts
  */
 import { Type } from 'typebox';
@@ -15,11 +18,13 @@ import type { Consumer, Entities, PluginEntity, Route, Service } from '../../cor
 import { definePlugin, type AnyPlugin } from '../../core/plugins/contract.ts';
 import { RequestContext } from '../../core/runloop/context.ts';
 import { buildPlans, type Bound } from '../../core/runloop/plan.ts';
-import { runPhase } from '../../core/runloop/runner.ts';
+import { kongFor, runPhase } from '../../core/runloop/runner.ts';
 import prometheus from '../../plugins/prometheus/index.ts';
 import { recordAi } from '../../plugins/prometheus/ai-metrics.ts';
 import type { LlmOutcome } from '../../plugins/llm/outcome/llm-outcome.ts';
-import { compare } from './measure.ts';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { compare, consume } from './measure.ts';
 
 const o = { timeMs: 400, warmupMs: 150 };
 
@@ -97,3 +102,35 @@ let n = 0;
 compare('AI metrics per LLM request: the log phase counts its outcome', {
   'record (requests, cost, 3 token counters, latency histogram)': () => recordAi(outcomes[n++ & 1023]!, 'alice'),
 }, o);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const newSpaceUsed = (): number => getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')!.space_used_size;
+
+/** Bytes allocated per call of `run` on fresh contexts: the median of trials that start on an empty new space. */
+function bytesPerRequest(make: () => RequestContext, list: readonly Bound[], n = 400): number {
+  const trials: number[] = [];
+  for (let t = 0; t < 9; t++) {
+    const ctxs = Array.from({ length: n }, make);
+    gc();
+    const before = newSpaceUsed();
+    for (const c of ctxs) void runPhase(c, list, 'log');
+    trials.push((newSpaceUsed() - before) / n);
+  }
+  trials.sort((a, b) => a - b);
+  return trials[trials.length >> 1]!;
+}
+/** an LLM request as ai-proxy leaves it: its exchange shared, the PDK modules it used already made */
+const llmServed = (): RequestContext => {
+  const c = served();
+  c.shared['llm.exchange'] = { outcome: base };
+  const k = kongFor(c);
+  for (const m of [k.request, k.response, k.service, k.ctx, k.plugin, k.log]) consume(m);
+  return c;
+};
+const noopBytes = bytesPerRequest(llmServed, lists.noop);
+console.log('\nbytes allocated per request by the log phase, beyond a no-op log plugin (fresh contexts, as ai-proxy leaves them)');
+for (const [what, list] of [
+  ['prometheus, + latency_metrics + bandwidth_metrics', lists.all],
+  ['prometheus, every flag, an LLM request (+ ai_metrics)', lists.everything],
+] as const) console.log(`  ${what.padEnd(56)} ${Math.round(bytesPerRequest(llmServed, list) - noopBytes)} B`);
