@@ -5,15 +5,17 @@
  *
  *   node --import tsx bench/micro/cpuprofile-summary.ts [--top 40] [--requests N] FILE.cpuprofile...
  * Idle samples are left out; each sample weighs the time to the next one. With --requests N, CPU µs per request too.
+ * `--inclusive PREFIX` (repeatable) adds the time of samples with a frame from files under PREFIX anywhere on the
+ * stack (e.g. plugins/prometheus/: the plugin with the PDK and metric code it calls, inlined or not).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number }
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number; children?: number[] }
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '40' }, requests: { type: 'string' }, json: { type: 'boolean' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '40' }, requests: { type: 'string' }, json: { type: 'boolean' }, inclusive: { type: 'string', multiple: true, default: [] } } });
 
 // source map: generated line → source file (enough to name the file a function comes from)
 const VLQ = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -66,10 +68,22 @@ function where(cf: Node['callFrame']): string {
 
 const self = new Map<string, number>();
 const byFile = new Map<string, number>();
+const inclusive = new Map<string, number>(values.inclusive.map((prefix) => [prefix, 0]));
 let total = 0;
 for (const f of positionals) {
   const p = JSON.parse(readFileSync(f, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  /** the prefixes some frame of this node's stack is under */
+  const under = (id: number): Set<string> => {
+    const found = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const w = where(byId.get(at)!.callFrame);
+      for (const prefix of inclusive.keys()) if (w.startsWith(prefix)) found.add(prefix);
+    }
+    return found;
+  };
   for (let i = 0; i < p.samples.length; i++) {
     const n = byId.get(p.samples[i]!)!;
     if (n.callFrame.functionName === '(idle)') continue; // the process waited: not CPU
@@ -79,6 +93,7 @@ for (const f of positionals) {
     self.set(key, (self.get(key) ?? 0) + us);
     const file = w.replace(/:\d+$/, '') || n.callFrame.functionName;
     byFile.set(file, (byFile.get(file) ?? 0) + us);
+    if (inclusive.size > 0) for (const prefix of under(n.id)) inclusive.set(prefix, inclusive.get(prefix)! + us);
     total += us;
   }
 }
@@ -97,6 +112,7 @@ for (const a of AREAS) {
   for (const [k, v] of byFile) if (k.startsWith(a)) n += v;
   console.log(`${pct(n)}  ${a}${values.requests ? ` (${(n / Number(values.requests)).toFixed(2)} µs/req)` : ''}`);
 }
+for (const [prefix, n] of inclusive) console.log(`${pct(n)}  ${prefix} and what it calls${values.requests ? ` (${(n / Number(values.requests)).toFixed(2)} µs/req)` : ''}`);
 console.log('\n-- self time by function');
 for (const [k, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(n)}  ${k}`);
 console.log('\n-- self time by file');

@@ -47,6 +47,7 @@ const PROMETHEUS: PluginConf = { name: 'prometheus', config: { per_consumer: tru
 const otel = (mock: string): PluginConf => ({ name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } });
 const ALL: { label: string; plugins: (mock: string) => PluginConf[] }[] = [
   { label: 'ai-proxy', plugins: (m) => [aiProxy('openai', m)] },
+  { label: '+prom', plugins: (m) => [aiProxy('openai', m), PROMETHEUS] },
   { label: '+otel', plugins: (m) => [aiProxy('openai', m), otel(m)] },
   { label: '+prom+otel', plugins: (m) => [aiProxy('openai', m), PROMETHEUS, otel(m)] },
 ];

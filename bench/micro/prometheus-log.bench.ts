@@ -1,11 +1,15 @@
 /**
  * What the prometheus plugin adds to a request: its log phase through the phase runner, with Kong's flag
  * sets, next to the same runner with one no-op log plugin. status_code_metrics (and per_consumer) is a
- * WeakMap lookup and a field increment on a cached series; latency and bandwidth read Kong's log record
- * (kong.log.serialize(), the only place the PDK gives latencies and sizes), which is most of their cost.
- * The AI path (an outcome parked by the bus listener, taken in log) is measured on its own. For scale: a
+ * WeakMap lookup and a field increment on a cached series; latency and bandwidth read one field each of
+ * Kong's log record (kong.log.getLatencies(), getRequestSize(), getResponseSize()). With ai_metrics the
+ * request's outcome is read from the exchange ai-proxy shares (kong.ctx.shared) and counted; the
+ * counting alone is measured on its own too. For scale: a
  * whole proxied request costs the gateway some 20-40 µs of CPU (bench/README.md), so divide by that for
  * the share of a request.
+ *
+ * Last, bytes allocated per request by the log phase (fresh request contexts, the no-op plugin's bytes taken
+ * away): what the machine's load does not move.
  *
  *   node --import tsx bench/micro/prometheus-log.bench.ts
  */
@@ -14,11 +18,13 @@ import type { Consumer, Entities, PluginEntity, Route, Service } from '../../cor
 import { definePlugin, type AnyPlugin } from '../../core/plugins/contract.ts';
 import { RequestContext } from '../../core/runloop/context.ts';
 import { buildPlans, type Bound } from '../../core/runloop/plan.ts';
-import { runPhase } from '../../core/runloop/runner.ts';
+import { kongFor, runPhase } from '../../core/runloop/runner.ts';
 import prometheus from '../../plugins/prometheus/index.ts';
-import { parkOutcome, recordAi, setAiMetricsWanted } from '../../plugins/prometheus/ai-metrics.ts';
+import { recordAi } from '../../plugins/prometheus/ai-metrics.ts';
 import type { LlmOutcome } from '../../plugins/llm/outcome/llm-outcome.ts';
-import { compare } from './measure.ts';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { compare, consume } from './measure.ts';
 
 const o = { timeMs: 400, warmupMs: 150 };
 
@@ -60,7 +66,15 @@ function served(): RequestContext {
   ctx.endAt = ctx.start + 3;
   return ctx;
 }
+const base: LlmOutcome = {
+  ending: 'complete', response: 'passthrough', status: 200, requestId: '', pluginId: 'p', provider: 'openai',
+  requestModel: 'gpt-4o-mini', responseModel: 'gpt-4o-mini', stream: false, usage: { prompt_tokens: 25, completion_tokens: 12, total_tokens: 37 },
+  cost: 0.00037, latencyMs: 120, targetLatencyMs: 110, timeToFirstTokenMs: null, tried: [0], cache: 'none',
+};
 const ctx = served();
+// an LLM request: ai-proxy's exchange, whose outcome was set in body_filter
+const llmCtx = served();
+llmCtx.shared['llm.exchange'] = { outcome: base };
 
 const lists = {
   noop: logList(noop, {}),
@@ -68,6 +82,8 @@ const lists = {
   codes: logList(prometheus as AnyPlugin, flags({ status_code_metrics: true })),
   codesConsumer: logList(prometheus as AnyPlugin, flags({ status_code_metrics: true, per_consumer: true })),
   all: logList(prometheus as AnyPlugin, flags({ status_code_metrics: true, per_consumer: true, latency_metrics: true, bandwidth_metrics: true })),
+  everything: logList(prometheus as AnyPlugin, flags({ status_code_metrics: true, per_consumer: true, latency_metrics: true, bandwidth_metrics: true,
+    upstream_health_metrics: true, ai_metrics: true })),
 };
 
 console.log(`prometheus log phase (node ${process.version}), one request context reused`);
@@ -77,21 +93,44 @@ compare('runPhase(ctx, log list, "log") for one plugin on the route', {
   'prometheus, status_code_metrics': () => runPhase(ctx, lists.codes, 'log'),
   'prometheus, status_code_metrics + per_consumer': () => runPhase(ctx, lists.codesConsumer, 'log'),
   'prometheus, + latency_metrics + bandwidth_metrics': () => runPhase(ctx, lists.all, 'log'),
+  'prometheus, every flag, an LLM request (+ ai_metrics)': () => runPhase(llmCtx, lists.everything, 'log'),
 }, o);
 
-setAiMetricsWanted(true);
-const base: LlmOutcome = {
-  ending: 'complete', response: 'passthrough', status: 200, requestId: '', pluginId: 'p', provider: 'openai',
-  requestModel: 'gpt-4o-mini', responseModel: 'gpt-4o-mini', stream: false, usage: { prompt_tokens: 25, completion_tokens: 12, total_tokens: 37 },
-  cost: 0.00037, latencyMs: 120, targetLatencyMs: 110, timeToFirstTokenMs: null, tried: [0], cache: 'none',
-};
 const ids = Array.from({ length: 1024 }, (_, i) => `req-${i}`);
 const outcomes = ids.map((requestId) => ({ ...base, requestId }));
 let n = 0;
-compare('AI metrics per LLM request: the bus listener parks the outcome, the log phase counts it', {
-  'park + record (requests, cost, 3 token counters, latency histogram)': () => {
-    const x = outcomes[n++ & 1023]!;
-    parkOutcome(x);
-    recordAi(x.requestId, 'alice');
-  },
+compare('AI metrics per LLM request: the log phase counts its outcome', {
+  'record (requests, cost, 3 token counters, latency histogram)': () => recordAi(outcomes[n++ & 1023]!, 'alice'),
 }, o);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const newSpaceUsed = (): number => getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')!.space_used_size;
+
+/** Bytes allocated per call of `run` on fresh contexts: the median of trials that start on an empty new space. */
+function bytesPerRequest(make: () => RequestContext, list: readonly Bound[], n = 400): number {
+  const trials: number[] = [];
+  for (let t = 0; t < 9; t++) {
+    const ctxs = Array.from({ length: n }, make);
+    gc();
+    const before = newSpaceUsed();
+    for (const c of ctxs) void runPhase(c, list, 'log');
+    trials.push((newSpaceUsed() - before) / n);
+  }
+  trials.sort((a, b) => a - b);
+  return trials[trials.length >> 1]!;
+}
+/** an LLM request as ai-proxy leaves it: its exchange shared, the PDK modules it used already made */
+const llmServed = (): RequestContext => {
+  const c = served();
+  c.shared['llm.exchange'] = { outcome: base };
+  const k = kongFor(c);
+  for (const m of [k.request, k.response, k.service, k.ctx, k.plugin, k.log]) consume(m);
+  return c;
+};
+const noopBytes = bytesPerRequest(llmServed, lists.noop);
+console.log('\nbytes allocated per request by the log phase, beyond a no-op log plugin (fresh contexts, as ai-proxy leaves them)');
+for (const [what, list] of [
+  ['prometheus, + latency_metrics + bandwidth_metrics', lists.all],
+  ['prometheus, every flag, an LLM request (+ ai_metrics)', lists.everything],
+] as const) console.log(`  ${what.padEnd(56)} ${Math.round(bytesPerRequest(llmServed, list) - noopBytes)} B`);

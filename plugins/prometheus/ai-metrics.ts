@@ -1,10 +1,9 @@
-// Kong's AI metrics (`ai_metrics`), fed by the LLM outcome bus: every ai-proxy and
-// ai-proxy-advanced response ends in one LlmOutcome (complete, upstream failed or client aborted;
-// streams and failovers included: the outcome names the target that answered last), published
-// in the LLM plugin's body_filter or log phase, which run before this plugin's log (priority 770
-// above 13). The listener parks the outcome under its request id; this plugin's log phase takes
-// it and counts it under that request's consumer and config. Parked outcomes of requests this
-// plugin does not run on are bounded (the oldest go first).
+// Kong's AI metrics (`ai_metrics`): every ai-proxy and ai-proxy-advanced response ends in one
+// LlmOutcome (complete, upstream failed or client aborted; streams and failovers included: the
+// outcome names the target that answered last), set on the request's shared exchange before this
+// plugin's log phase, which counts it under that request's consumer and config. Series are found
+// through nested maps (provider, model, cache status, consumer), so a request builds no key; the
+// maps a client or an upstream can grow are capped.
 import type { LlmCacheStatus, LlmOutcome } from '../llm/outcome/llm-outcome.ts'
 import { CounterFamily, HistogramFamily, registerFamily, type CounterSeries, type HistogramSeries } from '../../core/status/metric-family.ts'
 import { WORKSPACE } from './http-metrics.ts'
@@ -12,10 +11,10 @@ import { WORKSPACE } from './http-metrics.ts'
 /** Kong's AI_LLM_PROVIDER_LATENCY buckets, ms. */
 export const AI_LATENCY_BUCKETS = [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 10000, 30000, 60000]
 
-/** outcomes waiting for their request's log phase, at most */
-export const MAX_PARKED = 1024
 /** distinct (provider, model) pairs per worker; a model name can come from the client */
 export const MAX_MODELS = 500
+/** cached series of a model and cache status, by consumer (config reloads can bring new consumers) */
+export const MAX_CONSUMERS_PER_MODEL = 1000
 /** a longer model name is cut (label values are stored per series) */
 export const MAX_MODEL_LABEL = 200
 /** the model label past MAX_MODELS */
@@ -48,10 +47,24 @@ function makeSeries(provider: string, model: string, cache: string, consumer: st
   }
 }
 
-/** One model's series, by cache status and consumer. */
+/** One model's series by consumer, without a cache status (the common case) and per cache status. */
 class ModelSeries {
-  readonly byKey = new Map<string, AiSeries>()
+  readonly plain = new Map<string, AiSeries>()
+  private byCache: Map<LlmCacheStatus, Map<string, AiSeries>> | null = null
   constructor(readonly label: string) {}
+
+  cached(status: LlmCacheStatus): Map<string, AiSeries> {
+    const byCache = this.byCache ??= new Map()
+    let m = byCache.get(status)
+    if (m === undefined) { m = new Map(); byCache.set(status, m) }
+    return m
+  }
+
+  size(): number {
+    let n = this.plain.size
+    if (this.byCache !== null) for (const m of this.byCache.values()) n += m.size
+    return n
+  }
 }
 
 // provider → model → (cache status, consumer) → series: nested maps, so a request builds no key
@@ -85,83 +98,41 @@ function modelOf(provider: string, name: string): ModelSeries {
   return m
 }
 
-/**
- * What a parked outcome is counted with: numbers and short names only. The outcome itself holds
- * the logged payloads and, through finishReasons, the response handler with its copy of the
- * answer; an outcome of a route this plugin does not run on stays parked until MAX_PARKED newer
- * ones push it out.
- */
-interface Parked {
-  readonly provider: string
-  readonly requestModel: string | null
-  readonly cache: LlmCacheStatus
-  readonly cost: number
-  // the usage's three counts as fields of their own: one object parked per request, not two
-  readonly prompt: number
-  readonly completion: number
-  readonly total: number
-  readonly latencyMs: number
-}
-
-function parked1(o: LlmOutcome): Parked {
-  const m = o.requestModel
-  const u = o.usage
-  return {
-    provider: o.provider,
-    requestModel: m === null ? null : cut(m),
-    cache: o.cache,
-    cost: o.cost,
-    prompt: u.prompt_tokens,
-    completion: u.completion_tokens,
-    total: u.total_tokens,
-    latencyMs: o.latencyMs,
-  }
-}
-
-function seriesFor(o: Parked, consumer: string): AiSeries {
+function seriesFor(o: LlmOutcome, consumer: string): AiSeries {
   const m = modelOf(o.provider, o.requestModel ?? 'UNSPECIFIED')
-  const key = o.cache === 'none' ? consumer : `${o.cache}\u0000${consumer}` // a cache status is the rare case
-  let s = m.byKey.get(key)
+  const cache = o.cache
+  const byConsumer = cache === 'none' ? m.plain : m.cached(cache)
+  let s = byConsumer.get(consumer)
   if (s === undefined) {
-    s = makeSeries(o.provider, m.label, CACHE[o.cache], consumer)
-    m.byKey.set(key, s)
+    s = makeSeries(o.provider, m.label, CACHE[cache], consumer)
+    // consumers come from the config, but reloads can bring new ones: past the cap the series is
+    // found through the family each time (slower, still exact, and the family is capped itself)
+    if (byConsumer.size < MAX_CONSUMERS_PER_MODEL) byConsumer.set(consumer, s)
   }
   return s
 }
 
-const parked = new Map<string, Parked>()
-let wanted = false
-
-/** configure: whether any prometheus config counts AI metrics (else the listener parks nothing). */
-export function setAiMetricsWanted(on: boolean): void {
-  wanted = on
-  if (!on) parked.clear()
-}
-
-/** The outcome bus listener (subscribed once per worker). */
-export function parkOutcome(o: LlmOutcome): void {
-  if (!wanted) return
-  parked.set(o.requestId, parked1(o))
-  if (parked.size > MAX_PARKED) parked.delete(parked.keys().next().value!)
-}
-
-/** The log phase: counts this request's outcome, if it had one. */
-export function recordAi(requestId: string, consumer: string): void {
-  if (parked.size === 0) return
-  const o = parked.get(requestId)
-  if (o === undefined) return
-  parked.delete(requestId)
+/**
+ * The log phase: counts the request's LLM outcome. ai-proxy and ai-proxy-advanced publish it on
+ * their exchange in body_filter, or in their own log phase (priority 770, before this one), so it
+ * is read here from the request itself: nothing is parked between the two phases, nothing of the
+ * outcome (payloads, the answer behind finishReasons) outlives the call.
+ */
+export function recordAi(o: LlmOutcome, consumer: string): void {
   const s = seriesFor(o, consumer)
   s.requests.value++
   // Kong counts cost only when input_cost and output_cost are set (the cost is 0 otherwise)
   if (o.cost > 0) s.cost.value += o.cost
-  s.prompt.value += o.prompt
-  s.completion.value += o.completion
-  s.total.value += o.total
+  const u = o.usage
+  s.prompt.value += u.prompt_tokens
+  s.completion.value += u.completion_tokens
+  s.total.value += u.total_tokens
   if (o.latencyMs >= 0) latency.observe(s.latency, o.latencyMs)
 }
 
-/** For tests: outcomes still parked. */
-export function parkedCount(): number {
-  return parked.size
+/** For tests: the models and the series cached for them in this worker. */
+export function cachedAi(): { models: number; series: number } {
+  let series = 0
+  for (const byModel of byProvider.values()) for (const m of byModel.values()) series += m.size()
+  return { models, series }
 }

@@ -14,6 +14,14 @@ export const UPSTREAM_LATENCY_BUCKETS = [25, 50, 80, 100, 250, 400, 700, 1000, 2
 
 export const WORKSPACE = 'default'
 
+/**
+ * Cached consumer series per route object, and status series per consumer: consumers come from the
+ * config and statuses from 3 digits, but past these caps (a config with more consumers, or many
+ * reloads) a series is found through its family each time: slower, still exact.
+ */
+export const MAX_CACHED_CONSUMERS = 1000
+export const MAX_CACHED_CODES = 200
+
 const requests = registerFamily(new CounterFamily('kong_http_requests_total', 'HTTP status codes per consumer/service/route in Kong',
   ['service', 'route', 'code', 'source', 'workspace', 'consumer']))
 const kongLatency = registerFamily(new HistogramFamily('kong_kong_latency_ms', 'Latency added by Kong and enabled plugins for each service/route in Kong',
@@ -47,12 +55,14 @@ class ConsumerSeries {
     return this.bytesOut ??= bandwidth.series([this.route.service, this.route.route, 'egress', WORKSPACE, this.consumer])
   }
 
+  get cachedCodes(): number { return this.byCode.size }
+
   requests(status: number, fromKong: boolean): CounterSeries {
     const key = status * 2 + (fromKong ? 1 : 0)
     let s = this.byCode.get(key)
     if (s === undefined) {
       s = requests.series([this.route.service, this.route.route, String(status), fromKong ? 'kong' : 'service', WORKSPACE, this.consumer])
-      this.byCode.set(key, s)
+      if (this.byCode.size < MAX_CACHED_CODES) this.byCode.set(key, s)
     }
     return s
   }
@@ -71,13 +81,22 @@ class RouteSeries {
     return this.latencies ??= { kong: kongLatency.series(l), upstream: upstreamLatency.series(l), request: requestLatency.series(l) }
   }
 
-  /** consumers come from the config, so this map is as bounded as the config */
   of(consumer: Consumer | null): ConsumerSeries {
     const label = consumerLabel(consumer)
     if (label === '') return this.anonymous
     let s = this.consumers.get(label)
-    if (s === undefined) { s = new ConsumerSeries(this, label); this.consumers.set(label, s) }
+    if (s === undefined) {
+      s = new ConsumerSeries(this, label)
+      if (this.consumers.size < MAX_CACHED_CONSUMERS) this.consumers.set(label, s)
+    }
     return s
+  }
+
+  /** For tests: consumers cached, and statuses cached over them. */
+  cached(): { consumers: number; codes: number } {
+    let codes = this.anonymous.cachedCodes
+    for (const c of this.consumers.values()) codes += c.cachedCodes
+    return { consumers: this.consumers.size, codes }
   }
 }
 
@@ -93,10 +112,18 @@ function seriesOf(route: Route, service: Service | null): RouteSeries {
   return s
 }
 
-/** The log phase's request metrics; requests no route matched are not counted (as Kong). */
-export function recordRequest(kong: Kong, conf: PrometheusConf, route: Route): void {
+/** For tests: what is cached for a route object, null before its first request. */
+export function cachedFor(route: Route): { consumers: number; codes: number } | null {
+  return byRoute.get(route)?.cached() ?? null
+}
+
+/**
+ * The log phase's request metrics; requests no route matched are not counted (as Kong). `consumer`
+ * is the request's when per_consumer is on, else null.
+ */
+export function recordRequest(kong: Kong, conf: PrometheusConf, route: Route, consumer: Consumer | null): void {
   const rs = seriesOf(route, kong.router.getService())
-  const cs = conf.per_consumer ? rs.of(kong.client.getConsumer()) : rs.anonymous
+  const cs = consumer === null ? rs.anonymous : rs.of(consumer)
   if (conf.status_code_metrics) cs.requests(kong.response.getStatus(), kong.response.getSource() !== 'service').value++
   if (conf.latency_metrics) {
     // one field of Kong's log record, read without building the record (kong.log.serialize())

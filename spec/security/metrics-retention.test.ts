@@ -1,12 +1,11 @@
 // What the prometheus plugin keeps between requests is small whatever the client sends: a model
-// name is kept (as a map key as well as a label) only as far as its label is, and an outcome
-// parked for a log phase keeps only the numbers it will be counted with, not the answer, the
-// logged payloads or the response handler behind them (an outcome for a route without prometheus
-// stays parked until MAX_PARKED newer ones push it out). Measured on the heap after a full GC.
+// name is kept (as a map key as well as a label) only as far as its label is, and a counted
+// outcome leaves nothing behind: not the answer, the logged payloads or the response handler
+// behind them. Measured on the heap after a full GC.
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
-import { beforeEach, describe, expect, it } from 'vitest'
-import { parkOutcome, recordAi, setAiMetricsWanted } from '../../plugins/prometheus/ai-metrics.ts'
+import { describe, expect, it } from 'vitest'
+import { recordAi } from '../../plugins/prometheus/ai-metrics.ts'
 import type { LlmOutcome } from '../../plugins/llm/outcome/llm-outcome.ts'
 
 setFlagsFromString('--expose-gc')
@@ -36,12 +35,10 @@ function retained(fn: () => void): number {
 /** a distinct string of `bytes` one-byte characters, flat on the heap */
 const big = (i: number, bytes: number): string => `${i}-`.padEnd(bytes, 'x').split('').join('')
 
-beforeEach(() => setAiMetricsWanted(true))
-
 const CASES: ReadonlyArray<readonly [what: string, run: (i: number) => void]> = [
-  ['a counted outcome with a 1 MiB model name', (i) => { const o = outcome(big(i, MIB)); parkOutcome(o); recordAi(o.requestId, '') }],
-  ['a parked outcome with 1 MiB payloads', (i) => parkOutcome(outcome(`m-${i}`, { payloads: { request: big(i, MIB / 2), response: big(-i, MIB / 2) } }))],
-  ['a parked outcome whose handler holds a 1 MiB answer', (i) => { const answer = big(i, MIB); parkOutcome(outcome(`h-${i}`, { finishReasons: () => (answer.length > 0 ? ['stop'] : []) })) }],
+  ['a counted outcome with a 1 MiB model name', (i) => recordAi(outcome(big(i, MIB)), '')],
+  ['a counted outcome with 1 MiB payloads', (i) => recordAi(outcome(`m-${i}`, { payloads: { request: big(i, MIB / 2), response: big(-i, MIB / 2) } }), '')],
+  ['a counted outcome whose handler holds a 1 MiB answer', (i) => { const answer = big(i, MIB); recordAi(outcome(`h-${i}`, { finishReasons: () => (answer.length > 0 ? ['stop'] : []) }), '') }],
 ]
 
 describe('prometheus AI metrics keep no client-sized data', () => {

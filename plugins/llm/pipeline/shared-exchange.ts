@@ -26,8 +26,18 @@ export function shareExchange(kong: Kong, x: LlmExchange): void {
   kong.ctx.shared[EXCHANGE] = x
 }
 
+/**
+ * An own property of kong.ctx.shared (never one inherited from Object.prototype), read without
+ * Object.getOwnPropertyDescriptor: its descriptor object was an allocation per read, and these are
+ * read on every LLM request.
+ */
+function own(kong: Kong, key: string): unknown {
+  const shared = kong.ctx.shared
+  return Object.hasOwn(shared, key) ? shared[key] : undefined
+}
+
 export function sharedExchange(kong: Kong): SharedExchange | null {
-  return (Object.getOwnPropertyDescriptor(kong.ctx.shared, EXCHANGE)?.value as SharedExchange | undefined) ?? null
+  return (own(kong, EXCHANGE) as SharedExchange | undefined) ?? null
 }
 
 /** Set by the cache before the response ends (access or header_filter), read when the outcome is built. */
@@ -36,5 +46,5 @@ export function reportCache(kong: Kong, report: CacheReport): void {
 }
 
 export function cacheReport(kong: Kong): CacheReport | null {
-  return (Object.getOwnPropertyDescriptor(kong.ctx.shared, CACHE)?.value as CacheReport | undefined) ?? null
+  return (own(kong, CACHE) as CacheReport | undefined) ?? null
 }
