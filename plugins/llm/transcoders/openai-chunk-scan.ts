@@ -9,6 +9,10 @@
 // The scan follows JSON's grammar (brackets, colons, commas, literals, numbers, escapes, raw
 // control characters, text after the value), so a malformed event is skipped as JSON.parse skips
 // it. Statistics only: the client's bytes are never touched.
+// The events of one stream start with the same bytes up to `choices` (id, object, created, model,
+// system_fingerprint: some 170 of an event's 230 bytes). The scan keeps those bytes and its state
+// after them (a checkpoint): an event that starts with the same bytes resumes from that state after
+// one native compare, exactly where scanning them again would have left it.
 import type { SseDataReader } from './sse.ts'
 
 /** What the scan reports into (the passthrough transcoder). */
@@ -51,6 +55,10 @@ function equalAt(buf: Buffer, a: number, b: number, name: Buffer): boolean {
 
 // what the grammar allows next
 const W_VALUE = 0, W_KEY = 1, W_COLON = 2, W_NEXT = 3
+
+/** Shortest and longest prefix worth a checkpoint (Azure puts `choices` first: nothing to skip). */
+const MIN_PREFIX = 16
+const MAX_PREFIX = 1024
 
 /** A thrown-free signal that the event goes to JSON.parse. */
 const BAIL = -2
@@ -95,6 +103,24 @@ export class OpenAiChunkScan implements SseDataReader {
   private lastModel: string | null = null
   private lastModelBytes: Buffer | null = null
 
+  // the checkpoint: an event's bytes before its top-level `choices` key, and the state they left
+  private prefix: Buffer | null = null
+  private prefixLen = 0
+  /** a checkpoint may be taken in the event in progress (its first line, none taken or used yet) */
+  private mayCheckpoint = false
+  private cTop = 0
+  private cArrays = 0
+  private cWant = W_VALUE
+  private cEmpty = false
+  private cK1 = K_OTHER
+  private cModel: string | null = null
+  private cChoice0 = false
+  private cContentKind = ABSENT
+  private cContent = ''
+  private cTextKind = ABSENT
+  private cText = ''
+  private cFinish: string | null = null
+
   constructor(private readonly stats: ChunkStats) {}
 
   data(buf: Buffer, s: number, e: number): void {
@@ -113,7 +139,16 @@ export class OpenAiChunkScan implements SseDataReader {
       this.more.push(buf.toString('utf8', s, e))
     }
     if (this.bail || this.bad || this.done) return
-    const r = this.scan(buf, s, e)
+    let from = s
+    this.mayCheckpoint = false
+    if (this.lines === 1) {
+      const n = this.prefixLen
+      if (n > 0 && e - s > n && buf.compare(this.prefix!, 0, n, s, s + n) === 0) {
+        this.resume()
+        from = s + n
+      } else this.mayCheckpoint = true
+    }
+    const r = this.scan(buf, from, e)
     if (r === BAIL) this.bail = true
     else if (r === BAD) this.bad = true
   }
@@ -140,6 +175,51 @@ export class OpenAiChunkScan implements SseDataReader {
     this.k1 = this.k3 = this.k4 = K_OTHER
     this.model = null
     this.resetChoice()
+  }
+
+  /**
+   * Before the top-level key `choices` of an event's first line: keeps bytes [s, at) and the state
+   * they left. The state after given bytes depends on those bytes alone (an event starts from the
+   * reset state), so it is the same for any event that starts with them.
+   */
+  private checkpoint(buf: Buffer, s: number, at: number): void {
+    this.mayCheckpoint = false
+    const n = at - s
+    if (n < MIN_PREFIX || n > MAX_PREFIX) return
+    if (this.prefix === null || this.prefix.length < n) this.prefix = Buffer.allocUnsafeSlow(n < 256 ? 256 : n)
+    buf.copy(this.prefix, 0, s, at)
+    this.prefixLen = n
+    // depth 1 inside the top object, k3 and k4 untouched, elem set when choices opens: not kept
+    this.cTop = this.top
+    this.cArrays = this.arrays
+    this.cWant = this.want
+    this.cEmpty = this.empty
+    this.cK1 = this.k1
+    this.cModel = this.model
+    this.cChoice0 = this.choice0
+    this.cContentKind = this.contentKind
+    this.cContent = this.content
+    this.cTextKind = this.textKind
+    this.cText = this.text
+    this.cFinish = this.finish
+  }
+
+  /** The state the checkpoint's bytes left (the event's state was the reset one). */
+  private resume(): void {
+    this.top = this.cTop
+    this.depth = 1
+    this.inner = 1
+    this.arrays = this.cArrays
+    this.want = this.cWant
+    this.empty = this.cEmpty
+    this.k1 = this.cK1
+    this.model = this.cModel
+    this.choice0 = this.cChoice0
+    this.contentKind = this.cContentKind
+    this.content = this.cContent
+    this.textKind = this.cTextKind
+    this.text = this.cText
+    this.finish = this.cFinish
   }
 
   private resetChoice(): void {
@@ -177,6 +257,7 @@ export class OpenAiChunkScan implements SseDataReader {
           if (c < 0x20) return BAD // a raw control character
           q++
         }
+        if (this.mayCheckpoint && this.want === W_KEY && this.depth === 1 && this.inner === 1 && !escaped && equalAt(buf, i + 1, q, B_CHOICES)) this.checkpoint(buf, s, i)
         const r = this.string(buf, i + 1, q, escaped)
         if (r !== 0) return r
         i = q + 1
