@@ -11,6 +11,7 @@ import type { Bound, Collected, Plans } from './plan.ts'
 import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
 import { applyEdits, clearFlat, getFlat, sameName } from './flat-headers.ts'
 import { renderError } from './error-body.ts'
+import { detachHead } from './detach-head.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { initUpstream } from '../proxy/upstream-request.ts'
 import { dispatch, failureStatus, type ResponseSink } from '../proxy/upstream-call.ts'
@@ -200,6 +201,13 @@ function takeContentLength(h: FlatHeaders): number {
   return Number.isInteger(n) && n >= 0 ? n : -1
 }
 
+/** The upstream's Content-Length as Number() reads it (the last one), -1 when it has none. */
+function contentLength(raw: Buffer[]): number {
+  let total = -1
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 14 && isContentLength(raw[i]!)) total = Number(raw[i + 1]!.toString('latin1'))
+  return total
+}
+
 function isServer(name: Buffer): boolean {
   return sameName(name, 'server')
 }
@@ -264,14 +272,13 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     ctx.status = status
     ctx.upstreamHeaders = raw
     const out: FlatHeaders = []
-    let total = -1
+    let total = contentLength(raw)
+    // an answer of unknown length (a stream) may stay open long: its head must not pin the socket's read
+    if (!(total >= 0) && !this.buffered) detachHead(raw)
     let hasServer = false
     for (let i = 0; i < raw.length; i += 2) {
       const n = raw[i]!
-      if (dropResponseHeader(n)) {
-        if (isContentLength(n)) total = Number(raw[i + 1]!.toString('latin1'))
-        continue
-      }
+      if (dropResponseHeader(n)) continue
       if (isServer(n)) hasServer = true
       out.push(n, raw[i + 1]!)
     }
