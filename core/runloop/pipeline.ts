@@ -236,6 +236,8 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
   private overflow = false
   private readonly bodyFilter: Bound[] | null
   private resumeUpstream: (() => void) | null = null
+  /** body chunks from upstream so far (counted up to the second) */
+  private reads = 0
 
   constructor(
     private readonly state: ConfigState,
@@ -273,8 +275,6 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     ctx.upstreamHeaders = raw
     const out: FlatHeaders = []
     let total = contentLength(raw)
-    // an answer of unknown length (a stream) may stay open long: its head must not pin the socket's read
-    if (!(total >= 0) && !this.buffered) detachHead(raw)
     let hasServer = false
     for (let i = 0; i < raw.length; i += 2) {
       const n = raw[i]!
@@ -309,6 +309,8 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
       }
       return true
     }
+    // the answer goes on past its first read: its head must not keep that read alive (a stream may stay open long)
+    if (++this.reads === 2 && this.ctx.upstreamHeaders !== null) detachHead(this.ctx.upstreamHeaders, this.ctx.responseHeaders)
     if (this.bodyFilter) chunk = runBodyFilter(this.ctx, this.bodyFilter, chunk, false)
     return this.down.write(chunk)
   }
