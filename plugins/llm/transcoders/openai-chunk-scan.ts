@@ -10,9 +10,10 @@
 // control characters, text after the value), so a malformed event is skipped as JSON.parse skips
 // it. Statistics only: the client's bytes are never touched.
 // The events of one stream start with the same bytes up to `choices` (id, object, created, model,
-// system_fingerprint: some 170 of an event's 230 bytes). The scan keeps those bytes and its state
-// after them (a checkpoint): an event that starts with the same bytes resumes from that state after
-// one native compare, exactly where scanning them again would have left it.
+// system_fingerprint: some 170 of an event's 230 bytes), and the deltas on to their content's
+// value. The scan keeps those bytes and its state after them (a checkpoint, at the content value
+// or else at the `choices` key): an event that starts with the same bytes resumes from that state
+// after one native compare, exactly where scanning them again would have left it.
 import type { SseDataReader } from './sse.ts'
 
 /** What the scan reports into (the passthrough transcoder). */
@@ -106,13 +107,20 @@ export class OpenAiChunkScan implements SseDataReader {
   // the checkpoint: an event's bytes before its top-level `choices` key, and the state they left
   private prefix: Buffer | null = null
   private prefixLen = 0
+  /** the length of a checkpoint taken on the line being scanned, its bytes not kept yet */
+  private pendingLen = 0
   /** a checkpoint may be taken in the event in progress (its first line, none taken or used yet) */
   private mayCheckpoint = false
   private cTop = 0
+  private cDepth = 0
   private cArrays = 0
+  private cInner = 0
   private cWant = W_VALUE
   private cEmpty = false
   private cK1 = K_OTHER
+  private cK3 = K_OTHER
+  private cK4 = K_OTHER
+  private cElem = 0
   private cModel: string | null = null
   private cChoice0 = false
   private cContentKind = ABSENT
@@ -149,6 +157,7 @@ export class OpenAiChunkScan implements SseDataReader {
       } else this.mayCheckpoint = true
     }
     const r = this.scan(buf, from, e)
+    if (this.pendingLen > 0) this.keepPrefix(buf, s)
     if (r === BAIL) this.bail = true
     else if (r === BAD) this.bad = true
   }
@@ -178,23 +187,27 @@ export class OpenAiChunkScan implements SseDataReader {
   }
 
   /**
-   * Before the top-level key `choices` of an event's first line: keeps bytes [s, at) and the state
-   * they left. The state after given bytes depends on those bytes alone (an event starts from the
-   * reset state), so it is the same for any event that starts with them.
+   * Before the top-level key `choices` of an event's first line, or before its choices[0].delta
+   * content value: keeps bytes [s, at) and the state they left (a later point replaces an earlier
+   * one). The state after given bytes depends on those bytes alone (an event starts from the reset
+   * state), so it is the same for any event that starts with them.
    */
-  private checkpoint(buf: Buffer, s: number, at: number): void {
-    this.mayCheckpoint = false
+  private checkpoint(s: number, at: number): void {
     const n = at - s
     if (n < MIN_PREFIX || n > MAX_PREFIX) return
-    if (this.prefix === null || this.prefix.length < n) this.prefix = Buffer.allocUnsafeSlow(n < 256 ? 256 : n)
-    buf.copy(this.prefix, 0, s, at)
-    this.prefixLen = n
-    // depth 1 inside the top object, k3 and k4 untouched, elem set when choices opens: not kept
+    // the bytes are copied once the line is scanned (keepPrefix): a later point may replace this one
+    this.prefixLen = 0
+    this.pendingLen = n
     this.cTop = this.top
+    this.cDepth = this.depth
     this.cArrays = this.arrays
+    this.cInner = this.inner
     this.cWant = this.want
     this.cEmpty = this.empty
     this.cK1 = this.k1
+    this.cK3 = this.k3
+    this.cK4 = this.k4
+    this.cElem = this.elem
     this.cModel = this.model
     this.cChoice0 = this.choice0
     this.cContentKind = this.contentKind
@@ -204,15 +217,29 @@ export class OpenAiChunkScan implements SseDataReader {
     this.cFinish = this.finish
   }
 
+  /** The bytes of the checkpoint taken on this line, [s, s + pendingLen) of buf. */
+  private keepPrefix(buf: Buffer, s: number): void {
+    const n = this.pendingLen
+    this.pendingLen = 0
+    if (this.prefix === null || this.prefix.length < n) this.prefix = Buffer.allocUnsafeSlow(n < 512 ? 512 : n)
+    // a loop: Buffer#copy makes a view per call, and this runs only when an event did not resume
+    const p = this.prefix
+    for (let k = 0; k < n; k++) p[k] = buf[s + k]!
+    this.prefixLen = n
+  }
+
   /** The state the checkpoint's bytes left (the event's state was the reset one). */
   private resume(): void {
     this.top = this.cTop
-    this.depth = 1
-    this.inner = 1
+    this.depth = this.cDepth
+    this.inner = this.cInner
     this.arrays = this.cArrays
     this.want = this.cWant
     this.empty = this.cEmpty
     this.k1 = this.cK1
+    this.k3 = this.cK3
+    this.k4 = this.cK4
+    this.elem = this.cElem
     this.model = this.cModel
     this.choice0 = this.cChoice0
     this.contentKind = this.cContentKind
@@ -257,7 +284,14 @@ export class OpenAiChunkScan implements SseDataReader {
           if (c < 0x20) return BAD // a raw control character
           q++
         }
-        if (this.mayCheckpoint && this.want === W_KEY && this.depth === 1 && this.inner === 1 && !escaped && equalAt(buf, i + 1, q, B_CHOICES)) this.checkpoint(buf, s, i)
+        if (this.mayCheckpoint) {
+          if (this.want === W_KEY) {
+            if (this.depth === 1 && this.inner === 1 && !escaped && equalAt(buf, i + 1, q, B_CHOICES)) this.checkpoint(s, i)
+          } else if (this.want === W_VALUE && this.depth === 4 && this.inner === 4 && this.k4 === K_CONTENT) {
+            this.checkpoint(s, i)
+            this.mayCheckpoint = false
+          }
+        }
         const r = this.string(buf, i + 1, q, escaped)
         if (r !== 0) return r
         i = q + 1
