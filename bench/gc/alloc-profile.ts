@@ -4,7 +4,7 @@
  * function and by file, as bytes per request. gc-per-request.ts says how much; this says where.
  *
  *   node --import tsx bench/gc/alloc-profile.ts [--ai] [--sse] [--c 50] [--seconds 5] [--top 40] [--interval 512]
- *     [--out FILE.heapprofile]
+ *     [--out FILE.heapprofile] [--repo <another checkout>]
  *
  * `--cpu` takes a CPU profile instead (the inspector's Profiler over the same run): self time by function and by
  * file as µs per request; the profiler's own overhead is in it, so compare shares between runs, not against wrk.
@@ -38,9 +38,11 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '512' },
     out: { type: 'string' },
     cpu: { type: 'boolean' },
+    repo: { type: 'string' },
   },
 });
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** the checkout whose gateway is profiled (another worktree, for a before/after in one sitting) */
+const ROOT = values.repo ?? fileURLToPath(new URL('../..', import.meta.url));
 
 interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
 
@@ -56,7 +58,7 @@ function summarizeCpu(p: CpuProfile, n: number): void {
     const cf = byId.get(p.samples[i]!)!.callFrame;
     if (cf.functionName === '(idle)') continue;
     const us = p.timeDeltas[i + 1] ?? 0;
-    const file = cf.url.replace(/^file:\/\//, '').replace(ROOT, '').replace(/^.*node_modules\//, 'node_modules/') || cf.functionName;
+    const file = cf.url.replace(/^file:\/\//, '').replace(`${ROOT.replace(/\/$/, '')}/`, '').replace(/^.*node_modules\//, 'node_modules/') || cf.functionName;
     const key = `${cf.functionName || '(anonymous)'} ${file}`;
     byFn.set(key, (byFn.get(key) ?? 0) + us);
     byFile.set(file, (byFile.get(file) ?? 0) + us);
@@ -133,7 +135,7 @@ try {
   let total = 0;
   const walk = (node: HeapNode): void => {
     const cf = node.callFrame;
-    const file = cf.url.replace(/^file:\/\//, '').replace(ROOT, '').replace(/^.*node_modules\//, 'node_modules/') || cf.functionName;
+    const file = cf.url.replace(/^file:\/\//, '').replace(`${ROOT.replace(/\/$/, '')}/`, '').replace(/^.*node_modules\//, 'node_modules/') || cf.functionName;
     if (node.selfSize > 0) {
       const key = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
       byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
