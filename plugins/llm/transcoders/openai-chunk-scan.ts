@@ -221,7 +221,7 @@ export class OpenAiChunkScan implements SseDataReader {
   private keepPrefix(buf: Buffer, s: number): void {
     const n = this.pendingLen
     this.pendingLen = 0
-    if (this.prefix === null || this.prefix.length < n) this.prefix = Buffer.allocUnsafeSlow(n < 512 ? 512 : n)
+    if (this.prefix === null || this.prefix.length < n) this.prefix = Buffer.allocUnsafeSlow(n + 64) // room for a longer head later
     // a loop: Buffer#copy makes a view per call, and this runs only when an event did not resume
     const p = this.prefix
     for (let k = 0; k < n; k++) p[k] = buf[s + k]!
