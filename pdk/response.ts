@@ -2,7 +2,7 @@
 import type { RequestContext } from '../core/runloop/context.ts'
 import { Phase } from '../core/runloop/phases.ts'
 import { errors } from '../core/errors.ts'
-import { applyEdits, getFlat, toObject, type HeaderEdit } from '../core/runloop/flat-headers.ts'
+import { applyEdit, getFlat, toObject, type HeaderEdit } from '../core/runloop/flat-headers.ts'
 import { defaultMessage, JSON_CONTENT_TYPE, renderError } from '../core/runloop/error-body.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 
@@ -25,9 +25,8 @@ export class PdkResponse {
       v = String(value)
       if (hasCrLf(v)) throw badValue(name)
     }
-    const e: HeaderEdit = [op, name, v]
-    if (this.ctx.responseHeaders && this.ctx.phase >= Phase.response) applyEdits(this.ctx.responseHeaders, [e])
-    else (this.ctx.headerEdits ??= []).push(e)
+    if (this.ctx.responseHeaders && this.ctx.phase >= Phase.response) applyEdit(this.ctx.responseHeaders, op, name, v)
+    else (this.ctx.headerEdits ??= []).push([op, name, v])
   }
 
   /** Status code of the response (the upstream's when proxied). @phases response, header_filter, body_filter, log */

@@ -3,9 +3,11 @@
 // loaded CommonJS files, plus the same from every worker thread: workers cannot take signals, so the main
 // thread asks them on a BroadcastChannel and waits at most 1 s for their answers. When the file
 // `<out>.gc` exists, each thread runs a full GC first: the live heap, not where the sawtooth is.
+// When the file `<out>.snapshot` exists, the main thread also writes a heap snapshot to the path it holds
+// (for bench/memory/heap-snapshot-summary.ts: what each open stream keeps).
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { existsSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
@@ -37,7 +39,14 @@ if (isMainThread) {
     channel.postMessage({ type: 'ask', fullGc })
     setTimeout(() => {
       const file = `${out}.tmp`
-      writeFileSync(file, JSON.stringify({ threads: [sample(fullGc), ...workers] }))
+      const threads = [sample(fullGc), ...workers]
+      // before the answer, so the reader waits for the snapshot to be complete
+      if (existsSync(`${out}.snapshot`)) {
+        const to = readFileSync(`${out}.snapshot`, 'utf8')
+        rmSync(`${out}.snapshot`)
+        v8.writeHeapSnapshot(to)
+      }
+      writeFileSync(file, JSON.stringify({ threads }))
       renameSync(file, out) // the reader polls for `out`: it sees a whole file or none
     }, 1000)
   })

@@ -5,11 +5,14 @@
  * package; sampled at idle, after a c=50 wrk run, and with M SSE streams open. Its own mock upstream, 127.0.0.1 only.
  *
  *   node --import tsx bench/memory/rss-breakdown.ts [--config plain|ai-proxy|example] [--seconds 5] [--streams 1000]
- *        [--node-flags="--max-semi-space-size=1"] [--env NAME=value ...] [--idle-only] [--json]
+ *        [--node-flags="--max-semi-space-size=1"] [--env NAME=value ...] [--idle-only] [--json] [--heap-snapshot PREFIX]
  *
  * `--node-flags` and `--env` are for A/B runs (V8 flags, MALLOC_ARENA_MAX): each round prints CPU µs per request
  * next to RSS, so a flag that trades memory for CPU shows both. The default config (`example`) has no proxied
  * route that reaches the mock, so its load is `GET /echo` (request-termination) and it opens no streams.
+ * `--heap-snapshot PREFIX` writes the main thread's heap snapshots `PREFIX-idle.heapsnapshot` (after the full GC)
+ * and `PREFIX-streams.heapsnapshot` (M streams open) for bench/memory/heap-snapshot-summary.ts; writing one
+ * pauses the gateway and takes memory, so read that run's RSS figures as disturbed.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +87,7 @@ async function readHeaps(pid: number, out: string, fullGc: boolean): Promise<Thr
   if (fullGc) writeFileSync(`${out}.gc`, '');
   else rmSync(`${out}.gc`, { force: true });
   process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
   if (!existsSync(out)) throw new Error('the heap probe did not answer (was heap-probe.mjs preloaded?)');
   return (JSON.parse(readFileSync(out, 'utf8')) as { threads: ThreadHeap[] }).threads;
 }
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
       env: { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
       'idle-only': { type: 'boolean', default: false },
+      'heap-snapshot': { type: 'string' },
     },
   });
   installCleanup();
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 1000)); // start-up garbage gets its first GC
     samples.push(await sample('idle', gw.pid, out));
+    if (values['heap-snapshot']) writeFileSync(`${out}.snapshot`, `${values['heap-snapshot']}-idle.heapsnapshot`);
     samples.push(await sample('idle, after a full GC (live heap)', gw.pid, out, true));
     if (!values['idle-only']) {
 
@@ -216,6 +221,7 @@ async function main(): Promise<void> {
         resetPeak(gw.pid);
         const pending = sse.run({ host: '127.0.0.1', port: gw.port, path: s.path, headers: s.headers, body: s.body ?? '', streams, durationMs: 4000 });
         await new Promise((r) => setTimeout(r, 2500)); // the streams are all open by then (each lasts ~1 s and is re-posted)
+        if (values['heap-snapshot']) writeFileSync(`${out}.snapshot`, `${values['heap-snapshot']}-streams.heapsnapshot`);
         const open = await sample(`${streams} streams open`, gw.pid, out);
         const r = await pending;
         open.phase += ` (${r.streams} streams done, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors)`;

@@ -98,6 +98,18 @@ export function applyEdits(h: FlatHeaders, edits: readonly HeaderEdit[]): void {
 }
 
 /**
+ * One edit, as applyEdits([[op, name, value]]) does it, without the edit's arrays: a plugin's
+ * header_filter edits the response's list at once, several times per response (ai-proxy: three).
+ */
+export function applyEdit(h: FlatHeaders, op: HeaderEdit[0], name: string, value: string | string[] | null): void {
+  if (op !== 'add') {
+    clearFlat(h, name)
+    if (op === 'clear') return
+  }
+  addFlat(h, name, value!)
+}
+
+/**
  * The length of the name's lowercase without building it: lowercasing keeps the length except for
  * U+0130 (İ → i + U+0307, the one unconditional lowercase mapping in Unicode's SpecialCasing that
  * changes length); -1 then (always scan). One native search, not a loop per character.

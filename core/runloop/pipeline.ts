@@ -11,6 +11,7 @@ import type { Bound, Collected, Plans } from './plan.ts'
 import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
 import { applyEdits, clearFlat, getFlat, sameName } from './flat-headers.ts'
 import { renderError } from './error-body.ts'
+import { detachHead } from './detach-head.ts'
 import { KONG_MESSAGES } from '../errors.ts'
 import { initUpstream } from '../proxy/upstream-request.ts'
 import { dispatch, failureStatus, type ResponseSink } from '../proxy/upstream-call.ts'
@@ -205,6 +206,13 @@ function takeContentLength(h: FlatHeaders): number {
   return Number.isInteger(n) && n >= 0 ? n : -1
 }
 
+/** The upstream's Content-Length as Number() reads it (the last one), -1 when it has none. */
+function contentLength(raw: Buffer[]): number {
+  let total = -1
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 14 && isContentLength(raw[i]!)) total = Number(raw[i + 1]!.toString('latin1'))
+  return total
+}
+
 function isServer(name: Buffer): boolean {
   return sameName(name, 'server')
 }
@@ -233,6 +241,8 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
   private overflow = false
   private readonly bodyFilter: Bound[] | null
   private resumeUpstream: (() => void) | null = null
+  /** body chunks from upstream so far (counted up to the second) */
+  private reads = 0
 
   constructor(
     private readonly state: ConfigState,
@@ -269,14 +279,11 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     ctx.status = status
     ctx.upstreamHeaders = raw
     const out: FlatHeaders = []
-    let total = -1
+    let total = contentLength(raw)
     let hasServer = false
     for (let i = 0; i < raw.length; i += 2) {
       const n = raw[i]!
-      if (dropResponseHeader(n)) {
-        if (isContentLength(n)) total = Number(raw[i + 1]!.toString('latin1'))
-        continue
-      }
+      if (dropResponseHeader(n)) continue
       if (isServer(n)) hasServer = true
       out.push(n, raw[i + 1]!)
     }
@@ -307,6 +314,8 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
       }
       return true
     }
+    // the answer goes on past its first read: its head must not keep that read alive (a stream may stay open long)
+    if (++this.reads === 2 && this.ctx.upstreamHeaders !== null) detachHead(this.ctx.upstreamHeaders, this.ctx.responseHeaders)
     if (this.bodyFilter) chunk = runBodyFilter(this.ctx, this.bodyFilter, chunk, false)
     return this.down.write(chunk)
   }

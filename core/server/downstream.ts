@@ -28,6 +28,15 @@ function flushAll(): void {
   }
 }
 
+/**
+ * The exchange whose queue the cork callback drains: one module-level callback instead of a new
+ * closure per flush (an SSE stream flushes once per event that arrives on its own).
+ */
+let corked: Downstream | null = null
+function drainCorked(): void {
+  corked!.drainInCork()
+}
+
 /** Who is told about the client side: an object, so a request allocates no callbacks for it. */
 export interface DownstreamListener {
   /** the client went away before the end (called once) */
@@ -122,7 +131,14 @@ export class Downstream {
   flush(): void {
     this.queued = false
     if (this.aborted || this.finished) return
-    this.res.cork(() => this.drainQueue())
+    const outer = corked
+    corked = this
+    try { this.res.cork(drainCorked) } finally { corked = outer }
+  }
+
+  /** The cork callback's work (drainCorked): not for other callers. */
+  drainInCork(): void {
+    this.drainQueue()
   }
 
   /** Writes what is queued (inside a cork or a uWS callback) until done or blocked. */

@@ -9,6 +9,11 @@
 // The scan follows JSON's grammar (brackets, colons, commas, literals, numbers, escapes, raw
 // control characters, text after the value), so a malformed event is skipped as JSON.parse skips
 // it. Statistics only: the client's bytes are never touched.
+// The events of one stream start with the same bytes up to `choices` (id, object, created, model,
+// system_fingerprint: some 170 of an event's 230 bytes), and the deltas on to their content's
+// value. The scan keeps those bytes and its state after them (a checkpoint, at the content value
+// or else at the `choices` key): an event that starts with the same bytes resumes from that state
+// after one native compare, exactly where scanning them again would have left it.
 import type { SseDataReader } from './sse.ts'
 
 /** What the scan reports into (the passthrough transcoder). */
@@ -51,6 +56,10 @@ function equalAt(buf: Buffer, a: number, b: number, name: Buffer): boolean {
 
 // what the grammar allows next
 const W_VALUE = 0, W_KEY = 1, W_COLON = 2, W_NEXT = 3
+
+/** Shortest and longest prefix worth a checkpoint (Azure puts `choices` first: nothing to skip). */
+const MIN_PREFIX = 16
+const MAX_PREFIX = 1024
 
 /** A thrown-free signal that the event goes to JSON.parse. */
 const BAIL = -2
@@ -95,6 +104,31 @@ export class OpenAiChunkScan implements SseDataReader {
   private lastModel: string | null = null
   private lastModelBytes: Buffer | null = null
 
+  // the checkpoint: an event's bytes before its top-level `choices` key, and the state they left
+  private prefix: Buffer | null = null
+  private prefixLen = 0
+  /** the length of a checkpoint taken on the line being scanned, its bytes not kept yet */
+  private pendingLen = 0
+  /** a checkpoint may be taken in the event in progress (its first line, none taken or used yet) */
+  private mayCheckpoint = false
+  private cTop = 0
+  private cDepth = 0
+  private cArrays = 0
+  private cInner = 0
+  private cWant = W_VALUE
+  private cEmpty = false
+  private cK1 = K_OTHER
+  private cK3 = K_OTHER
+  private cK4 = K_OTHER
+  private cElem = 0
+  private cModel: string | null = null
+  private cChoice0 = false
+  private cContentKind = ABSENT
+  private cContent = ''
+  private cTextKind = ABSENT
+  private cText = ''
+  private cFinish: string | null = null
+
   constructor(private readonly stats: ChunkStats) {}
 
   data(buf: Buffer, s: number, e: number): void {
@@ -113,7 +147,17 @@ export class OpenAiChunkScan implements SseDataReader {
       this.more.push(buf.toString('utf8', s, e))
     }
     if (this.bail || this.bad || this.done) return
-    const r = this.scan(buf, s, e)
+    let from = s
+    this.mayCheckpoint = false
+    if (this.lines === 1) {
+      const n = this.prefixLen
+      if (n > 0 && e - s > n && buf.compare(this.prefix!, 0, n, s, s + n) === 0) {
+        this.resume()
+        from = s + n
+      } else this.mayCheckpoint = true
+    }
+    const r = this.scan(buf, from, e)
+    if (this.pendingLen > 0) this.keepPrefix(buf, s)
     if (r === BAIL) this.bail = true
     else if (r === BAD) this.bad = true
   }
@@ -140,6 +184,69 @@ export class OpenAiChunkScan implements SseDataReader {
     this.k1 = this.k3 = this.k4 = K_OTHER
     this.model = null
     this.resetChoice()
+  }
+
+  /**
+   * Before the top-level key `choices` of an event's first line, or before its choices[0].delta
+   * content value: keeps bytes [s, at) and the state they left (a later point replaces an earlier
+   * one). The state after given bytes depends on those bytes alone (an event starts from the reset
+   * state), so it is the same for any event that starts with them.
+   */
+  private checkpoint(s: number, at: number): void {
+    const n = at - s
+    if (n < MIN_PREFIX || n > MAX_PREFIX) return
+    // the bytes are copied once the line is scanned (keepPrefix): a later point may replace this one
+    this.prefixLen = 0
+    this.pendingLen = n
+    this.cTop = this.top
+    this.cDepth = this.depth
+    this.cArrays = this.arrays
+    this.cInner = this.inner
+    this.cWant = this.want
+    this.cEmpty = this.empty
+    this.cK1 = this.k1
+    this.cK3 = this.k3
+    this.cK4 = this.k4
+    this.cElem = this.elem
+    this.cModel = this.model
+    this.cChoice0 = this.choice0
+    this.cContentKind = this.contentKind
+    this.cContent = this.content
+    this.cTextKind = this.textKind
+    this.cText = this.text
+    this.cFinish = this.finish
+  }
+
+  /** The bytes of the checkpoint taken on this line, [s, s + pendingLen) of buf. */
+  private keepPrefix(buf: Buffer, s: number): void {
+    const n = this.pendingLen
+    this.pendingLen = 0
+    if (this.prefix === null || this.prefix.length < n) this.prefix = Buffer.allocUnsafeSlow(n + 64) // room for a longer head later
+    // a loop: Buffer#copy makes a view per call, and this runs only when an event did not resume
+    const p = this.prefix
+    for (let k = 0; k < n; k++) p[k] = buf[s + k]!
+    this.prefixLen = n
+  }
+
+  /** The state the checkpoint's bytes left (the event's state was the reset one). */
+  private resume(): void {
+    this.top = this.cTop
+    this.depth = this.cDepth
+    this.inner = this.cInner
+    this.arrays = this.cArrays
+    this.want = this.cWant
+    this.empty = this.cEmpty
+    this.k1 = this.cK1
+    this.k3 = this.cK3
+    this.k4 = this.cK4
+    this.elem = this.cElem
+    this.model = this.cModel
+    this.choice0 = this.cChoice0
+    this.contentKind = this.cContentKind
+    this.content = this.cContent
+    this.textKind = this.cTextKind
+    this.text = this.cText
+    this.finish = this.cFinish
   }
 
   private resetChoice(): void {
@@ -176,6 +283,14 @@ export class OpenAiChunkScan implements SseDataReader {
           }
           if (c < 0x20) return BAD // a raw control character
           q++
+        }
+        if (this.mayCheckpoint) {
+          if (this.want === W_KEY) {
+            if (this.depth === 1 && this.inner === 1 && !escaped && equalAt(buf, i + 1, q, B_CHOICES)) this.checkpoint(s, i)
+          } else if (this.want === W_VALUE && this.depth === 4 && this.inner === 4 && this.k4 === K_CONTENT) {
+            this.checkpoint(s, i)
+            this.mayCheckpoint = false
+          }
         }
         const r = this.string(buf, i + 1, q, escaped)
         if (r !== 0) return r

@@ -1,7 +1,7 @@
 // Header names from the upstream parser are raw Buffers and are compared without being decoded:
 // the byte comparison must give exactly what decoding as latin1 and lowercasing gives.
 import { describe, expect, it } from 'vitest'
-import { addFlat, applyEdits, clearFlat, getFlat, sameName, setFlat, type HeaderEdit } from '../../../core/runloop/flat-headers.ts'
+import { addFlat, applyEdit, applyEdits, clearFlat, getFlat, sameName, setFlat, type HeaderEdit } from '../../../core/runloop/flat-headers.ts'
 
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1')
 
@@ -129,6 +129,16 @@ describe('applyEdits matches one full scan per edit', () => {
       const b = up.map((v) => (Buffer.isBuffer(v) ? Buffer.from(v) : v))
       reference(a, edits)
       applyEdits(b, edits)
+      expect(b.map((v) => (Buffer.isBuffer(v) ? `buf:${v.toString('latin1')}` : v)), JSON.stringify([up.map(String), edits]))
+        .toEqual(a.map((v) => (Buffer.isBuffer(v) ? `buf:${v.toString('latin1')}` : v)))
+    }
+  })
+  it('applyEdit, one edit at a time, ends as applyEdits of the whole sequence (400 generated cases)', () => {
+    for (const [up, edits] of cases) {
+      const a = up.map((v) => (Buffer.isBuffer(v) ? Buffer.from(v) : v))
+      const b = up.map((v) => (Buffer.isBuffer(v) ? Buffer.from(v) : v))
+      applyEdits(a, edits)
+      for (const [op, name, value] of edits) applyEdit(b, op, name, value)
       expect(b.map((v) => (Buffer.isBuffer(v) ? `buf:${v.toString('latin1')}` : v)), JSON.stringify([up.map(String), edits]))
         .toEqual(a.map((v) => (Buffer.isBuffer(v) ? `buf:${v.toString('latin1')}` : v)))
     }

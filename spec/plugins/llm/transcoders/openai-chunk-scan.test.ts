@@ -213,3 +213,71 @@ describe('OpenAI chunk scan: generated streams (fast-check)', () => {
     )
   })
 })
+
+// The checkpoint: an event that starts with the bytes the previous checkpoint kept (everything before
+// the top-level `choices`) resumes from the state they left. Each stream is compared with JSON.parse.
+const HEAD = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","system_fingerprint":"fp"'
+const CHECKPOINT: [string, string[]][] = [
+  ['the usual stream: one head, then deltas, finish and usage', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, `${HEAD},"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]}`, `${HEAD},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5}}`]],
+  ['the model differs in its last byte', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, `${HEAD.replace('gpt-4o', 'gpt-4p')},"choices":[{"delta":{"content":"b"}}]}`]],
+  ['the head differs in its first byte', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, ` ${HEAD.slice(1)},"choices":[{"delta":{"content":"b"}}]}`]],
+  ['an event that is only the head, or shorter', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, HEAD, HEAD.slice(0, 40), `${HEAD},"choices":[{"delta":{"content":"c"}}]}`]],
+  ['the head followed by garbage or a different grammar', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, `${HEAD},"choices":[{"delta":{"content":"b"}}]}}`, `${HEAD},"choices"`, `${HEAD}}`, `${HEAD},"choices":null}`, `${HEAD},"choices":[{"delta":{"content":"d"}}]}`]],
+  ['a malformed event leaves a checkpoint that a good event uses', [`${HEAD},"choices":[{"delta":{"content":"a"}}]`, `${HEAD},"choices":[{"delta":{"content":"b"}}]}`]],
+  ['the head without a model, then with one', [`{"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"delta":{"content":"a"}}]}`, `{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"m2","choices":[{"delta":{"content":"b"}}]}`, `{"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"delta":{"content":"c"}}]}`]],
+  ['a head with a duplicate choices before the checkpointed one', [`{"id":"chatcmpl-1","object":"x","choices":[{"delta":{"content":"a"},"finish_reason":"stop"}],"model":"m","choices":[{"delta":{"content":"b"}}]}`, `{"id":"chatcmpl-1","object":"x","choices":[{"delta":{"content":"c"}}]}`]],
+  ['usage before choices, then the same head', [`{"id":"chatcmpl-1","object":"x","usage":null,"choices":[{"delta":{"content":"a"}}]}`, `{"id":"chatcmpl-1","object":"x","usage":null,"choices":[{"delta":{"content":"b"}}]}`]],
+  ['an escaped choices key is not a checkpoint', [`${HEAD},"ch\\u006fices":[{"delta":{"content":"a"}}]}`, `${HEAD},"ch\\u006fices":[{"delta":{"content":"b"}}]}`, `${HEAD},"choices":[{"delta":{"content":"c"}}]}`]],
+  ['choices nested in the head is not a checkpoint', [`{"id":"chatcmpl-1","x":{"choices":[{"delta":{"content":"no"}}]},"choices":[{"delta":{"content":"a"}}]}`, `{"id":"chatcmpl-1","x":{"choices":[{"delta":{"content":"no"}}]},"choices":[{"delta":{"content":"b"}}]}`]],
+  ['the head in a multi-line event, then alone', [`${HEAD},\n"choices":[{"delta":{"content":"a"}}]}`, `${HEAD},"choices":[{"delta":{"content":"b"}}]}`, `${HEAD.slice(0, 30)}\n${HEAD.slice(30)},"choices":[{"delta":{"content":"c"}}]}`]],
+  ['[DONE] between events with the head', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, '[DONE]', `${HEAD},"choices":[{"delta":{"content":"b"}}]}`]],
+  ['a Responses API event with the head bytes', [`${HEAD},"choices":[{"delta":{"content":"a"}}]}`, `${HEAD},"choices":[],"type":"response.completed","response":{"model":"r","usage":{"input_tokens":1,"output_tokens":1,"total_tokens":2}}}`]],
+  ['deltas resumed at their content value: strings, escapes, other types, more keys after it', [`${HEAD},"choices":[{"index":0,"delta":{"content":"a"}}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"b\\"q\\u00e9"},"logprobs":null,"finish_reason":null}],"usage":null}`, `${HEAD},"choices":[{"index":0,"delta":{"content":null},"text":"t"}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":5}}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":{"x":"y"}}}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":["z"]}}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"c","content":"d"},"finish_reason":"stop"}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"e"}},{"delta":{"content":"second"}}],"choices":[]}`]],
+  ['a content value prefix followed by garbage', [`${HEAD},"choices":[{"index":0,"delta":{"content":"a"}}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"b`, `${HEAD},"choices":[{"index":0,"delta":{"content":`, `${HEAD},"choices":[{"index":0,"delta":{"content":"c"}]}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"d"}}]}`]],
+  ['the role event, the deltas, the finish and the usage (the checkpoint moves between them)', [`${HEAD},"choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"Hel"},"logprobs":null,"finish_reason":null}],"usage":null}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"lo"},"logprobs":null,"finish_reason":null}],"usage":null}`, `${HEAD},"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}`, `${HEAD},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5}}`, `${HEAD},"choices":[{"index":0,"delta":{"content":"late"},"logprobs":null,"finish_reason":null}],"usage":null}`]],
+  ['content of the first choice only: a second choice with the same bytes before its content', [`${HEAD},"choices":[{"index":0,"delta":{"content":"a"}}]}`, `${HEAD},"choices":[{"index":0,"delta":{"x":1}},{"index":0,"delta":{"content":"b"}}]}`]],
+  ['a head longer than the checkpoint keeps', [`{"id":"${'x'.repeat(2000)}","model":"long","choices":[{"delta":{"content":"a"}}]}`, `{"id":"${'x'.repeat(2000)}","model":"long","choices":[{"delta":{"content":"b"}}]}`]],
+]
+
+describe('OpenAI chunk scan: events resumed from the checkpoint read as JSON.parse reads them', () => {
+  it.each(CHECKPOINT)('%s', (_name, events) => {
+    same([sse(...events)])
+    // one chunk per event, and cut at every few bytes
+    same(events.map((e) => sse(e)))
+    const whole = sse(...events)
+    for (let at = 1; at < whole.length; at += Math.max(1, Math.floor(whole.length / 60))) same([whole.subarray(0, at), whole.subarray(at)])
+  })
+
+  it('reads what JSON.parse reads of deltas that share everything up to their content value, and differ in it and after it (fast-check)', () => {
+    const value = fc.oneof(text, fc.constant(null), fc.integer(), fc.boolean(), fc.constant({}), fc.constant(['x']))
+    fc.assert(
+      fc.property(chunk, fc.array(fc.tuple(value, chunk, fc.array(edit, { maxLength: 1 })), { minLength: 1, maxLength: 6 }), (first, rest) => {
+        const head = `${JSON.stringify({ id: first.id, model: first.model }).slice(0, -1)},"choices":[{"index":0,"delta":{"content":`
+        const events = rest.map(([v, c, edits]) => {
+          let json = `${head}${JSON.stringify(v)}},"finish_reason":${JSON.stringify((c.choices as { finish_reason?: unknown }[] | undefined)?.[0]?.finish_reason ?? null)}}],"usage":${JSON.stringify(c.usage ?? null)}}`
+          for (const e of edits) json = mutate(json, e)
+          return json
+        })
+        same([sse(...events)])
+        same(events.map((e) => sse(e)))
+      }),
+      { numRuns: 800 },
+    )
+  })
+
+  it('reads what JSON.parse reads of events that share a head and differ after it, or by edits anywhere (fast-check)', () => {
+    fc.assert(
+      fc.property(chunk, fc.array(fc.tuple(chunk, fc.array(edit, { maxLength: 2 })), { minLength: 1, maxLength: 6 }), (first, rest) => {
+        const head = JSON.stringify({ id: first.id, object: first.object, created: first.created, model: first.model })
+        const events = rest.map(([c, edits]) => {
+          // the first event's head, the tail of another chunk, then maybe an edit anywhere (head included)
+          let json = `${head.slice(0, -1)},${JSON.stringify({ choices: c.choices ?? [], usage: c.usage ?? null }).slice(1)}`
+          for (const e of edits) json = mutate(json, e)
+          return json
+        })
+        same([sse(...events)])
+      }),
+      { numRuns: 800 },
+    )
+  })
+})
