@@ -6,7 +6,7 @@ import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { ClientFormat, TokenUsage } from '../types.ts'
 import type { ResponseHandler } from './response-handler.ts'
-import { usageOfOpenAi } from './usage.ts'
+import { usageOfOpenAiBytes } from './usage-bytes.ts'
 import { finishReasonsOf } from './finish-reasons.ts'
 import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
@@ -19,8 +19,8 @@ export class BodyReader implements ResponseHandler {
   private u: TokenUsage | null = null
   private model: string | null = null
   private text: string | null = null
-  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin) */
-  private read: string | null = null
+  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin; decoded then) */
+  private read: Buffer | null = null
 
   /**
    * @param keep a copy of the answer is read at the end
@@ -37,17 +37,18 @@ export class BodyReader implements ResponseHandler {
       else this.chunks = []
     }
     if (chunk.eof && this.chunks !== null) {
-      const text = this.whole(kong, this.chunks)
+      const bytes = this.whole(kong, this.chunks)
       this.chunks = null
-      if (this.payloads) this.text = text
-      this.read = text
+      this.read = bytes
+      // decoded only for a payload log or a native format's parse: OpenAI's usage is read on the bytes
+      if (this.payloads) this.text = bytes.toString('utf8')
       if (this.kind === 'passthrough') {
-        const u = usageOfOpenAi(text)
+        const u = usageOfOpenAiBytes(bytes)
         this.u = u.usage
         this.model = u.model
       } else if (this.format?.usageOf) {
         try {
-          const u = this.format.usageOf(JSON.parse(text))
+          const u = this.format.usageOf(JSON.parse(this.text ?? bytes.toString('utf8')))
           this.u = u.usage
           this.model = u.model
         } catch { /* a native answer we cannot read: no usage */ }
@@ -55,7 +56,7 @@ export class BodyReader implements ResponseHandler {
     }
   }
 
-  private whole(kong: Kong, chunks: Buffer[]): string {
+  private whole(kong: Kong, chunks: Buffer[]): Buffer {
     let body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     // the client's bytes go on compressed as the upstream sent them; only the copy read here is inflated
     const encoding = kong.service.response.getHeader('content-encoding')?.toLowerCase()
@@ -64,7 +65,7 @@ export class BodyReader implements ResponseHandler {
         body = inflateBody(body, encoding)
       } catch { /* not what the header said, or a bomb: read as is (no usage found in it) */ }
     }
-    return body.toString('utf8')
+    return body
   }
 
   usage(): TokenUsage | null {
@@ -80,6 +81,6 @@ export class BodyReader implements ResponseHandler {
   }
 
   finishReasons(): readonly string[] {
-    return this.read === null ? [] : finishReasonsOf(this.read)
+    return this.read === null ? [] : finishReasonsOf(this.read.toString('utf8'))
   }
 }

@@ -1,0 +1,116 @@
+// usageOfOpenAiBytes reads an answer's usage, model and service tier on its bytes; it must give
+// exactly what usageOfOpenAi gives on the decoded text (usage, model, and the details attached to
+// the usage), for any bytes, and what a full parse gives for well-formed OpenAI answers.
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { usageOfOpenAiBytes } from '../../../../plugins/llm/pipeline/usage-bytes.ts'
+import { toUsage, usageOfOpenAi } from '../../../../plugins/llm/pipeline/usage.ts'
+import { detailsOf } from '../../../../plugins/llm/pipeline/usage-details.ts'
+
+function read(r: ReturnType<typeof usageOfOpenAi>): unknown {
+  return { ...r, details: r.usage === null ? null : detailsOf(r.usage) ?? null }
+}
+
+function expectSameAsText(buf: Buffer): void {
+  expect(read(usageOfOpenAiBytes(buf))).toEqual(read(usageOfOpenAi(buf.toString('utf8'))))
+}
+
+const answer = (o: Record<string, unknown>, space?: number): string => JSON.stringify({
+  id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 2 } },
+  service_tier: 'default', system_fingerprint: 'fp', ...o,
+}, null, space)
+
+const TABLE: [string, string | Buffer][] = [
+  ['a plain answer', answer({})],
+  ['pretty-printed', answer({}, 2)],
+  ['no usage', answer({ usage: undefined })],
+  ['usage null', answer({ usage: null })],
+  ['no model', answer({ model: undefined })],
+  ['model with escapes', answer({ model: 'a"b\\c\u00e9\n' })],
+  ['model not a string', answer({ model: 5 })],
+  ['service tier null', answer({ service_tier: null })],
+  ['service tier too long', answer({ service_tier: 'x'.repeat(65) })],
+  ['service tier with odd characters', answer({ service_tier: 'pri ority' })],
+  ['content naming the keys', answer({ choices: [{ message: { content: '"usage": {"prompt_tokens": 99} "model": "evil" "service_tier": "flex"' } }] })],
+  ['non-ASCII content', answer({ choices: [{ message: { content: 'é€😀 '.repeat(500) } }] })],
+  ['model after 4096 bytes of non-ASCII', `{"choices":[{"message":{"content":"${'é'.repeat(2100)}"}}],"model":"late","usage":{"prompt_tokens":1}}`],
+  ['model after 4096 ASCII bytes', `{"choices":[{"message":{"content":"${'a'.repeat(4100)}"}}],"model":"late","usage":{"prompt_tokens":1}}`],
+  ['long whitespace before the values', `{"model"${' '.repeat(300)}:${' '.repeat(300)}"m","usage":{"prompt_tokens":1},"service_tier"${'\n'.repeat(300)}:"flex"}`],
+  ['Unicode spaces before the values', '{"model"\u00a0:\u3000"m","usage":{"prompt_tokens":1},"service_tier"\u2028:\ufeff"flex"}'],
+  ['a long model name', `{"model":"${'m'.repeat(400)}","usage":{"prompt_tokens":1}}`],
+  ['model escapes JSON does not know', '{"model":"a\\qb","usage":{"prompt_tokens":1}}'],
+  ['a backslash before a newline in the model', '{"model":"a\\\nb","usage":{"prompt_tokens":1}}'],
+  ['usage cut short', '{"model":"m","usage":{"prompt_tokens":1'],
+  ['usage not an object', '{"model":"m","usage":5}'],
+  ['usage before a later object', '{"usage": null, "x": {"prompt_tokens": 5}}'],
+  ['many service_tier keys without values', `{"usage":{"prompt_tokens":1},${'"service_tier":1,'.repeat(50)}"service_tier":"flex"}`],
+  ['many model keys without values', `{${'"model":1,'.repeat(50)}"model":"m","usage":{"prompt_tokens":1}}`],
+  ['invalid UTF-8 around the keys', Buffer.concat([Buffer.from('{"model":"a'), Buffer.from([0xc3]), Buffer.from('","usage":{"prompt_tokens":2},"service_tier":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])],
+  ['a multibyte character cut by the window', `{"model"${' '.repeat(248)}\u00a0:"m","usage":{"prompt_tokens":1}}`],
+  ['empty', ''],
+  ['not JSON', 'not json "usage" {'],
+]
+
+describe('usageOfOpenAiBytes: the same as usageOfOpenAi on the text', () => {
+  it.each(TABLE)('%s', (_name, body) => expectSameAsText(Buffer.isBuffer(body) ? body : Buffer.from(body)))
+
+  // answers built from pieces that move the keys around, cut them, repeat them and break the text
+  const piece = fc.oneof(
+    fc.constantFrom('"model"', '"usage"', '"service_tier"', ':', ' ', '\n', '\u00a0', '"', '\\', '{', '}', ',', '"m"', '"flex"', '"default"',
+      '{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}', '{"prompt_tokens_details":{"cached_tokens":1}}', '"é"', '😀', '[', ']'),
+    fc.string({ maxLength: 8 }),
+    fc.string({ unit: 'binary', maxLength: 8 }),
+    fc.nat(300).map((n) => ' '.repeat(n)),
+  )
+  const bytes = fc.oneof(
+    fc.array(piece, { maxLength: 40 }).map((p) => Buffer.from(p.join(''))),
+    fc.tuple(fc.array(piece, { maxLength: 30 }), fc.uint8Array({ maxLength: 6 }), fc.nat(40)).map(([p, junk, at]) => {
+      const b = Buffer.from(p.join(''))
+      const i = Math.min(at, b.length)
+      return Buffer.concat([b.subarray(0, i), junk, b.subarray(i)])
+    }),
+  )
+  it('generated byte strings', () => {
+    fc.assert(fc.property(bytes, (b) => expectSameAsText(b)), { numRuns: 3000, seed: 42 })
+  })
+
+  it('generated answers, whole or cut anywhere', () => {
+    const content = fc.string({ unit: 'grapheme', maxLength: 200 })
+    const model = fc.oneof(fc.constantFrom('gpt-4o-mini', 'ft:gpt-4o:org:x:1'), fc.string({ unit: 'grapheme', maxLength: 30 }))
+    const tier = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constantFrom('default', 'flex', 'priority'), fc.string({ maxLength: 70 }))
+    fc.assert(fc.property(content, model, tier, fc.nat(5000), fc.boolean(), fc.constantFrom(undefined, 1, 2, '\t'), (c, m, t, cut, whole, space) => {
+      const text = answer({ model: m, service_tier: t, choices: [{ message: { content: c } }] }, space as number | undefined)
+      const b = Buffer.from(text)
+      expectSameAsText(whole ? b : b.subarray(0, cut % (b.length + 1)))
+    }), { numRuns: 1500, seed: 7 })
+  })
+})
+
+describe('a model whose escapes are not JSON', () => {
+  // usageOfOpenAi threw here, out of the response handler's body_filter
+  it.each(['{"model":"a\\qb","usage":{"prompt_tokens":1}}', '{"model":"\\u12","usage":{}}', '{"model":"\\x00"}'])('%s reads as no model', (text) => {
+    expect(usageOfOpenAi(text).model).toBeNull()
+    expect(usageOfOpenAiBytes(Buffer.from(text)).model).toBeNull()
+  })
+})
+
+describe('usageOfOpenAiBytes: what a full parse reads, for well-formed answers', () => {
+  it('generated answers', () => {
+    const counts = fc.record({ prompt_tokens: fc.nat(1e6), completion_tokens: fc.nat(1e6), total_tokens: fc.nat(2e6) })
+    const cached = fc.option(fc.nat(1000), { nil: undefined })
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+      counts, cached, fc.option(fc.constantFrom('default', 'flex', 'priority', 'scale'), { nil: undefined }), fc.constantFrom(undefined, 2),
+      (content, model, u, c, tier, space) => {
+        const usage = c === undefined ? u : { ...u, prompt_tokens_details: { cached_tokens: c } }
+        const parsed = JSON.parse(answer({ model, usage, service_tier: tier, choices: [{ message: { content } }] }, space)) as Record<string, unknown>
+        const text = JSON.stringify(parsed, null, space)
+        const r = usageOfOpenAiBytes(Buffer.from(text))
+        const expected = toUsage(parsed.usage, typeof parsed.service_tier === 'string' ? parsed.service_tier : null)
+        expect(r.model).toBe(parsed.model)
+        expect(r.usage).toEqual(expected)
+        expect(detailsOf(r.usage!)).toEqual(detailsOf(expected!))
+      }), { numRuns: 800, seed: 3 })
+  })
+})
