@@ -14,7 +14,7 @@
 import { embeddingsTarget, valueAt } from '../embeddings-call.ts'
 import type { DecodedResponse, DriverContext, LlmRequest, ProviderDriver, RouteType, StreamTranscoder, UpstreamTarget } from '../types.ts'
 import { llmError } from '../errors.ts'
-import { usageOfOpenAiBytes } from '../pipeline/usage-bytes.ts'
+import { usageOfOpenAi } from '../pipeline/usage.ts'
 import { OpenAiPassthroughTranscoder } from '../transcoders/openai-passthrough.ts'
 import { anthropicDriver } from './anthropic.ts'
 import { encodeChatRequest, encodeCompletionsRequest } from './anthropic/encode-request.ts'
@@ -204,7 +204,7 @@ function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   if (route === FILES_ROUTE) return fromGeminiFiles(body, ctx)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
-  if (dialect === 'openai') return { body: null, ...usageOfOpenAiBytes(body) }
+  if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body.toString('utf8')) }
 
   let res: GeminiResponse & Json
   try {

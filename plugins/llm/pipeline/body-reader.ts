@@ -6,7 +6,7 @@ import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { ClientFormat, TokenUsage } from '../types.ts'
 import type { ResponseHandler } from './response-handler.ts'
-import { usageOfOpenAiBytes } from './usage-bytes.ts'
+import { usageOfOpenAi } from './usage.ts'
 import { finishReasonsOf } from './finish-reasons.ts'
 import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
@@ -39,16 +39,18 @@ export class BodyReader implements ResponseHandler {
     if (chunk.eof && this.chunks !== null) {
       const bytes = this.whole(kong, this.chunks)
       this.chunks = null
+      // the bytes are what is kept past this point, not the decoded text (only a payload log keeps
+      // that): a string held to the end of the request is promoted by the scavenges it outlives
       this.read = bytes
-      // decoded only for a payload log or a native format's parse: OpenAI's usage is read on the bytes
-      if (this.payloads) this.text = bytes.toString('utf8')
+      const text = bytes.toString('utf8')
+      if (this.payloads) this.text = text
       if (this.kind === 'passthrough') {
-        const u = usageOfOpenAiBytes(bytes)
+        const u = usageOfOpenAi(text)
         this.u = u.usage
         this.model = u.model
       } else if (this.format?.usageOf) {
         try {
-          const u = this.format.usageOf(JSON.parse(this.text ?? bytes.toString('utf8')))
+          const u = this.format.usageOf(JSON.parse(text))
           this.u = u.usage
           this.model = u.model
         } catch { /* a native answer we cannot read: no usage */ }

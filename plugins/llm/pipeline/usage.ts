@@ -31,21 +31,13 @@ export function toUsage(u: unknown, serviceTier: string | null = null): TokenUsa
 }
 
 // the answer's top-level service_tier (a short word): read with the usage for Kong 3.14's service_tier_factor
-const SERVICE_TIER_SRC = String.raw`"service_tier"\s*:\s*"([A-Za-z0-9_-]{1,64})"`
-const SERVICE_TIER = new RegExp(SERVICE_TIER_SRC)
-const MODEL_SRC = String.raw`"model"\s*:\s*"((?:[^"\\]|\\.)*)"`
-const MODEL = new RegExp(MODEL_SRC)
+const SERVICE_TIER = /"service_tier"\s*:\s*"([A-Za-z0-9_-]{1,64})"/
+const MODEL = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/
 /** the model is looked for in the answer's first MODEL_WINDOW characters (it comes before the choices) */
-export const MODEL_WINDOW = 4096
-/** the same patterns anchored at a key (usage-bytes.ts matches them there) */
-export const MODEL_AT = new RegExp(`^${MODEL_SRC}`)
-export const SERVICE_TIER_AT = new RegExp(`^${SERVICE_TIER_SRC}`)
-/** what may still become a match of MODEL_AT / SERVICE_TIER_AT if the text went on */
-export const MODEL_PREFIX = /^"model"\s*(?::\s*(?:"(?:[^"\\]|\\.)*\\?)?)?$/
-export const SERVICE_TIER_PREFIX = /^"service_tier"\s*(?::\s*(?:"[A-Za-z0-9_-]{0,64})?)?$/
+const MODEL_WINDOW = 4096
 
 /** The model string's JSON escapes decoded; null when they are not JSON's (a broken answer). */
-export function decodeModel(escaped: string): string | null {
+function decodeModel(escaped: string): string | null {
   try {
     return JSON.parse(`"${escaped}"`) as string
   } catch {
