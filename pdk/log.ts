@@ -4,6 +4,7 @@ import type { RequestContext } from '../core/runloop/context.ts'
 import { pluginLog, rootLog } from '../core/log.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 import { latenciesOf, requestSizeOf, serialize, type LogRecord } from '../core/runloop/serialize.ts'
+import { addEdit, addWriter, type SerializeMode, type SerializeWriter } from '../core/runloop/serialize-edits.ts'
 
 export class PdkLog {
   constructor(private readonly ctx: RequestContext) {}
@@ -32,13 +33,26 @@ export class PdkLog {
   emerg(...args: unknown[]): void { this.write('fatal', args) }
 
   /**
-   * Edits the record returned by serialize(): dotted keys, mode `set` (default), `add` (only if
-   * absent) or `replace` (only if present).
+   * Edits the record returned by serialize(): dotted keys (`\\.` for a literal dot), mode `set`
+   * (default), `add` (only if absent) or `replace` (only if present). Kept as given and applied
+   * when a record is built, so an edit costs nothing more on a request nobody serializes.
    * @phases rewrite, access, header_filter, response, body_filter, log
    */
-  setSerializeValue(key: string, value: unknown, opts?: { mode?: 'set' | 'add' | 'replace' }): void {
+  setSerializeValue(key: string, value: unknown, opts?: { mode?: SerializeMode }): void {
     checkPhase(this.ctx, PHASES.ctx)
-    ;(this.ctx.serializeEdits ??= []).push([key, value, opts?.mode ?? 'set'])
+    addEdit((this.ctx.serializeEdits ??= []), key, value, opts?.mode ?? 'set')
+  }
+
+  /**
+   * Tollgate's: edits whose values cost something to make (several fields, a payload string).
+   * `write` is called with setSerializeValue's setter only when serialize() builds a record, at this
+   * call's place among the request's edits; it must read only what no longer changes (it may run
+   * in a later phase, and once per record). A writer that throws is logged and its edits left out.
+   * @phases rewrite, access, header_filter, response, body_filter, log
+   */
+  deferSerializeValues(write: SerializeWriter): void {
+    checkPhase(this.ctx, PHASES.ctx)
+    addWriter((this.ctx.serializeEdits ??= []), write)
   }
 
   /** Kong's log record for this request (request, response, latencies, route, service, consumer, ...). @phases log */

@@ -5,6 +5,7 @@ import type { RouteMatch } from '../router/router.ts'
 import type { AnyPlugin } from '../plugins/contract.ts'
 import type { HeaderEdit } from './flat-headers.ts'
 import type { RequestTrace } from './tracing-hook.ts'
+import type { SerializeEdits } from './serialize-edits.ts'
 
 export type HeaderValue = string | Buffer
 /** Response headers as a flat [name, value, name, value, ...] list: upstream raw Buffers pass through untouched. */
@@ -142,7 +143,8 @@ export class RequestContext {
   credential: unknown = null
   private sharedCtx: Record<string, unknown> | null = null
   private pluginCtx: Map<AnyPlugin, Record<string, unknown>> | null = null
-  serializeEdits: [string, unknown, string][] | null = null
+  /** kong.log.setSerializeValue's edits, flat (./serialize-edits.ts) */
+  serializeEdits: SerializeEdits | null = null
 
   // ---- response ----
   exit: ExitResponse | null = null

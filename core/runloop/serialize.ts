@@ -6,6 +6,7 @@
 import type { RequestContext } from './context.ts'
 import { toObject } from './flat-headers.ts'
 import { REDACTED, redactionOf, redactQuery } from './redaction.ts'
+import { applyEdits } from './serialize-edits.ts'
 
 export interface LogRecord {
   request: { id: string; uri: string; url: string; querystring: Record<string, unknown>; method: string; headers: Record<string, string>; size: number }
@@ -27,20 +28,6 @@ export interface LogRecord {
 }
 
 const DEFAULT_WS = '0dc6f45b-8f8d-40d2-a504-473544ee190b'
-
-function setPath(obj: Record<string, unknown>, key: string, value: unknown, mode: string): void {
-  const parts = key.split(/(?<!\\)\./).map((p) => p.replace(/\\\./g, '.'))
-  let o = obj
-  for (const p of parts.slice(0, -1)) {
-    if (typeof o[p] !== 'object' || o[p] === null) o[p] = {}
-    o = o[p] as Record<string, unknown>
-  }
-  const last = parts[parts.length - 1]!
-  const has = o[last] !== undefined
-  if (mode === 'add' && has) return
-  if (mode === 'replace' && !has) return
-  o[last] = value
-}
 
 /** The request headers as sent upstream: the client's, with the plugins' edits applied. */
 function sentHeaders(ctx: RequestContext, secret: ReadonlySet<string>): Record<string, string> {
@@ -108,6 +95,6 @@ export function serialize(ctx: RequestContext): LogRecord {
     workspace_name: 'default',
   }
   if (ctx.consumer) record.authenticated_entity = { id: ctx.consumer.id, consumer_id: ctx.consumer.id }
-  if (ctx.serializeEdits) for (const [k, v, mode] of ctx.serializeEdits) setPath(record, k, v, mode)
+  if (ctx.serializeEdits !== null) applyEdits(record, ctx.serializeEdits)
   return record
 }

@@ -19,8 +19,8 @@ export class BodyReader implements ResponseHandler {
   private u: TokenUsage | null = null
   private model: string | null = null
   private text: string | null = null
-  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin) */
-  private read: string | null = null
+  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin; decoded then) */
+  private read: Buffer | null = null
 
   /**
    * @param keep a copy of the answer is read at the end
@@ -37,10 +37,13 @@ export class BodyReader implements ResponseHandler {
       else this.chunks = []
     }
     if (chunk.eof && this.chunks !== null) {
-      const text = this.whole(kong, this.chunks)
+      const bytes = this.whole(kong, this.chunks)
       this.chunks = null
+      // the bytes are what is kept past this point, not the decoded text (only a payload log keeps
+      // that): a string held to the end of the request is promoted by the scavenges it outlives
+      this.read = bytes
+      const text = bytes.toString('utf8')
       if (this.payloads) this.text = text
-      this.read = text
       if (this.kind === 'passthrough') {
         const u = usageOfOpenAi(text)
         this.u = u.usage
@@ -55,7 +58,7 @@ export class BodyReader implements ResponseHandler {
     }
   }
 
-  private whole(kong: Kong, chunks: Buffer[]): string {
+  private whole(kong: Kong, chunks: Buffer[]): Buffer {
     let body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     // the client's bytes go on compressed as the upstream sent them; only the copy read here is inflated
     const encoding = kong.service.response.getHeader('content-encoding')?.toLowerCase()
@@ -64,7 +67,7 @@ export class BodyReader implements ResponseHandler {
         body = inflateBody(body, encoding)
       } catch { /* not what the header said, or a bomb: read as is (no usage found in it) */ }
     }
-    return body.toString('utf8')
+    return body
   }
 
   usage(): TokenUsage | null {
@@ -80,6 +83,6 @@ export class BodyReader implements ResponseHandler {
   }
 
   finishReasons(): readonly string[] {
-    return this.read === null ? [] : finishReasonsOf(this.read)
+    return this.read === null ? [] : finishReasonsOf(this.read.toString('utf8'))
   }
 }

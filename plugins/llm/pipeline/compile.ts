@@ -10,6 +10,8 @@ import { compileModel, type ModelResolver } from './template.ts'
 import { parseUpstreamUrl } from './target.ts'
 import { MULTIPART_ROUTES } from '../openai-api-routes.ts'
 import { ownConfig } from '../../../core/config/own-config.ts'
+import type { ParseSettings } from './shared-request.ts'
+import { DEFAULT_MAX_BODY } from './parse-request.ts'
 
 export interface CompiledConf {
   readonly conf: LlmConf
@@ -29,6 +31,8 @@ export interface CompiledConf {
   readonly payloads: boolean
   /** the route type takes multipart uploads (MULTIPART_ROUTES): such a body is proxied unparsed */
   readonly multipartRoute: boolean
+  /** how this config has the shared request parsed (parse-request.ts), made once */
+  readonly parse: ParseSettings
   /** a non-streamed 200 answer needs conversion: buffer it */
   readonly convertsResponse: boolean
   /** `X-Kong-LLM-Model` value when the model name is static, else null */
@@ -57,6 +61,7 @@ function compile(conf: LlmConf): CompiledConf {
   const authConf = ownConfig(conf.auth ?? {})
   const auth = authStrategyFor(authConf, model).create(authConf, model)
   const nameTemplated = model.name?.includes('$(') === true
+  const multipartRoute = MULTIPART_ROUTES.has(conf.route_type)
   return {
     conf,
     driver,
@@ -68,7 +73,8 @@ function compile(conf: LlmConf): CompiledConf {
     auth,
     statistics: conf.logging?.log_statistics === true,
     payloads: conf.logging?.log_payloads === true,
-    multipartRoute: MULTIPART_ROUTES.has(conf.route_type),
+    multipartRoute,
+    parse: { format, maxBodySize: conf.max_request_body_size ?? DEFAULT_MAX_BODY, multipartRoute },
     convertsResponse: conf.route_type !== 'preserve' && !native && (format !== null || driver.passthroughResponse !== true),
     modelHeader: model.name && !nameTemplated ? `${provider}/${model.name}` : null,
   }

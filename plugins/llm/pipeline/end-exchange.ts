@@ -48,6 +48,6 @@ export function endExchange(kong: Kong, x: LlmExchange, ending: LlmEnding): void
       : null,
   }
   x.outcome = o
-  if (ending === 'complete' && p !== null && h !== UNTOUCHED && p.c.statistics) writeAnalytics(kong, x, p, h, o)
+  if (ending === 'complete' && p !== null && h !== UNTOUCHED && p.c.statistics) writeAnalytics(kong, p, o)
   publishOutcome(o)
 }

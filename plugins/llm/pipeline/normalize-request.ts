@@ -160,6 +160,18 @@ function retryOnDenied(kong: Kong, auth: AuthHandler, out: OutboundRequest, clie
   })
 }
 
+/** The client's header and query values an auth strategy may read (allow_override): one object per request. */
+class ClientValues {
+  constructor(private readonly kong: Kong) {}
+  header(name: string): string | undefined {
+    return this.kong.request.getHeader(name)
+  }
+  query(name: string): string | undefined {
+    const v = this.kong.request.getQueryArg(name)
+    return typeof v === 'string' ? v : undefined
+  }
+}
+
 function identityFailed(e: unknown): never {
   if (isGatewayError(e) && statusOf(e)) throw e
   throw llmErrors.identity()
@@ -228,13 +240,7 @@ export function normalizeRequest(kong: Kong, x: LlmExchange, c: CompiledConf, ta
   // a realtime session has no HTTP answer for header_filter to pick a handler from: its reader is chosen with the target
   // (Gemini Live's client names its model in-band, in its setup message: the reader vets it)
   if (route === 'realtime/v1/realtime') x.handler = c.driver.id === 'gemini' ? new GeminiLiveReader(model) : new RealtimeReader()
-  const client = {
-    header: (name: string) => kong.request.getHeader(name),
-    query: (name: string) => {
-      const v = kong.request.getQueryArg(name)
-      return typeof v === 'string' ? v : undefined
-    },
-  }
+  const client = new ClientValues(kong)
   let applied: void | Promise<void>
   try {
     applied = c.auth.apply(out, client)

@@ -16,7 +16,7 @@ export const DEFAULT_MAX_BODY = 1048576
 
 export function parseRequest(kong: Kong, c: CompiledConf): ParsedRequest {
   const start = performance.now()
-  const s = sharedRequest(kong, { format: c.format, maxBodySize: c.conf.max_request_body_size ?? DEFAULT_MAX_BODY, multipartRoute: c.multipartRoute })
+  const s = sharedRequest(kong, c.parse)
   let requestModel = s.requestModel
   if (c.conf.route_type === 'realtime/v1/realtime') {
     // a WebSocket upgrade has no body: the session's model is `?model=` (OpenAI's realtime URL)

@@ -1,7 +1,9 @@
 // What a provider says about an answer's prompt cache and service tier, beside its token counts:
-// what Kong 3.14's cost fields price (cost.ts). Kept beside the TokenUsage object (a WeakMap keyed
-// by it) rather than in it, because usage objects are copied into client answers (`{...usage}`)
-// and these are not OpenAI usage fields. The extractors that know them attach them
+// what Kong 3.14's cost fields price (cost.ts). Kept on the TokenUsage object under a symbol, not
+// enumerable, because usage objects are copied into client answers (`{...usage}`, JSON) and these
+// are not OpenAI usage fields: neither a spread nor JSON.stringify sees it. (A WeakMap keyed by the
+// usage cost an ephemeron entry per answer, which every GC then traces: most OpenAI answers name
+// a service tier, so nearly every request made one.) The extractors that know them attach them
 // (pipeline/usage.ts for OpenAI-shaped answers, the anthropic, gemini and bedrock decoders); a
 // copy of the usage carries none, so an answer priced from a copy is priced without them.
 import type { TokenUsage } from '../types.ts'
@@ -19,16 +21,21 @@ export interface UsageDetails {
   readonly promptIncludesCache: boolean
 }
 
-const details = new WeakMap<TokenUsage, UsageDetails>()
+const DETAILS = Symbol('usage details')
+/** details of a usage object that cannot take a property (frozen) */
+const frozenDetails = new WeakMap<TokenUsage, UsageDetails>()
 
 /** Attaches `d` to `usage` when it says anything; returns `usage`. */
 export function withDetails(usage: TokenUsage, d: UsageDetails): TokenUsage {
-  if (d.cacheRead > 0 || d.cacheWrite > 0 || d.serviceTier !== null) details.set(usage, d)
+  if (d.cacheRead > 0 || d.cacheWrite > 0 || d.serviceTier !== null) {
+    if (Object.isExtensible(usage)) Object.defineProperty(usage, DETAILS, { value: d, writable: true, configurable: true, enumerable: false })
+    else frozenDetails.set(usage, d)
+  }
   return usage
 }
 
 export function detailsOf(usage: TokenUsage): UsageDetails | undefined {
-  return details.get(usage)
+  return Object.hasOwn(usage, DETAILS) ? (usage as unknown as Record<symbol, UsageDetails>)[DETAILS] : frozenDetails.get(usage)
 }
 
 const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0)

@@ -32,11 +32,23 @@ export function toUsage(u: unknown, serviceTier: string | null = null): TokenUsa
 
 // the answer's top-level service_tier (a short word): read with the usage for Kong 3.14's service_tier_factor
 const SERVICE_TIER = /"service_tier"\s*:\s*"([A-Za-z0-9_-]{1,64})"/
+const MODEL = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/
+/** the model is looked for in the answer's first MODEL_WINDOW characters (it comes before the choices) */
+const MODEL_WINDOW = 4096
+
+/** The model string's JSON escapes decoded; null when they are not JSON's (a broken answer). */
+function decodeModel(escaped: string): string | null {
+  try {
+    return JSON.parse(`"${escaped}"`) as string
+  } catch {
+    return null
+  }
+}
 
 export function usageOfOpenAi(s: string): { usage: TokenUsage | null; model: string | null } {
   const at = s.lastIndexOf('"usage"')
-  const m = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(s.length > 4096 ? s.slice(0, 4096) : s)
-  const model = m ? (JSON.parse(`"${m[1]}"`) as string) : null
+  const m = MODEL.exec(s.length > MODEL_WINDOW ? s.slice(0, MODEL_WINDOW) : s)
+  const model = m ? decodeModel(m[1]!) : null
   if (at < 0) return { usage: null, model }
   const tier = SERVICE_TIER.exec(s)?.[1] ?? null
   const cut = cutObject(s, at + 7)
