@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
+import diagnostics from 'node:diagnostics_channel'
 import { H1Pool } from './h1-prototype/h1-pool.ts'
 import { openaiChat } from '../scenarios/requests.ts'
 
@@ -35,7 +36,7 @@ const N = Number(values.n)
 interface Scenario { name: string; conc: number; method: 'GET' | 'POST'; path: string; body: Buffer | null; extra: string[]; latency: boolean }
 const chat = openaiChat(false)
 const chatStream = openaiChat(true)
-const SCENARIOS: Scenario[] = [
+const ALL_SCENARIOS: Scenario[] = [
   { name: 'get-c1', conc: 1, method: 'GET', path: '/', body: null, extra: [], latency: true },
   { name: 'post-c1', conc: 1, method: 'POST', path: chat.path, body: Buffer.from(chat.body ?? ''), extra: [], latency: true },
   { name: 'post-c50', conc: 50, method: 'POST', path: chat.path, body: Buffer.from(chat.body ?? ''), extra: [], latency: false },
@@ -43,7 +44,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'chunked-c1', conc: 1, method: 'POST', path: chatStream.path, body: Buffer.from(chatStream.body ?? ''), extra: ['x-mock-chunks', '3'], latency: true },
   { name: 'sse18-c1', conc: 1, method: 'POST', path: chatStream.path, body: Buffer.from(chatStream.body ?? ''), extra: ['x-mock-chunks', '18'], latency: true },
   { name: 'sse18-c50', conc: 50, method: 'POST', path: chatStream.path, body: Buffer.from(chatStream.body ?? ''), extra: ['x-mock-chunks', '18'], latency: false },
-].filter((s) => !values.only || values.only.split(',').includes(s.name))
+]
+const SCENARIOS = ALL_SCENARIOS.filter((s) => !values.only || values.only.split(',').includes(s.name))
 
 // ---------------------------------------------------------------- child: one client, every scenario
 interface Dispatcher { dispatch(req: object, h: object): void; close(): void }
@@ -74,9 +76,9 @@ function headersFor(s: Scenario, host: string): string[] {
   return h
 }
 
-async function runScenario(client: Dispatcher, s: Scenario, host: string, count: number, lat: Float64Array | null): Promise<number> {
+async function runScenario(client: Dispatcher, s: Scenario, host: string, count: number, lat: Float64Array | null): Promise<{ errors: number; bytes: number }> {
   const headers = headersFor(s, host)
-  let started = 0, finished = 0, errors = 0
+  let started = 0, finished = 0, errors = 0, bytes = 0
   const t0 = new Float64Array(s.conc)
   return new Promise((resolve) => {
     const next = (slot: number): void => {
@@ -87,7 +89,8 @@ async function runScenario(client: Dispatcher, s: Scenario, host: string, count:
         new Call((c, err) => {
           if (lat) lat[finished] = performance.now() - t0[slot]!
           if (err || c.status !== 200) { errors++; if (errors === 1) console.error(`${s.name}: ${err?.message ?? c.status}`) }
-          if (++finished === count) resolve(errors)
+          bytes += c.bytes
+          if (++finished === count) resolve({ errors, bytes })
           else setImmediate(next, slot) // out of the client's callback, as the gateway's next request arrives
         }))
     }
@@ -100,6 +103,10 @@ async function child(kind: string, upstream: string): Promise<void> {
   const client: Dispatcher = kind === 'undici'
     ? new Pool(upstream, { pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000, connections: 50, connect: { timeout: 10_000 } }) as unknown as Dispatcher
     : new H1Pool(u.hostname, Number(u.port), 50) as unknown as Dispatcher
+  // sockets opened, to show keep-alive reuse is the same for both
+  let undiciOpened = 0
+  diagnostics.subscribe('undici:client:connected', () => { undiciOpened++ })
+  const opened = (): number => kind === 'undici' ? undiciOpened : (client as unknown as H1Pool).opened
   const gc = (globalThis as { gc?: () => void }).gc!
   for (const s of SCENARIOS) {
     await runScenario(client, s, u.host, Math.min(N, 2000), null) // warm-up: JIT, sockets
@@ -107,12 +114,12 @@ async function child(kind: string, upstream: string): Promise<void> {
     gc()
     console.log(`MARK begin ${s.name}`)
     const c0 = process.cpuUsage()
-    const errors = await runScenario(client, s, u.host, N, lat)
+    const { errors, bytes } = await runScenario(client, s, u.host, N, lat)
     const c = process.cpuUsage(c0)
     gc()
     let p50 = 0, p99 = 0
     if (lat) { lat.sort(); p50 = lat[Math.floor(N * 0.5)]!; p99 = lat[Math.floor(N * 0.99)]! }
-    console.log(`RESULT ${JSON.stringify({ name: s.name, cpuUs: (c.user + c.system) / N, errors, p50, p99 })}`)
+    console.log(`RESULT ${JSON.stringify({ name: s.name, cpuUs: (c.user + c.system) / N, errors, p50, p99, bytesPerReq: bytes / N, opened: opened() })}`)
   }
   client.close()
   process.exit(0)
@@ -151,7 +158,8 @@ function runChild(kind: string, upstream: string): Promise<Map<string, Row>> {
       if (line.startsWith('MARK begin')) { inWindow = true; alloc = 0; promoted = 0; continue }
       if (line.startsWith('RESULT ')) {
         inWindow = false
-        const r = JSON.parse(line.slice(7)) as { name: string; cpuUs: number; errors: number; p50: number; p99: number }
+        const r = JSON.parse(line.slice(7)) as { name: string; cpuUs: number; errors: number; p50: number; p99: number; bytesPerReq: number; opened: number }
+        if (process.env.AB_VERBOSE) console.log(`${kind} ${r.name}: ${r.bytesPerReq} B (+ header count) per request, ${r.opened} sockets opened so far`)
         rows.set(r.name, { cpuUs: r.cpuUs, allocKB: alloc / N / 1024, promotedKB: promoted / N / 1024, p50: r.p50, p99: r.p99, errors: r.errors })
         continue
       }

@@ -70,6 +70,12 @@ class Conn {
   lastTick = 0
   timeoutMs = 0
   connected = false
+  /** a response was read on this socket before: the next request waits one loop turn (see send) */
+  used = false
+  /** the request being sent and whether its bytes went out (an unwritten one moves to another socket) */
+  req: H1Request | null = null
+  written = false
+  private head = ''
   bodyTimeoutMs = 0
   private pending: string[] | null = null
 
@@ -96,6 +102,8 @@ class Conn {
     this.parser[HTTPParser.kOnMessageComplete] = () => this.complete()
     this.socket.on('connect', () => { this.connected = true })
     this.socket.on('data', (d: Buffer) => {
+      // bytes on an idle socket, or before our request went out, answer nothing we sent: the socket is unusable
+      if (this.handler === null || !this.written) { this.socket.destroy(); return }
       this.lastTick = this.pool.tick
       const r = this.parser.execute(d)
       if (r instanceof Error) this.fail(new ClientError(`Response does not match the HTTP/1.1 protocol (${(r as Error & { reason?: string }).reason ?? r.message})`, 'HPE_INVALID'))
@@ -120,7 +128,7 @@ class Conn {
     this.socket.resume()
   }
 
-  readonly abort = (err?: Error): void => { this.fail(err ?? new ClientError('aborted', 'UND_ERR_ABORTED')) }
+  readonly abort = (err?: Error): void => { this.fail(err ?? new ClientError('aborted', 'UND_ERR_ABORTED'), true) }
 
   send(req: H1Request, h: H1Handler): void {
     this.handler = h
@@ -138,30 +146,51 @@ class Conn {
     const body = req.body
     const len = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
     if (body !== null || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `content-length: ${len}\r\n`
-    head += '\r\n'
+    this.head = head + '\r\n'
+    this.req = req
+    this.written = false
+    // A reused keep-alive socket waits for the check phase before the request is written, as undici 7 does
+    // (GHSA-35p6-xmwp-9g52): a FIN, RST or stray bytes already pending on it are read first, so a response
+    // the server sent unasked is never taken for this request's. The same setImmediate per request as undici.
+    if (this.used) setImmediate(this.flush)
+    else this.flush()
+  }
+
+  private readonly flush = (): void => {
+    const req = this.req
+    if (req === null || this.handler === null || this.socket.destroyed) return
+    this.written = true
+    this.used = true
+    const body = req.body
     const s = this.socket
     s.cork()
-    s.write(head, 'latin1')
-    if (body !== null && len > 0) s.write(body)
+    s.write(this.head, 'latin1')
+    if (body !== null && body.length > 0) s.write(body)
     s.uncork()
+    this.head = ''
   }
 
   private complete(): void {
     const h = this.handler
     if (h === null) return
     this.handler = null
+    this.req = null
     this.timeoutMs = 0
     h.onComplete()
     if (this.keepAlive) this.pool.release(this)
     else this.socket.destroy()
   }
 
-  fail(err: Error & { code?: string }): void {
-    const h = this.handler
+  fail(err: Error & { code?: string }, aborted = false): void {
+    const h = this.handler, req = this.req
     this.handler = null
+    this.req = null
     this.timeoutMs = 0
     if (!this.socket.destroyed) this.socket.destroy()
-    if (h !== null) h.onError(err)
+    if (h === null) return
+    // a reused socket found dead before our bytes went out: nothing was sent, another socket takes the request
+    if (!aborted && req !== null && this.used && !this.written) this.pool.dispatch(req, h)
+    else h.onError(err)
   }
 }
 
@@ -181,6 +210,8 @@ export class H1Pool {
   private readonly all = new Set<Conn>()
   private readonly queue: [H1Request, H1Handler][] = []
   tick = 0
+  /** connections opened so far (keep-alive reuse shows as few) */
+  opened = 0
   private readonly ticker: NodeJS.Timeout
 
   constructor(readonly host: string, readonly port: number, private readonly connections: number) {
@@ -200,7 +231,7 @@ export class H1Pool {
     if (bad !== null) { h.onError(bad); return }
     const c = this.idle.pop()
     if (c !== undefined) c.send(req, h)
-    else if (this.all.size < this.connections) { const n = new Conn(this); this.all.add(n); n.send(req, h) }
+    else if (this.all.size < this.connections) { const n = new Conn(this); this.opened++; this.all.add(n); n.send(req, h) }
     else this.queue.push([req, h])
   }
 
