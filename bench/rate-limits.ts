@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
 import { openaiChatKeyless, OPENAI_MODEL } from './scenarios/requests.ts';
+import { START_SEMI_SPACE_FLAG } from './targets/gateway.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, profile: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
@@ -92,7 +93,7 @@ for (let round = 0; round < ROUNDS; round++) {
     writeFileSync(file, JSON.stringify({ _format_version: '3.0', services: [{ name: 'b', url: mock, routes: [{ name: 'b', paths: ['/v1'], strip_path: false }], plugins }] }));
     const port = await freePort();
     const prof = values.profile !== undefined && label === SETUPS[SETUPS.length - 1]![0] ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
-    const gw = await start('taskset', ['-c', '0', process.execPath, ...prof, '--max-semi-space-size=2', 'core/bin.mjs', 'start', '-c', file], 'listening: proxy', {
+    const gw = await start('taskset', ['-c', '0', process.execPath, ...prof, START_SEMI_SPACE_FLAG, 'core/bin.mjs', 'start', '-c', file], 'listening: proxy', {
       KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: 'off', KONG_NGINX_WORKER_PROCESSES: '1',
     });
     await wrk(port, bodyFile, req.headers); // warm-up

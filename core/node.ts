@@ -40,11 +40,15 @@ export interface RunningNode {
 }
 
 /**
- * Young generation of a proxy thread (3 × the semi-space): request garbage is short-lived, and a
- * small young generation keeps scavenges short (p99) and memory down at no measured CPU cost. The
- * main thread gets the same through `node --max-semi-space-size=2` in `npm start`.
+ * Young generation of a proxy thread (3 × the semi-space), as the main thread gets through
+ * `node --max-semi-space-size=8` in `npm start`. Under concurrency a scavenge must come rarely
+ * enough that most requests in flight finish between two: with 2 MB semi-spaces (a scavenge every
+ * ~50 ai-proxy requests at c=50) every request's state was copied twice and promoted (4.5–9 KB per
+ * request), old space filled, and mark-compacts took 20–30 % of the CPU; with 8 MB promotion is
+ * ~0.8 KB per request and mark-compacts nearly stop (bench/gc/gc-per-request.ts --flags). 4 MB
+ * flips between the two. The cost is ~10 MB more RSS at idle.
  */
-const YOUNG_GENERATION_MB = 6
+const YOUNG_GENERATION_MB = 24
 
 interface ThreadHandle {
   worker: Worker

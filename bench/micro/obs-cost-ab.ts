@@ -25,6 +25,7 @@ import { aiProxy, proxyConfig, type PluginConf } from '../scenarios/kong-config.
 import { openaiChatKeyless } from '../scenarios/requests.ts';
 import { freePort, waitForHttp } from '../proc/loopback.ts';
 import { parseWrk } from '../load/wrk.ts';
+import { START_SEMI_SPACE_FLAG } from '../targets/gateway.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
@@ -79,7 +80,7 @@ async function startGateway(root: string, dir: string, name: string, plugins: Pl
   const [port, admin] = [await freePort(), await freePort()];
   const prof = values.prof ? ['--cpu-prof', '--cpu-prof-dir', join(values.prof, name)] : [];
   const trace = values.gc ? ['--trace-gc-nvp'] : [];
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...prof, ...trace, 'core/bin.mjs', 'start', '-c', file], {
+  const child = spawn(process.execPath, [START_SEMI_SPACE_FLAG, ...prof, ...trace, 'core/bin.mjs', 'start', '-c', file], {
     cwd: root,
     stdio: ['ignore', values.gc ? 'pipe' : 'inherit', 'inherit'],
     env: { ...process.env, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${admin}`,

@@ -3,7 +3,7 @@
  * that is not built yet, exits (a config it cannot load: unknown plugin, bad field) or never reports ready on
  * `GET /status` gives a reason instead, and the scenario reports that row as skipped.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { spawnPinned } from '../proc/children.ts';
@@ -12,11 +12,21 @@ import type { KongConfig } from '../scenarios/types.ts';
 import { lastLines, type Started } from './types.ts';
 
 export const GATEWAY_BIN = 'core/bin.mjs';
+/** The young generation `npm start` gives the main thread, read from package.json's start script. */
+export const START_SEMI_SPACE_FLAG = startSemiSpaceFlag();
+
+function startSemiSpaceFlag(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const m = /--max-semi-space-size=\d+/.exec(pkg.scripts.start);
+  if (m === null) throw new Error('package.json start script sets no --max-semi-space-size');
+  return m[0];
+}
+
 /**
  * The V8 flags `npm start` uses (package.json), so the bench measures what users run. `BENCH_NODE_FLAGS` (space
  * separated) adds flags to the gateway and the floor alike, for A/B runs of a GC setting without editing code.
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+export const GATEWAY_NODE_FLAGS = [START_SEMI_SPACE_FLAG, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
 
 export interface GatewayOptions {
   repoRoot: string;
