@@ -67,10 +67,28 @@ export class H1ClientError extends Error {
 
 const socketError = (message: string) => new H1ClientError(message, 'UND_ERR_SOCKET', 'SocketError')
 
-function parseError(e: Error & { code?: string; reason?: string }): H1ClientError {
+const lengthMismatch = () => new H1ClientError('Response body object length is not equal to content-length header', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ResponseContentLengthMismatchError')
+/** content-length values in a head that failed to parse (what undici has collected when llhttp stops) */
+const LENGTH_LINE = /\r\ncontent-length:[ \t]*([^\r\n]*)(?=\r\n)/gi
+
+/**
+ * A parse error as undici reports it: a body length mismatch when the head had a content-length
+ * (its concatenated values, parsed as parseInt does) the bytes read do not match, else undici's
+ * HTTPParserError. `clRaw`: the content-length values seen, '' when none.
+ */
+function parseError(e: Error & { code?: string; reason?: string }, clRaw: string, bytesRead: number): H1ClientError {
   if (e.code === 'HPE_HEADER_OVERFLOW') return new H1ClientError('Headers Overflow Error', 'UND_ERR_HEADERS_OVERFLOW', 'HeadersOverflowError')
+  if (clRaw !== '' && bytesRead !== parseInt(clRaw, 10)) return lengthMismatch()
   // undici 7's HTTPParserError carries no code (it looks its name up in a table keyed the other way)
   return new H1ClientError(`Response does not match the HTTP/1.1 protocol (${e.reason ?? e.message})`, undefined, 'HTTPParserError')
+}
+
+/** The content-length lines `d` completed before the parser failed in a head (undici sees a value at its end). */
+function lengthsIn(d: Buffer, e: Error & { bytesParsed?: number }): string {
+  const text = d.toString('latin1', 0, Math.min(d.length, e.bytesParsed ?? d.length))
+  let out = ''
+  for (const m of text.matchAll(LENGTH_LINE)) out += m[1]!.trimEnd()
+  return out
 }
 
 class Conn {
@@ -84,7 +102,8 @@ class Conn {
   private used = false
   headersDone = false
   private keepAlive = true
-  private contentLength = -1
+  /** the answer's content-length values, concatenated as undici does ('' = none) */
+  private clRaw = ''
   private bytesRead = 0
   paused = false
   private connected = false
@@ -156,7 +175,7 @@ class Conn {
       if (this.headersDone) this.touch()
       let r: ReturnType<NativeParser['execute']>
       try { r = this.parser.execute(d) } catch (e) { this.fail(e as Error); return } // a handler threw past its own catch
-      if (r instanceof Error) this.fail(parseError(r))
+      if (r instanceof Error) this.fail(parseError(r, this.headersDone ? this.clRaw : lengthsIn(d, r), this.bytesRead))
     })
     s.on('end', () => this.ended(null))
     s.on('error', (e: Error & { code?: string }) => {
@@ -176,11 +195,11 @@ class Conn {
 
   /** Reads what undici reads of a response head: content-length, and the server's keep-alive hint. */
   private inspect(hs: string[]): void {
-    this.contentLength = -1
+    this.clRaw = ''
     this.bytesRead = 0
     for (let i = 0; i < hs.length; i += 2) {
       const n = hs[i]!
-      if (n.length === 14 && n.toLowerCase() === 'content-length') this.contentLength = Number(hs[i + 1])
+      if (n.length === 14 && n.toLowerCase() === 'content-length') this.clRaw += hs[i + 1]
       else if (n.length === 10 && n.toLowerCase() === 'keep-alive') {
         const m = KEEP_ALIVE_HINT.exec(hs[i + 1]!)
         if (m !== null) {
@@ -201,9 +220,8 @@ class Conn {
       let r: ReturnType<NativeParser['finish']>
       try { r = this.parser.finish() } catch (e) { this.fail(e as Error); return }
       if (this.handler !== h) { this.kill(); return } // completed
-      if (this.contentLength >= 0 && this.bytesRead !== this.contentLength) {
-        this.fail(new H1ClientError('Response body object length is not equal to content-length header', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ResponseContentLengthMismatchError'))
-      } else if (r instanceof Error) this.fail(parseError(r))
+      if (this.clRaw !== '' && this.bytesRead !== parseInt(this.clRaw, 10)) this.fail(lengthMismatch())
+      else if (r instanceof Error) this.fail(parseError(r, this.clRaw, this.bytesRead))
       else this.fail(reset ?? socketError('other side closed'))
       return
     }
@@ -227,6 +245,8 @@ class Conn {
     this.req = req
     this.written = false
     this.headersDone = false
+    this.clRaw = ''
+    this.bytesRead = 0
     this.keepAlive = !req.closeAfter
     this.keepAliveMs = this.pool.keepAliveMs
     this.bodyTimeoutMs = req.bodyTimeout
