@@ -361,6 +361,8 @@ export class H1Pool {
   readonly connectTimeout: number
   tick = 0
   closed = false
+  /** sockets opened so far (keep-alive reuse shows as few; tests and bench/micro read it) */
+  opened = 0
   private ticker: NodeJS.Timeout | null = null
   private drained: (() => void) | null = null
   private closing: Promise<void> | null = null
@@ -389,6 +391,7 @@ export class H1Pool {
     while (c !== undefined && c.dead) c = this.idle.pop()
     if (c === undefined) {
       c = new Conn(this)
+      this.opened++
       this.all.add(c)
       if (this.ticker === null) {
         // one coarse interval while the pool has sockets, instead of a timer per request
