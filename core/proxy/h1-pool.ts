@@ -56,6 +56,8 @@ const SHORT_MS = 1000
 /** undici's keepAliveTimeoutThreshold: a server's keep-alive hint less this */
 const KEEP_ALIVE_THRESHOLD_MS = 2000
 const KEEP_ALIVE_HINT = /timeout=(\d+)/
+/** obs-text in a header value: Node's parser gives it as latin1 characters, uWS would write them as UTF-8 */
+const NON_ASCII = /[\x80-\xff]/
 
 /** An error shaped as undici's (code and message), so retries and Kong's statuses stay the same. */
 export class H1ClientError extends Error {
@@ -146,7 +148,7 @@ class Conn {
       if (status === 100) { this.fail(socketError('bad response')); return 1 }
       if (upgrade || status === 101) { this.fail(socketError('bad upgrade')); return 1 }
       if (status < 200) return 0 // 102, 103: the final head follows
-      const hs = headers ?? []
+      const hs: FlatHeaders = headers ?? []
       this.keepAlive = keepAlive
       this.headersDone = true
       this.inspect(hs)
@@ -193,15 +195,21 @@ class Conn {
     })
   }
 
-  /** Reads what undici reads of a response head: content-length, and the server's keep-alive hint. */
-  private inspect(hs: string[]): void {
+  /**
+   * Reads what undici reads of a response head: content-length, and the server's keep-alive hint.
+   * A value with bytes past ASCII becomes a Buffer of those bytes, as undici gives every value: a
+   * string would reach the client re-encoded as UTF-8 (names are tokens, ASCII only).
+   */
+  private inspect(hs: FlatHeaders): void {
     this.clRaw = ''
     this.bytesRead = 0
     for (let i = 0; i < hs.length; i += 2) {
-      const n = hs[i]!
-      if (n.length === 14 && n.toLowerCase() === 'content-length') this.clRaw += hs[i + 1]
+      const n = hs[i] as string
+      const v = hs[i + 1] as string
+      if (NON_ASCII.test(v)) hs[i + 1] = Buffer.from(v, 'latin1')
+      if (n.length === 14 && n.toLowerCase() === 'content-length') this.clRaw += v
       else if (n.length === 10 && n.toLowerCase() === 'keep-alive') {
-        const m = KEEP_ALIVE_HINT.exec(hs[i + 1]!)
+        const m = KEEP_ALIVE_HINT.exec(v)
         if (m !== null) {
           const ms = Math.min(Number(m[1]) * 1000 - KEEP_ALIVE_THRESHOLD_MS, this.pool.keepAliveMs)
           if (ms <= 0) this.keepAlive = false
