@@ -330,8 +330,10 @@ class Conn {
     this.headersDone = false
     this.timeoutMs = 0
     this.disarm()
-    // the pool takes the socket back before onComplete: a request dispatched from the handler may reuse it
-    if (this.keepAlive && !this.pool.closed) {
+    // the pool takes the socket back before onComplete: a request dispatched from the handler may reuse it.
+    // Not when the answer came before the request was all written: the server may not read the rest, which
+    // it would then take for the start of the next request.
+    if (this.keepAlive && !this.pool.closed && this.socket.writableLength === 0) {
       this.idleTick = this.pool.tick
       this.pool.release(this)
     } else this.kill()

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import { closedPort } from '../../../public/testing/upstream.ts'
 import { h1Client, pathOf, rawUpstream, undiciClient, type Client, type RawServer } from '../../helpers/upstream-clients.ts'
 import { h1Request } from '../../../core/proxy/h1-request.ts'
@@ -101,6 +101,26 @@ describe('the H1 client answers as undici does', () => {
       expect((await o).error).toBe('UND_ERR_CONNECT_TIMEOUT')
       await c.close()
     } finally { vi.useRealTimers() }
+  })
+})
+
+describe('a socket whose exchange went wrong is not reused', () => {
+  it('an answer that comes before the request body is all written', async () => {
+    // the server answers on the first bytes and reads no more: the rest of the body stays in the client's buffer
+    const open = new Set<Socket>()
+    const srv = createNetServer((s) => {
+      open.add(s)
+      s.on('error', () => {})
+      s.once('data', () => { s.pause(); s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok') })
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const c = h1Client((srv.address() as AddressInfo).port)
+    expect((await c.call('/', { method: 'POST', body: Buffer.alloc(32 * 1024 * 1024) })).body).toBe('ok')
+    expect((await c.call('/')).body).toBe('ok') // on a new socket: the old one still owes the server 32 MB
+    expect(c.pool.opened).toBe(2)
+    await c.close()
+    for (const s of open) s.destroy() // paused, it would not notice the client left
+    await new Promise<void>((r) => srv.close(() => r()))
   })
 })
 
