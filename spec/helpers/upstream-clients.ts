@@ -22,6 +22,8 @@ export interface CallOptions {
   bodyTimeout?: number
   /** onData answers false on the first chunk, resume() comes on the next macrotask */
   pauseFirst?: boolean
+  /** the first body chunk calls the abort onConnect was given, as the gateway does when its client leaves */
+  abortOnData?: boolean
 }
 
 export interface Client {
@@ -67,11 +69,13 @@ function exchange(send: (h: Handler) => void, o: CallOptions): Promise<Outcome> 
   return new Promise((resolve) => {
     const out: Outcome = { status: 0, body: '', error: null, paused: false }
     let resume: (() => void) | null = null
+    let abort: ((err?: Error) => void) | null = null
     send({
-      onConnect() {},
+      onConnect(a) { abort = a },
       onHeaders(status, _raw, r) { out.status = status; resume = r; return true },
       onData(chunk) {
         out.body += chunk.toString('latin1')
+        if (o.abortOnData) { abort!(new Error('client aborted')); return true }
         if (o.pauseFirst && !out.paused) { out.paused = true; setImmediate(() => resume!()); return false }
         return true
       },

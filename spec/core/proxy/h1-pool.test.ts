@@ -79,6 +79,10 @@ const CASES: [string, (mk: Make) => Promise<string>, string][] = [
   ['headers timeout (own timer, < 1 s)', async (mk) => { const c = mk(hp); const o = await c.call('/silent', { headersTimeout: 150 }); await c.close(); return `${o.error}` }, 'UND_ERR_HEADERS_TIMEOUT'],
   ['headers timeout (pool tick, >= 1 s)', async (mk) => { const c = mk(hp); const o = await c.call('/silent', { headersTimeout: 1000 }); await c.close(); return `${o.error}` }, 'UND_ERR_HEADERS_TIMEOUT'],
   ['backpressure: onData false, then resume()', async (mk) => { const c = mk(hp); const o = await c.call('/big', { pauseFirst: true }); await c.close(); return `${o.paused} ${o.body.length}` }, `true ${256 * 1024}`],
+  ['the client leaves mid-body: abort() fails the exchange with its error, the next request is served', async (mk) => {
+    const c = mk(hp); const a = await c.call('/big', { abortOnData: true }); const b = await c.call('/cl'); await c.close()
+    return `${a.error} ${a.body.length < 256 * 1024} ${b.body}`
+  }, 'client aborted true hello'],
   ['a POST body goes out with its content-length', async (mk) => { const c = mk(hp); const o = await c.call('/echo', { method: 'POST', body: 'héllo' }); await c.close(); return Buffer.from(o.body, 'latin1').toString() }, 'POST 6 héllo'],
   ['an empty POST says content-length: 0', async (mk) => { const c = mk(hp); const o = await c.call('/echo', { method: 'POST' }); await c.close(); return o.body }, 'POST 0 '],
   ['a GET without body has no content-length', async (mk) => { const c = mk(hp); const o = await c.call('/echo'); await c.close(); return o.body }, 'GET - '],
@@ -121,6 +125,31 @@ describe('a socket whose exchange went wrong is not reused', () => {
     await c.close()
     for (const s of open) s.destroy() // paused, it would not notice the client left
     await new Promise<void>((r) => srv.close(() => r()))
+  })
+})
+
+describe('keep-alive', () => {
+  it('an idle socket is closed after keepAliveMs, or the server\'s keep-alive hint less 2 s', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const hinted = createServer((_req, res) => res.end('ok'))
+    hinted.keepAliveTimeout = 3000 // Node says `keep-alive: timeout=3`: the client keeps the socket 1 s
+    await new Promise<void>((r) => hinted.listen(0, '127.0.0.1', r))
+    try {
+      for (const [port, keepAliveMs, closesAt] of [[hp, 500, 500], [(hinted.address() as AddressInfo).port, 60_000, 1000]] as const) {
+        const c = h1Client(port, 1000, new H1Pool('127.0.0.1', port, { connectTimeout: 1000, keepAliveMs }))
+        expect((await c.call('/cl')).status).toBe(200)
+        expect(c.pool.size).toBe(1)
+        vi.advanceTimersByTime(closesAt - 250)
+        expect(c.pool.size).toBe(1)
+        vi.advanceTimersByTime(250)
+        expect(c.pool.size).toBe(0)
+        await c.close()
+      }
+    } finally {
+      vi.useRealTimers()
+      hinted.closeAllConnections()
+      await new Promise<void>((r) => hinted.close(() => r()))
+    }
   })
 })
 
