@@ -249,6 +249,7 @@ class Conn {
   }
 
   send(req: H1Request, h: H1Handler): void {
+    if (this.used) this.socket.ref() // idle sockets do not keep the thread alive (as undici's)
     this.handler = h
     this.req = req
     this.written = false
@@ -335,6 +336,7 @@ class Conn {
     // it would then take for the start of the next request.
     if (this.keepAlive && !this.pool.closed && this.socket.writableLength === 0) {
       this.idleTick = this.pool.tick
+      this.socket.unref()
       this.pool.release(this)
     } else this.kill()
     h.onComplete()
