@@ -4,7 +4,7 @@
 // request), least recently used evicted, and an evicted or pruned pool closed gracefully: what it
 // is carrying finishes, the next request to that origin opens a fresh pool.
 import { LRUCache } from 'lru-cache'
-import { H1Pool } from './h1-pool.ts'
+import { H1ClientError, H1Pool } from './h1-pool.ts'
 import { MAX_POOLS } from './max-pools.ts'
 
 export interface H1PoolKey {
@@ -15,11 +15,24 @@ export interface H1PoolKey {
 
 const keyOf = (k: H1PoolKey): string => `${k.host}:${k.port}|${k.connectTimeout}`
 
+/**
+ * The host to connect to, read from the origin as undici's Pool reads it (util.parseOrigin): a host
+ * it refuses throws here too (the request fails with the gateway's 500, as on undici), a Unicode
+ * name is connected to by its punycode, `user@host` by its host.
+ */
+function hostnameOf(host: string, port: number): string {
+  const url = new URL(`http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`)
+  if (url.pathname !== '/' || url.search || url.hash) throw new H1ClientError('invalid url', 'UND_ERR_INVALID_ARG', 'InvalidArgumentError')
+  const h = url.hostname
+  return h.startsWith('[') ? h.slice(1, -1) : h
+}
+
 export class H1PoolCache {
   private readonly cache: LRUCache<string, H1Pool>
   /** the pool of the last get(): most requests go to the same origin again */
   private last: H1Pool | null = null
   private lastKey = ''
+  private lastHost = ''
 
   constructor(readonly max: number) {
     this.cache = new LRUCache<string, H1Pool>({
@@ -34,18 +47,19 @@ export class H1PoolCache {
 
   get(host: string, port: number, connectTimeout: number): H1Pool {
     const l = this.last
-    if (l !== null && l.host === host && l.port === port && l.connectTimeout === connectTimeout) {
+    if (l !== null && this.lastHost === host && l.port === port && l.connectTimeout === connectTimeout) {
       const p = this.cache.get(this.lastKey) // marks it recently used; gone once evicted
       if (p === l) return p
     }
     const key = keyOf({ host, port, connectTimeout })
     let p = this.cache.get(key)
     if (p === undefined) {
-      p = new H1Pool(host, port, { connectTimeout, keepAliveMs: 60_000 })
+      p = new H1Pool(hostnameOf(host, port), port, { connectTimeout, keepAliveMs: 60_000 })
       this.cache.set(key, p)
     }
     this.last = p
     this.lastKey = key
+    this.lastHost = host
     return p
   }
 
@@ -59,6 +73,7 @@ export class H1PoolCache {
   async closeAll(): Promise<void> {
     const all = [...this.cache.values()]
     this.last = null
+    this.lastHost = ''
     const destroyed = Promise.all(all.map((p) => p.destroy()))
     this.cache.clear()
     await destroyed

@@ -95,6 +95,15 @@ describe('pools per upstream origin', () => {
     expect(poolCount()).toBe(MAX_POOLS)
   })
 
+  it.each([['bad host'], ['a\u0000b'], ['[::1'], ['a/b'], ['a?b'], ['a#b'], ['%']])('an origin undici refuses, %j, is refused by the H1 registry too (a throw, no pool)', (host) => {
+    expect(() => getH1Pool(host, 80, 1000)).toThrow()
+    expect(h1PoolCount()).toBe(0)
+  })
+
+  it.each([['😀', 'xn--e28h'], ['user@evil.example', 'evil.example'], ['::1', '::1'], ['[::1]', '::1'], ['Example.COM', 'example.com']])('the H1 pool for %j connects to %j, as undici would', (host, connectsTo) => {
+    expect(getH1Pool(host, 80, 1000).host).toBe(connectsTo)
+  })
+
   it(`the H1 client's pools stay within MAX_POOLS too, and closeAllPools closes them`, async () => {
     const pools = []
     for (let i = 0; i < MAX_POOLS + 10; i++) pools.push(getH1Pool(`tenant-${i}.example`, 80, 1000))
