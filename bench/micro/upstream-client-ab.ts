@@ -1,7 +1,7 @@
 /**
  * undici `Pool#dispatch` (classic handler callbacks, the gateway's core/proxy/upstream-call.ts shape, the
- * gateway's Pool options) against the prototype keep-alive HTTP/1.1 client in bench/micro/h1-prototype/ (Node's
- * llhttp binding over net.Socket), same handler, same upstream: bench/mock/server.ts on 127.0.0.1 in its own
+ * gateway's Pool options) against the gateway's H1 client, core/proxy/h1-pool.ts (Node's
+ * llhttp binding over net.Socket, a keep-alive HTTP/1.1 pool), same handler, same upstream: bench/mock/server.ts on 127.0.0.1 in its own
  * process (its CPU is not counted).
  *
  * Each round runs every scenario in a fresh child process per client, alternated A B A B ..., so the machine's
@@ -18,7 +18,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
 import diagnostics from 'node:diagnostics_channel'
-import { H1Pool } from './h1-prototype/h1-pool.ts'
+import { H1Pool } from '../../core/proxy/h1-pool.ts'
+import { h1Request } from '../../core/proxy/h1-request.ts'
 import { openaiChat } from '../scenarios/requests.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -98,15 +99,27 @@ async function runScenario(client: Dispatcher, s: Scenario, host: string, count:
   })
 }
 
+/** The H1 pool behind undici's dispatch shape: the request head is built per request, as the gateway does. */
+function h1Dispatcher(pool: H1Pool): Dispatcher & { pool: H1Pool } {
+  return {
+    pool,
+    dispatch: (r: object, h: object) => {
+      const q = r as { method: string; path: string; headers: string[]; body: Buffer | string | null; headersTimeout: number; bodyTimeout: number }
+      pool.dispatch(h1Request(q.method, q.path, q.headers, q.body, q.headersTimeout, q.bodyTimeout)!, h as never)
+    },
+    close: () => { void pool.close() },
+  }
+}
+
 async function child(kind: string, upstream: string): Promise<void> {
   const u = new URL(upstream)
   const client: Dispatcher = kind === 'undici'
     ? new Pool(upstream, { pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000, connections: 50, connect: { timeout: 10_000 } }) as unknown as Dispatcher
-    : new H1Pool(u.hostname, Number(u.port), 50) as unknown as Dispatcher
+    : h1Dispatcher(new H1Pool(u.hostname, Number(u.port), { connectTimeout: 10_000 }))
   // sockets opened, to show keep-alive reuse is the same for both
   let undiciOpened = 0
   diagnostics.subscribe('undici:client:connected', () => { undiciOpened++ })
-  const opened = (): number => kind === 'undici' ? undiciOpened : (client as unknown as H1Pool).opened
+  const opened = (): number => kind === 'undici' ? undiciOpened : (client as unknown as { pool: H1Pool }).pool.opened
   const gc = (globalThis as { gc?: () => void }).gc!
   for (const s of SCENARIOS) {
     await runScenario(client, s, u.host, Math.min(N, 2000), null) // warm-up: JIT, sockets
@@ -175,7 +188,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 
 async function parent(): Promise<void> {
   const upstream = await startMock()
-  const KINDS = ['undici', 'h1-prototype']
+  const KINDS = ['undici', 'h1']
   const all = new Map<string, Map<string, Row[]>>(KINDS.map((k) => [k, new Map()]))
   for (let r = 0; r < Number(values.rounds); r++) {
     // A B, then B A: neither client always runs first

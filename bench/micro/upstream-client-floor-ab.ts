@@ -1,6 +1,6 @@
 /**
- * The floor proxy (bench/floor/server.ts, uWS + undici Pool#dispatch) against the same floor with the prototype
- * client (bench/micro/h1-prototype/floor-h1.ts): what the client swap saves in a whole proxy under wrk, per request.
+ * The floor proxy (bench/floor/server.ts, uWS + undici Pool#dispatch) against the same floor on the gateway's H1
+ * client (bench/floor/server-h1.ts, core/proxy/h1-pool.ts): what the client swap saves in a whole proxy under wrk, per request.
  * Both floors run side by side on CPU 0 (mock and wrk on CPU 1), wrk drives one at a time, alternated A B B A ...;
  * each run's figure is the floor process's CPU time (utime + stime from /proc, all threads) over the requests it
  * answered, and with --gc the bytes V8 allocated and promoted per request (--trace-gc-nvp).
@@ -72,7 +72,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 const mock = await start(1, 'bench/mock/server.ts', ['--gap-ms', '0'], false)
 const floors = [
   { label: 'floor (undici)', ...(await start(0, 'bench/floor/server.ts', ['--upstream', mock.url], !!values.gc)), us: [] as number[], alloc: [] as number[], prom: [] as number[] },
-  { label: 'floor (h1-prototype)', ...(await start(0, 'bench/micro/h1-prototype/floor-h1.ts', ['--upstream', mock.url], !!values.gc)), us: [] as number[], alloc: [] as number[], prom: [] as number[] },
+  { label: 'floor (h1)', ...(await start(0, 'bench/floor/server-h1.ts', ['--upstream', mock.url], !!values.gc)), us: [] as number[], alloc: [] as number[], prom: [] as number[] },
 ]
 for (const f of floors) await wrk(f.url, 2) // warm-up
 for (let r = 0; r < Number(values.rounds); r++) {
@@ -90,5 +90,5 @@ const [a, b] = floors as [typeof floors[0], typeof floors[0]]
 const ratio = median(b.us.map((u, i) => u / a.us[i]!))
 console.log(`\nc=${values.connections}, medians of ${values.rounds} rounds`)
 for (const f of floors) console.log(`${f.label}: ${median(f.us).toFixed(1)} µs/req${values.gc ? `, ${median(f.alloc).toFixed(2)} KB alloc/req, ${median(f.prom).toFixed(3)} KB promoted/req` : ''}`)
-console.log(`h1-prototype / undici: ${((ratio - 1) * 100).toFixed(1)} % CPU per request (median of per-round ratios), ${(median(a.us.map((u, i) => u - b.us[i]!))).toFixed(1)} µs/req saved`)
+console.log(`h1 / undici: ${((ratio - 1) * 100).toFixed(1)} % CPU per request (median of per-round ratios), ${(median(a.us.map((u, i) => u - b.us[i]!))).toFixed(1)} µs/req saved`)
 process.exit(0)

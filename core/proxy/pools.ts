@@ -1,5 +1,6 @@
-// One undici Pool per upstream origin and connect settings, kept across config reloads while
-// still in use: keep-alive connections survive a reload; pools no config refers to any more are
+// One undici Pool per upstream origin and connect settings (https and streamed bodies: the rest
+// goes through the H1 client, whose pools h1-pools.ts keeps the same way and prunePools and
+// closeAllPools also cover), kept across config reloads while still in use: keep-alive connections survive a reload; pools no config refers to any more are
 // closed gracefully (in-flight requests finish).
 //
 // The number of pools is bounded: an AI target's host can come from a request (templated
@@ -9,6 +10,10 @@
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { LRUCache } from 'lru-cache'
 import { Pool } from 'undici'
+import { MAX_POOLS } from './max-pools.ts'
+import { closeAllH1Pools, pruneH1Pools } from './h1-pools.ts'
+
+export { MAX_POOLS }
 
 export interface PoolKey {
   scheme: 'http' | 'https'
@@ -22,9 +27,6 @@ export interface PoolKey {
    */
   trustedCa?: readonly string[]
 }
-
-/** Distinct upstream origins with a live pool, per thread. */
-export const MAX_POOLS = 256
 
 // One TLS context per CA list (built once: a context per connection would parse the whole
 // system bundle on every handshake), and a number naming it in pool keys.
@@ -124,7 +126,9 @@ export function getPool(k: PoolKey): Pool {
 
 /** Closes pools not in `keep`, after their in-flight requests end. */
 export function prunePools(keep: Iterable<PoolKey>): void {
-  pools.prune(keep)
+  const list = [...keep]
+  pools.prune(list)
+  pruneH1Pools(list) // the H1 client's pools (h1-pools.ts) follow the same configs
 }
 
 /** Live pools of this thread (at most MAX_POOLS). */
@@ -133,5 +137,5 @@ export function poolCount(): number {
 }
 
 export async function closeAllPools(): Promise<void> {
-  await pools.closeAll()
+  await Promise.all([pools.closeAll(), closeAllH1Pools()])
 }

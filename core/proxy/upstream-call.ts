@@ -1,5 +1,5 @@
-// One upstream exchange through undici's Pool#dispatch with a handler written against the
-// classic callbacks (onConnect/onHeaders/onData/onComplete/onError): raw header Buffers, no
+// One upstream exchange through the H1 client (h1-pool.ts) or undici's Pool#dispatch, both
+// driving a handler written against undici's classic callbacks (onConnect/onHeaders/onData/onComplete/onError): raw header Buffers, no
 // AbortController, no Readable per response (profiling measured this as the
 // cheapest primitive in uWS). Retries follow nginx's proxy_next_upstream "error timeout": only
 // before a response head arrived, and after the request was sent only for idempotent methods.
@@ -8,12 +8,16 @@ import type { Dispatcher } from 'undici'
 import type { Readable } from 'node:stream'
 import type { RequestContext } from '../runloop/context.ts'
 import { getPool } from './pools.ts'
+import { getH1Pool } from './h1-pools.ts'
+import { h1Request } from './h1-request.ts'
+import { H1_CLIENT } from './upstream-client.ts'
+import type { FlatHeaders } from '../runloop/context.ts'
 import { upstreamHeaders, upstreamPathWithQuery } from './upstream-request.ts'
 
 /** Where the response goes: the runloop's proxy phase implements it. */
 export interface ResponseSink {
   /** `resume` restarts a paused upstream after onData returned false */
-  onHead(status: number, rawHeaders: Buffer[], resume: () => void): void
+  onHead(status: number, rawHeaders: FlatHeaders, resume: () => void): void
   /** false = downstream backpressure: undici pauses reading until resume() */
   onData(chunk: Buffer): boolean
   onEnd(): void
@@ -87,7 +91,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     sink.onBug(err)
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+  /** raw: undici's Buffers, or the H1 client's strings */
+  onHeaders(status: number, raw: FlatHeaders, resume: () => void): boolean {
     if (this.done) return true
     if (status < 200) return true // 1xx: wait for the final head
     this.headDone = true
@@ -137,6 +142,15 @@ function retryable(err: Error & { code?: string }, method: string, body: CallOpt
 export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt = 0): void {
   const u = ctx.upstream!
   ctx.trace?.attempt(u) // trace headers and a balancer span per try (core/runloop/tracing-hook.ts)
+  const body = opts.body
+  if (H1_CLIENT && u.scheme === 'http' && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
+    const req = h1Request(u.method, upstreamPathWithQuery(u), upstreamHeaders(ctx, u, opts.requestIdHeader), body, u.readTimeout, u.readTimeout)
+    if (req !== null) {
+      getH1Pool(u.host, u.port, u.connectTimeout).dispatch(req, new UpstreamCall(ctx, opts, sink, attempt))
+      return
+    }
+    // not one the H1 client sends as undici would (h1-request.ts): undici sends it, or refuses it
+  }
   const pool = getPool({ scheme: u.scheme, host: u.host, port: u.port, connectTimeout: u.connectTimeout, tlsVerify: u.tlsVerify ?? true, trustedCa: opts.trustedCa })
   pool.dispatch(
     {

@@ -6,14 +6,14 @@
 // await. If it declines, or fails, the held answer (or the failure) goes to the client as if
 // nothing had happened. Once anything went to the client nothing is retried. Only used when a
 // plugin registered a hook, and only with a body that can be sent twice.
-import type { RegisteredRetry, RequestContext, UpstreamOutcome, UpstreamRetryHook } from '../runloop/context.ts'
+import type { FlatHeaders, RegisteredRetry, RequestContext, UpstreamOutcome, UpstreamRetryHook } from '../runloop/context.ts'
 import { Phase } from '../runloop/phases.ts'
 import { rootLog } from '../log.ts'
 import type { ResponseSink } from './upstream-call.ts'
 
 interface Held {
   status: number
-  raw: Buffer[]
+  raw: FlatHeaders
   resume: () => void
   chunks: Buffer[]
   entry: RegisteredRetry

@@ -6,7 +6,7 @@ import type { Snapshot } from '../config/types.ts'
 import type { Router } from '../router/router.ts'
 import type { Settings } from '../settings.ts'
 import type { Downstream, DownstreamListener } from '../server/downstream.ts'
-import type { RequestContext, FlatHeaders } from './context.ts'
+import type { RequestContext, FlatHeaders, HeaderValue } from './context.ts'
 import type { Bound, Collected, Plans } from './plan.ts'
 import { runAccess, runBodyFilter, runHeaderFilter, runPhase } from './runner.ts'
 import { applyEdits, clearFlat, getFlat, sameName } from './flat-headers.ts'
@@ -183,7 +183,7 @@ function runLog(ctx: RequestContext, log: readonly Bound[]): void {
 }
 
 /** Response headers from upstream that are not forwarded: hop-by-hop, and framing and Date, which uWS writes itself. */
-function dropResponseHeader(name: Buffer): boolean {
+function dropResponseHeader(name: HeaderValue): boolean {
   switch (name.length) {
     case 2: return sameName(name, 'te')
     case 4: return sameName(name, 'date') // uWS writes its own Date
@@ -207,17 +207,21 @@ function takeContentLength(h: FlatHeaders): number {
 }
 
 /** The upstream's Content-Length as Number() reads it (the last one), -1 when it has none. */
-function contentLength(raw: Buffer[]): number {
+function contentLength(raw: FlatHeaders): number {
   let total = -1
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 14 && isContentLength(raw[i]!)) total = Number(raw[i + 1]!.toString('latin1'))
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length !== 14 || !isContentLength(raw[i]!)) continue
+    const v = raw[i + 1]!
+    total = Number(typeof v === 'string' ? v : v.toString('latin1'))
+  }
   return total
 }
 
-function isServer(name: Buffer): boolean {
+function isServer(name: HeaderValue): boolean {
   return sameName(name, 'server')
 }
 
-function isContentLength(name: Buffer): boolean {
+function isContentLength(name: HeaderValue): boolean {
   return sameName(name, 'content-length')
 }
 
@@ -271,7 +275,7 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     this.resumeUpstream?.()
   }
 
-  onHead(status: number, raw: Buffer[], resume: () => void): void {
+  onHead(status: number, raw: FlatHeaders, resume: () => void): void {
     const { ctx, state, collected, bodyFilter } = this
     ctx.upstreamHeadAt = performance.now()
     this.resumeUpstream = resume

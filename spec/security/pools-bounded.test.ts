@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { closeAllPools, getPool, MAX_POOLS, poolCount, PoolCache, type PoolKey } from '../../core/proxy/pools.ts'
 import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
+import { getH1Pool, h1PoolCount } from '../../core/proxy/h1-pools.ts'
 
 const key = (port: number, host = '127.0.0.1'): PoolKey => ({ scheme: 'http', host, port, connectTimeout: 1000, tlsVerify: true })
 
@@ -92,5 +93,25 @@ describe('pools per upstream origin', () => {
   it(`the node's pools stay within MAX_POOLS (${MAX_POOLS}) over MAX_POOLS + 10 templated hosts`, () => {
     for (let i = 0; i < MAX_POOLS + 10; i++) getPool(key(443, `tenant-${i}.openai.azure.example`))
     expect(poolCount()).toBe(MAX_POOLS)
+  })
+
+  it.each([['bad host'], ['a\u0000b'], ['[::1'], ['a/b'], ['a?b'], ['a#b'], ['%']])('an origin undici refuses, %j, is refused by the H1 registry too (a throw, no pool)', (host) => {
+    expect(() => getH1Pool(host, 80, 1000)).toThrow()
+    expect(h1PoolCount()).toBe(0)
+  })
+
+  it.each([['😀', 'xn--e28h'], ['user@evil.example', 'evil.example'], ['::1', '::1'], ['[::1]', '::1'], ['Example.COM', 'example.com']])('the H1 pool for %j connects to %j, as undici would', (host, connectsTo) => {
+    expect(getH1Pool(host, 80, 1000).host).toBe(connectsTo)
+  })
+
+  it(`the H1 client's pools stay within MAX_POOLS too, and closeAllPools closes them`, async () => {
+    const pools = []
+    for (let i = 0; i < MAX_POOLS + 10; i++) pools.push(getH1Pool(`tenant-${i}.example`, 80, 1000))
+    expect(h1PoolCount()).toBe(MAX_POOLS)
+    expect(pools.slice(0, 10).every((p) => p.closed)).toBe(true) // the least recently used, evicted
+    expect(pools.slice(10).some((p) => p.closed)).toBe(false)
+    await closeAllPools()
+    expect(h1PoolCount()).toBe(0)
+    expect(pools.every((p) => p.closed)).toBe(true)
   })
 })
