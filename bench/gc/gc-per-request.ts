@@ -3,7 +3,7 @@
  * req/s or p99 they do not move when other processes share the cores), for checking that a change to the hot path
  * allocates less, or keeps less of a request alive into the old generation (what makes mark-compacts, the c=1 tail).
  *
- *   node --import tsx bench/gc/gc-per-request.ts [--ai] [--sse] [--c 1] [--seconds 8] [--flags "--max-semi-space-size=2"]
+ *   node --import tsx bench/gc/gc-per-request.ts [--ai] [--sse] [--c 1] [--seconds 8] [--flags "--max-semi-space-size=8"]
  *     [--repo <another checkout>]
  *
  * Starts the mock (CPU 1) and the gateway (CPU 0, one thread, `node <flags> --trace-gc-nvp`), warms up with wrk

@@ -7,7 +7,7 @@
  * Each round runs every scenario in a fresh child process per client, alternated A B A B ..., so the machine's
  * moods hit both; tables show medians over rounds. Per request: the child's CPU time (process.cpuUsage, all
  * threads) over a fixed count after a warm-up, bytes allocated and promoted (V8's --trace-gc-nvp lines between a
- * forced GC before and after the measured window, --max-semi-space-size=2 as `npm start`), and for c=1 the p50 /
+ * forced GC before and after the measured window, the semi-space of `npm start`), and for c=1 the p50 /
  * p99 round trip (wall time; the upstream's share is the same for both, the difference is the client's).
  *
  *   node --import tsx bench/micro/upstream-client-ab.ts [--rounds 5] [--n 4000] [--only post-c1,sse18-c50]
@@ -21,6 +21,7 @@ import diagnostics from 'node:diagnostics_channel'
 import { H1Pool } from '../../core/proxy/h1-pool.ts'
 import { h1Request } from '../../core/proxy/h1-request.ts'
 import { openaiChat } from '../scenarios/requests.ts'
+import { START_SEMI_SPACE_FLAG } from '../targets/gateway.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const { values } = parseArgs({
@@ -158,7 +159,7 @@ async function startMock(): Promise<string> {
 interface Row { cpuUs: number; allocKB: number; promotedKB: number; p50: number; p99: number; errors: number }
 
 function runChild(kind: string, upstream: string): Promise<Map<string, Row>> {
-  const [cmd, args] = pinned(0, [process.execPath, '--expose-gc', '--trace-gc-nvp', '--max-semi-space-size=2', '--import', 'tsx',
+  const [cmd, args] = pinned(0, [process.execPath, '--expose-gc', '--trace-gc-nvp', START_SEMI_SPACE_FLAG, '--import', 'tsx',
     fileURLToPath(import.meta.url), '--child', kind, '--upstream', upstream, '--n', String(N), ...(values.only ? ['--only', values.only] : [])])
   const c = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(c)

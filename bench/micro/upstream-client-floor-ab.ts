@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openaiChat } from '../scenarios/requests.ts'
 import { parseWrk } from '../load/wrk.ts'
+import { START_SEMI_SPACE_FLAG } from '../targets/gateway.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const { values } = parseArgs({ options: {
@@ -32,7 +33,7 @@ function cpuTicks(pid: number): number {
 
 interface Proc { pid: number; url: string; gc: { allocated: number; promoted: number } }
 function start(cpu: number, script: string, args: string[], gc: boolean): Promise<Proc> {
-  const c = spawn('taskset', ['-c', String(cpu), process.execPath, '--max-semi-space-size=2', ...(gc ? ['--trace-gc-nvp'] : []), '--import', 'tsx', join(ROOT, script), '--port', '0', ...args],
+  const c = spawn('taskset', ['-c', String(cpu), process.execPath, START_SEMI_SPACE_FLAG, ...(gc ? ['--trace-gc-nvp'] : []), '--import', 'tsx', join(ROOT, script), '--port', '0', ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(c)
   const acc = { allocated: 0, promoted: 0 }
