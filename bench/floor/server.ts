@@ -7,36 +7,17 @@
 import uWS from 'uWebSockets.js';
 import { STATUS_CODES } from 'node:http';
 import { parseArgs } from 'node:util';
+import { HOP, serveFloor, type FloorState } from './uws-front.ts';
 import { Pool, type Dispatcher } from 'undici';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, upstream: { type: 'string' } } });
 const pool = new Pool(values.upstream!, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'expect']);
-const MAX_BODY = 1 << 20; // one chat request is ~1 KB; the cap keeps a runaway client from growing memory
 
-uWS.App().any('/*', (res, req) => {
-  const state: { aborted: boolean; resume?: () => void } = { aborted: false };
-  res.onAborted(() => void (state.aborted = true));
-  const method = req.getMethod().toUpperCase();
-  const path = req.getUrl() + (req.getQuery() ? `?${req.getQuery()}` : '');
-  const headers: string[] = [];
-  req.forEach((k, v) => void (HOP.has(k) || headers.push(k, v)));
-  const parts: Buffer[] = [];
-  let size = 0;
-  res.onData((ab, last) => {
-    size += ab.byteLength;
-    if (size > MAX_BODY) return void (state.aborted || ((state.aborted = true), res.cork(() => res.writeStatus('413 Payload Too Large').end())));
-    parts.push(Buffer.from(ab.slice(0)));
-    if (last && !state.aborted) forward(res, state, method, path, headers, size ? Buffer.concat(parts) : null);
-  });
-}).listen('127.0.0.1', Number(values.port), (s) => {
-  if (!s) process.exit(1);
-  process.stdout.write(`listening ${uWS.us_socket_local_port(s)}\n`);
-});
+serveFloor(Number(values.port), forward);
 
 // undici's classic dispatch callbacks (raw header Buffers, no Readable per response): the cheapest undici API, the
 // one the gateway uses too, so the floor does not carry costs the gateway avoids.
-function forward(res: uWS.HttpResponse, state: { aborted: boolean; resume?: () => void }, method: string, path: string, headers: string[], body: Buffer | null): void {
+function forward(res: uWS.HttpResponse, state: FloorState, method: string, path: string, headers: string[], body: Buffer | null): void {
   pool.dispatch({ method: method as 'POST', path, headers, body }, {
     onConnect: (abort: (e?: Error) => void) => void (state.aborted && abort()),
     onHeaders: (status: number, raw: Buffer[], resume: () => void) => {
@@ -60,4 +41,3 @@ function forward(res: uWS.HttpResponse, state: { aborted: boolean; resume?: () =
   } as Dispatcher.DispatchHandler);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(0));
