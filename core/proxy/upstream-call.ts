@@ -143,8 +143,10 @@ export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseS
   const u = ctx.upstream!
   ctx.trace?.attempt(u) // trace headers and a balancer span per try (core/runloop/tracing-hook.ts)
   const body = opts.body
+  const path = upstreamPathWithQuery(u)
+  const headers = upstreamHeaders(ctx, u, opts.requestIdHeader)
   if (H1_CLIENT && u.scheme === 'http' && (body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
-    const req = h1Request(u.method, upstreamPathWithQuery(u), upstreamHeaders(ctx, u, opts.requestIdHeader), body, u.readTimeout, u.readTimeout)
+    const req = h1Request(u.method, path, headers, body, u.readTimeout, u.readTimeout)
     if (req !== null) {
       getH1Pool(u.host, u.port, u.connectTimeout).dispatch(req, new UpstreamCall(ctx, opts, sink, attempt))
       return
@@ -155,9 +157,9 @@ export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseS
   pool.dispatch(
     {
       method: u.method as Dispatcher.HttpMethod,
-      path: upstreamPathWithQuery(u),
-      headers: upstreamHeaders(ctx, u, opts.requestIdHeader),
-      body: opts.body,
+      path,
+      headers,
+      body,
       headersTimeout: u.readTimeout,
       bodyTimeout: u.readTimeout,
     },
