@@ -331,6 +331,9 @@ class Conn {
     this.headersDone = false
     this.timeoutMs = 0
     this.disarm()
+    // paused by this answer's last chunk (its end came in the same read): an idle socket reads again, so
+    // a FIN or stray bytes are seen, and the next request's answer is not left unread
+    if (this.paused) { this.paused = false; this.socket.resume() }
     // the pool takes the socket back before onComplete: a request dispatched from the handler may reuse it.
     // Not when the answer came before the request was all written: the server may not read the rest, which
     // it would then take for the start of the next request.

@@ -153,6 +153,26 @@ describe('keep-alive', () => {
   })
 })
 
+describe('a socket paused by the last chunk of its answer', () => {
+  it('reads again once the answer completes: the next request on it is answered', async () => {
+    const pool = new H1Pool('127.0.0.1', hp, { connectTimeout: 10_000 })
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        let body = ''
+        pool.dispatch(h1Request('GET', '/cl', ['host', '127.0.0.1'], null, 10_000, 10_000)!, {
+          onConnect() {},
+          onHeaders: () => true,
+          onData(c) { body += c.toString(); return false }, // downstream backpressure, never resumed
+          onComplete: () => resolve(body),
+          onError: reject,
+        })
+      })
+      const second = await h1Client(hp, 10_000, pool).call('/cl', { headersTimeout: 500 })
+      expect([first, second.body, second.error, pool.opened]).toEqual(['hello', 'hello', null, 1])
+    } finally { await pool.destroy() }
+  })
+})
+
 describe('requests the H1 client leaves to undici', () => {
   const base = ['host', 'x']
   it.each([
@@ -166,6 +186,10 @@ describe('requests the H1 client leaves to undici', () => {
     ['GET', '/', [...base, 'bad name', 'v']],
     ['GET', '/', [...base, 'x-a', 'v\r\nx-injected: 1']],
     ['GET', '/', [...base, 'x-a', 'v\0']],
+    // the head is written as latin1: a character past U+00FF would lose its high byte (U+010A → LF)
+    ['GET', '/', [...base, 'x-a', 'v\u010ax-injected: 1']],
+    ['GET', '/a\u010a', base],
+    ['GET', '/', [...base, 'x\r', 'v']],
     ['GET', '/', [...base, 'Expect', '100-continue']],
     ['GET', '/', [...base, 'upgrade', 'websocket']],
     ['GET', '/', [...base, 'Connection', 'close']],
