@@ -326,6 +326,8 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
 
   onEnd(): void {
     const { ctx, down, collected } = this
+    // the client's resume belongs to its connection, which may carry the next exchange by now
+    this.resumeUpstream = null
     if (this.overflow) return this.tooLarge()
     if (this.chunks) return void sendBuffered(this.state, ctx, down, collected, Buffer.concat(this.chunks))
     if (this.bodyFilter) {
@@ -339,6 +341,7 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
 
   onFail(err: Error & { code?: string }, headSent: boolean): void {
     const { ctx, down, collected } = this
+    this.resumeUpstream = null
     if (ctx.aborted) return // the client went away and we cancelled the upstream: not an upstream failure
     if (this.overflow) return this.tooLarge()
     const u = ctx.upstream!
