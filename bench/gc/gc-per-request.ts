@@ -4,12 +4,16 @@
  * allocates less, or keeps less of a request alive into the old generation (what makes mark-compacts, the c=1 tail).
  *
  *   node --import tsx bench/gc/gc-per-request.ts [--ai] [--sse] [--c 1] [--seconds 8] [--flags "--max-semi-space-size=8"]
- *     [--repo <another checkout>]
+ *     [--repo <another checkout>] [--threads]
  *
  * Starts the mock (CPU 1) and the gateway (CPU 0, one thread, `node <flags> --trace-gc-nvp`), warms up with wrk
  * for 2 s, then sums `allocated=` and `promoted=` over the GC events of the measured wrk run and divides by its
  * requests. `--sse` asks for the stream (`stream: true` with `stream_options.include_usage`, the mock's 20-event
  * OpenAI stream), so one request is one stream: bytes and CPU µs per stream. Also prints scavenges, mark-compacts, their pauses, CPU µs per request and RSS at the end.
+ *
+ * `--threads` also prints, per thread of the gateway (main, V8 helpers, libuv pool, workers), its CPU µs and its
+ * voluntary and involuntary context switches per 1000 requests of the measured run: with the gateway alone on its
+ * core, every helper wake-up is a moment a request may wait behind it (the tail at `--c 1`).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +23,7 @@ import { stringify } from 'yaml';
 import { spawnPinned } from '../proc/children.ts';
 import { freePort, waitForHttp } from '../proc/loopback.ts';
 import { ensureTool } from '../proc/ensure-tool.ts';
-import { cpuSeconds, rssKb } from '../proc/proc-stats.ts';
+import { cpuSeconds, rssKb, threadStats, ticksPerSecond, type ThreadStat } from '../proc/proc-stats.ts';
 import { runWrk } from '../load/wrk.ts';
 import { startMock } from '../targets/mock.ts';
 import { GATEWAY_BIN, GATEWAY_NODE_FLAGS } from '../targets/gateway.ts';
@@ -80,11 +84,14 @@ try {
     bodyFile, headers: request.headers, connections: conns, durationS, cpu: 1 });
   await load(2);
   const cpu0 = cpuSeconds([gw.pid]);
+  const threads0 = threadStats(gw.pid);
   gc.on = true;
   const run = await load(seconds);
   gc.on = false;
   const cpu = cpuSeconds([gw.pid]) - cpu0;
+  const threads1 = threadStats(gw.pid);
   const n = run.requests;
+  if (argv.includes('--threads')) printThreads(threads0, threads1, n);
   console.log(JSON.stringify({
     target: ai ? 'ai-proxy' : 'plain', stream: sse, connections: conns, flags: flags.join(' '), requests: n, non2xx: run.non2xx,
     allocatedPerRequest: Math.round(gc.allocated / n), promotedPerRequest: Math.round(gc.promoted / n),
@@ -96,4 +103,18 @@ try {
 } finally {
   await gw.stop();
   await mock.stop();
+}
+
+/** Per thread: CPU µs and context switches per 1000 requests between two readings (threads that did nothing left out). */
+function printThreads(before: Map<number, ThreadStat>, after: Map<number, ThreadStat>, requests: number): void {
+  const per1000 = (v: number): number => Math.round((v / requests) * 1000 * 10) / 10;
+  const rows: string[] = [];
+  for (const [tid, b] of after) {
+    const a = before.get(tid) ?? { name: b.name, ticks: 0, voluntary: 0, involuntary: 0 };
+    const ticks = b.ticks - a.ticks, vol = b.voluntary - a.voluntary, inv = b.involuntary - a.involuntary;
+    if (ticks === 0 && vol === 0 && inv === 0) continue;
+    const us = (ticks / ticksPerSecond()) * 1e6;
+    rows.push(`| ${b.name} (${tid}) | ${Math.round(us / requests * 10) / 10} | ${per1000(vol)} | ${per1000(inv)} |`);
+  }
+  console.log(['| thread | CPU µs/req | voluntary switches /1000 req | involuntary /1000 req |', '|---|---:|---:|---:|', ...rows].join('\n'));
 }

@@ -89,3 +89,46 @@ export function cpuBusySeconds(cpu: number): number {
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
   return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
 }
+
+/** One thread of a process: its name, CPU ticks and context switches so far. */
+export interface ThreadStat {
+  name: string;
+  ticks: number;
+  /** it gave the CPU up (blocked: epoll, futex) */
+  voluntary: number;
+  /** it was preempted: another runnable thread or process took the CPU */
+  involuntary: number;
+}
+
+/**
+ * Every thread of `pid` by thread id, from /proc/PID/task. On a core the gateway shares with nothing else, a
+ * request can wait only behind the gateway's own threads (V8's GC and compiler helpers, libuv's pool, a worker);
+ * how often each of them wakes and how long it runs is what a tail at concurrency 1 is made of.
+ */
+export function threadStats(pid: number): Map<number, ThreadStat> {
+  const out = new Map<number, ThreadStat>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
+      const count = (key: string): number => Number(new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+      out.set(Number(tid), {
+        name,
+        ticks: Number(f[11]) + Number(f[12]),
+        voluntary: count('voluntary_ctxt_switches'),
+        involuntary: count('nonvoluntary_ctxt_switches'),
+      });
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
