@@ -1,11 +1,8 @@
-// The H1 pools of one thread (see h1-pool.ts), with the properties of the undici pools in
-// pools.ts: one per http origin and connect timeout, kept across config reloads while a config
-// refers to them (pruned by prunePools), at most MAX_POOLS (an AI target's host can come from a
-// request), least recently used evicted, and an evicted or pruned pool closed gracefully: what it
-// is carrying finishes, the next request to that origin opens a fresh pool.
-import { LRUCache } from 'lru-cache'
+// The H1 pools of one thread (see h1-pool.ts), one per http origin and connect timeout, kept as
+// the undici pools in pools.ts are (origin-cache.ts): pruned by prunePools, at most MAX_POOLS.
 import { H1ClientError, H1Pool } from './h1-pool.ts'
 import { MAX_POOLS } from './max-pools.ts'
+import { OriginCache } from './origin-cache.ts'
 
 export interface H1PoolKey {
   host: string
@@ -27,18 +24,16 @@ function hostnameOf(host: string, port: number): string {
   return h.startsWith('[') ? h.slice(1, -1) : h
 }
 
+/** The H1 pools of one thread (origin-cache.ts). */
 export class H1PoolCache {
-  private readonly cache: LRUCache<string, H1Pool>
-  /** the pool of the last get(): most requests go to the same origin again */
-  private last: H1Pool | null = null
-  private lastKey = ''
+  private readonly cache: OriginCache<H1Pool>
+  /** the key fields of the last get() */
   private lastHost = ''
+  private lastPort = 0
+  private lastTimeout = 0
 
   constructor(readonly max: number) {
-    this.cache = new LRUCache<string, H1Pool>({
-      max,
-      dispose: (p) => { void p.close() },
-    })
+    this.cache = new OriginCache<H1Pool>(max)
   }
 
   get size(): number {
@@ -46,20 +41,15 @@ export class H1PoolCache {
   }
 
   get(host: string, port: number, connectTimeout: number): H1Pool {
-    const l = this.last
-    if (l !== null && this.lastHost === host && l.port === port && l.connectTimeout === connectTimeout) {
-      const p = this.cache.get(this.lastKey) // marks it recently used; gone once evicted
-      if (p === l) return p
+    if (this.lastHost === host && this.lastPort === port && this.lastTimeout === connectTimeout) {
+      const p = this.cache.again()
+      if (p !== null) return p
     }
     const key = keyOf({ host, port, connectTimeout })
-    let p = this.cache.get(key)
-    if (p === undefined) {
-      p = new H1Pool(hostnameOf(host, port), port, { connectTimeout, keepAliveMs: 60_000 })
-      this.cache.set(key, p)
-    }
-    this.last = p
-    this.lastKey = key
+    const p = this.cache.get(key, key, () => new H1Pool(hostnameOf(host, port), port, { connectTimeout, keepAliveMs: 60_000 }))
     this.lastHost = host
+    this.lastPort = port
+    this.lastTimeout = connectTimeout
     return p
   }
 
@@ -67,16 +57,12 @@ export class H1PoolCache {
   prune(keep: Iterable<H1PoolKey & { scheme: string }>): void {
     const live = new Set<string>()
     for (const k of keep) if (k.scheme === 'http') live.add(keyOf(k))
-    for (const key of [...this.cache.keys()]) if (!live.has(key)) this.cache.delete(key)
+    this.cache.prune(live)
   }
 
   async closeAll(): Promise<void> {
-    const all = [...this.cache.values()]
-    this.last = null
     this.lastHost = ''
-    const destroyed = Promise.all(all.map((p) => p.destroy()))
-    this.cache.clear()
-    await destroyed
+    await this.cache.closeAll()
   }
 }
 

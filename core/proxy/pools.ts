@@ -3,14 +3,12 @@
 // closeAllPools also cover), kept across config reloads while still in use: keep-alive connections survive a reload; pools no config refers to any more are
 // closed gracefully (in-flight requests finish).
 //
-// The number of pools is bounded: an AI target's host can come from a request (templated
-// `azure_instance`, `upstream_url`), so distinct hosts are attacker-chosen. The least recently
-// used pool is evicted past MAX_POOLS and closed gracefully: its in-flight requests finish, the
-// next request to that origin opens a fresh pool.
+// The number of pools is bounded (origin-cache.ts): an AI target's host can come from a request
+// (templated `azure_instance`, `upstream_url`).
 import { createSecureContext, type SecureContext } from 'node:tls'
-import { LRUCache } from 'lru-cache'
 import { Pool } from 'undici'
 import { MAX_POOLS } from './max-pools.ts'
+import { OriginCache } from './origin-cache.ts'
 import { closeAllH1Pools, pruneH1Pools } from './h1-pools.ts'
 
 export { MAX_POOLS }
@@ -63,20 +61,14 @@ function createPool(k: PoolKey): Pool {
   })
 }
 
-interface Entry { pool: Pool; origin: string }
-
-/** The pools of one thread, least recently used evicted past `max`. */
+/** The undici pools of one thread (origin-cache.ts). */
 export class PoolCache {
-  private readonly cache: LRUCache<string, Entry>
-  /** the key of the last get(), and the entry it found */
-  private last: (PoolKey & { key: string; entry: Entry }) | null = null
+  private readonly cache: OriginCache<Pool>
+  /** the key fields of the last get() */
+  private last: PoolKey | null = null
 
   constructor(readonly max: number) {
-    this.cache = new LRUCache<string, Entry>({
-      max,
-      // graceful: requests already dispatched on an evicted or pruned pool finish
-      dispose: (e) => { void e.pool.close().catch(() => {}) },
-    })
+    this.cache = new OriginCache<Pool>(max)
   }
 
   get size(): number {
@@ -84,37 +76,29 @@ export class PoolCache {
   }
 
   get(k: PoolKey): Pool {
-    // the origin of the previous call again (most requests): its cache key without building it
+    // the origin of the previous call again (most requests): its pool without building its key
     const l = this.last
     if (l !== null && l.host === k.host && l.port === k.port && l.scheme === k.scheme &&
       l.connectTimeout === k.connectTimeout && l.tlsVerify === k.tlsVerify && l.trustedCa === k.trustedCa) {
-      const e = this.cache.get(l.key) // marks it recently used, as any hit; gone once evicted
-      if (e === l.entry) return e.pool
+      const p = this.cache.again()
+      if (p !== null) return p
     }
     const origin = originId(k)
     const trust = k.scheme === 'https' ? trustOf(k.trustedCa) : null
-    const key = trust ? `${origin}|${trust.id}` : origin
-    let e = this.cache.get(key)
-    if (!e) {
-      e = { pool: createPool(k), origin }
-      this.cache.set(key, e)
-    }
-    this.last = { scheme: k.scheme, host: k.host, port: k.port, connectTimeout: k.connectTimeout, tlsVerify: k.tlsVerify, trustedCa: k.trustedCa, key, entry: e }
-    return e.pool
+    const p = this.cache.get(trust ? `${origin}|${trust.id}` : origin, origin, () => createPool(k))
+    this.last = { scheme: k.scheme, host: k.host, port: k.port, connectTimeout: k.connectTimeout, tlsVerify: k.tlsVerify, trustedCa: k.trustedCa }
+    return p
   }
 
   prune(keep: Iterable<PoolKey>): void {
     const live = new Set<string>()
     for (const k of keep) live.add(originId(k))
-    for (const [key, e] of [...this.cache.entries()]) if (!live.has(e.origin)) this.cache.delete(key)
+    this.cache.prune(live)
   }
 
   async closeAll(): Promise<void> {
-    const all = [...this.cache.values()].map((e) => e.pool)
-    const destroyed = Promise.all(all.map((p) => p.destroy().catch(() => {})))
-    this.cache.clear() // dispose's close() on a destroyed pool rejects, and is ignored
     this.last = null
-    await destroyed
+    await this.cache.closeAll()
   }
 }
 
