@@ -282,6 +282,9 @@ class Conn {
     if (req.body !== null) s.write(req.body)
     s.uncork()
     this.arm(req.headersTimeout)
+    // once written the request is only the socket's to flush (a failure now goes to the handler, no
+    // other socket takes it): an answer that streams for long does not keep its head and body alive
+    this.req = null
   }
 
   /** Starts the headers or body timeout (0: none). */
