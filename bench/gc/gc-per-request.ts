@@ -26,7 +26,7 @@ import { ensureTool } from '../proc/ensure-tool.ts';
 import { cpuSeconds, rssKb, threadStats, ticksPerSecond, type ThreadStat } from '../proc/proc-stats.ts';
 import { runWrk } from '../load/wrk.ts';
 import { startMock } from '../targets/mock.ts';
-import { GATEWAY_BIN, GATEWAY_NODE_FLAGS } from '../targets/gateway.ts';
+import { GATEWAY_BIN, GATEWAY_NODE_FLAGS, START_ENV } from '../targets/gateway.ts';
 import { aiProxy, proxyConfig } from '../scenarios/kong-config.ts';
 import { openaiChat, openaiChatKeyless } from '../scenarios/requests.ts';
 
@@ -74,7 +74,7 @@ const [port, adminPort] = [await freePort(), await freePort()];
 const gw = spawnPinned('gateway', process.execPath, [...flags, '--disable-proto=delete', '--trace-gc-nvp', GATEWAY_BIN, 'start', '-c', conf], {
   cpu: 0,
   cwd: repoRoot,
-  env: { ...process.env, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+  env: { ...process.env, ...START_ENV, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error' },
   onStdout: readTrace,
 });

@@ -7,7 +7,8 @@
  *     [--retainers NAME]
  *
  * `--retainers NAME` lists instead what holds the objects of constructor NAME (or of a kind: `kind:string`,
- * `kind:array`): the holder's kind and name and the edge (property or element) it holds them by, with counts.
+ * `kind:array`): the holder's kind and name and the edge (property or element) it holds them by, with counts and
+ * the held objects' bytes; with `--base`, only objects made since the base (what the open streams added).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -44,15 +45,28 @@ function tally(file: string): Map<string, [number, number]> {
   return out;
 }
 
-/** holder kind/name and edge name → how many NAME objects it holds that way */
-function retainers(file: string, name: string): void {
+/** Ids of the objects in a snapshot (the same object keeps its id across snapshots of one process). */
+function idsOf(file: string): Set<number> {
+  const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+  const nf = s.snapshot.meta.node_fields.length, I = s.snapshot.meta.node_fields.indexOf('id');
+  const out = new Set<number>();
+  for (let i = 0; i < s.nodes.length; i += nf) out.add(s.nodes[i + I]!);
+  return out;
+}
+
+/**
+ * holder kind/name and edge name → how many NAME objects it holds that way, and their self bytes. With `old`
+ * (the base snapshot's ids), only objects made since the base count: what the open streams hold, not the idle heap.
+ */
+function retainers(file: string, name: string, old: Set<number> | null): void {
   const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const m = s.snapshot.meta;
   const nf = m.node_fields.length, ef = m.edge_fields.length;
   const [T, N, EC] = [m.node_fields.indexOf('type'), m.node_fields.indexOf('name'), m.node_fields.indexOf('edge_count')];
+  const [I, S] = [m.node_fields.indexOf('id'), m.node_fields.indexOf('self_size')];
   const [ET, EN, ETO] = [m.edge_fields.indexOf('type'), m.edge_fields.indexOf('name_or_index'), m.edge_fields.indexOf('to_node')];
   const types = m.node_types[0], etypes = m.edge_types[0];
-  const out = new Map<string, number>();
+  const out = new Map<string, [number, number]>();
   const byKind = name.startsWith('kind:');
   let e = 0;
   for (let i = 0; i < s.nodes.length; i += nf) {
@@ -61,18 +75,23 @@ function retainers(file: string, name: string): void {
       const to = s.edges[e + ETO]!;
       const kind = types[s.nodes[to + T]!]!;
       if (byKind ? kind !== name.slice(5) : s.strings[s.nodes[to + N]!] !== name || kind !== 'object') continue;
+      if (old !== null && old.has(s.nodes[to + I]!)) continue;
       const et = etypes[s.edges[e + ET]!]!;
       if (et === 'weak') continue;
       const edge = et === 'element' || et === 'hidden' ? `[${et}]` : s.strings[s.edges[e + EN]!]!;
       const key = `${types[s.nodes[i + T]!]} ${s.strings[s.nodes[i + N]!]!.slice(0, 50)} .${edge}`;
-      out.set(key, (out.get(key) ?? 0) + 1);
+      const r = out.get(key) ?? [0, 0];
+      r[0]++;
+      r[1] += s.nodes[to + S]!;
+      out.set(key, r);
     }
   }
-  for (const [k, n] of [...out].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`${String(n).padStart(8)}  ${k}`);
+  console.log(`${'count'.padStart(8)} ${'bytes'.padStart(10)}  holder .edge`);
+  for (const [k, [n, b]] of [...out].sort((a, c) => c[1][1] - a[1][1]).slice(0, Number(values.top))) console.log(`${String(n).padStart(8)} ${String(b).padStart(10)}  ${k}`);
 }
 
 if (values.retainers) {
-  retainers(positionals[0]!, values.retainers);
+  retainers(positionals[0]!, values.retainers, values.base ? idsOf(values.base) : null);
   process.exit(0);
 }
 

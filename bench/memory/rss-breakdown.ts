@@ -6,13 +6,16 @@
  *
  *   node --import tsx bench/memory/rss-breakdown.ts [--config plain|ai-proxy|example] [--seconds 5] [--streams 1000]
  *        [--node-flags="--max-semi-space-size=1"] [--env NAME=value ...] [--idle-only] [--json] [--heap-snapshot PREFIX]
+ *        [--stream-seconds 4]
  *
  * `--node-flags` and `--env` are for A/B runs (V8 flags, MALLOC_ARENA_MAX): each round prints CPU µs per request
- * next to RSS, so a flag that trades memory for CPU shows both. The default config (`example`) has no proxied
+ * next to RSS (per stream in the streams' row), so a flag that trades memory for CPU shows both. The default config (`example`) has no proxied
  * route that reaches the mock, so its load is `GET /echo` (request-termination) and it opens no streams.
  * `--heap-snapshot PREFIX` writes the main thread's heap snapshots `PREFIX-idle.heapsnapshot` (after the full GC)
  * and `PREFIX-streams.heapsnapshot` (M streams open) for bench/memory/heap-snapshot-summary.ts; writing one
- * pauses the gateway and takes memory, so read that run's RSS figures as disturbed.
+ * pauses the gateway and takes memory, so read that run's RSS figures as disturbed. `--stream-seconds 30` keeps the
+ * streams coming (each re-posted when it ends) as long as the bench's sse-memory rounds do, whose peak RSS is the
+ * process's whole-run high point: the old generation and malloc's arenas keep growing after the first seconds.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,12 +178,14 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       'idle-only': { type: 'boolean', default: false },
       'heap-snapshot': { type: 'string' },
+      'stream-seconds': { type: 'string', default: '4' },
     },
   });
   installCleanup();
   const v = variant(values.config!);
   const seconds = Math.max(1, Math.min(120, Number(values.seconds)));
   const streams = Math.max(0, Math.min(5000, Number(values.streams)));
+  const streamMs = Math.max(3, Math.min(120, Number(values['stream-seconds']))) * 1000;
   const tmp = mkdtempSync(join(tmpdir(), 'tollgate-rss-'));
   const out = join(tmp, 'heaps.json');
   const extraEnv = Object.fromEntries(values.env!.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
@@ -219,12 +224,16 @@ async function main(): Promise<void> {
       if (v.stream && streams > 0) {
         const s = v.stream;
         resetPeak(gw.pid);
-        const pending = sse.run({ host: '127.0.0.1', port: gw.port, path: s.path, headers: s.headers, body: s.body ?? '', streams, durationMs: 4000 });
-        await new Promise((r) => setTimeout(r, 2500)); // the streams are all open by then (each lasts ~1 s and is re-posted)
+        const streamCpu0 = cpuSeconds([gw.pid]);
+        const pending = sse.run({ host: '127.0.0.1', port: gw.port, path: s.path, headers: s.headers, body: s.body ?? '', streams, durationMs: streamMs });
+        // sampled 1.5 s before the end: the streams are all open by then (each lasts ~1 s and is re-posted)
+        await new Promise((r) => setTimeout(r, streamMs - 1500));
         if (values['heap-snapshot']) writeFileSync(`${out}.snapshot`, `${values['heap-snapshot']}-streams.heapsnapshot`);
         const open = await sample(`${streams} streams open`, gw.pid, out);
         const r = await pending;
         open.phase += ` (${r.streams} streams done, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors)`;
+        // per stream, over the whole stream phase (a flag that trades memory for GC work shows it here)
+        open.cpuUsPerReq = ((cpuSeconds([gw.pid]) - streamCpu0) * 1e6) / Math.max(1, r.streams);
         samples.push(open);
       }
     }

@@ -12,21 +12,26 @@ import type { KongConfig } from '../scenarios/types.ts';
 import { lastLines, type Started } from './types.ts';
 
 export const GATEWAY_BIN = 'core/bin.mjs';
+const START_SCRIPT = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
 /** The young generation `npm start` gives the main thread, read from package.json's start script. */
-export const START_SEMI_SPACE_FLAG = startSemiSpaceFlag();
+export const START_SEMI_SPACE_FLAG = startFlag('--max-semi-space-size');
 
-function startSemiSpaceFlag(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const m = /--max-semi-space-size=\d+/.exec(pkg.scripts.start);
-  if (m === null) throw new Error('package.json start script sets no --max-semi-space-size');
+function startFlag(name: string): string {
+  const m = new RegExp(`${name}=\\d+`).exec(START_SCRIPT);
+  if (m === null) throw new Error(`package.json start script sets no ${name}`);
   return m[0];
 }
 
 /**
- * The V8 flags `npm start` uses (package.json), so the bench measures what users run. `BENCH_NODE_FLAGS` (space
+ * The V8 heap flags `npm start` uses (package.json), so the bench measures what users run. `BENCH_NODE_FLAGS` (space
  * separated) adds flags to the gateway and the floor alike, for A/B runs of a GC setting without editing code.
  */
-export const GATEWAY_NODE_FLAGS = [START_SEMI_SPACE_FLAG, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+export const GATEWAY_NODE_FLAGS = [START_SEMI_SPACE_FLAG, startFlag('--max-old-space-size'), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+
+/** The environment `npm start` sets before `node` (its leading NAME=value words: MALLOC_ARENA_MAX). */
+export const START_ENV: Record<string, string> = Object.fromEntries(
+  (/^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)node\b/.exec(START_SCRIPT)?.[1] ?? '').split(/\s+/).filter(Boolean).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+);
 
 export interface GatewayOptions {
   repoRoot: string;
@@ -54,6 +59,7 @@ export async function startGateway(o: GatewayOptions): Promise<Started> {
       KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
       KONG_NGINX_WORKER_PROCESSES: '1',
       KONG_LOG_LEVEL: 'error',
+      ...START_ENV,
       ...o.env,
     },
   });

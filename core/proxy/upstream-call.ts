@@ -96,6 +96,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.done) return true
     if (status < 200) return true // 1xx: wait for the final head
     this.headDone = true
+    // no retry once a head came (failed() below): the request body need not live as long as the answer
+    this.opts = null
     try { this.sink!.onHead(status, raw, resume) } catch (e) { this.bug(e) }
     return true
   }
@@ -115,18 +117,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onError(err: Error & { code?: string }): void {
     if (this.done) return
-    const ctx = this.ctx!, opts = this.opts!, sink = this.sink!, headDone = this.headDone
+    const ctx = this.ctx!, opts = this.opts, sink = this.sink!, headDone = this.headDone
     ctx.abortUpstream = null
     this.release()
     try { failed(ctx, opts, sink, this.attempt, headDone, err) } catch (e) { sink.onBug(e) }
   }
 }
 
-/** An attempt failed: another attempt when nginx would retry, else the sink's failure path. */
-function failed(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt: number, headDone: boolean, err: Error & { code?: string }): void {
+/** An attempt failed: another attempt when nginx would retry, else the sink's failure path. `opts`: null once a head came. */
+function failed(ctx: RequestContext, opts: CallOptions | null, sink: ResponseSink, attempt: number, headDone: boolean, err: Error & { code?: string }): void {
   const u = ctx.upstream!
   ;(ctx.tries ??= []).push({ ip: u.host, port: u.port, state: 'failed', code: 0 })
-  if (!headDone && !ctx.aborted && attempt < u.retries && retryable(err, ctx.method, opts.body)) {
+  if (!headDone && opts !== null && !ctx.aborted && attempt < u.retries && retryable(err, ctx.method, opts.body)) {
     dispatch(ctx, opts, sink, attempt + 1)
     return
   }

@@ -123,6 +123,8 @@ export class RequestContext {
   body: Buffer | null = null
   /** true when the body is streamed upstream instead of buffered (too large, or unknown length) */
   bodyStreamed = false
+  /** the body's length once releaseBody() let go of it (-1 before): the log record's request.size */
+  releasedBodySize = -1
 
   // ---- routing ----
   /** the config snapshot this request runs on (kong.db reads it); set when the pipeline starts */
@@ -210,6 +212,22 @@ export class RequestContext {
     let s = this.pluginCtx.get(plugin)
     if (!s) this.pluginCtx.set(plugin, (s = {}))
     return s
+  }
+
+  /**
+   * The answer streams to the client from here: no retry will send the body again and no phase left
+   * may read it (kong.request.getRawBody is rewrite, access and response), so an answer that stays
+   * open (a stream) does not keep the client's body, nor a plugin's replacement, alive. Retry hooks
+   * are over too: a head that reached the exchange is the answer.
+   */
+  releaseBody(): void {
+    if (this.body !== null) {
+      this.releasedBodySize = this.body.length
+      this.body = null
+    }
+    if (this.upstream !== null) this.upstream.body = null
+    // the hooks' rewind snapshots hold a copy of the upstream request, body included
+    this.upstreamRetry = null
   }
 
   get host(): string {

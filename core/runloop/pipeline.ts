@@ -298,6 +298,7 @@ class ProxyExchange implements ResponseSink, DownstreamListener {
     if (ctx.headerEdits) applyEdits(out, ctx.headerEdits)
     ctx.responseHeaders = out
     if (this.buffered) return
+    ctx.releaseBody()
     // As in Kong, Content-Length stays visible to header_filter when a body_filter will run: a
     // plugin that changes the body clears it (the response then goes out chunked), one that
     // only reads the body keeps it and the client gets a known length.

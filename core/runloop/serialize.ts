@@ -57,7 +57,8 @@ export function latenciesOf(ctx: RequestContext): LogRecord['latencies'] {
 
 /** The record's `request.size`: the body read, else the announced Content-Length. */
 export function requestSizeOf(ctx: RequestContext): number {
-  return ctx.body?.length ?? Number(ctx.headers['content-length'] ?? 0)
+  if (ctx.body !== null) return ctx.body.length
+  return ctx.releasedBodySize >= 0 ? ctx.releasedBodySize : Number(ctx.headers['content-length'] ?? 0)
 }
 
 export function serialize(ctx: RequestContext): LogRecord {

@@ -12,7 +12,8 @@ import { StreamHandler } from './stream-handler.ts'
 import { SideReader } from './side-reader.ts'
 import { BodyReader } from './body-reader.ts'
 import { ConvertHandler } from './convert-handler.ts'
-import type { LlmExchange, PreparedRequest } from './state.ts'
+import { releaseRequest, type LlmExchange, type PreparedRequest } from './state.ts'
+import { releaseSharedRequest } from './shared-request.ts'
 
 /**
  * Where the converter's chunks are serialized for the client: OpenAI SSE or the client format's
@@ -23,7 +24,9 @@ function clientSink(x: LlmExchange, p: PreparedRequest, t: StreamTranscoder): St
   const format = p.c.format
   const sink = format === null ? new OpenAiSseSink() : new EncoderSink(format.streamEncoder())
   if (x.parsed.request?.stream_options?.include_usage !== true || t instanceof OpenAiPassthroughTranscoder) return sink
-  return new IncludeUsageSink(sink, () => streamUsage(t, p.promptEstimate), p.model.name ?? null)
+  // the estimate, not `p`: the sink lives as long as the stream, the prepared request's body must not
+  const estimate = p.promptEstimate
+  return new IncludeUsageSink(sink, () => streamUsage(t, estimate), p.model.name ?? null)
 }
 
 function pick(kong: Kong, x: LlmExchange, p: PreparedRequest): ResponseHandler {
@@ -57,4 +60,8 @@ export function responseHeaders(kong: Kong, x: LlmExchange): void {
     kong.response.setHeader('X-Kong-LLM-Model', c.modelHeader !== null && name === c.model.name ? c.modelHeader : `${c.driver.id}/${name ?? ''}`)
   }
   x.handler = pick(kong, x, p)
+  if (p.stream) {
+    releaseRequest(x)
+    releaseSharedRequest(kong)
+  }
 }

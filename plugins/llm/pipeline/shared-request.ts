@@ -122,3 +122,16 @@ export function replaceRawBody(kong: Kong, raw: Buffer): void {
   slot.inUse = null
   kong.service.request.setRawBody(raw)
 }
+
+/**
+ * A streamed answer began: the slot lets go of the request (the bytes in use and their parse), which
+ * would otherwise live as long as the stream. No phase after access may read the body again, so
+ * nobody parses it anew.
+ */
+export function releaseSharedRequest(kong: Kong): void {
+  const shared = kong.ctx.shared
+  if (!Object.hasOwn(shared, SHARED_REQUEST_KEY)) return
+  const slot = shared[SHARED_REQUEST_KEY] as Slot
+  slot.raw = null
+  slot.inUse = null
+}

@@ -55,7 +55,8 @@ export interface PreparedRequest {
 
 /** One request through the LLM stages. */
 export interface LlmExchange {
-  readonly parsed: ParsedRequest
+  /** replaced (never edited) by releaseRequest when a streamed answer begins */
+  parsed: ParsedRequest
   /** the current target's request; null until built (or when building it failed) */
   prepared: PreparedRequest | null
   /** chosen in header_filter */
@@ -73,4 +74,19 @@ export const ONLY_TARGET: readonly number[] = Object.freeze([0])
 
 export function newExchange(parsed: ParsedRequest, needsUsage: boolean, tried: readonly number[]): LlmExchange {
   return { parsed, prepared: null, handler: null, needsUsage, tried, outcome: null }
+}
+
+/**
+ * A streamed answer began (header_filter): the stream may stay open for minutes, and nothing reads
+ * the client's request again (no failover after the answer's head, kong.request.getRawBody is over).
+ * The outcome needs of it the config, start and model names, the payload log its bytes (kept with
+ * log_payloads). Whatever lives as long as the stream is promoted to the old generation, so the
+ * exchange keeps copies of its two records without the body, its parse and the body sent.
+ */
+export function releaseRequest(x: LlmExchange): void {
+  const p = x.prepared
+  if (p === null) return
+  const q = x.parsed
+  x.parsed = { ...q, raw: p.c.payloads ? q.raw : null, body: null, request: null }
+  x.prepared = { ...p, body: null }
 }
