@@ -5,7 +5,7 @@
 // request costs the propagation headers and nothing more: no record, no spans.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import type { Kong } from '../../pdk/index.ts'
-import { requestTiming } from '../../pdk/tracing.ts'
+import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
 import { onLlmOutcome } from '../llm/outcome/outcome-bus.ts'
 import { schema, type OtelConf } from './schema.ts'
 import { extract, inject, resolvePropagation, type Propagation } from './propagation.ts'
@@ -114,6 +114,8 @@ const pairs: string[] = []
 const collect = (name: string, value: string): void => { pairs.push(name, value) }
 const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/
+/** the log phase's timings, refilled per request (kong.tracing.readTimings) */
+const timings = timingsBuffer()
 
 export default definePlugin({
   name: 'opentelemetry',
@@ -170,9 +172,8 @@ export default definePlugin({
     let r = live.size > 0 ? live.get(requestId) : undefined
     const fromMap = r !== undefined
     if (fromMap) live.delete(requestId)
-    // null: sampled out (or no timings at all)
-    const t = kong.tracing.timings()
-    if (t === null) return
+    // false: sampled out (or no timings at all)
+    if (!kong.tracing.readTimings(timings)) return
     r ??= kong.ctx.plugin[STATE] as LiveRequest | undefined
     const exporter = compiled.get(conf)?.exporter
     if (r === undefined || !exporter) return
@@ -189,7 +190,7 @@ export default definePlugin({
     f.requestId = requestId
     f.status = kong.response.getStatus()
     f.route = route?.paths?.[0] ?? ''
-    encodeRequestSpans(exporter, r, t, f)
+    encodeRequestSpans(exporter, r, timings, f)
     exporter.schedule()
     // out of the map, nothing else holds it (one kept in kong.ctx.plugin is left to the GC)
     if (fromMap) releaseLive(r)

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { endTrace, RequestTrace, requestTiming, startTrace } from '../../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../../pdk/context-factory.ts'
+import { timingsBuffer } from '../../../pdk/tracing.ts'
 
 const up = (host: string, port: number) => ({
   scheme: 'http' as const, host, port, method: 'GET', path: '/', query: '', headers: null, body: null, hostHeader: null,
@@ -49,6 +50,25 @@ describe('tracing records reused', () => {
         expect(ctx.trace).toBeNull()
         expect(kong.tracing.timings()).toBeNull()
       }
+    }
+  })
+
+  it('readTimings refills one buffer with what timings() gives, after bigger and smaller requests, and leaves it alone when off', () => {
+    const into = timingsBuffer()
+    const access = into.access
+    for (const [, plugins, tries] of [...SHAPES, ...[...SHAPES].reverse(), SHAPES[2]!, SHAPES[0]!]) {
+      const { kong, ctx } = request(plugins, tries)
+      expect(kong.tracing.readTimings(into)).toBe(true)
+      expect(into).toEqual(kong.tracing.timings())
+      // the same lists, refilled (no list per request)
+      expect(into.access).toBe(access)
+      const before = structuredClone(into)
+      ctx.trace!.recording = false
+      expect(kong.tracing.readTimings(into)).toBe(false)
+      expect(into).toEqual(before)
+      endTrace(ctx)
+      expect(kong.tracing.readTimings(into)).toBe(false)
+      expect(into).toEqual(before)
     }
   })
 

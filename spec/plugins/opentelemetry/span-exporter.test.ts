@@ -38,6 +38,18 @@ describe('SpanExporter', () => {
     expect(rx.spans.at(-1)!.resource).toMatchObject({ 'service.name': 'edge', 'service.instance.id': 'node-1' })
   })
 
+  it('credentials in the endpoint URL go as Basic authorization, with the configured headers', async () => {
+    const u = new URL(rx.url)
+    u.username = 'us%3Aer'
+    u.password = 'p%40ss'
+    const e = new SpanExporter(opts({ endpoint: u.href, headers: { 'x-tenant': 't1' }, batchSpanCount: 1 }))
+    const requests = rx.requests.length
+    e.add(spans(1))
+    await rx.waitForSpans(rx.spans.length + 1)
+    expect(rx.requests.length).toBeGreaterThan(requests)
+    expect(rx.requests.at(-1)!.headers).toMatchObject({ authorization: `Basic ${Buffer.from('us:er:p@ss').toString('base64')}`, 'x-tenant': 't1', 'content-type': 'application/x-protobuf' })
+  })
+
   it('while a batch hangs, the queue holds maxQueued spans and drops the rest at once', () => {
     rx.mode = 'hang'
     const e = new SpanExporter(opts({ readTimeout: 60_000, sendTimeout: 60_000 }))
