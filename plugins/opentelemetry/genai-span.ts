@@ -118,6 +118,9 @@ const nameFields = new Map<string, { noModel: Uint8Array | null; byModel: Map<st
 const MAX_NAME_FIELDS = 256
 let nameFieldCount = 0
 
+/** name fields kept (tests: the cap holds) */
+export const genaiNameFieldCount = (): number => nameFieldCount
+
 function nameField(o: LlmOutcome): Uint8Array {
   const routeType = o.routeType ?? 'llm/v1/chat'
   const model = requestModelOf(o)
