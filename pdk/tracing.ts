@@ -116,6 +116,26 @@ export class PdkTracing {
     return redactQuery(this.ctx.rawQuery, redactionOf(this.ctx.config).query)
   }
 
+  /**
+   * Keeps the plugin's own record of this request (its ids, where its spans go) until the request's
+   * log phase is over, for `kept()` in a later phase: no per-request table or map. One record per
+   * plugin name (a second keep() replaces it); dropped when the request ends, so a plugin may reuse
+   * the record after its log phase. Ignored when nothing is recorded (no tracing, sampled out).
+   * @phases rewrite, access
+   */
+  keep(plugin: string, record: object): void {
+    checkPhase(this.ctx, STOP)
+    const t = this.ctx.trace
+    if (t !== null && t.recording) t.keep(plugin, record)
+  }
+
+  /** What `keep(plugin, …)` kept for this request, or null. @phases access, header_filter, response, body_filter, log */
+  kept(plugin: string): object | null {
+    checkPhase(this.ctx, READ)
+    const t = this.ctx.trace
+    return t === null ? null : t.keptBy(plugin)
+  }
+
   /** Stops recording for this request (it was sampled out). @phases rewrite, access */
   stop(): void {
     checkPhase(this.ctx, STOP)

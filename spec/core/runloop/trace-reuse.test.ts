@@ -160,6 +160,39 @@ describe('trace headers on a reused record', () => {
   })
 })
 
+describe('plugin records kept on the runloop record (kong.tracing.keep)', () => {
+  // sequences of requests through one pool of records: what a plugin kept is its own, for its own request only
+  const CASES: [string, [string, object][], boolean][] = [
+    ['one plugin', [['otel', { a: 1 }]], true],
+    ['two plugins, each its own', [['otel', { a: 1 }], ['zipkin', { b: 2 }]], true],
+    ['a second keep replaces the first', [['otel', { a: 1 }], ['otel', { a: 2 }]], true],
+    ['prototype-named owners', [['__proto__', { p: 1 }], ['constructor', { c: 1 }]], true],
+    ['sampled out: nothing kept', [['otel', { a: 1 }]], false],
+  ]
+  it.each(CASES)('%s; the next request on the reused record sees none of it', (_what, keeps, recording) => {
+    const { kong, ctx, enter } = makeKong()
+    ctx.trace = startTrace()
+    const record = ctx.trace
+    enter('access')
+    if (!recording) kong.tracing.stop()
+    for (const [owner, r] of keeps) kong.tracing.keep(owner, r)
+    enter('log')
+    const last = new Map(keeps)
+    for (const [owner] of keeps) expect(kong.tracing.kept(owner)).toBe(recording ? last.get(owner) : null)
+    expect(kong.tracing.kept('nobody')).toBeNull()
+    endTrace(ctx)
+    expect(kong.tracing.kept(keeps[0]![0])).toBeNull()
+    const next = makeKong()
+    next.ctx.trace = startTrace()
+    expect(next.ctx.trace).toBe(record)
+    next.enter('log')
+    for (const [owner] of keeps) expect(next.kong.tracing.kept(owner)).toBeNull()
+    // the records are not held past their request
+    expect(record.kept.filter((x) => typeof x === 'object')).toHaveLength(0)
+    endTrace(next.ctx)
+  })
+})
+
 describe('an access handler that settles after its request ended', () => {
   it.each([['resolves', true], ['rejects', false]])('%s: the record another request now uses is untouched', async (_, ok) => {
     const { runPhase } = await import('../../../core/runloop/runner.ts')
