@@ -8,7 +8,7 @@ import type { Kong } from '../../pdk/index.ts'
 import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
 import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
-import { extract, inject, resolvePropagation, type Propagation } from './propagation.ts'
+import { extract, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
 import { newSpanId, newTraceId, sampledByRate } from './trace-ids.ts'
 import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
 import { encodeGenaiSpan } from './genai-span.ts'
@@ -85,6 +85,8 @@ const readHeader = (name: string): string | undefined => reading!.request.getHea
 /** the outgoing trace headers, name then value, copied by kong.tracing.propagate */
 const pairs: string[] = []
 const collect = (name: string, value: string): void => { pairs.push(name, value) }
+/** the context injected upstream, refilled per request */
+const outgoing: { -readonly [K in keyof Outgoing]: Outgoing[K] } = { traceId: '', spanId: '', parentId: null, sampled: false }
 const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/
 /** the log phase's timings, refilled per request (kong.tracing.readTimings) */
@@ -123,9 +125,16 @@ export default definePlugin({
     const balancerId = newSpanId()
     if (p.inject.length > 0 || p.clear.length > 0) {
       pairs.length = 0
-      inject(p, found, { traceId, spanId: balancerId, parentId: rootId, sampled }, collect)
+      const o = outgoing
+      o.traceId = traceId
+      o.spanId = balancerId
+      o.parentId = rootId
+      o.sampled = sampled
+      inject(p, found, o, collect)
       kong.tracing.propagate(pairs, p.clear)
       pairs.length = 0
+      o.traceId = o.spanId = ''
+      o.parentId = null
     }
     if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = traceId
     if (!sampled || c.exporter === null) return kong.tracing.stop()
