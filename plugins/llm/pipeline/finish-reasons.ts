@@ -37,8 +37,12 @@ export function finishReasonsOfBytes(bytes: Buffer): string[] {
     let at = bytes.indexOf(key)
     while (at >= 0 && out.length < MAX_REASONS) {
       const from = at + key.length
-      // UTF-8 takes up to 3 bytes per UTF-16 unit: the window holds WINDOW characters
-      const m = VALUE.exec(bytes.toString('utf8', from, Math.min(bytes.length, from + 3 * WINDOW)).slice(0, WINDOW))
+      // most values are short: WINDOW bytes first (at most WINDOW units, a prefix of the text's
+      // window, so a match there is the match); if none and the answer goes on, the whole window
+      // (UTF-8 takes up to 3 bytes per UTF-16 unit)
+      const short = Math.min(bytes.length, from + WINDOW)
+      let m = VALUE.exec(bytes.toString('utf8', from, short))
+      if (m === null && short < bytes.length) m = VALUE.exec(bytes.toString('utf8', from, Math.min(bytes.length, from + 3 * WINDOW)).slice(0, WINDOW))
       if (m) out.push(m[1]!)
       at = bytes.indexOf(key, from)
     }
