@@ -509,6 +509,18 @@ export function encodeSpan(w: OtlpWriter, s: LeanSpan): void {
  * may still be in flight).
  */
 export function finishBatch(w: OtlpWriter, h: OtlpHeader): Buffer {
+  const out = Buffer.from(finishBatchView(w, h))
+  // a batch of payload-laden spans may have grown the writer: do not keep megabytes per exporter
+  if (w.buf.length > KEEP_BYTES) w.buf = Buffer.allocUnsafe(DEFAULT_BYTES)
+  return out
+}
+
+/**
+ * finishBatch without the copy: the request body is a view into `w.buf`, so the caller hands that
+ * buffer over with the body and gives `w` another one (`spareWriterBuffer`) before the next
+ * startBatch. Copying a 40 KB batch into a Buffer of its own cost more than encoding its spans.
+ */
+export function finishBatchView(w: OtlpWriter, h: OtlpHeader): Buffer {
   const room = headerRoom(h)
   const end = w.pos
   const scopeSpansLen = h.scope.length + (end - room)
@@ -521,12 +533,15 @@ export function finishBatch(w: OtlpWriter, h: OtlpHeader): Buffer {
   w.buf[w.pos++] = 0x12 // ResourceSpans.scope_spans
   w.varint(scopeSpansLen)
   h.scope.copy(w.buf, w.pos)
-  const out = Buffer.from(w.buf.subarray(begin, end))
-  // a batch of payload-laden spans may have grown the writer: do not keep megabytes per exporter
-  if (w.buf.length > KEEP_BYTES) w.buf = Buffer.allocUnsafe(DEFAULT_BYTES)
   w.pos = 0
-  return out
+  return w.buf.subarray(begin, end)
 }
+
+/** A writer buffer of the default size, for a writer whose buffer left with a batch (finishBatchView). */
+export const newWriterBuffer = (): Buffer => Buffer.allocUnsafe(DEFAULT_BYTES)
+
+/** Whether a buffer that carried a batch is worth keeping for the next one (not one grown for a huge batch). */
+export const reusableWriterBuffer = (b: Buffer): boolean => b.length === DEFAULT_BYTES
 
 /** One ExportTraceServiceRequest of these spans (startBatch, encodeSpan each, finishBatch). */
 export function encodeSpans(w: OtlpWriter, h: OtlpHeader, spans: readonly LeanSpan[]): Buffer {

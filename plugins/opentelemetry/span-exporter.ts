@@ -10,7 +10,7 @@
 import { pluginLog } from '../../core/log.ts'
 import { VERSION } from '../../core/version.ts'
 import type { LeanSpan, Scope } from './lean-span.ts'
-import { encodeHeader, encodeSpan, finishBatch, OtlpWriter, startBatch, type OtlpHeader } from './otlp-encode.ts'
+import { encodeHeader, encodeSpan, finishBatchView, newWriterBuffer, OtlpWriter, reusableWriterBuffer, startBatch, type OtlpHeader } from './otlp-encode.ts'
 import type { OtelConf } from './schema.ts'
 import { closeCollectorPools, collectorClient, type CollectorClient } from './collector-client.ts'
 
@@ -53,8 +53,11 @@ export function exporterOptions(conf: OtelConf, nodeId: string): ExporterOptions
   }
 }
 
-/** A sealed batch: one request body and the spans it holds. */
-interface Batch { body: Buffer; spans: number }
+/** A sealed batch: one request body, the writer buffer it is a view into, and the spans it holds. */
+interface Batch { body: Buffer; buf: Buffer; spans: number }
+
+/** writer buffers whose batch was sent, kept for the next batches (one in flight, one filling) */
+const MAX_SPARE = 2
 
 export class SpanExporter {
   /** sealed batches waiting to be sent, oldest first */
@@ -73,7 +76,9 @@ export class SpanExporter {
   private readonly flushCb = (): void => { this.timer = null; this.sendNext() }
   private readonly client: CollectorClient
   /** the batch in flight (its spans are counted when it is answered) */
-  private inFlight = 0
+  private inFlight: Batch | null = null
+  /** writer buffers of sent batches, reused: a batch is not copied out of the writer */
+  private readonly spare: Buffer[] = []
   /** bound once: no closure per batch */
   private readonly sentCb = (err: (Error & { code?: string }) | null, status: number): void => { this.sent(err, status) }
   /** the resource and scope, encoded once */
@@ -155,9 +160,12 @@ export class SpanExporter {
   /** The batch being filled becomes a request body in `ready`; the writer starts the next one. */
   private seal(): void {
     if (this.filling === 0) return
-    this.ready.push({ body: finishBatch(this.writer, this.header), spans: this.filling })
+    const w = this.writer
+    const buf = w.buf
+    this.ready.push({ body: finishBatchView(w, this.header), buf, spans: this.filling })
+    w.buf = this.spare.pop() ?? newWriterBuffer()
     this.filling = 0
-    startBatch(this.writer, this.header)
+    startBatch(w, this.header)
   }
 
   private clearTimer(): void {
@@ -180,13 +188,18 @@ export class SpanExporter {
     if (batch === undefined) return
     this.waiting -= batch.spans
     this.sending = true
-    this.inFlight = batch.spans
+    this.inFlight = batch
     this.client.post(batch.body, this.sentCb)
   }
 
   private sent(err: (Error & { code?: string }) | null, status: number): void {
-    const spans = this.inFlight
-    this.inFlight = 0
+    const batch = this.inFlight!
+    this.inFlight = null
+    const spans = batch.spans
+    // accepted: the collector read the body, its buffer can carry another batch (after an error
+    // or a refusal a write may still hold it: left to the GC; the bytes only ever go to this
+    // exporter's collector anyway)
+    if (err === null && status < 300 && this.spare.length < MAX_SPARE && reusableWriterBuffer(batch.buf)) this.spare.push(batch.buf)
     if (err !== null) this.drop(spans, 'export failed', err)
     else if (status >= 300) this.drop(spans, `collector answered ${status}`)
     else exportStats.exported += spans
