@@ -30,6 +30,22 @@ export interface RequestTimings {
   readonly end: number
 }
 
+/** RequestTimings a plugin owns and refills (readTimings): made once, reused request after request. */
+export interface TimingsBuffer extends RequestTimings {
+  start: number
+  routerStart: number
+  routerEnd: number
+  readonly access: (string | number)[]
+  readonly tries: (string | number)[]
+  proxyStart: number
+  upstreamHeadAt: number
+  end: number
+}
+
+export function timingsBuffer(): TimingsBuffer {
+  return { start: 0, routerStart: 0, routerEnd: 0, access: [], tries: [], proxyStart: 0, upstreamHeadAt: 0, end: 0 }
+}
+
 const READ = PHASES.afterAccess
 const STOP = Phase.rewrite | Phase.access
 
@@ -42,27 +58,52 @@ export class PdkTracing {
    */
   timings(): RequestTimings | null {
     checkPhase(this.ctx, READ)
-    const c = this.ctx
-    const t = c.trace
+    const t = this.ctx.trace
     if (t === null || !t.recording) return null
     // the flat lists made now (short-lived: a plugin reads them in this call); the record keeps
     // its readings unboxed and is reused by another request after this one's log phase
-    const access: (string | number)[] = new Array(3 * t.accessCount)
+    const out = timingsBuffer()
+    this.fill(out)
+    return out
+  }
+
+  /**
+   * timings() into a buffer the plugin owns (timingsBuffer(), kept across requests): no object or
+   * list per request, for a plugin that reads the timings of every sampled request. Read it before
+   * the next readTimings() call fills it again (a synchronous handler: at once). false, `into`
+   * untouched, where timings() gives null. @phases access, header_filter, response, body_filter, log
+   */
+  readTimings(into: TimingsBuffer): boolean {
+    checkPhase(this.ctx, READ)
+    const t = this.ctx.trace
+    if (t === null || !t.recording) return false
+    this.fill(into)
+    return true
+  }
+
+  private fill(out: TimingsBuffer): void {
+    const c = this.ctx
+    const t = c.trace!
+    const access = out.access
+    access.length = 3 * t.accessCount
     for (let i = 0, k = 0; i < t.accessCount; i++) {
       access[k++] = t.accessNames[i]!
       access[k++] = t.accessTimes[2 * i]!
       access[k++] = t.accessTimes[2 * i + 1]!
     }
-    const tries: (string | number)[] = new Array(3 * t.tryCount)
+    const tries = out.tries
+    tries.length = 3 * t.tryCount
     for (let i = 0, k = 0; i < t.tryCount; i++) {
       tries[k++] = t.tryTimes[2 * i]!
       tries[k++] = t.tryHosts[i]!
       tries[k++] = t.tryTimes[2 * i + 1]!
     }
-    return {
-      start: c.start, routerStart: t.routerStart, routerEnd: t.routerEnd, access, tries,
-      proxyStart: c.proxyStart, upstreamHeadAt: c.upstreamHeadAt, end: c.endAt,
-    }
+    out.start = c.start
+    out.routerStart = t.routerStart
+    out.routerEnd = t.routerEnd
+    out.proxyStart = c.proxyStart
+    out.upstreamHeadAt = c.upstreamHeadAt
+    out.end = c.endAt
   }
 
   /**
@@ -73,6 +114,26 @@ export class PdkTracing {
   redactedQuery(): string {
     checkPhase(this.ctx, READ)
     return redactQuery(this.ctx.rawQuery, redactionOf(this.ctx.config).query)
+  }
+
+  /**
+   * Keeps the plugin's own record of this request (its ids, where its spans go) until the request's
+   * log phase is over, for `kept()` in a later phase: no per-request table or map. One record per
+   * plugin name (a second keep() replaces it); dropped when the request ends, so a plugin may reuse
+   * the record after its log phase. Ignored when nothing is recorded (no tracing, sampled out).
+   * @phases rewrite, access
+   */
+  keep(plugin: string, record: object): void {
+    checkPhase(this.ctx, STOP)
+    const t = this.ctx.trace
+    if (t !== null && t.recording) t.keep(plugin, record)
+  }
+
+  /** What `keep(plugin, …)` kept for this request, or null. @phases access, header_filter, response, body_filter, log */
+  kept(plugin: string): object | null {
+    checkPhase(this.ctx, READ)
+    const t = this.ctx.trace
+    return t === null ? null : t.keptBy(plugin)
   }
 
   /** Stops recording for this request (it was sampled out). @phases rewrite, access */

@@ -4,7 +4,7 @@
  * function and by file, as bytes per request. gc-per-request.ts says how much; this says where.
  *
  *   node --import tsx bench/gc/alloc-profile.ts [--ai] [--sse] [--c 50] [--seconds 5] [--top 40] [--interval 512]
- *     [--out FILE.heapprofile] [--repo <another checkout>]
+ *     [--out FILE.heapprofile] [--repo <another checkout>] [--with otel,prom]
  *
  * `--cpu` takes a CPU profile instead (the inspector's Profiler over the same run): self time by function and by
  * file as µs per request; the profiler's own overhead is in it, so compare shares between runs, not against wrk.
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     cpu: { type: 'boolean' },
     repo: { type: 'string' },
+    /** with --ai: also these plugins, as bench/micro/obs-cost-ab.ts configures them (`otel`, `prom`, or `otel,prom`) */
+    with: { type: 'string', default: '' },
   },
 });
 /** the checkout whose gateway is profiled (another worktree, for a before/after in one sitting) */
@@ -95,7 +97,12 @@ const mock = await startMock({ cpu: 1, cwd: ROOT, chunks: 20, gapMs: 0 });
 const tmp = mkdtempSync(join(tmpdir(), 'alloc-profile-'));
 const mockUrl = `http://127.0.0.1:${mock.port}`;
 const conf = join(tmp, 'kong.yaml');
-writeFileSync(conf, stringify(proxyConfig(mockUrl, values.ai ? [aiProxy('openai', mockUrl)] : [])));
+const extra = values.with.split(',').filter(Boolean).map((p) => {
+  if (p === 'otel') return { name: 'opentelemetry', config: { traces_endpoint: `${mockUrl}/v1/traces`, sampling_rate: 1 } };
+  if (p === 'prom') return { name: 'prometheus', config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true, ai_metrics: true } };
+  throw new Error(`--with: unknown plugin ${p}`);
+});
+writeFileSync(conf, stringify(proxyConfig(mockUrl, values.ai ? [aiProxy('openai', mockUrl), ...extra] : [])));
 const request = values.ai ? openaiChatKeyless(values.sse === true) : openaiChat(values.sse === true);
 const bodyFile = join(tmp, 'body.json');
 writeFileSync(bodyFile, request.body ?? '');

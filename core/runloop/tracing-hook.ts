@@ -34,6 +34,10 @@ export class RequestTrace {
   readonly upstreamHeaders: (string | null)[] = []
   /** entries of upstreamHeaders that are this request's (2 per header) */
   upstreamHeaderCount = 0
+  /** tracing plugins' own records of this request (kong.tracing.keep): owner, record, flat */
+  readonly kept: (string | object)[] = []
+  /** entries of `kept` that are this request's (2 per plugin) */
+  keptCount = 0
 
   enter(plugin: string): void {
     if (!this.recording) return
@@ -68,6 +72,24 @@ export class RequestTrace {
     this.accessCount = 0
     this.tryCount = 0
     this.upstreamHeaderCount = 0
+    // the plugins' records are theirs to reuse: not held past the request
+    for (let i = 0; i < this.keptCount; i++) this.kept[i] = ''
+    this.keptCount = 0
+  }
+
+  /** `owner`'s record of this request (replacing one it kept before). */
+  keep(owner: string, record: object): void {
+    const k = this.kept
+    for (let i = 0; i < this.keptCount; i += 2) if (k[i] === owner) { k[i + 1] = record; return }
+    putKept(k, this.keptCount++, owner)
+    putKept(k, this.keptCount++, record)
+  }
+
+  /** What `owner` kept for this request, or null. */
+  keptBy(owner: string): object | null {
+    const k = this.kept
+    for (let i = 0; i < this.keptCount; i += 2) if (k[i] === owner) return k[i + 1] as object
+    return null
   }
 
   /** The trace headers for every attempt from now on (replacing any earlier ones): `clear` removed, then `set`'s pairs. */
@@ -75,14 +97,27 @@ export class RequestTrace {
     const h = this.upstreamHeaders
     const n = set.length & ~1
     let k = 0
-    for (let i = 0; i < clear.length; i++) { putHeader(h, k++, clear[i]!.toLowerCase()); putHeader(h, k++, null) }
-    for (let i = 0; i < n; i += 2) { putHeader(h, k++, set[i]!.toLowerCase()); putHeader(h, k++, set[i + 1]!) }
+    for (let i = 0; i < clear.length; i++) { putHeader(h, k++, lower(clear[i]!)); putHeader(h, k++, null) }
+    for (let i = 0; i < n; i += 2) { putHeader(h, k++, lower(set[i]!)); putHeader(h, k++, set[i + 1]!) }
     this.upstreamHeaderCount = k
   }
 }
 
+/** `name` lowercased; itself when it has no capital (a tracing plugin's names are constants: no copy per request) */
+function lower(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if ((c >= 65 && c <= 90) || c > 127) return name.toLowerCase()
+  }
+  return name
+}
+
 /** a[i] = v, where i <= a.length (grows by one at the end); one per element kind, each stays monomorphic */
 function putName(a: string[], i: number, v: string): void {
+  if (i < a.length) a[i] = v
+  else a.push(v)
+}
+function putKept(a: (string | object)[], i: number, v: string | object): void {
   if (i < a.length) a[i] = v
   else a.push(v)
 }

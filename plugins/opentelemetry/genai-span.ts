@@ -5,7 +5,7 @@
 import type { LlmOutcome } from '../llm/outcome/llm-outcome.ts'
 import { KIND, LeanSpan, STATUS, type Attrs, type AttrValue } from './lean-span.ts'
 import { newSpanId } from './trace-ids.ts'
-import { attribute, closeSpan, openSpan, type OtlpWriter } from './otlp-encode.ts'
+import { anyValue, attrClose, attrOpen, childIds, closeSpan, encodedKey, encodedName, openChild, setChildIds, type OtlpWriter } from './otlp-encode.ts'
 import type { TracedRequest } from './request-spans.ts'
 
 /** characters of a payload kept in an attribute */
@@ -38,7 +38,16 @@ const PROVIDERS: Record<string, string> = {
 
 const own = (m: Record<string, string>, k: string): string | undefined => (Object.hasOwn(m, k) ? m[k] : undefined)
 
-type Put = (key: string, value: AttrValue | readonly string[]) => void
+/** the span's attribute keys, by index (what `walk` puts), and each as a KeyValue key field made once */
+const KEYS = [
+  'gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens',
+  'gen_ai.request.model', 'gen_ai.response.model', 'gen_ai.response.finish_reasons', 'gen_ai.server.time_to_first_token',
+  'kong.ai.cost', 'gen_ai.input.messages', 'gen_ai.output.messages', 'error.type',
+] as const
+const K = { operation: 0, provider: 1, input: 2, output: 3, requestModel: 4, responseModel: 5, reasons: 6, ttft: 7, cost: 8, inputMessages: 9, outputMessages: 10, error: 11 } as const
+const ENCODED_KEYS = KEYS.map(encodedKey)
+
+type Put = (key: number, value: AttrValue | readonly string[]) => void
 
 const operationOf = (o: LlmOutcome): string => {
   const routeType = o.routeType ?? 'llm/v1/chat'
@@ -56,36 +65,42 @@ function nameOf(o: LlmOutcome): string {
 
 /** The span's attributes, in their order, to `put`: one walk for the record (genaiSpan) and the bytes (encodeGenaiSpan). */
 function walk(o: LlmOutcome, put: Put): void {
-  put('gen_ai.operation.name', operationOf(o))
-  put('gen_ai.provider.name', own(PROVIDERS, o.provider) ?? o.provider)
+  put(K.operation, operationOf(o))
+  put(K.provider, own(PROVIDERS, o.provider) ?? o.provider)
   // zeros = the answer's tokens were not read (the AI plugin reads them for log_statistics)
   if (o.usage.prompt_tokens > 0 || o.usage.completion_tokens > 0) {
-    put('gen_ai.usage.input_tokens', o.usage.prompt_tokens)
-    put('gen_ai.usage.output_tokens', o.usage.completion_tokens)
+    put(K.input, o.usage.prompt_tokens)
+    put(K.output, o.usage.completion_tokens)
   }
   const requestModel = requestModelOf(o)
-  if (requestModel !== null) put('gen_ai.request.model', requestModel)
-  if (o.responseModel !== null) put('gen_ai.response.model', cut(o.responseModel, MAX_MODEL_CHARS))
+  if (requestModel !== null) put(K.requestModel, requestModel)
+  if (o.responseModel !== null) put(K.responseModel, cut(o.responseModel, MAX_MODEL_CHARS))
   const reasons = o.finishReasons?.() ?? NONE
-  if (reasons.length > 0) put('gen_ai.response.finish_reasons', reasons)
+  if (reasons.length > 0) put(K.reasons, reasons)
   // seconds, as the semantic conventions' time-to-first-token measure
-  if (o.timeToFirstTokenMs !== null) put('gen_ai.server.time_to_first_token', o.timeToFirstTokenMs / 1000)
-  if (o.cost > 0) put('kong.ai.cost', o.cost)
+  if (o.timeToFirstTokenMs !== null) put(K.ttft, o.timeToFirstTokenMs / 1000)
+  if (o.cost > 0) put(K.cost, o.cost)
   const p = o.payloads
   if (p) {
-    if (p.request !== null) put('gen_ai.input.messages', cut(p.request, MAX_PAYLOAD_CHARS))
-    put('gen_ai.output.messages', cut(p.response, MAX_PAYLOAD_CHARS))
+    if (p.request !== null) put(K.inputMessages, cut(p.request, MAX_PAYLOAD_CHARS))
+    put(K.outputMessages, cut(p.response, MAX_PAYLOAD_CHARS))
   }
-  if (failed(o)) put('error.type', o.ending !== 'complete' ? o.ending : String(o.status))
+  if (failed(o)) put(K.error, o.ending !== 'complete' ? o.ending : String(o.status))
 }
 
 const NONE: readonly string[] = []
 
 // the walk's targets, set around each walk (synchronous): no closure per span
 let attrs: Attrs = {}
-const toRecord: Put = (k, v) => { attrs[k] = Array.isArray(v) ? [...(v as readonly string[])] : (v as AttrValue) }
+const toRecord: Put = (k, v) => { attrs[KEYS[k]!] = Array.isArray(v) ? [...(v as readonly string[])] : (v as AttrValue) }
 let writer: OtlpWriter | null = null
-const toBytes: Put = (k, v) => { attribute(writer!, 0x4a, k, v) }
+const toBytes: Put = (k, v) => {
+  const w = writer!
+  const key = ENCODED_KEYS[k]!
+  const kv = attrOpen(w, key)
+  anyValue(w, v)
+  attrClose(w, kv, key)
+}
 
 /** The GenAI span as a record (the reference encodeGenaiSpan is checked against; tests). */
 export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpan {
@@ -96,11 +111,43 @@ export function genaiSpan(r: TracedRequest, o: LlmOutcome, now: number): LeanSpa
 }
 
 /**
+ * span name fields (encodedName) by route type, then model (cut as the name has it; no model: the
+ * route type's own entry): made once per pair, capped (a client may pick the model)
+ */
+const nameFields = new Map<string, { noModel: Uint8Array | null; byModel: Map<string, Uint8Array> }>()
+const MAX_NAME_FIELDS = 256
+let nameFieldCount = 0
+
+/** name fields kept (tests: the cap holds) */
+export const genaiNameFieldCount = (): number => nameFieldCount
+
+function nameField(o: LlmOutcome): Uint8Array {
+  const routeType = o.routeType ?? 'llm/v1/chat'
+  const model = requestModelOf(o)
+  const known = nameFields.get(routeType)
+  const f = known === undefined ? undefined : model === null ? known.noModel : known.byModel.get(model)
+  if (f !== undefined && f !== null) return f
+  const made = encodedName(nameOf(o), KIND.client)
+  if (nameFieldCount < MAX_NAME_FIELDS) {
+    let entry = known
+    if (entry === undefined) nameFields.set(routeType, (entry = { noModel: null, byModel: new Map() }))
+    if (model === null) entry.noModel = made
+    else entry.byModel.set(model, made)
+    nameFieldCount++
+  }
+  return made
+}
+
+/** the request's child-span ids (encodeGenaiSpan is synchronous) */
+const ids = childIds()
+
+/**
  * The GenAI span written straight into `w` (the bytes genaiSpan's record encodes to): no
- * attribute object, no span id string.
+ * attribute object, no span id or name string.
  */
 export function encodeGenaiSpan(w: OtlpWriter, r: TracedRequest, o: LlmOutcome, now: number): void {
-  const mark = openSpan(w, r.traceId, null, r.rootId, nameOf(o), KIND.client, now - o.latencyMs, now)
+  setChildIds(ids, r.traceId, r.rootId, r.balancerId)
+  const mark = openChild(w, ids, false, nameField(o), now - o.latencyMs, now)
   writer = w
   try {
     walk(o, toBytes)

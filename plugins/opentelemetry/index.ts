@@ -5,10 +5,10 @@
 // request costs the propagation headers and nothing more: no record, no spans.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import type { Kong } from '../../pdk/index.ts'
-import { requestTiming } from '../../pdk/tracing.ts'
-import { onLlmOutcome } from '../llm/outcome/outcome-bus.ts'
+import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
+import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
-import { extract, inject, resolvePropagation, type Propagation } from './propagation.ts'
+import { extract, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
 import { newSpanId, newTraceId, sampledByRate } from './trace-ids.ts'
 import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
 import { encodeGenaiSpan } from './genai-span.ts'
@@ -16,8 +16,6 @@ import { exporterOptions, SpanExporter } from './span-exporter.ts'
 
 /** Kong's default tracing_sampling_rate */
 const DEFAULT_SAMPLING_RATE = 0.01
-/** sampled requests in flight per worker whose LLM outcome may still come; past this, no GenAI span */
-const MAX_LIVE = 10000
 
 interface Compiled {
   readonly propagation: Propagation
@@ -53,57 +51,32 @@ interface LiveRequest extends TracedRequest {
   balancerId: string
   parentId: string | null
   exporter: SpanExporter
-  /** its GenAI span is queued (one per request) */
-  genaiQueued: boolean
 }
 
 // A LiveRequest lives across the upstream call, long enough to be promoted out of the young
 // generation: one per request was old-generation garbage per request. Finished ones are reused
-// (only the ids, strings made per request anyway, are new).
+// (only the ids, strings made per request anyway, are new). The runloop's record of the request
+// holds it from access to log (kong.tracing.keep): no map by request id, no per-request table.
 const MAX_FREE = 1024
 const freeLive: LiveRequest[] = []
 
 function liveRequest(traceId: string, rootId: string, balancerId: string, parentId: string | null, exporter: SpanExporter): LiveRequest {
   const r = freeLive.pop()
-  if (r === undefined) return { traceId, rootId, balancerId, parentId, genai: null, exporter, genaiQueued: false }
+  if (r === undefined) return { traceId, rootId, balancerId, parentId, genai: null, exporter }
   r.traceId = traceId
   r.rootId = rootId
   r.balancerId = balancerId
   r.parentId = parentId
   r.exporter = exporter
-  r.genaiQueued = false
   return r
 }
 
-/** The request's spans are written: its record can serve another request (it is in no map). */
+/** The request's spans are written: its record can serve another request (the runloop drops it at the request's end). */
 function releaseLive(r: LiveRequest): void {
-  r.genai = null
   if (freeLive.length < MAX_FREE) freeLive.push(r)
 }
 
-/** sampled requests between access and log (their LLM outcome may come), by request id */
-const live = new Map<string, LiveRequest>()
-
-onLlmOutcome((o) => {
-  if (live.size === 0) return
-  const r = live.get(o.requestId)
-  if (r === undefined || r.genaiQueued) return
-  r.genaiQueued = true
-  // written into the batch now, not kept on the request until its log phase
-  const e = r.exporter
-  const w = e.spanWriter()
-  if (w !== null) {
-    try {
-      encodeGenaiSpan(w, r, o, performance.now())
-      e.spanDone()
-    } catch (err) {
-      e.spanFailed(err)
-    }
-  }
-  e.schedule()
-})
-
-const STATE = 'otel'
+const NAME = 'opentelemetry'
 
 // Per-request scratch, reused (access and log run synchronously, one request at a time): no
 // closure, headers object or facts object per request.
@@ -112,8 +85,12 @@ const readHeader = (name: string): string | undefined => reading!.request.getHea
 /** the outgoing trace headers, name then value, copied by kong.tracing.propagate */
 const pairs: string[] = []
 const collect = (name: string, value: string): void => { pairs.push(name, value) }
+/** the context injected upstream, refilled per request */
+const outgoing: { -readonly [K in keyof Outgoing]: Outgoing[K] } = { traceId: '', spanId: '', parentId: null, sampled: false }
 const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/
+/** the log phase's timings, refilled per request (kong.tracing.readTimings) */
+const timings = timingsBuffer()
 
 export default definePlugin({
   name: 'opentelemetry',
@@ -148,17 +125,20 @@ export default definePlugin({
     const balancerId = newSpanId()
     if (p.inject.length > 0 || p.clear.length > 0) {
       pairs.length = 0
-      inject(p, found, { traceId, spanId: balancerId, parentId: rootId, sampled }, collect)
+      const o = outgoing
+      o.traceId = traceId
+      o.spanId = balancerId
+      o.parentId = rootId
+      o.sampled = sampled
+      inject(p, found, o, collect)
       kong.tracing.propagate(pairs, p.clear)
       pairs.length = 0
+      o.traceId = o.spanId = ''
+      o.parentId = null
     }
     if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = traceId
     if (!sampled || c.exporter === null) return kong.tracing.stop()
-    const r = liveRequest(traceId, rootId, balancerId, found?.ctx.spanId ?? null, c.exporter)
-    // found again in the log phase by request id; the plugin's per-request table (a Map and an
-    // object per request) only when too many are in flight
-    if (live.size < MAX_LIVE) live.set(kong.request.getId(), r)
-    else kong.ctx.plugin[STATE] = r
+    kong.tracing.keep(NAME, liveRequest(traceId, rootId, balancerId, found?.ctx.spanId ?? null, c.exporter))
   },
   header_filter(kong, conf) {
     if (!conf.http_response_header_for_traceid) return
@@ -166,16 +146,11 @@ export default definePlugin({
     if (typeof id === 'string') kong.response.addHeader(conf.http_response_header_for_traceid, id)
   },
   log(kong, conf) {
-    const requestId = kong.request.getId()
-    let r = live.size > 0 ? live.get(requestId) : undefined
-    const fromMap = r !== undefined
-    if (fromMap) live.delete(requestId)
-    // null: sampled out (or no timings at all)
-    const t = kong.tracing.timings()
-    if (t === null) return
-    r ??= kong.ctx.plugin[STATE] as LiveRequest | undefined
+    // false: sampled out (or no timings at all)
+    if (!kong.tracing.readTimings(timings)) return
+    const r = kong.tracing.kept(NAME) as LiveRequest | null
     const exporter = compiled.get(conf)?.exporter
-    if (r === undefined || !exporter) return
+    if (r === null || !exporter) return
     const route = kong.router.getRoute()
     const f = facts
     f.method = kong.request.getMethod()
@@ -186,12 +161,27 @@ export default definePlugin({
     f.query = kong.tracing.redactedQuery()
     f.clientIp = kong.client.getIp()
     f.forwardedIp = kong.client.getForwardedIp()
-    f.requestId = requestId
+    f.requestId = kong.request.getId()
     f.status = kong.response.getStatus()
     f.route = route?.paths?.[0] ?? ''
-    encodeRequestSpans(exporter, r, t, f)
+    encodeRequestSpans(exporter, r, timings, f)
+    // the GenAI span of an LLM request: its outcome, built in ai-proxy's body_filter or log (which
+    // run before this log phase), is on the exchange the AI plugin shares
+    const x = sharedExchange(kong)
+    const o = x?.outcome
+    if (o != null) {
+      const w = exporter.spanWriter()
+      if (w !== null) {
+        try {
+          // it ended when its outcome was built
+          encodeGenaiSpan(w, r, o, x!.parsed.start + o.latencyMs)
+          exporter.spanDone()
+        } catch (err) {
+          exporter.spanFailed(err)
+        }
+      }
+    }
     exporter.schedule()
-    // out of the map, nothing else holds it (one kept in kong.ctx.plugin is left to the GC)
-    if (fromMap) releaseLive(r)
+    releaseLive(r)
   },
 })

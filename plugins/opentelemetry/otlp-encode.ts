@@ -173,7 +173,7 @@ export class OtlpWriter {
 }
 
 /** AnyValue's fields */
-function anyValue(w: OtlpWriter, v: unknown): void {
+export function anyValue(w: OtlpWriter, v: unknown): void {
   switch (typeof v) {
     case 'string':
       w.ensure(1)
@@ -268,6 +268,119 @@ export function openSpan(w: OtlpWriter, traceId: string, spanId: string | null, 
   w.buf[w.pos++] = 0x39 // start_time_unix_nano
   w.time(start)
   w.buf[w.pos++] = 0x41 // end_time_unix_nano (a clock step never makes it earlier than the start)
+  w.time(end >= start ? end : start)
+  return mark
+}
+
+/**
+ * A span's name and kind fields (tag, length, UTF-8 name; tag, kind + 1), encoded once per name:
+ * the constant part of a child span (encodeRequestSpans keeps one per span name).
+ */
+export function encodedName(name: string, kind: number): Uint8Array {
+  const w = new OtlpWriter(16 + 3 * name.length)
+  w.buf[w.pos++] = 0x2a
+  w.string(name)
+  w.buf[w.pos++] = 0x30
+  w.varint(kind + 1)
+  return new Uint8Array(w.buf.subarray(0, w.pos))
+}
+
+/**
+ * The id fields every child span of one request repeats, as bytes, decoded from the hex ids once
+ * per request (setChildIds) and copied into each span: `trace_id` (tag, length, bytes), then
+ * `parent_span_id` = the request's root span (tag, length, bytes), then the balancer span's 8 id
+ * bytes (no tag: it is written as a span_id).
+ */
+export interface ChildIds { buf: Buffer; traceEnd: number; parentEnd: number }
+
+export function childIds(): ChildIds {
+  return { buf: Buffer.alloc(64), traceEnd: 0, parentEnd: 0 }
+}
+
+/** `ids` for a request's trace, root span and balancer span (hex ids, as openSpan takes them). */
+export function setChildIds(ids: ChildIds, traceId: string, rootId: string, balancerId: string): void {
+  const need = 6 + ((traceId.length + rootId.length + balancerId.length) >> 1)
+  if (ids.buf.length < need) ids.buf = Buffer.alloc(need)
+  const w = IDS_WRITER
+  w.buf = ids.buf
+  w.pos = 0
+  w.buf[w.pos++] = 0x0a
+  w.id(traceId)
+  ids.traceEnd = w.pos
+  w.buf[w.pos++] = 0x22
+  w.id(rootId)
+  ids.parentEnd = w.pos
+  // the balancer id's bytes without their length byte
+  w.id(balancerId)
+  w.buf.copyWithin(ids.parentEnd, ids.parentEnd + 1, w.pos)
+}
+const IDS_WRITER = new OtlpWriter(0)
+
+/**
+ * openSpan for a child of the request's root span, from its constant parts: the id fields copied
+ * from `ids`, the name and kind from `name` (encodedName). `balancer`: the span id is the
+ * balancer's (the one the upstream was told), else 8 fresh random bytes. The same bytes openSpan
+ * writes for the same span.
+ */
+export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name: Uint8Array, start: number, end: number, width = 2): number {
+  w.ensure(64 + ids.parentEnd + name.length)
+  const b = w.buf
+  const from = ids.buf
+  let p = w.pos
+  b[p++] = 0x12 // ScopeSpans.spans
+  p += width
+  const mark = p
+  const traceEnd = ids.traceEnd
+  for (let i = 0; i < traceEnd; i++) b[p++] = from[i]!
+  b[p++] = 0x12 // span_id
+  b[p++] = 8
+  if (balancer) {
+    const at = ids.parentEnd
+    for (let i = 0; i < 8; i++) b[p++] = from[at + i]!
+  } else {
+    spanIdInto(b, p)
+    p += 8
+  }
+  const parentEnd = ids.parentEnd
+  for (let i = traceEnd; i < parentEnd; i++) b[p++] = from[i]!
+  const n = name.length
+  for (let i = 0; i < n; i++) b[p++] = name[i]!
+  b[p++] = 0x39 // start_time_unix_nano
+  w.pos = p
+  w.time(start)
+  w.buf[w.pos++] = 0x41 // end_time_unix_nano (a clock step never makes it earlier than the start)
+  w.time(end >= start ? end : start)
+  return mark
+}
+
+/**
+ * openSpan for the request's root span from `ids` (setChildIds): its trace id and its own id
+ * (the children's parent) copied, `parentId` (hex, the caller's span from its headers) decoded.
+ */
+export function openRoot(w: OtlpWriter, ids: ChildIds, parentId: string | null, name: Uint8Array, start: number, end: number): number {
+  w.ensure(96 + ids.parentEnd + name.length)
+  const b = w.buf
+  const from = ids.buf
+  let p = w.pos
+  b[p++] = 0x12 // ScopeSpans.spans
+  p += 2
+  const mark = p
+  const traceEnd = ids.traceEnd
+  for (let i = 0; i < traceEnd; i++) b[p++] = from[i]!
+  b[p++] = 0x12 // span_id: the root id's length and bytes, kept after the parent_span_id tag
+  const parentEnd = ids.parentEnd
+  for (let i = traceEnd + 1; i < parentEnd; i++) b[p++] = from[i]!
+  w.pos = p
+  if (parentId !== null) {
+    w.buf[w.pos++] = 0x22 // parent_span_id
+    w.id(parentId)
+  }
+  w.ensure(name.length + 32)
+  const n = name.length
+  for (let i = 0; i < n; i++) w.buf[w.pos++] = name[i]!
+  w.buf[w.pos++] = 0x39
+  w.time(start)
+  w.buf[w.pos++] = 0x41
   w.time(end >= start ? end : start)
   return mark
 }
@@ -396,6 +509,18 @@ export function encodeSpan(w: OtlpWriter, s: LeanSpan): void {
  * may still be in flight).
  */
 export function finishBatch(w: OtlpWriter, h: OtlpHeader): Buffer {
+  const out = Buffer.from(finishBatchView(w, h))
+  // a batch of payload-laden spans may have grown the writer: do not keep megabytes per exporter
+  if (w.buf.length > KEEP_BYTES) w.buf = Buffer.allocUnsafe(DEFAULT_BYTES)
+  return out
+}
+
+/**
+ * finishBatch without the copy: the request body is a view into `w.buf`, so the caller hands that
+ * buffer over with the body and gives `w` another one (`spareWriterBuffer`) before the next
+ * startBatch. Copying a 40 KB batch into a Buffer of its own cost more than encoding its spans.
+ */
+export function finishBatchView(w: OtlpWriter, h: OtlpHeader): Buffer {
   const room = headerRoom(h)
   const end = w.pos
   const scopeSpansLen = h.scope.length + (end - room)
@@ -408,12 +533,15 @@ export function finishBatch(w: OtlpWriter, h: OtlpHeader): Buffer {
   w.buf[w.pos++] = 0x12 // ResourceSpans.scope_spans
   w.varint(scopeSpansLen)
   h.scope.copy(w.buf, w.pos)
-  const out = Buffer.from(w.buf.subarray(begin, end))
-  // a batch of payload-laden spans may have grown the writer: do not keep megabytes per exporter
-  if (w.buf.length > KEEP_BYTES) w.buf = Buffer.allocUnsafe(DEFAULT_BYTES)
   w.pos = 0
-  return out
+  return w.buf.subarray(begin, end)
 }
+
+/** A writer buffer of the default size, for a writer whose buffer left with a batch (finishBatchView). */
+export const newWriterBuffer = (): Buffer => Buffer.allocUnsafe(DEFAULT_BYTES)
+
+/** Whether a buffer that carried a batch is worth keeping for the next one (not one grown for a huge batch). */
+export const reusableWriterBuffer = (b: Buffer): boolean => b.length === DEFAULT_BYTES
 
 /** One ExportTraceServiceRequest of these spans (startBatch, encodeSpan each, finishBatch). */
 export function encodeSpans(w: OtlpWriter, h: OtlpHeader, spans: readonly LeanSpan[]): Buffer {

@@ -7,7 +7,7 @@
 // spans as LeanSpan objects (the reference the tests compare the bytes with, and the benches).
 import type { RequestTimings } from '../../pdk/tracing.ts'
 import { KIND, STATUS, type LeanSpan } from './lean-span.ts'
-import { attrClose, attrNumber, attrOpen, attrString, closeSpan, encodedKey, encodeSpan, openSpan, type OtlpWriter } from './otlp-encode.ts'
+import { attrClose, attrNumber, attrOpen, attrString, childIds, closeSpan, encodedKey, encodedName, encodeSpan, openChild, openRoot, setChildIds, type OtlpWriter } from './otlp-encode.ts'
 
 /** A sampled request's tracing state, from access to log. */
 export interface TracedRequest {
@@ -38,6 +38,8 @@ export interface RequestFacts {
 
 /** `kong.access.plugin.<name>` per plugin name, made once (plugin names come from the config) */
 const accessNames = new Map<string, string>()
+/** the same names as span name fields (encodedName), made once */
+const accessNameFields = new Map<string, Uint8Array>()
 const MAX_ACCESS_NAMES = 1000
 
 export function accessSpanName(plugin: string): string {
@@ -48,6 +50,21 @@ export function accessSpanName(plugin: string): string {
   }
   return n
 }
+
+function accessNameField(plugin: string): Uint8Array {
+  let f = accessNameFields.get(plugin)
+  if (f === undefined) {
+    f = encodedName(accessSpanName(plugin), KIND.internal)
+    if (accessNameFields.size < MAX_ACCESS_NAMES) accessNameFields.set(plugin, f)
+  }
+  return f
+}
+
+const KONG = encodedName('kong', KIND.server)
+const ROUTER = encodedName('kong.router', KIND.internal)
+const BALANCER = encodedName('kong.balancer', KIND.client)
+/** the request's child-span ids, decoded from hex once per request (encodeRequestSpans is synchronous) */
+const ids = childIds()
 
 /** Where a request's spans go, one at a time (SpanExporter: its queue bound, its batches). */
 export interface SpanSink {
@@ -71,10 +88,10 @@ const K_TRY = encodedKey('try_count')
 const K_PEER_PORT = encodedKey('net.peer.port')
 
 /**
- * A span with no attributes and a name shorter than this (in UTF-16 units) is under 128 bytes when
- * the name is ASCII (70 bytes of ids, times, kind, status and flags): its length takes one byte.
+ * A span with no attributes and a name field shorter than this (bytes) is under 128 bytes (70
+ * bytes of ids, times, status and flags): its length takes one byte.
  */
-const NO_ATTRS_SHORT = 50
+const NO_ATTRS_SHORT = 56
 
 /** http.url from its parts, concatenated only when a part is not ASCII (then the string's UTF-8, as the LeanSpan reference writes it) */
 function urlAttr(w: OtlpWriter, f: RequestFacts): void {
@@ -99,10 +116,11 @@ function urlAttr(w: OtlpWriter, f: RequestFacts): void {
  */
 export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestTimings, f: RequestFacts): void {
   const end = t.end > 0 ? t.end : performance.now()
+  setChildIds(ids, r.traceId, r.rootId, r.balancerId)
   let w = sink.spanWriter()
   if (w !== null) {
     try {
-      const m = openSpan(w, r.traceId, r.rootId, r.parentId, 'kong', KIND.server, t.start, end)
+      const m = openRoot(w, ids, r.parentId, KONG, t.start, end)
       attrString(w, K_METHOD, f.method)
       urlAttr(w, f)
       attrString(w, K_HOST, f.host)
@@ -119,7 +137,7 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestT
   }
   if (t.routerStart > 0 && (w = sink.spanWriter()) !== null) {
     try {
-      closeSpan(w, openSpan(w, r.traceId, null, r.rootId, 'kong.router', KIND.internal, t.routerStart, t.routerEnd, 1), STATUS.unset, false, 1)
+      closeSpan(w, openChild(w, ids, false, ROUTER, t.routerStart, t.routerEnd, 1), STATUS.unset, false, 1)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
   }
@@ -129,9 +147,9 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestT
     try {
       const start = a[i + 1] as number
       const stop = (a[i + 2] as number) || start
-      const name = accessSpanName(a[i] as string)
+      const name = accessNameField(a[i] as string)
       const width = name.length < NO_ATTRS_SHORT ? 1 : 2
-      closeSpan(w, openSpan(w, r.traceId, null, r.rootId, name, KIND.internal, start, stop, width), STATUS.unset, false, width)
+      closeSpan(w, openChild(w, ids, false, name, start, stop, width), STATUS.unset, false, width)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
   }
@@ -142,7 +160,7 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestT
     try {
       const last = i === count - 1
       const stop = last ? end : (tries[i * 3 + 3] as number)
-      const m = openSpan(w, r.traceId, last ? r.balancerId : null, r.rootId, 'kong.balancer', KIND.client, tries[i * 3] as number, stop)
+      const m = openChild(w, ids, last, BALANCER, tries[i * 3] as number, stop)
       attrNumber(w, K_TRY, i + 1)
       attrString(w, K_PEER_IP, tries[i * 3 + 1] as string)
       attrNumber(w, K_PEER_PORT, tries[i * 3 + 2] as number)

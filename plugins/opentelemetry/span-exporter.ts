@@ -3,16 +3,16 @@
 // to trace or copy, which at sampling 1.0 was most of the plugin's cost); a full batch
 // (batch_span_count) is sealed into one request body and waits in a bounded queue. A timer
 // (batch_flush_delay) or a full batch sends them, one request at a time, with connect and
-// send/read timeouts. A
+// send/read timeouts (collector-client.ts: the gateway's own HTTP/1.1 client for http://). A
 // collector that is down, slow or refusing never holds a request: while a batch is in flight new
 // spans queue up to MAX_QUEUED, then are dropped and counted. Failures are logged at most once a
 // minute per exporter.
-import { Pool } from 'undici'
 import { pluginLog } from '../../core/log.ts'
 import { VERSION } from '../../core/version.ts'
 import type { LeanSpan, Scope } from './lean-span.ts'
-import { encodeHeader, encodeSpan, finishBatch, OtlpWriter, startBatch, type OtlpHeader } from './otlp-encode.ts'
+import { encodeHeader, encodeSpan, finishBatchView, newWriterBuffer, OtlpWriter, reusableWriterBuffer, startBatch, type OtlpHeader } from './otlp-encode.ts'
 import type { OtelConf } from './schema.ts'
+import { closeCollectorPools, collectorClient, type CollectorClient } from './collector-client.ts'
 
 /** spans waiting per exporter (Kong's queue max_entries default) */
 export const MAX_QUEUED = 10000
@@ -23,7 +23,6 @@ const SCOPE: Scope = { name: 'kong-internal', version: VERSION }
 export const exportStats = { exported: 0, dropped: 0 }
 
 const log = pluginLog('opentelemetry')
-const pools = new Map<string, Pool>()
 
 export interface ExporterOptions {
   endpoint: string
@@ -54,8 +53,11 @@ export function exporterOptions(conf: OtelConf, nodeId: string): ExporterOptions
   }
 }
 
-/** A sealed batch: one request body and the spans it holds. */
-interface Batch { body: Buffer; spans: number }
+/** A sealed batch: one request body, the writer buffer it is a view into, and the spans it holds. */
+interface Batch { body: Buffer; buf: Buffer; spans: number }
+
+/** writer buffers whose batch was sent, kept for the next batches (one in flight, one filling) */
+const MAX_SPARE = 2
 
 export class SpanExporter {
   /** sealed batches waiting to be sent, oldest first */
@@ -72,9 +74,13 @@ export class SpanExporter {
   /** bound once: no closure per request or batch */
   private readonly sendNextCb = (): void => { this.sendNext() }
   private readonly flushCb = (): void => { this.timer = null; this.sendNext() }
-  private readonly pool: Pool
-  private readonly path: string
-  private readonly headers: Record<string, string>
+  private readonly client: CollectorClient
+  /** the batch in flight (its spans are counted when it is answered) */
+  private inFlight: Batch | null = null
+  /** writer buffers of sent batches, reused: a batch is not copied out of the writer */
+  private readonly spare: Buffer[] = []
+  /** bound once: no closure per batch */
+  private readonly sentCb = (err: (Error & { code?: string }) | null, status: number): void => { this.sent(err, status) }
   /** the resource and scope, encoded once */
   private readonly header: OtlpHeader
   /** the batch being filled; sealing copies its bytes out, and it starts the next batch */
@@ -84,14 +90,10 @@ export class SpanExporter {
 
   constructor(private readonly o: ExporterOptions) {
     const url = new URL(o.endpoint)
-    const key = `${url.origin}|${o.connectTimeout}|${o.readTimeout}`
-    let pool = pools.get(key)
-    if (!pool) pools.set(key, (pool = new Pool(url.origin, { connections: 2, connectTimeout: o.connectTimeout, headersTimeout: o.readTimeout, bodyTimeout: o.readTimeout })))
-    this.pool = pool
-    this.path = `${url.pathname || '/'}${url.search}`
     this.shown = `${url.origin}${url.pathname}`
-    this.headers = { ...o.headers, 'content-type': 'application/x-protobuf' }
-    if (url.username || url.password) this.headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+    const headers: Record<string, string> = { ...o.headers, 'content-type': 'application/x-protobuf' }
+    if (url.username || url.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+    this.client = collectorClient(url, headers, o)
     this.header = encodeHeader({ 'service.name': 'kong', 'service.version': VERSION, 'service.instance.id': o.nodeId, ...o.resourceAttributes }, SCOPE)
     startBatch(this.writer, this.header)
   }
@@ -158,9 +160,12 @@ export class SpanExporter {
   /** The batch being filled becomes a request body in `ready`; the writer starts the next one. */
   private seal(): void {
     if (this.filling === 0) return
-    this.ready.push({ body: finishBatch(this.writer, this.header), spans: this.filling })
+    const w = this.writer
+    const buf = w.buf
+    this.ready.push({ body: finishBatchView(w, this.header), buf, spans: this.filling })
+    w.buf = this.spare.pop() ?? newWriterBuffer()
     this.filling = 0
-    startBatch(this.writer, this.header)
+    startBatch(w, this.header)
   }
 
   private clearTimer(): void {
@@ -183,21 +188,27 @@ export class SpanExporter {
     if (batch === undefined) return
     this.waiting -= batch.spans
     this.sending = true
-    const signal = AbortSignal.timeout(this.o.sendTimeout + this.o.readTimeout)
-    this.pool.request({ method: 'POST', path: this.path, headers: this.headers, body: batch.body, signal })
-      .then(async (res) => {
-        await res.body.dump()
-        if (res.statusCode >= 300) this.drop(batch.spans, `collector answered ${res.statusCode}`)
-        else exportStats.exported += batch.spans
-      }, (err: unknown) => { this.drop(batch.spans, 'export failed', err) })
-      .finally(() => {
-        this.sending = false
-        if (this.ready.length > 0) setImmediate(this.sendNextCb)
-        else if (this.waiting > 0 && this.timer === null) {
-          this.timer = setTimeout(this.flushCb, this.o.flushDelay)
-          this.timer.unref()
-        }
-      })
+    this.inFlight = batch
+    this.client.post(batch.body, this.sentCb)
+  }
+
+  private sent(err: (Error & { code?: string }) | null, status: number): void {
+    const batch = this.inFlight!
+    this.inFlight = null
+    const spans = batch.spans
+    // accepted: the collector read the body, its buffer can carry another batch (after an error
+    // or a refusal a write may still hold it: left to the GC; the bytes only ever go to this
+    // exporter's collector anyway)
+    if (err === null && status < 300 && this.spare.length < MAX_SPARE && reusableWriterBuffer(batch.buf)) this.spare.push(batch.buf)
+    if (err !== null) this.drop(spans, 'export failed', err)
+    else if (status >= 300) this.drop(spans, `collector answered ${status}`)
+    else exportStats.exported += spans
+    this.sending = false
+    if (this.ready.length > 0) setImmediate(this.sendNextCb)
+    else if (this.waiting > 0 && this.timer === null) {
+      this.timer = setTimeout(this.flushCb, this.o.flushDelay)
+      this.timer.unref()
+    }
   }
 
   /** Sends what is queued now (tests, shutdown). */
@@ -208,8 +219,4 @@ export class SpanExporter {
 }
 
 /** Closes the collector connections (tests, shutdown). */
-export async function closeOtelPools(): Promise<void> {
-  const all = [...pools.values()]
-  pools.clear()
-  await Promise.all(all.map((p) => p.close()))
-}
+export const closeOtelPools = closeCollectorPools

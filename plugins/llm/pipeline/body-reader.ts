@@ -7,7 +7,7 @@ import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { ClientFormat, TokenUsage } from '../types.ts'
 import type { ResponseHandler } from './response-handler.ts'
 import { usageOfOpenAi } from './usage.ts'
-import { finishReasonsOf } from './finish-reasons.ts'
+import { finishReasonsOfBytes } from './finish-reasons.ts'
 import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
 const EMPTY = Buffer.alloc(0)
@@ -19,7 +19,7 @@ export class BodyReader implements ResponseHandler {
   private u: TokenUsage | null = null
   private model: string | null = null
   private text: string | null = null
-  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin; decoded then) */
+  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin; searched as bytes) */
   private read: Buffer | null = null
 
   /**
@@ -83,6 +83,6 @@ export class BodyReader implements ResponseHandler {
   }
 
   finishReasons(): readonly string[] {
-    return this.read === null ? [] : finishReasonsOf(this.read.toString('utf8'))
+    return this.read === null ? [] : finishReasonsOfBytes(this.read)
   }
 }

@@ -9,7 +9,7 @@ import { statusOf } from '../errors.ts'
 import { inflateBody } from './inflate.ts'
 import type { ResponseHandler } from './response-handler.ts'
 import type { PreparedRequest } from './state.ts'
-import { finishReasonsOf } from './finish-reasons.ts'
+import { finishReasonsOfBytes } from './finish-reasons.ts'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -70,6 +70,6 @@ export class ConvertHandler implements ResponseHandler {
 
   /** read from the converted answer when asked (a tracing plugin), not on every answer */
   finishReasons(): readonly string[] {
-    return finishReasonsOf(this.converted.toString('utf8'))
+    return finishReasonsOfBytes(this.converted)
   }
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { endTrace, RequestTrace, requestTiming, startTrace } from '../../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../../pdk/context-factory.ts'
+import { timingsBuffer } from '../../../pdk/tracing.ts'
 
 const up = (host: string, port: number) => ({
   scheme: 'http' as const, host, port, method: 'GET', path: '/', query: '', headers: null, body: null, hostHeader: null,
@@ -49,6 +50,25 @@ describe('tracing records reused', () => {
         expect(ctx.trace).toBeNull()
         expect(kong.tracing.timings()).toBeNull()
       }
+    }
+  })
+
+  it('readTimings refills one buffer with what timings() gives, after bigger and smaller requests, and leaves it alone when off', () => {
+    const into = timingsBuffer()
+    const access = into.access
+    for (const [, plugins, tries] of [...SHAPES, ...[...SHAPES].reverse(), SHAPES[2]!, SHAPES[0]!]) {
+      const { kong, ctx } = request(plugins, tries)
+      expect(kong.tracing.readTimings(into)).toBe(true)
+      expect(into).toEqual(kong.tracing.timings())
+      // the same lists, refilled (no list per request)
+      expect(into.access).toBe(access)
+      const before = structuredClone(into)
+      ctx.trace!.recording = false
+      expect(kong.tracing.readTimings(into)).toBe(false)
+      expect(into).toEqual(before)
+      endTrace(ctx)
+      expect(kong.tracing.readTimings(into)).toBe(false)
+      expect(into).toEqual(before)
     }
   })
 
@@ -137,6 +157,39 @@ describe('trace headers on a reused record', () => {
     ctx.trace.attempt(u)
     expect(u.headers).toEqual(new Map([['x-amzn-trace-id', null], ['traceparent', 'v'], ['x-b3-sampled', '1']]))
     endTrace(ctx)
+  })
+})
+
+describe('plugin records kept on the runloop record (kong.tracing.keep)', () => {
+  // sequences of requests through one pool of records: what a plugin kept is its own, for its own request only
+  const CASES: [string, [string, object][], boolean][] = [
+    ['one plugin', [['otel', { a: 1 }]], true],
+    ['two plugins, each its own', [['otel', { a: 1 }], ['zipkin', { b: 2 }]], true],
+    ['a second keep replaces the first', [['otel', { a: 1 }], ['otel', { a: 2 }]], true],
+    ['prototype-named owners', [['__proto__', { p: 1 }], ['constructor', { c: 1 }]], true],
+    ['sampled out: nothing kept', [['otel', { a: 1 }]], false],
+  ]
+  it.each(CASES)('%s; the next request on the reused record sees none of it', (_what, keeps, recording) => {
+    const { kong, ctx, enter } = makeKong()
+    ctx.trace = startTrace()
+    const record = ctx.trace
+    enter('access')
+    if (!recording) kong.tracing.stop()
+    for (const [owner, r] of keeps) kong.tracing.keep(owner, r)
+    enter('log')
+    const last = new Map(keeps)
+    for (const [owner] of keeps) expect(kong.tracing.kept(owner)).toBe(recording ? last.get(owner) : null)
+    expect(kong.tracing.kept('nobody')).toBeNull()
+    endTrace(ctx)
+    expect(kong.tracing.kept(keeps[0]![0])).toBeNull()
+    const next = makeKong()
+    next.ctx.trace = startTrace()
+    expect(next.ctx.trace).toBe(record)
+    next.enter('log')
+    for (const [owner] of keeps) expect(next.kong.tracing.kept(owner)).toBeNull()
+    // the records are not held past their request
+    expect(record.kept.filter((x) => typeof x === 'object')).toHaveLength(0)
+    endTrace(next.ctx)
   })
 })
 

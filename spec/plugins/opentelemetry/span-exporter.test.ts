@@ -38,6 +38,37 @@ describe('SpanExporter', () => {
     expect(rx.spans.at(-1)!.resource).toMatchObject({ 'service.name': 'edge', 'service.instance.id': 'node-1' })
   })
 
+  it('credentials in the endpoint URL go as Basic authorization, with the configured headers', async () => {
+    const u = new URL(rx.url)
+    u.username = 'us%3Aer'
+    u.password = 'p%40ss'
+    const e = new SpanExporter(opts({ endpoint: u.href, headers: { 'x-tenant': 't1' }, batchSpanCount: 1 }))
+    const requests = rx.requests.length
+    e.add(spans(1))
+    await rx.waitForSpans(rx.spans.length + 1)
+    expect(rx.requests.length).toBeGreaterThan(requests)
+    expect(rx.requests.at(-1)!.headers).toMatchObject({ authorization: `Basic ${Buffer.from('us:er:p@ss').toString('base64')}`, 'x-tenant': 't1', 'content-type': 'application/x-protobuf' })
+  })
+
+  // the writer's buffers travel with their batches and come back once sent: a batch never carries
+  // another's bytes, whether it was sealed while one was in flight or after
+  it.each([[5, 1], [30, 3], [12, 7]])('%i batches of %i spans, each sent once, intact, in order', async (batches, per) => {
+    const e = new SpanExporter(opts({ batchSpanCount: per, maxQueued: batches * per }))
+    const t = newTraceId()
+    const now = performance.now()
+    const names: string[] = []
+    for (let b = 0; b < batches; b++) {
+      const spans = Array.from({ length: per }, (_, i) => new LeanSpan(`b${b}-s${i}-${'x'.repeat((b * 37) % 300)}`, KIND.internal, t, newSpanId(), null, now, now + 1, { b, i }))
+      names.push(...spans.map((s) => s.name))
+      e.add(spans)
+      // some batches are sealed while another is in flight, some after it was answered
+      if (b % 3 === 2) await rx.waitForSpans(rx.spans.length + 1)
+    }
+    const mine = () => rx.spans.filter((s) => s.traceId === t).map((s) => s.name)
+    while (mine().length < names.length) await rx.waitForSpans(rx.spans.length + 1)
+    expect(mine()).toEqual(names)
+  })
+
   it('while a batch hangs, the queue holds maxQueued spans and drops the rest at once', () => {
     rx.mode = 'hang'
     const e = new SpanExporter(opts({ readTimeout: 60_000, sendTimeout: 60_000 }))
