@@ -3,7 +3,7 @@
 // counting is exact) and only it is parsed; `model` is read from the start. Measured in
 // bench/micro/usage-extract.bench.ts. Falls back to a full parse when the cut does not parse.
 import type { TokenUsage } from '../types.ts'
-import { openAiDetails, withDetails } from './usage-details.ts'
+import { openAiDetails, usageWithDetails } from './usage-details.ts'
 
 function cutObject(s: string, from: number): string | null {
   const open = s.indexOf('{', from)
@@ -26,8 +26,7 @@ export function toUsage(u: unknown, serviceTier: string | null = null): TokenUsa
   const r = u as Record<string, unknown>
   const prompt = typeof r.prompt_tokens === 'number' ? r.prompt_tokens : typeof r.input_tokens === 'number' ? r.input_tokens : 0
   const completion = typeof r.completion_tokens === 'number' ? r.completion_tokens : typeof r.output_tokens === 'number' ? r.output_tokens : 0
-  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof r.total_tokens === 'number' ? r.total_tokens : prompt + completion }
-  return withDetails(usage, openAiDetails(r, serviceTier))
+  return usageWithDetails(prompt, completion, typeof r.total_tokens === 'number' ? r.total_tokens : prompt + completion, openAiDetails(r, serviceTier))
 }
 
 // the answer's top-level service_tier (a short word): read with the usage for Kong 3.14's service_tier_factor
