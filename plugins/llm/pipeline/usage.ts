@@ -50,8 +50,13 @@ const MODEL = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/
 /** the model is looked for in the answer's first MODEL_WINDOW characters (it comes before the choices) */
 const MODEL_WINDOW = 4096
 
+/** what JSON.parse would decode or refuse in a string's text */
+const NEEDS_DECODE = /[\\\x00-\x1f]/
+
 /** The model string's JSON escapes decoded; null when they are not JSON's (a broken answer). */
 function decodeModel(escaped: string): string | null {
+  // most models have no escape and no control character: the text is the string (no parse)
+  if (!NEEDS_DECODE.test(escaped)) return escaped
   try {
     return JSON.parse(`"${escaped}"`) as string
   } catch {
