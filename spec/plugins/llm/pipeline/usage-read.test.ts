@@ -1,9 +1,10 @@
 // usageOfOpenAi parses only the usage object it cuts out of an OpenAI answer (a regex for the usual
-// one-level nesting, brace counting beyond) and reads the tier after usage first. Whatever the
+// one-level nesting, brace counting beyond) and reads the tier after usage first; from the answer's
+// bytes it decodes only the head (model) and the tail from the last "usage" key. Whatever the
 // answer looks like, it reads what a full JSON.parse reads, or (for a broken answer) no more.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { cutObject, toUsage, usageOfOpenAi } from '../../../../plugins/llm/pipeline/usage.ts'
+import { cutObject, DECODE_WHOLE_MAX, toUsage, usageOfOpenAi } from '../../../../plugins/llm/pipeline/usage.ts'
 import { detailsOf } from '../../../../plugins/llm/pipeline/usage-details.ts'
 
 const U = '{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}'
@@ -61,6 +62,31 @@ describe('usage read from an OpenAI answer', () => {
     expect(detailsOf(usageOfOpenAi(answer).usage!)?.serviceTier).toBe(tier)
   })
 
+  // an answer over DECODE_WHOLE_MAX bytes is decoded in pieces: a head of 256 bytes (then a
+  // 4,096-character window) and the tail; each row is read as text, as short bytes and padded
+  const long = (n: number, c = 'x') => c.repeat(n)
+  it.each([
+    ['model past the first 256 bytes', `{"id":"${long(400)}","model":"m","usage":${U}}`, 'm', counts(3, 4, 7)],
+    ['model cut by the 256-byte head', `{"id":"${long(240)}","model":"gpt-4o-mini","usage":${U}}`, 'gpt-4o-mini', counts(3, 4, 7)],
+    ['model past 4,096 characters: none, as before', `{"id":"${long(5000)}","model":"m","usage":${U}}`, null, counts(3, 4, 7)],
+    ['3-byte characters before the model, past 4,096 bytes but within 4,096 characters', `{"id":"${long(2000, '€')}","model":"m","usage":${U}}`, 'm', counts(3, 4, 7)],
+    ['a 2-byte character split at byte 256', `{"id":"${long(119, 'é')}x","model":"ü-model","usage":${U}}`, 'ü-model', counts(3, 4, 7)],
+    ['an emoji model across the head', `{"id":"${long(118, 'é')}","model":"🦙🦙🦙","usage":${U}}`, '🦙🦙🦙', counts(3, 4, 7)],
+    ['16 KB of content', `{"model":"m","choices":[{"message":{"content":"${long(16000, 'ü')}"}}],"usage":${U},"service_tier":"flex"}`, 'm', counts(3, 4, 7)],
+    ['non-ASCII after usage', `{"model":"m","usage":${U},"system_fingerprint":"ßß"}`, 'm', counts(3, 4, 7)],
+  ])('%s', (_name, answer, model, usage) => {
+    for (const input of [answer, Buffer.from(answer), Buffer.from(`${answer.slice(0, -1)},"pad":"${long(DECODE_WHOLE_MAX)}"}`)]) {
+      const r = usageOfOpenAi(input)
+      expect(r.model).toBe(model)
+      expect({ ...r.usage }).toEqual(usage)
+    }
+  })
+
+  it('a tier before usage in a long answer is still found (the whole answer decoded)', () => {
+    const answer = Buffer.from(`{"model":"m","service_tier":"priority","choices":[{"message":{"content":"${long(DECODE_WHOLE_MAX, 'é')}"}}],"usage":${U}}`)
+    expect(detailsOf(usageOfOpenAi(answer).usage!)?.serviceTier).toBe('priority')
+  })
+
   it.each([
     'not json', '', '{', '{"model":"m","usage":{', '{"model":"m","usage":{"prompt_tokens":}}', '{"usage":{"a":"}"}}', `{"usage":${'{'.repeat(10000)}}`,
     `{"usage":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
@@ -83,14 +109,17 @@ describe('usage read from an OpenAI answer', () => {
       prompt_tokens_details: details, completion_tokens_details: details,
     }, { requiredKeys: [] })
     const answer = fc.record({
-      id: fc.string(), model: fc.string(), usage,
-      choices: fc.array(fc.record({ message: fc.record({ content: fc.string() }) }), { maxLength: 2 }),
+      id: fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 300 })), model: fc.oneof(fc.string(), fc.string({ unit: 'binary' })), usage,
+      choices: fc.array(fc.record({ message: fc.record({ content: fc.string({ unit: 'binary' }) }) }), { maxLength: 2 }),
       service_tier: fc.constantFrom('default', 'flex', 'not a tier'),
     }).chain((a) => fc.shuffledSubarray(Object.keys(a), { minLength: Object.keys(a).length }).map((order) => ({ a, order })))
-    fc.assert(fc.property(answer, fc.boolean(), ({ a, order }, pretty) => {
+    // padded past DECODE_WHOLE_MAX (a last key, so the model stays in its window), the answer is
+    // read from its head and tail bytes
+    fc.assert(fc.property(answer, fc.boolean(), fc.boolean(), ({ a, order }, pretty, pad) => {
       const ordered = Object.fromEntries(order.map((k) => [k, a[k as keyof typeof a]]))
+      if (pad) ordered.pad = 'é'.repeat(DECODE_WHOLE_MAX)
       const text = JSON.stringify(ordered, null, pretty ? 2 : undefined)
-      const r = usageOfOpenAi(text)
+      const r = usageOfOpenAi(Buffer.from(text))
       const tier = /^[A-Za-z0-9_-]{1,64}$/.test(a.service_tier) ? a.service_tier : null
       const ref = toUsage(JSON.parse(text).usage, tier)
       expect(r.usage === null ? null : { ...r.usage }).toEqual(ref === null ? null : { ...ref })
