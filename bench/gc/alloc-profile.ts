@@ -9,6 +9,10 @@
  * `--cpu` takes a CPU profile instead (the inspector's Profiler over the same run): self time by function and by
  * file as µs per request; the profiler's own overhead is in it, so compare shares between runs, not against wrk.
  *
+ * `--bundle` runs the esbuild bundle npm start runs, whose frames all name the bundle (functions keep their names):
+ * under tsx every closure made per request also pays `__name` (a defineProperty and its descriptor, ~400 B), so
+ * the sources' profile overstates functions that make closures; read the bytes from the bundle's.
+ *
  * Runs the TypeScript sources (TOLLGATE_NO_BUNDLE=1), so frames name their .ts file; gateway on CPU 0, mock and wrk
  * on CPU 1, one serving thread, 127.0.0.1 only. Sampling costs CPU: read the bytes, not the request rate.
  */
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '512' },
     out: { type: 'string' },
     cpu: { type: 'boolean' },
+    bundle: { type: 'boolean' },
     repo: { type: 'string' },
     /** with --ai: also these plugins, as bench/micro/obs-cost-ab.ts configures them (`otel`, `prom`, or `otel,prom`) */
     with: { type: 'string', default: '' },
@@ -110,7 +115,7 @@ const [port, adminPort, inspectPort] = [await freePort(), await freePort(), awai
 const gw = spawnPinned('gateway', process.execPath, [...GATEWAY_NODE_FLAGS, `--inspect=127.0.0.1:${inspectPort}`, GATEWAY_BIN, 'start', '-c', conf], {
   cpu: 0,
   cwd: ROOT,
-  env: { ...process.env, TOLLGATE_NO_BUNDLE: '1', KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+  env: { ...process.env, ...(values.bundle ? {} : { TOLLGATE_NO_BUNDLE: '1' }), KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error' },
 });
 try {

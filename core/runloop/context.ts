@@ -144,6 +144,10 @@ export class RequestContext {
   consumer: Consumer | null = null
   credential: unknown = null
   private sharedCtx: Record<string, unknown> | null = null
+  /** the first plugin to ask for its kong.ctx.plugin table, and that table: most requests have one such plugin (no Map) */
+  private firstPlugin: AnyPlugin | null = null
+  private firstPluginCtx: Record<string, unknown> | null = null
+  /** the other plugins' tables */
   private pluginCtx: Map<AnyPlugin, Record<string, unknown>> | null = null
   /** kong.log.setSerializeValue's edits, flat (./serialize-edits.ts) */
   serializeEdits: SerializeEdits | null = null
@@ -208,6 +212,11 @@ export class RequestContext {
 
   /** `kong.ctx.plugin` for the plugin now running, allocated on first use */
   pluginStore(plugin: AnyPlugin): Record<string, unknown> {
+    if (this.firstPlugin === plugin) return this.firstPluginCtx!
+    if (this.firstPlugin === null) {
+      this.firstPlugin = plugin
+      return (this.firstPluginCtx = {})
+    }
     this.pluginCtx ??= new Map()
     let s = this.pluginCtx.get(plugin)
     if (!s) this.pluginCtx.set(plugin, (s = {}))

@@ -163,8 +163,32 @@ export function finish(ctx: RequestContext, collected: Collected | null): void {
   ctx.endAt = performance.now()
   add(COUNTER.activeRequests, -1n)
   const log = collected?.log
-  if (log) setImmediate(runLog, ctx, log)
+  if (log) queueLog(ctx, log)
   else endTrace(ctx)
+}
+
+/**
+ * Log phases waiting for the next check phase, as [ctx, log] pairs, run by one setImmediate: the
+ * requests that end in one turn of the loop (many under load) share it. An Immediate per request
+ * was an object, a ref toggle and an async-context hop each, paid by every request whose route has
+ * a log handler (ai-proxy's has one) even when it has nothing to do.
+ */
+let pendingLogs: (RequestContext | readonly Bound[])[] = []
+
+function queueLog(ctx: RequestContext, log: readonly Bound[]): void {
+  if (pendingLogs.length === 0) setImmediate(runLogs)
+  pendingLogs.push(ctx, log)
+}
+
+function runLogs(): void {
+  const batch = pendingLogs
+  // a log phase that ends another request's response queues that one for the next turn
+  pendingLogs = []
+  for (let i = 0; i < batch.length; i += 2) {
+    const ctx = batch[i] as RequestContext
+    // runLog catches its phase's failures; anything else must not cost the rest of the batch their log phase
+    try { runLog(ctx, batch[i + 1] as readonly Bound[]) } catch (err) { rootLog.error({ err, request_id: ctx.requestId }, 'log phase failed') }
+  }
 }
 
 /** The log phase, off the hot path; it has no client to answer, so a failure is only logged. */

@@ -169,6 +169,31 @@ describe('kong.client, kong.router, kong.node, kong.ctx, kong.log', () => {
     ctx.currentPlugin = { name: 'two' } as never
     expect(kong.ctx.plugin.x).toBeUndefined()
   })
+  // the first plugin's table is kept beside the others' Map: every order of asking gives each plugin its own, stable table
+  it.each([
+    [[0, 1, 0, 2, 1, 0]],
+    [[1, 1, 0, 2, 2, 1]],
+    [[2, 0, 1, 2, 0, 1, 2]],
+    [[0, 0, 0]],
+  ])('ctx.plugin tables by plugin, asked in order %j', (order) => {
+    const { kong, ctx, enter } = makeKong()
+    enter('access')
+    const plugins = [{ name: 'a' }, { name: 'b' }, { name: 'c' }]
+    const seen = new Map<number, Record<string, unknown>>()
+    for (const [step, p] of order.entries()) {
+      ctx.currentPlugin = plugins[p] as never
+      const t = kong.ctx.plugin
+      if (seen.has(p)) expect(t).toBe(seen.get(p))
+      else {
+        for (const other of seen.values()) expect(t).not.toBe(other)
+        expect(Object.keys(t)).toEqual([])
+        seen.set(p, t)
+      }
+      t[`step${step}`] = p
+    }
+    for (const [p, t] of seen) for (const v of Object.values(t)) expect(v).toBe(p)
+    expect(makeKong().ctx.pluginStore(plugins[0] as never)).not.toBe(seen.get(0))
+  })
   it("serialize gives Kong's record shape with setSerializeValue edits (set/add/replace, dotted keys)", () => {
     const { kong, ctx, enter } = makeKong({ query: 'q=1', headers: { authorization: 'secret' } })
     enter('access')

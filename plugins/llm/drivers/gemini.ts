@@ -204,7 +204,7 @@ function decodeResponse(body: Buffer, ctx: DriverContext): DecodedResponse {
   if (route === FILES_ROUTE) return fromGeminiFiles(body, ctx)
   const dialect = dialectOf(ctx, v)
   if (dialect === 'anthropic') return anthropicDriver.decodeResponse(body, ctx)
-  if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body.toString('utf8')) }
+  if (dialect === 'openai') return { body: null, ...usageOfOpenAi(body) }
 
   let res: GeminiResponse & Json
   try {

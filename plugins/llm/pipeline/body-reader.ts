@@ -1,7 +1,8 @@
 // Response handlers `passthrough` (an OpenAI-shaped answer) and `native` (the client's own API):
 // the upstream's bytes go on as they come. A copy is kept only when something reads the answer
 // (statistics, payload logs, a balancer learning from tokens), capped at MAX_RESPONSE_BYTES, and
-// read once at the end: OpenAI's usage cut out of it, or the client format's usage reader.
+// read once at the end: OpenAI's usage cut out of its tail (usage.ts), or the client format's
+// usage reader.
 import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { ClientFormat, TokenUsage } from '../types.ts'
@@ -42,15 +43,15 @@ export class BodyReader implements ResponseHandler {
       // the bytes are what is kept past this point, not the decoded text (only a payload log keeps
       // that): a string held to the end of the request is promoted by the scavenges it outlives
       this.read = bytes
-      const text = bytes.toString('utf8')
-      if (this.payloads) this.text = text
+      // decoded whole only for a payload log or a native reader: OpenAI's usage is read from the bytes
+      if (this.payloads) this.text = bytes.toString('utf8')
       if (this.kind === 'passthrough') {
-        const u = usageOfOpenAi(text)
+        const u = usageOfOpenAi(bytes)
         this.u = u.usage
         this.model = u.model
       } else if (this.format?.usageOf) {
         try {
-          const u = this.format.usageOf(JSON.parse(text))
+          const u = this.format.usageOf(JSON.parse(this.text ?? bytes.toString('utf8')))
           this.u = u.usage
           this.model = u.model
         } catch { /* a native answer we cannot read: no usage */ }
