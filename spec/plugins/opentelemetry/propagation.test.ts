@@ -2,7 +2,7 @@
 // injector writes, `preserve`, and Kong's header_type compatibility. Malformed client headers
 // are in spec/security/hostile-trace-headers.test.ts.
 import { describe, expect, it } from 'vitest'
-import { extract, inject, resolvePropagation, type Outgoing } from '../../../plugins/opentelemetry/propagation.ts'
+import { extract, inject, resolvePropagation, traceparent, type Outgoing } from '../../../plugins/opentelemetry/propagation.ts'
 import type { Extractor, OtelConf } from '../../../plugins/opentelemetry/schema.ts'
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -97,5 +97,32 @@ describe('resolvePropagation (Kong get_plugin_params)', () => {
     ['jaeger', { extract: ['b3', 'w3c', 'jaeger', 'ot', 'datadog', 'aws', 'gcp'], inject: ['preserve', 'jaeger'] }],
   ] as const)('header_type %s', (ht, want) => {
     expect(resolvePropagation(conf({}, ht))).toMatchObject(want)
+  })
+})
+
+describe('traceparent', () => {
+  // one string from a scratch buffer: the same text as the template it replaces, call after call
+  // (the buffer is reused: a shorter or odd id must not leave an earlier id's digits behind)
+  it.each<[string, string, boolean]>([
+    [T, S, true],
+    [T, S, false],
+    ['0'.repeat(31) + '1', '0'.repeat(15) + '1', true],
+    ['f'.repeat(32), 'f'.repeat(16), false],
+    // not the widths a valid id has: the template's text, not the buffer's
+    ['abc', 'def', true],
+    ['', '', false],
+    [T + 'ff', S, true],
+    [T, S.slice(1), true],
+    ['ABCDEF0123456789'.repeat(2), 'ABCDEF0123456789', true],
+  ])('%s %s %s', (traceId, spanId, sampled) => {
+    expect(traceparent(T, S, !sampled)).toBe(`00-${T}-${S}-${!sampled ? '01' : '00'}`)
+    expect(traceparent(traceId, spanId, sampled)).toBe(`00-${traceId}-${spanId}-${sampled ? '01' : '00'}`)
+  })
+
+  it('is a flat string of its own, not a view of the buffer', () => {
+    const a = traceparent(T, S, true)
+    const b = traceparent('1'.repeat(32), '2'.repeat(16), false)
+    expect(a).toBe(`00-${T}-${S}-01`)
+    expect(b).toBe(`00-${'1'.repeat(32)}-${'2'.repeat(16)}-00`)
   })
 })
