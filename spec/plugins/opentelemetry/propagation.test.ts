@@ -126,3 +126,46 @@ describe('traceparent', () => {
     expect(b).toBe(`00-${'1'.repeat(32)}-${'2'.repeat(16)}-00`)
   })
 })
+
+describe('w3c extraction by char code', () => {
+  // the regex it replaced, as the reference
+  const reference = (v: string): { traceId: string; spanId: string; sampled: boolean } | null => {
+    if (v.length > 512) return null
+    const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(v.trim())
+    if (!m || m[1] !== '00' || /^0+$/.test(m[2]!) || /^0+$/.test(m[3]!)) return null
+    return { traceId: m[2]!, spanId: m[3]!, sampled: (parseInt(m[4]!, 16) & 1) === 1 }
+  }
+  const ours = (v: string) => {
+    const got = extract(['w3c'], getter({ traceparent: v }))
+    return got === null ? null : { traceId: got.ctx.traceId, spanId: got.ctx.spanId, sampled: got.ctx.sampled }
+  }
+  const flags = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+  it.each(flags)('flags %s', (f) => {
+    expect(ours(`00-${T}-${S}-${f}`)).toEqual(reference(`00-${T}-${S}-${f}`))
+    expect(ours(`00-${T}-${S}-${f}`)?.sampled).toBe((parseInt(f, 16) & 1) === 1)
+  })
+
+  it.each([
+    `00-${T}-${S}-01`, ` 00-${T}-${S}-01\t`, `00-${T}-${S}-01\n`, `01-${T}-${S}-01`, `ff-${T}-${S}-01`,
+    `00-${T.toUpperCase()}-${S}-01`, `00-${T}-${S.toUpperCase()}-01`, `00-${T}-${S}-0A`, `00-${T}-${S}-1g`,
+    `00-${'0'.repeat(32)}-${S}-01`, `00-${T}-${'0'.repeat(16)}-01`, `00-${T}-${S}-01-`, `00-${T}-${S}-1`,
+    `00_${T}-${S}-01`, `00-${T}_${S}-01`, `00-${T}-${S}_01`, `00-${T.slice(1)}0-${S}-01`, `00-${T}${S}-01--`,
+    `00-${T}-${S}-01${' '.repeat(500)}`, `00-${T.slice(0, 31)}é-${S}-01`, `00-${T}-${S.slice(0, 15)}\u0000-01`,
+    '', '-', '00', `00-${T}-${S}`, `\u00a000-${T}-${S}-01\u2028`, `00-${T}-${S}-01\r\nx: y`,
+  ])('%j as the regex reads it', (v) => {
+    expect(ours(v)).toEqual(reference(v))
+  })
+
+  it('random strings near the shape', () => {
+    const alphabet = '0123456789abcdefABG-_ \t\né\u0000'
+    let seed = 7
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n }
+    for (let i = 0; i < 3000; i++) {
+      const chars = [...`00-${T}-${S}-01`]
+      for (let k = rnd(3); k >= 0; k--) chars[rnd(chars.length)] = alphabet[rnd(alphabet.length)]!
+      const v = chars.join('')
+      expect(ours(v)).toEqual(reference(v))
+    }
+  })
+})
