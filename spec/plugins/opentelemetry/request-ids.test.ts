@@ -147,3 +147,44 @@ describe('outgoing trace headers, request after request', () => {
     if (names[0] === 'traceparent') expect(h.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
   })
 })
+
+describe('http_response_header_for_traceid', () => {
+  const conf = {
+    traces_endpoint: 'http://127.0.0.1:9/v1/traces', batch_span_count: 200, batch_flush_delay: 3, connect_timeout: 1000,
+    send_timeout: 5000, read_timeout: 5000, header_type: 'preserve', sampling_rate: 1, propagation: { default_format: 'w3c' },
+    http_response_header_for_traceid: 'x-trace-id',
+  } as OtelConf
+  otel.configure!(makeKong().kong, [conf])
+
+  // the trace id the client sent, or the new one the upstream was told: the hex of the kept bytes
+  it.each<[string, Record<string, string>, string | null]>([
+    ['client traceparent', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, '4bf92f3577b34da6a3ce929d0e0e4736'],
+    ['client b3 of 16 digits', { 'x-b3-traceid': 'a3ce929d0e0e4736', 'x-b3-spanid': '00f067aa0ba902b7' }, '0000000000000000a3ce929d0e0e4736'],
+    ['none', {}, null],
+    ['hostile traceparent', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nx: y' }, null],
+  ])('%s', (_, headers, expected) => {
+    const { kong, ctx, enter } = makeKong({ method: 'GET', path: '/', headers })
+    const upstream = ctx.upstream!
+    ctx.trace = hook.startTrace()
+    enter('access')
+    otel.access!(kong, conf)
+    upstream.headers = null
+    ctx.trace.attempt(upstream)
+    const sent = new Map(upstream.headers ?? []) as Map<string, string | null>
+    const added: [string, unknown][] = []
+    kong.response.addHeader = (name: string, value: unknown) => { added.push([name, value]) }
+    enter('header_filter')
+    otel.header_filter!(kong, conf)
+    enter('log')
+    otel.log!(kong, conf)
+    hook.endTrace(ctx)
+    expect(added.length).toBe(1)
+    const id = added[0]![1] as string
+    expect(added[0]![0]).toBe('x-trace-id')
+    expect(id).toMatch(/^[0-9a-f]{32}$/)
+    if (expected !== null) expect(id).toBe(expected)
+    // the same trace the upstream was told about (preserve: b3 answers in b3)
+    const told = sent.get('traceparent') ?? sent.get('x-b3-traceid')
+    expect(told).toContain(id)
+  })
+})
