@@ -5,8 +5,8 @@
 import type { LlmOutcome } from '../llm/outcome/llm-outcome.ts'
 import { KIND, LeanSpan, STATUS, type Attrs, type AttrValue } from './lean-span.ts'
 import { newSpanId } from './trace-ids.ts'
-import { anyValue, attrClose, attrOpen, childIds, closeSpan, encodedKey, encodedName, openChild, setChildIds, type OtlpWriter } from './otlp-encode.ts'
-import type { TracedRequest } from './request-spans.ts'
+import { anyValue, attrClose, attrOpen, childIds, closeSpan, encodedKey, encodedName, openChild, type OtlpWriter } from './otlp-encode.ts'
+import { idsOf, type TracedRequest } from './request-spans.ts'
 
 /** characters of a payload kept in an attribute */
 export const MAX_PAYLOAD_CHARS = 32 * 1024
@@ -146,8 +146,7 @@ const ids = childIds()
  * attribute object, no span id or name string.
  */
 export function encodeGenaiSpan(w: OtlpWriter, r: TracedRequest, o: LlmOutcome, now: number): void {
-  setChildIds(ids, r.traceId, r.rootId, r.balancerId)
-  const mark = openChild(w, ids, false, nameField(o), now - o.latencyMs, now)
+  const mark = openChild(w, idsOf(r, ids), false, nameField(o), now - o.latencyMs, now)
   writer = w
   try {
     walk(o, toBytes)

@@ -9,7 +9,9 @@ import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
 import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
 import { extract, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
-import { newSpanId, newTraceId, sampledByRate } from './trace-ids.ts'
+import { sampledByRateBytes } from './trace-ids.ts'
+import { BALANCER_AT, RequestIds, TRACE_AT } from './request-ids.ts'
+import { traceparentFromBytes } from './propagation.ts'
 import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
 import { encodeGenaiSpan } from './genai-span.ts'
 import { exporterOptions, SpanExporter } from './span-exporter.ts'
@@ -44,28 +46,23 @@ export function exporterOf(conf: OtelConf): SpanExporter | null {
   return compiled.get(conf)?.exporter ?? null
 }
 
-/** A sampled request from access to log: its ids, and where its spans go. Reused (see freeLive). */
-interface LiveRequest extends TracedRequest {
-  traceId: string
-  rootId: string
-  balancerId: string
-  parentId: string | null
-  exporter: SpanExporter
+/** A sampled request from access to log: its ids (bytes), and where its spans go. Reused (see freeLive). */
+class LiveRequest extends RequestIds implements TracedRequest {
+  parentId: string | null = null
+  genai: null = null
+  constructor(public exporter: SpanExporter) { super() }
 }
 
 // A LiveRequest lives across the upstream call, long enough to be promoted out of the young
 // generation: one per request was old-generation garbage per request. Finished ones are reused
-// (only the ids, strings made per request anyway, are new). The runloop's record of the request
+// (its ids are bytes copied into the record's own buffer). The runloop's record of the request
 // holds it from access to log (kong.tracing.keep): no map by request id, no per-request table.
 const MAX_FREE = 1024
 const freeLive: LiveRequest[] = []
 
-function liveRequest(traceId: string, rootId: string, balancerId: string, parentId: string | null, exporter: SpanExporter): LiveRequest {
-  const r = freeLive.pop()
-  if (r === undefined) return { traceId, rootId, balancerId, parentId, genai: null, exporter }
-  r.traceId = traceId
-  r.rootId = rootId
-  r.balancerId = balancerId
+function liveRequest(ids: RequestIds, parentId: string | null, exporter: SpanExporter): LiveRequest {
+  const r = freeLive.pop() ?? new LiveRequest(exporter)
+  r.copyFrom(ids)
   r.parentId = parentId
   r.exporter = exporter
   return r
@@ -82,11 +79,24 @@ const NAME = 'opentelemetry'
 // closure, headers object or facts object per request.
 let reading: Kong | null = null
 const readHeader = (name: string): string | undefined => reading!.request.getHeader(name)
-/** the outgoing trace headers, name then value, copied by kong.tracing.propagate */
+/**
+ * the outgoing trace headers, name then value, copied by kong.tracing.propagate: overwritten in
+ * place, its length set to what this request wrote (a length of 0 would drop V8's backing store,
+ * and the next push allocate another: ~170 B per request)
+ */
 const pairs: string[] = []
-const collect = (name: string, value: string): void => { pairs.push(name, value) }
-/** the context injected upstream, refilled per request */
-const outgoing: { -readonly [K in keyof Outgoing]: Outgoing[K] } = { traceId: '', spanId: '', parentId: null, sampled: false }
+let paired = 0
+const collect = (name: string, value: string): void => { pairs[paired++] = name; pairs[paired++] = value }
+/** this request's ids, drawn into a buffer reused request after request (copied into its LiveRequest when sampled) */
+const drawn = new RequestIds()
+/** the context injected upstream: the drawn ids, hex made only for a format other than w3c */
+const outgoing: Outgoing & { sampled: boolean } = {
+  get traceId() { return drawn.traceId },
+  get spanId() { return drawn.balancerId },
+  get parentId() { return drawn.rootId },
+  sampled: false,
+  traceparent: () => traceparentFromBytes(drawn.ids.buf, TRACE_AT, drawn.ids.buf, BALANCER_AT, outgoing.sampled),
+}
 const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/
 /** the log phase's timings, refilled per request (kong.tracing.readTimings) */
@@ -119,26 +129,18 @@ export default definePlugin({
       reading = kong
       try { found = extract(p.extract, readHeader) } finally { reading = null }
     }
-    const traceId = found?.ctx.traceId ?? newTraceId()
-    const sampled = found?.ctx.sampled ?? sampledByRate(traceId, c.rate)
-    const rootId = newSpanId()
-    const balancerId = newSpanId()
+    drawn.draw(found?.ctx.traceId ?? null)
+    const sampled = found?.ctx.sampled ?? sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate)
     if (p.inject.length > 0 || p.clear.length > 0) {
-      pairs.length = 0
-      const o = outgoing
-      o.traceId = traceId
-      o.spanId = balancerId
-      o.parentId = rootId
-      o.sampled = sampled
-      inject(p, found, o, collect)
+      paired = 0
+      outgoing.sampled = sampled
+      inject(p, found, outgoing, collect)
+      pairs.length = paired
       kong.tracing.propagate(pairs, p.clear)
-      pairs.length = 0
-      o.traceId = o.spanId = ''
-      o.parentId = null
     }
-    if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = traceId
+    if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = drawn.traceId
     if (!sampled || c.exporter === null) return kong.tracing.stop()
-    kong.tracing.keep(NAME, liveRequest(traceId, rootId, balancerId, found?.ctx.spanId ?? null, c.exporter))
+    kong.tracing.keep(NAME, liveRequest(drawn, found?.ctx.spanId ?? null, c.exporter))
   },
   header_filter(kong, conf) {
     if (!conf.http_response_header_for_traceid) return

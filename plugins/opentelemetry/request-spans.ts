@@ -7,7 +7,7 @@
 // spans as LeanSpan objects (the reference the tests compare the bytes with, and the benches).
 import type { RequestTimings } from '../../pdk/tracing.ts'
 import { KIND, STATUS, type LeanSpan } from './lean-span.ts'
-import { attrClose, attrNumber, attrOpen, attrString, childIds, closeSpan, encodedKey, encodedName, encodeSpan, openChild, openRoot, setChildIds, type OtlpWriter } from './otlp-encode.ts'
+import { attrClose, attrNumber, attrOpen, attrString, childIds, closeSpan, type ChildIds, encodedKey, encodedName, encodeSpan, openChild, openRoot, setChildIds, type OtlpWriter } from './otlp-encode.ts'
 
 /** A sampled request's tracing state, from access to log. */
 export interface TracedRequest {
@@ -18,6 +18,8 @@ export interface TracedRequest {
   /** the caller's span, from its headers */
   readonly parentId: string | null
   genai: LeanSpan | null
+  /** the three ids above as their span fields already (RequestIds): not decoded from the hex again */
+  readonly ids?: ChildIds
 }
 
 /** What the log phase reads through the PDK for the server span. */
@@ -63,8 +65,15 @@ function accessNameField(plugin: string): Uint8Array {
 const KONG = encodedName('kong', KIND.server)
 const ROUTER = encodedName('kong.router', KIND.internal)
 const BALANCER = encodedName('kong.balancer', KIND.client)
-/** the request's child-span ids, decoded from hex once per request (encodeRequestSpans is synchronous) */
-const ids = childIds()
+/** a request's child-span ids decoded from hex once, when it has no `ids` (encodeRequestSpans is synchronous) */
+const fromHex = childIds()
+
+/** `r`'s id fields: its own bytes, else decoded from its hex into `scratch` */
+export function idsOf(r: TracedRequest, scratch: ChildIds): ChildIds {
+  if (r.ids !== undefined) return r.ids
+  setChildIds(scratch, r.traceId, r.rootId, r.balancerId)
+  return scratch
+}
 
 /** Where a request's spans go, one at a time (SpanExporter: its queue bound, its batches). */
 export interface SpanSink {
@@ -116,7 +125,7 @@ function urlAttr(w: OtlpWriter, f: RequestFacts): void {
  */
 export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestTimings, f: RequestFacts): void {
   const end = t.end > 0 ? t.end : performance.now()
-  setChildIds(ids, r.traceId, r.rootId, r.balancerId)
+  const ids = idsOf(r, fromHex)
   let w = sink.spanWriter()
   if (w !== null) {
     try {

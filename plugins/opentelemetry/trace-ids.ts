@@ -29,6 +29,12 @@ export function spanIdInto(out: Uint8Array, to: number): void {
   for (let i = 0; i < 8; i++) out[to + i] = pool[from + i]!
 }
 
+/** 16 random bytes (not all zero) at `out[to]`: a new trace id as bytes. */
+export function traceIdInto(out: Uint8Array, to: number): void {
+  const from = take(16)
+  for (let i = 0; i < 16; i++) out[to + i] = pool[from + i]!
+}
+
 export const newTraceId = (): string => hex(16)
 export const newSpanId = (): string => hex(8)
 
@@ -40,4 +46,12 @@ export function sampledByRate(traceId: string, rate: number): boolean {
   if (rate >= 1) return true
   if (rate <= 0) return false
   return parseInt(traceId.slice(24, 32), 16) < rate * 0x100000000
+}
+
+/** sampledByRate on a trace id's 16 bytes at `id[at]`: the same decision, no hex. */
+export function sampledByRateBytes(id: Uint8Array, at: number, rate: number): boolean {
+  if (rate >= 1) return true
+  if (rate <= 0) return false
+  const low = id[at + 12]! * 0x1000000 + ((id[at + 13]! << 16) | (id[at + 14]! << 8) | id[at + 15]!)
+  return low < rate * 0x100000000
 }

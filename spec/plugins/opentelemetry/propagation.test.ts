@@ -2,7 +2,7 @@
 // injector writes, `preserve`, and Kong's header_type compatibility. Malformed client headers
 // are in spec/security/hostile-trace-headers.test.ts.
 import { describe, expect, it } from 'vitest'
-import { extract, inject, resolvePropagation, type Outgoing } from '../../../plugins/opentelemetry/propagation.ts'
+import { extract, inject, resolvePropagation, traceparent, type Outgoing } from '../../../plugins/opentelemetry/propagation.ts'
 import type { Extractor, OtelConf } from '../../../plugins/opentelemetry/schema.ts'
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -97,5 +97,75 @@ describe('resolvePropagation (Kong get_plugin_params)', () => {
     ['jaeger', { extract: ['b3', 'w3c', 'jaeger', 'ot', 'datadog', 'aws', 'gcp'], inject: ['preserve', 'jaeger'] }],
   ] as const)('header_type %s', (ht, want) => {
     expect(resolvePropagation(conf({}, ht))).toMatchObject(want)
+  })
+})
+
+describe('traceparent', () => {
+  // one string from a scratch buffer: the same text as the template it replaces, call after call
+  // (the buffer is reused: a shorter or odd id must not leave an earlier id's digits behind)
+  it.each<[string, string, boolean]>([
+    [T, S, true],
+    [T, S, false],
+    ['0'.repeat(31) + '1', '0'.repeat(15) + '1', true],
+    ['f'.repeat(32), 'f'.repeat(16), false],
+    // not the widths a valid id has: the template's text, not the buffer's
+    ['abc', 'def', true],
+    ['', '', false],
+    [T + 'ff', S, true],
+    [T, S.slice(1), true],
+    ['ABCDEF0123456789'.repeat(2), 'ABCDEF0123456789', true],
+  ])('%s %s %s', (traceId, spanId, sampled) => {
+    expect(traceparent(T, S, !sampled)).toBe(`00-${T}-${S}-${!sampled ? '01' : '00'}`)
+    expect(traceparent(traceId, spanId, sampled)).toBe(`00-${traceId}-${spanId}-${sampled ? '01' : '00'}`)
+  })
+
+  it('is a flat string of its own, not a view of the buffer', () => {
+    const a = traceparent(T, S, true)
+    const b = traceparent('1'.repeat(32), '2'.repeat(16), false)
+    expect(a).toBe(`00-${T}-${S}-01`)
+    expect(b).toBe(`00-${'1'.repeat(32)}-${'2'.repeat(16)}-00`)
+  })
+})
+
+describe('w3c extraction by char code', () => {
+  // the regex it replaced, as the reference
+  const reference = (v: string): { traceId: string; spanId: string; sampled: boolean } | null => {
+    if (v.length > 512) return null
+    const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(v.trim())
+    if (!m || m[1] !== '00' || /^0+$/.test(m[2]!) || /^0+$/.test(m[3]!)) return null
+    return { traceId: m[2]!, spanId: m[3]!, sampled: (parseInt(m[4]!, 16) & 1) === 1 }
+  }
+  const ours = (v: string) => {
+    const got = extract(['w3c'], getter({ traceparent: v }))
+    return got === null ? null : { traceId: got.ctx.traceId, spanId: got.ctx.spanId, sampled: got.ctx.sampled }
+  }
+  const flags = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+  it.each(flags)('flags %s', (f) => {
+    expect(ours(`00-${T}-${S}-${f}`)).toEqual(reference(`00-${T}-${S}-${f}`))
+    expect(ours(`00-${T}-${S}-${f}`)?.sampled).toBe((parseInt(f, 16) & 1) === 1)
+  })
+
+  it.each([
+    `00-${T}-${S}-01`, ` 00-${T}-${S}-01\t`, `00-${T}-${S}-01\n`, `01-${T}-${S}-01`, `ff-${T}-${S}-01`,
+    `00-${T.toUpperCase()}-${S}-01`, `00-${T}-${S.toUpperCase()}-01`, `00-${T}-${S}-0A`, `00-${T}-${S}-1g`,
+    `00-${'0'.repeat(32)}-${S}-01`, `00-${T}-${'0'.repeat(16)}-01`, `00-${T}-${S}-01-`, `00-${T}-${S}-1`,
+    `00_${T}-${S}-01`, `00-${T}_${S}-01`, `00-${T}-${S}_01`, `00-${T.slice(1)}0-${S}-01`, `00-${T}${S}-01--`,
+    `00-${T}-${S}-01${' '.repeat(500)}`, `00-${T.slice(0, 31)}é-${S}-01`, `00-${T}-${S.slice(0, 15)}\u0000-01`,
+    '', '-', '00', `00-${T}-${S}`, `\u00a000-${T}-${S}-01\u2028`, `00-${T}-${S}-01\r\nx: y`,
+  ])('%j as the regex reads it', (v) => {
+    expect(ours(v)).toEqual(reference(v))
+  })
+
+  it('random strings near the shape', () => {
+    const alphabet = '0123456789abcdefABG-_ \t\né\u0000'
+    let seed = 7
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n }
+    for (let i = 0; i < 3000; i++) {
+      const chars = [...`00-${T}-${S}-01`]
+      for (let k = rnd(3); k >= 0; k--) chars[rnd(chars.length)] = alphabet[rnd(alphabet.length)]!
+      const v = chars.join('')
+      expect(ours(v)).toEqual(reference(v))
+    }
   })
 })
