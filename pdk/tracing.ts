@@ -30,20 +30,128 @@ export interface RequestTimings {
   readonly end: number
 }
 
-/** RequestTimings a plugin owns and refills (readTimings): made once, reused request after request. */
-export interface TimingsBuffer extends RequestTimings {
-  start: number
-  routerStart: number
-  routerEnd: number
-  readonly access: (string | number)[]
-  readonly tries: (string | number)[]
-  proxyStart: number
-  upstreamHeadAt: number
-  end: number
+/**
+ * RequestTimings a plugin owns and refills (readTimings): made once, reused request after request.
+ * Its readings are kept unboxed (a number in a list that also holds names is a heap object of its
+ * own, ~80 B per request): a plugin reads them with accessCount/accessName/accessStart/accessEnd
+ * and tryCount/tryStart/tryHost/tryPort. `access` and `tries`, RequestTimings' flat lists, are
+ * made from them when read (into lists the buffer keeps).
+ */
+export class TimingsBuffer implements RequestTimings {
+  start = 0
+  routerStart = 0
+  routerEnd = 0
+  proxyStart = 0
+  upstreamHeadAt = 0
+  end = 0
+  #accessCount = 0
+  readonly #accessNames: string[] = []
+  /** start, end per handler */
+  #accessTimes = new Float64Array(16)
+  #tryCount = 0
+  readonly #tryHosts: string[] = []
+  /** start, port per try */
+  #tryTimes = new Float64Array(8)
+  readonly #access: (string | number)[] = []
+  readonly #tries: (string | number)[] = []
+
+  get accessCount(): number { return this.#accessCount }
+  accessName(i: number): string { return this.#accessNames[i]! }
+  accessStart(i: number): number { return this.#accessTimes[2 * i]! }
+  /** 0 while the handler runs */
+  accessEnd(i: number): number { return this.#accessTimes[2 * i + 1]! }
+  get tryCount(): number { return this.#tryCount }
+  tryStart(i: number): number { return this.#tryTimes[2 * i]! }
+  tryHost(i: number): string { return this.#tryHosts[i]! }
+  tryPort(i: number): number { return this.#tryTimes[2 * i + 1]! }
+
+  /** RequestTimings' lists, made when read (own enumerable properties: spread, toEqual and structuredClone see them) */
+  declare readonly access: (string | number)[]
+  declare readonly tries: (string | number)[]
+
+  constructor() {
+    Object.defineProperty(this, 'access', { enumerable: true, get: () => this.#flatAccess() })
+    Object.defineProperty(this, 'tries', { enumerable: true, get: () => this.#flatTries() })
+  }
+
+  /** name, start, end per access handler, into a list the buffer reuses */
+  #flatAccess(): (string | number)[] {
+    const a = this.#access
+    a.length = 3 * this.#accessCount
+    for (let i = 0, k = 0; i < this.#accessCount; i++) {
+      a[k++] = this.#accessNames[i]!
+      a[k++] = this.#accessTimes[2 * i]!
+      a[k++] = this.#accessTimes[2 * i + 1]!
+    }
+    return a
+  }
+
+  /** start, host, port per try, into a list the buffer reuses */
+  #flatTries(): (string | number)[] {
+    const a = this.#tries
+    a.length = 3 * this.#tryCount
+    for (let i = 0, k = 0; i < this.#tryCount; i++) {
+      a[k++] = this.#tryTimes[2 * i]!
+      a[k++] = this.#tryHosts[i]!
+      a[k++] = this.#tryTimes[2 * i + 1]!
+    }
+    return a
+  }
+
+  /** `n` access handlers: names and their start/end pairs (end 0 = running) */
+  setAccess(n: number, names: readonly string[], times: ArrayLike<number>): void {
+    if (this.#accessTimes.length < 2 * n) this.#accessTimes = new Float64Array(4 * n)
+    const to = this.#accessTimes
+    const ns = this.#accessNames
+    for (let i = 0; i < n; i++) {
+      if (i < ns.length) ns[i] = names[i]!
+      else ns.push(names[i]!)
+      to[2 * i] = times[2 * i]!
+      to[2 * i + 1] = times[2 * i + 1]!
+    }
+    this.#accessCount = n
+  }
+
+  /** `n` tries: hosts and their start/port pairs */
+  setTries(n: number, hosts: readonly string[], times: ArrayLike<number>): void {
+    if (this.#tryTimes.length < 2 * n) this.#tryTimes = new Float64Array(4 * n)
+    const to = this.#tryTimes
+    const hs = this.#tryHosts
+    for (let i = 0; i < n; i++) {
+      if (i < hs.length) hs[i] = hosts[i]!
+      else hs.push(hosts[i]!)
+      to[2 * i] = times[2 * i]!
+      to[2 * i + 1] = times[2 * i + 1]!
+    }
+    this.#tryCount = n
+  }
+
+  /** This buffer as `t` (RequestTimings' flat lists read back into the unboxed fields); returns itself. */
+  setFrom(t: RequestTimings): this {
+    this.start = t.start
+    this.routerStart = t.routerStart
+    this.routerEnd = t.routerEnd
+    this.proxyStart = t.proxyStart
+    this.upstreamHeadAt = t.upstreamHeadAt
+    this.end = t.end
+    const a = t.access
+    const n = Math.floor(a.length / 3)
+    const names: string[] = []
+    const times: number[] = []
+    for (let i = 0; i < n; i++) names.push(a[3 * i] as string), times.push(a[3 * i + 1] as number, a[3 * i + 2] as number)
+    this.setAccess(n, names, times)
+    const r = t.tries
+    const m = Math.floor(r.length / 3)
+    const hosts: string[] = []
+    const tt: number[] = []
+    for (let i = 0; i < m; i++) hosts.push(r[3 * i + 1] as string), tt.push(r[3 * i] as number, r[3 * i + 2] as number)
+    this.setTries(m, hosts, tt)
+    return this
+  }
 }
 
 export function timingsBuffer(): TimingsBuffer {
-  return { start: 0, routerStart: 0, routerEnd: 0, access: [], tries: [], proxyStart: 0, upstreamHeadAt: 0, end: 0 }
+  return new TimingsBuffer()
 }
 
 const READ = PHASES.afterAccess
@@ -64,7 +172,7 @@ export class PdkTracing {
     // its readings unboxed and is reused by another request after this one's log phase
     const out = timingsBuffer()
     this.fill(out)
-    return out
+    return { start: out.start, routerStart: out.routerStart, routerEnd: out.routerEnd, access: [...out.access], tries: [...out.tries], proxyStart: out.proxyStart, upstreamHeadAt: out.upstreamHeadAt, end: out.end }
   }
 
   /**
@@ -84,20 +192,8 @@ export class PdkTracing {
   private fill(out: TimingsBuffer): void {
     const c = this.ctx
     const t = c.trace!
-    const access = out.access
-    access.length = 3 * t.accessCount
-    for (let i = 0, k = 0; i < t.accessCount; i++) {
-      access[k++] = t.accessNames[i]!
-      access[k++] = t.accessTimes[2 * i]!
-      access[k++] = t.accessTimes[2 * i + 1]!
-    }
-    const tries = out.tries
-    tries.length = 3 * t.tryCount
-    for (let i = 0, k = 0; i < t.tryCount; i++) {
-      tries[k++] = t.tryTimes[2 * i]!
-      tries[k++] = t.tryHosts[i]!
-      tries[k++] = t.tryTimes[2 * i + 1]!
-    }
+    out.setAccess(t.accessCount, t.accessNames, t.accessTimes)
+    out.setTries(t.tryCount, t.tryHosts, t.tryTimes)
     out.start = c.start
     out.routerStart = t.routerStart
     out.routerEnd = t.routerEnd

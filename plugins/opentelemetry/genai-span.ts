@@ -7,6 +7,7 @@ import { KIND, LeanSpan, STATUS, type Attrs, type AttrValue } from './lean-span.
 import { newSpanId } from './trace-ids.ts'
 import { anyValue, attrClose, attrOpen, childIds, closeSpan, encodedKey, encodedName, openChild, type OtlpWriter } from './otlp-encode.ts'
 import { idsOf, type TracedRequest } from './request-spans.ts'
+import { EncodedPairs } from './encoded-pairs.ts'
 
 /** characters of a payload kept in an attribute */
 export const MAX_PAYLOAD_CHARS = 32 * 1024
@@ -46,6 +47,12 @@ const KEYS = [
 ] as const
 const K = { operation: 0, provider: 1, input: 2, output: 3, requestModel: 4, responseModel: 5, reasons: 6, ttft: 7, cost: 8, inputMessages: 9, outputMessages: 10, error: 11 } as const
 const ENCODED_KEYS = KEYS.map(encodedKey)
+/** the string attributes whose values repeat (operation, provider, models), as whole encoded pairs (capped), by key index */
+const PAIRS: (EncodedPairs | null)[] = ENCODED_KEYS.map((key, i) =>
+  i === K.operation || i === K.provider || i === K.requestModel || i === K.responseModel ? new EncodedPairs(key) : null)
+
+/** the caches' sizes (tests: hostile models do not grow them past their cap) */
+export const genaiPairCounts = (): number[] => PAIRS.map((p) => p?.size ?? 0)
 
 type Put = (key: number, value: AttrValue | readonly string[]) => void
 
@@ -96,6 +103,8 @@ const toRecord: Put = (k, v) => { attrs[KEYS[k]!] = Array.isArray(v) ? [...(v as
 let writer: OtlpWriter | null = null
 const toBytes: Put = (k, v) => {
   const w = writer!
+  const pairs = PAIRS[k]
+  if (pairs != null && typeof v === 'string') { pairs.write(w, v); return }
   const key = ENCODED_KEYS[k]!
   const kv = attrOpen(w, key)
   anyValue(w, v)

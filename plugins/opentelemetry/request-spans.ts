@@ -5,8 +5,9 @@
 // encodeRequestSpans writes them straight into the exporter's batch from the timings (the request
 // path: no span, attribute or id objects); spec/helpers/otel-reference-spans.ts makes the same
 // spans as LeanSpan objects (the reference the tests compare the bytes with, and the benches).
-import type { RequestTimings } from '../../pdk/tracing.ts'
+import { TimingsBuffer, type RequestTimings } from '../../pdk/tracing.ts'
 import { KIND, STATUS, type LeanSpan } from './lean-span.ts'
+import { EncodedPairs } from './encoded-pairs.ts'
 import { attrClose, attrNumber, attrOpen, attrString, childIds, closeSpan, type ChildIds, encodedKey, encodedName, encodeSpan, openChild, openRoot, setChildIds, type OtlpWriter } from './otlp-encode.ts'
 
 /** A sampled request's tracing state, from access to log. */
@@ -65,6 +66,8 @@ function accessNameField(plugin: string): Uint8Array {
 const KONG = encodedName('kong', KIND.server)
 const ROUTER = encodedName('kong.router', KIND.internal)
 const BALANCER = encodedName('kong.balancer', KIND.client)
+/** flat RequestTimings read into unboxed form (encodeRequestSpans is synchronous) */
+const fromFlat = new TimingsBuffer()
 /** a request's child-span ids decoded from hex once, when it has no `ids` (encodeRequestSpans is synchronous) */
 const fromHex = childIds()
 
@@ -96,6 +99,18 @@ const K_ROUTE = encodedKey('http.route')
 const K_TRY = encodedKey('try_count')
 const K_PEER_PORT = encodedKey('net.peer.port')
 
+// attributes whose values repeat request after request, written as whole encoded pairs (capped)
+const METHOD = new EncodedPairs(K_METHOD)
+const HOST = new EncodedPairs(K_HOST)
+const SCHEME = new EncodedPairs(K_SCHEME)
+const FLAVOR = new EncodedPairs(K_FLAVOR)
+const ROUTE = new EncodedPairs(K_ROUTE)
+/** a balancer try's upstream address (the client's address, in the root span, is not cached: one per client) */
+const UPSTREAM_IP = new EncodedPairs(K_PEER_IP)
+
+/** the caches' sizes (tests: hostile values do not grow them past their cap) */
+export const requestPairCounts = (): number[] => [METHOD.size, HOST.size, SCHEME.size, FLAVOR.size, ROUTE.size, UPSTREAM_IP.size]
+
 /**
  * A span with no attributes and a name field shorter than this (bytes) is under 128 bytes (70
  * bytes of ids, times, status and flags): its length takes one byte.
@@ -123,23 +138,25 @@ function urlAttr(w: OtlpWriter, f: RequestFacts): void {
  * child span ids are random bytes written in place. A span that does not fit the queue is dropped
  * and counted by the sink; one whose encoding throws is taken back.
  */
-export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestTimings, f: RequestFacts): void {
+export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: RequestTimings, f: RequestFacts): void {
+  // the plugin passes its TimingsBuffer (unboxed readings); flat RequestTimings (tests, benches) are read into one
+  const t = timings instanceof TimingsBuffer ? timings : fromFlat.setFrom(timings)
   const end = t.end > 0 ? t.end : performance.now()
   const ids = idsOf(r, fromHex)
   let w = sink.spanWriter()
   if (w !== null) {
     try {
       const m = openRoot(w, ids, r.parentId, KONG, t.start, end)
-      attrString(w, K_METHOD, f.method)
+      METHOD.write(w, f.method)
       urlAttr(w, f)
-      attrString(w, K_HOST, f.host)
-      attrString(w, K_SCHEME, f.scheme)
-      attrString(w, K_FLAVOR, '1.1')
+      HOST.write(w, f.host)
+      SCHEME.write(w, f.scheme)
+      FLAVOR.write(w, '1.1')
       attrString(w, K_CLIENT_IP, f.forwardedIp)
       attrString(w, K_PEER_IP, f.clientIp)
       attrString(w, K_REQUEST_ID, f.requestId)
       attrNumber(w, K_STATUS, f.status)
-      attrString(w, K_ROUTE, f.route)
+      ROUTE.write(w, f.route)
       closeSpan(w, m, f.status >= 500 ? STATUS.error : STATUS.unset, r.parentId !== null)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
@@ -150,29 +167,28 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, t: RequestT
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
   }
-  const a = t.access
-  for (let i = 0; i + 2 < a.length; i += 3) {
+  const accessCount = t.accessCount
+  for (let i = 0; i < accessCount; i++) {
     if ((w = sink.spanWriter()) === null) continue
     try {
-      const start = a[i + 1] as number
-      const stop = (a[i + 2] as number) || start
-      const name = accessNameField(a[i] as string)
+      const start = t.accessStart(i)
+      const stop = t.accessEnd(i) || start
+      const name = accessNameField(t.accessName(i))
       const width = name.length < NO_ATTRS_SHORT ? 1 : 2
       closeSpan(w, openChild(w, ids, false, name, start, stop, width), STATUS.unset, false, width)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
   }
-  const tries = t.tries
-  const count = tries.length / 3
+  const count = t.tryCount
   for (let i = 0; i < count; i++) {
     if ((w = sink.spanWriter()) === null) continue
     try {
       const last = i === count - 1
-      const stop = last ? end : (tries[i * 3 + 3] as number)
-      const m = openChild(w, ids, last, BALANCER, tries[i * 3] as number, stop)
+      const stop = last ? end : t.tryStart(i + 1)
+      const m = openChild(w, ids, last, BALANCER, t.tryStart(i), stop)
       attrNumber(w, K_TRY, i + 1)
-      attrString(w, K_PEER_IP, tries[i * 3 + 1] as string)
-      attrNumber(w, K_PEER_PORT, tries[i * 3 + 2] as number)
+      UPSTREAM_IP.write(w, t.tryHost(i))
+      attrNumber(w, K_PEER_PORT, t.tryPort(i))
       closeSpan(w, m, last ? STATUS.unset : STATUS.error, false)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
