@@ -1,7 +1,7 @@
 /**
  * The lowest floor a Node proxy can have: each client socket piped byte for byte to its own upstream socket, no
  * HTTP parsing, no routing, no allocation of its own. At concurrency 1 it shows what Node's event loop and two
- * sockets cost on this machine, which the gateway cannot go under (measured 2026-12-07, pinned as the bench pins:
+ * sockets cost on this machine, a bound the gateway is not expected to beat (measured 2026-12-07, pinned as the bench pins:
  * pipe on CPU 0, mock and wrk on CPU 1; p99 0.65-1.65 ms in four runs of 5-6 s, against nginx's added 207-372 µs in bench runs that day,
  * the gateway's 550-1,018 µs). Plain JavaScript, so it runs without tsx, whose loader thread adds to the tail.
  *
