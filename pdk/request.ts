@@ -20,12 +20,6 @@ export function headerKey(name: string): string {
   return name
 }
 
-// getHost's last answer and the Host header it came from: the same header request after request
-// gives the same string, not a slice and a lowercase copy per call (one entry: a client that
-// alternates hosts only misses, nothing grows)
-let lastHostHeader = ''
-let lastHost = ''
-
 export class PdkRequest {
   /** getPath()'s answer, computed on first call (one PdkRequest per request) */
   private normalized: string | null = null
@@ -43,15 +37,7 @@ export class PdkRequest {
   getScheme(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.scheme }
 
   /** Host (lowercase, no port) from the Host header. @phases request phases */
-  getHost(): string {
-    checkPhase(this.ctx, PHASES.request)
-    const h = this.ctx.headers.host ?? ''
-    if (h !== lastHostHeader) {
-      lastHost = this.ctx.host
-      lastHostHeader = h
-    }
-    return lastHost
-  }
+  getHost(): string { checkPhase(this.ctx, PHASES.request); return this.ctx.host }
 
   /** Port of the listener the request came in on. @phases all but init_worker */
   getPort(): number { checkPhase(this.ctx, PHASES.anyButInitWorker); return this.ctx.serverPort }

@@ -103,6 +103,12 @@ export function nextRequestId(): string {
   return REQUEST_ID_PREFIX + requestCounter.toString(16).padStart(12, '0')
 }
 
+// The host of the last Host header read and that header: the same header request after request
+// gives the same string, not a slice and a lowercase copy per read (one entry per thread: a client
+// that alternates hosts only misses, nothing grows)
+let lastHostHeader = ''
+let lastHost = ''
+
 export class RequestContext {
   // ---- the client's request (immutable after construction) ----
   readonly method: string
@@ -241,7 +247,11 @@ export class RequestContext {
 
   get host(): string {
     const h = this.headers.host ?? ''
-    const i = h.lastIndexOf(':')
-    return (i > 0 && h.indexOf(']', i) === -1 ? h.slice(0, i) : h).toLowerCase()
+    if (h !== lastHostHeader) {
+      const i = h.lastIndexOf(':')
+      lastHost = (i > 0 && h.indexOf(']', i) === -1 ? h.slice(0, i) : h).toLowerCase()
+      lastHostHeader = h
+    }
+    return lastHost
   }
 }
