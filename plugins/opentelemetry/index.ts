@@ -8,7 +8,7 @@ import type { Kong } from '../../pdk/index.ts'
 import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
 import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
-import { extract, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
+import { extract, extractorHeaders, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
 import { sampledByRateBytes } from './trace-ids.ts'
 import { BALANCER_AT, RequestIds, TRACE_AT } from './request-ids.ts'
 import { traceparentFromBytes } from './propagation.ts'
@@ -21,6 +21,8 @@ const DEFAULT_SAMPLING_RATE = 0.01
 
 interface Compiled {
   readonly propagation: Propagation
+  /** the headers without which extraction finds nothing (most requests carry none of them) */
+  readonly traceHeaders: readonly string[]
   readonly rate: number
   readonly exporter: SpanExporter | null
 }
@@ -31,8 +33,10 @@ let nodeRate = DEFAULT_SAMPLING_RATE
 function compile(conf: OtelConf, nodeId: string): Compiled {
   let c = compiled.get(conf)
   if (c === undefined) {
+    const propagation = resolvePropagation(conf)
     c = {
-      propagation: resolvePropagation(conf),
+      propagation,
+      traceHeaders: extractorHeaders(propagation.extract),
       rate: conf.sampling_rate ?? nodeRate,
       exporter: conf.traces_endpoint ? new SpanExporter(exporterOptions(conf, nodeId)) : null,
     }
@@ -125,7 +129,8 @@ export default definePlugin({
     const c = compile(conf, kong.node.getId())
     const p = c.propagation
     let found: ReturnType<typeof extract> = null
-    if (p.extract.length > 0) {
+    // one test for the common request with no trace headers, rather than each extractor's lookups
+    if (p.extract.length > 0 && kong.tracing.carriesAny(c.traceHeaders)) {
       reading = kong
       try { found = extract(p.extract, readHeader) } finally { reading = null }
     }
