@@ -126,7 +126,8 @@ export default definePlugin({
     for (const conf of configs ?? []) compile(conf, kong.node.getId())
   },
   access(kong, conf) {
-    const c = compile(conf, kong.node.getId())
+    // compiled at configure: the node id is read only for a config seen first here
+    const c = compiled.get(conf) ?? compile(conf, kong.node.getId())
     const p = c.propagation
     let found: ReturnType<typeof extract> = null
     // one test for the common request with no trace headers, rather than each extractor's lookups

@@ -20,6 +20,8 @@ for (let i = 0; i < 16; i++) {
 export class RequestIds {
   /** trace_id field, parent_span_id field (the root span), the balancer span's 8 bytes */
   readonly ids: ChildIds = childIds()
+  /** the three ids' bytes (a view made once: copyFrom copies them with one TypedArray#set) */
+  private readonly idBytes: Uint8Array
   private hexTrace: string | null = null
   private hexRoot: string | null = null
   private hexBalancer: string | null = null
@@ -28,6 +30,7 @@ export class RequestIds {
     this.ids.traceEnd = ROOT_AT - 2
     this.ids.parentEnd = BALANCER_AT
     setTraceView(this.ids)
+    this.idBytes = this.ids.buf.subarray(TRACE_AT, END)
     const b = this.ids.buf
     b[0] = 0x0a // trace_id
     b[1] = 16
@@ -54,10 +57,8 @@ export class RequestIds {
 
   /** `from`'s ids (and whatever hex it made already) */
   copyFrom(from: RequestIds): void {
-    // a loop: Buffer#copy of a part makes a view of the source per call
-    const a = from.ids.buf
-    const b = this.ids.buf
-    for (let i = TRACE_AT; i < END; i++) b[i] = a[i]!
+    // TypedArray#set of a view made once (Buffer#copy of a part makes a view of the source per call)
+    this.ids.buf.set(from.idBytes, TRACE_AT)
     this.hexTrace = from.hexTrace
     this.hexRoot = from.hexRoot
     this.hexBalancer = from.hexBalancer
