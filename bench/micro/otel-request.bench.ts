@@ -4,10 +4,13 @@
  * headers, ids, the traceparent for the upstream), the upstream attempt (its trace headers), the plugin's log (the
  * request's spans written into the batch), the record given back (endTrace). Sampling 1.0 and 0 (sampled out: the
  * propagation headers only), default propagation (`preserve`), a client with no trace headers and one with a W3C
- * traceparent. Besides ns/op: bytes allocated per op (V8's new-space growth between scavenges), the figure that
+ * traceparent, and an ai-proxy request (its outcome on the shared exchange: the GenAI span too). Besides ns/op: bytes allocated per op (V8's new-space growth between scavenges), the figure that
  * moves GC cost and that a busy machine does not move.
  *
- *   node --import tsx bench/micro/otel-request.bench.ts
+ *   node --import tsx bench/micro/otel-request.bench.ts     (MICRO_ONLY=GenAI: that variant alone)
+ *
+ * Under tsx every call into another module goes through an export getter (`get` in a CPU profile): profile the
+ * bundle (bench/gc/alloc-profile.ts --bundle) before cutting calls between modules.
  */
 import { getHeapSpaceStatistics } from 'node:v8';
 import otel, { exporterOf } from '../../plugins/opentelemetry/index.ts';
