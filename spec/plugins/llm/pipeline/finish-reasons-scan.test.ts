@@ -50,6 +50,12 @@ const HOSTILE: [string, string][] = [
   ['a key inside another key\'s value', '{"a":"\\"finish_reason\\": \\"inner\\"","finish_reason":"outer"}'],
   ['the second key when the first names none', '{"finish_reason":null,"stop_reason":"end_turn"}'],
   ['thousands of keys', '{"finish_reason":"a"}'.repeat(3000)],
+  ['a key at the very start', '"finish_reason":"first"'],
+  ['keys sharing a quote (the second is not a key)', '"finish_reason"finish_reason":"x"'],
+  ['keys back to back', '"finish_reason""finish_reason":"y"'],
+  ['the key\'s letters without its quote', '{finish_reason":"no","x":"finish_reason":"no"}'],
+  ['letters of a key in prose before the real one', `{"content":"${'finish_reason stop_reason finishReason '.repeat(50)}","finish_reason":"stop"}`],
+  ['a pretty-printed answer', JSON.stringify({ choices: [{ index: 0, finish_reason: 'stop' }, { index: 1, finish_reason: 'length' }] }, null, 2)],
 ]
 
 describe('finishReasonsOf reads what the regex read', () => {
@@ -60,7 +66,7 @@ describe('finishReasonsOf reads what the regex read', () => {
 
   it('random answers of keys, colons, quotes, backslashes, every space and line terminator', () => {
     const part = fc.oneof(
-      fc.constantFrom(...KEYS, ':', '"', '\\', '\\"', 'stop', 'é', '👋', '\uD800', ...SPACES, ...NOT_SPACES),
+      fc.constantFrom(...KEYS, ...KEYS.map((k) => k.slice(1)), ':', '"', '\\', '\\"', 'stop', 'é', '👋', '\uD800', ...SPACES, ...NOT_SPACES),
       fc.string({ maxLength: 6 }),
       fc.string({ unit: 'binary', maxLength: 6 }),
       fc.nat(70).map((n) => 'v'.repeat(n)),
