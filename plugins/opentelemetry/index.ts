@@ -153,12 +153,13 @@ export default definePlugin({
     const id = kong.ctx.plugin.traceId
     if (typeof id === 'string') kong.response.addHeader(conf.http_response_header_for_traceid, id)
   },
-  log(kong, conf) {
+  log(kong) {
     // false: sampled out (or no timings at all)
     if (!kong.tracing.readTimings(timings)) return
     const r = kong.tracing.kept(NAME) as LiveRequest | null
-    const exporter = compiled.get(conf)?.exporter
-    if (r === null || !exporter) return
+    if (r === null) return
+    // the exporter access found for this config (kept with the request: no lookup by config here)
+    const exporter = r.exporter
     const route = kong.router.getRoute()
     const f = facts
     f.method = kong.request.getMethod()
