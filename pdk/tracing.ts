@@ -213,6 +213,19 @@ export class PdkTracing {
   }
 
   /**
+   * Whether the request carries any of these headers: `names` lowercase, with `-` not `_` (as
+   * getHeader finds them; a tracing plugin's constants). One test, no value read: a tracing
+   * plugin's extractors need not each look up their headers on the many requests carrying none.
+   * @phases request phases
+   */
+  carriesAny(names: readonly string[]): boolean {
+    checkPhase(this.ctx, PHASES.request)
+    const h = this.ctx.headers
+    for (let i = 0; i < names.length; i++) if (h[names[i]!] !== undefined) return true
+    return false
+  }
+
+  /**
    * Keeps the plugin's own record of this request (its ids, where its spans go) until the request's
    * log phase is over, for `kept()` in a later phase: no per-request table or map. One record per
    * plugin name (a second keep() replaces it); dropped when the request ends, so a plugin may reuse

@@ -14,8 +14,16 @@ export const MAX_PAIR_VALUE = 128
 
 const scratch = new OtlpWriter(64)
 
+/** a kept value (a string of its own, not a slice that holds the header it came from) and its encoded pair */
+interface Entry { readonly value: string; readonly pair: Uint8Array }
+
 export class EncodedPairs {
-  private readonly byValue = new Map<string, Uint8Array>()
+  private readonly byValue = new Map<string, Entry>()
+  /**
+   * the entry written last: most requests repeat its value (one method, host, route, model), and
+   * comparing a short string costs less than the map's hashing of a string new per request
+   */
+  private last: Entry | null = null
 
   /** `key`: the KeyValue key field (encodedKey) */
   constructor(private readonly key: Uint8Array) {}
@@ -25,20 +33,24 @@ export class EncodedPairs {
 
   /** The bytes attrString(w, key, v) writes. */
   write(w: OtlpWriter, v: string): void {
-    let pair = this.byValue.get(v)
-    if (pair === undefined) {
-      if (v.length > MAX_PAIR_VALUE || this.byValue.size >= MAX_PAIRS) { attrString(w, this.key, v); return }
-      scratch.pos = 0
-      attrString(scratch, this.key, v)
-      pair = new Uint8Array(scratch.buf.subarray(0, scratch.pos))
-      // the map keeps its key: a string of its own, not a slice that holds the header it came from
-      this.byValue.set(Buffer.from(v, 'utf16le').toString('utf16le'), pair)
+    let e = this.last
+    if (e === null || e.value !== v) {
+      e = this.byValue.get(v) ?? null
+      if (e === null) {
+        if (v.length > MAX_PAIR_VALUE || this.byValue.size >= MAX_PAIRS) { attrString(w, this.key, v); return }
+        scratch.pos = 0
+        attrString(scratch, this.key, v)
+        const value = Buffer.from(v, 'utf16le').toString('utf16le')
+        e = { value, pair: new Uint8Array(scratch.buf.subarray(0, scratch.pos)) }
+        this.byValue.set(value, e)
+      }
+      this.last = e
     }
+    const pair = e.pair
     const n = pair.length
     w.ensure(n)
-    const b = w.buf
-    let p = w.pos
-    for (let i = 0; i < n; i++) b[p++] = pair[i]!
-    w.pos = p
+    // one memmove (TypedArray#set): a byte loop cost more for pairs of this size
+    w.buf.set(pair, w.pos)
+    w.pos += n
   }
 }

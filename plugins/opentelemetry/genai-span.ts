@@ -130,9 +130,30 @@ let nameFieldCount = 0
 /** name fields kept (tests: the cap holds) */
 export const genaiNameFieldCount = (): number => nameFieldCount
 
+/**
+ * the name field written last and what it was for: most requests repeat it, and comparing the
+ * model costs less than two map lookups (the model is a string of its own: a client's may be a
+ * slice of its whole body)
+ */
+let lastRouteType: string | null = null
+let lastModel: string | null = null
+let lastField: Uint8Array | null = null
+
 function nameField(o: LlmOutcome): Uint8Array {
   const routeType = o.routeType ?? 'llm/v1/chat'
   const model = requestModelOf(o)
+  if (lastField !== null && routeType === lastRouteType && model === lastModel) return lastField
+  const f = keptNameField(routeType, model, o)
+  lastRouteType = routeType
+  lastModel = model === null ? null : ownString(model)
+  lastField = f
+  return f
+}
+
+/** `s` as a string of its own (V8's slice of a client's 1 MiB body would keep the body alive) */
+const ownString = (s: string): string => Buffer.from(s, 'utf16le').toString('utf16le')
+
+function keptNameField(routeType: string, model: string | null, o: LlmOutcome): Uint8Array {
   const known = nameFields.get(routeType)
   const f = known === undefined ? undefined : model === null ? known.noModel : known.byModel.get(model)
   if (f !== undefined && f !== null) return f
@@ -141,7 +162,7 @@ function nameField(o: LlmOutcome): Uint8Array {
     let entry = known
     if (entry === undefined) nameFields.set(routeType, (entry = { noModel: null, byModel: new Map() }))
     if (model === null) entry.noModel = made
-    else entry.byModel.set(model, made)
+    else entry.byModel.set(ownString(model), made)
     nameFieldCount++
   }
   return made

@@ -8,7 +8,7 @@ import type { Kong } from '../../pdk/index.ts'
 import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
 import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
-import { extract, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
+import { extract, extractorHeaders, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
 import { sampledByRateBytes } from './trace-ids.ts'
 import { BALANCER_AT, RequestIds, TRACE_AT } from './request-ids.ts'
 import { traceparentFromBytes } from './propagation.ts'
@@ -21,6 +21,8 @@ const DEFAULT_SAMPLING_RATE = 0.01
 
 interface Compiled {
   readonly propagation: Propagation
+  /** the headers without which extraction finds nothing (most requests carry none of them) */
+  readonly traceHeaders: readonly string[]
   readonly rate: number
   readonly exporter: SpanExporter | null
 }
@@ -31,8 +33,10 @@ let nodeRate = DEFAULT_SAMPLING_RATE
 function compile(conf: OtelConf, nodeId: string): Compiled {
   let c = compiled.get(conf)
   if (c === undefined) {
+    const propagation = resolvePropagation(conf)
     c = {
-      propagation: resolvePropagation(conf),
+      propagation,
+      traceHeaders: extractorHeaders(propagation.extract),
       rate: conf.sampling_rate ?? nodeRate,
       exporter: conf.traces_endpoint ? new SpanExporter(exporterOptions(conf, nodeId)) : null,
     }
@@ -122,10 +126,12 @@ export default definePlugin({
     for (const conf of configs ?? []) compile(conf, kong.node.getId())
   },
   access(kong, conf) {
-    const c = compile(conf, kong.node.getId())
+    // compiled at configure: the node id is read only for a config seen first here
+    const c = compiled.get(conf) ?? compile(conf, kong.node.getId())
     const p = c.propagation
     let found: ReturnType<typeof extract> = null
-    if (p.extract.length > 0) {
+    // one test for the common request with no trace headers, rather than each extractor's lookups
+    if (p.extract.length > 0 && kong.tracing.carriesAny(c.traceHeaders)) {
       reading = kong
       try { found = extract(p.extract, readHeader) } finally { reading = null }
     }
@@ -147,12 +153,13 @@ export default definePlugin({
     const id = kong.ctx.plugin.traceId
     if (typeof id === 'string') kong.response.addHeader(conf.http_response_header_for_traceid, id)
   },
-  log(kong, conf) {
+  log(kong) {
     // false: sampled out (or no timings at all)
     if (!kong.tracing.readTimings(timings)) return
     const r = kong.tracing.kept(NAME) as LiveRequest | null
-    const exporter = compiled.get(conf)?.exporter
-    if (r === null || !exporter) return
+    if (r === null) return
+    // the exporter access found for this config (kept with the request: no lookup by config here)
+    const exporter = r.exporter
     const route = kong.router.getRoute()
     const f = facts
     f.method = kong.request.getMethod()

@@ -291,11 +291,26 @@ export function encodedName(name: string, kind: number): Uint8Array {
  * `parent_span_id` = the request's root span (tag, length, bytes), then the balancer span's 8 id
  * bytes (no tag: it is written as a span_id).
  */
-export interface ChildIds { buf: Buffer; traceEnd: number; parentEnd: number }
+export interface ChildIds {
+  buf: Buffer
+  traceEnd: number
+  parentEnd: number
+  /** `buf[0, traceEnd)`, the trace_id field, as a view made when the layout is (copied with one `set`) */
+  trace: Uint8Array
+}
 
 export function childIds(): ChildIds {
-  return { buf: Buffer.alloc(64), traceEnd: 0, parentEnd: 0 }
+  const buf = Buffer.alloc(64)
+  return { buf, traceEnd: 0, parentEnd: 0, trace: buf.subarray(0, 0) }
 }
+
+/** `ids.trace` for its current buffer and layout */
+export function setTraceView(ids: ChildIds): void {
+  ids.trace = ids.buf.subarray(0, ids.traceEnd)
+}
+
+// Copies of more than about a dozen bytes go through TypedArray#set (a memmove after a fixed ~15 ns)
+// rather than a loop (~1.3 ns a byte): a span's trace_id field, its name, a cached attribute pair.
 
 /** `ids` for a request's trace, root span and balancer span (hex ids, as openSpan takes them). */
 export function setChildIds(ids: ChildIds, traceId: string, rootId: string, balancerId: string): void {
@@ -313,6 +328,7 @@ export function setChildIds(ids: ChildIds, traceId: string, rootId: string, bala
   // the balancer id's bytes without their length byte
   w.id(balancerId)
   w.buf.copyWithin(ids.parentEnd, ids.parentEnd + 1, w.pos)
+  setTraceView(ids)
 }
 const IDS_WRITER = new OtlpWriter(0)
 
@@ -331,7 +347,8 @@ export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name:
   p += width
   const mark = p
   const traceEnd = ids.traceEnd
-  for (let i = 0; i < traceEnd; i++) b[p++] = from[i]!
+  b.set(ids.trace, p)
+  p += traceEnd
   b[p++] = 0x12 // span_id
   b[p++] = 8
   if (balancer) {
@@ -343,8 +360,8 @@ export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name:
   }
   const parentEnd = ids.parentEnd
   for (let i = traceEnd; i < parentEnd; i++) b[p++] = from[i]!
-  const n = name.length
-  for (let i = 0; i < n; i++) b[p++] = name[i]!
+  b.set(name, p)
+  p += name.length
   b[p++] = 0x39 // start_time_unix_nano
   w.pos = p
   w.time(start)
@@ -366,7 +383,8 @@ export function openRoot(w: OtlpWriter, ids: ChildIds, parentId: string | null, 
   p += 2
   const mark = p
   const traceEnd = ids.traceEnd
-  for (let i = 0; i < traceEnd; i++) b[p++] = from[i]!
+  b.set(ids.trace, p)
+  p += traceEnd
   b[p++] = 0x12 // span_id: the root id's length and bytes, kept after the parent_span_id tag
   const parentEnd = ids.parentEnd
   for (let i = traceEnd + 1; i < parentEnd; i++) b[p++] = from[i]!
@@ -376,8 +394,8 @@ export function openRoot(w: OtlpWriter, ids: ChildIds, parentId: string | null, 
     w.id(parentId)
   }
   w.ensure(name.length + 32)
-  const n = name.length
-  for (let i = 0; i < n; i++) w.buf[w.pos++] = name[i]!
+  w.buf.set(name, w.pos)
+  w.pos += name.length
   w.buf[w.pos++] = 0x39
   w.time(start)
   w.buf[w.pos++] = 0x41
@@ -417,7 +435,8 @@ export function attrOpen(w: OtlpWriter, key: Uint8Array): number {
   const b = w.buf
   b[w.pos++] = 0x4a
   const kv = w.open(1)
-  for (let i = 0; i < n; i++) b[w.pos++] = key[i]!
+  b.set(key, w.pos)
+  w.pos += n
   b[w.pos++] = 0x12
   w.open(1)
   return kv

@@ -212,6 +212,28 @@ function gcp(get: GetHeader): Extracted | null {
 
 const EXTRACT: Record<Extractor, (get: GetHeader) => Extracted | null> = { w3c, b3, jaeger, ot, datadog, aws, gcp }
 
+/**
+ * The headers each extractor gives up without (it reads them first and returns null when they are
+ * all missing): a request carrying none of a config's can skip extraction with one test
+ * (extractorHeaders), instead of every extractor looking up its own.
+ */
+const GIVES_UP_WITHOUT: Record<Extractor, readonly string[]> = {
+  w3c: ['traceparent'],
+  b3: ['b3', 'x-b3-traceid'],
+  jaeger: ['uber-trace-id'],
+  ot: ['ot-tracer-traceid'],
+  datadog: ['x-datadog-trace-id'],
+  aws: ['x-amzn-trace-id'],
+  gcp: ['x-cloud-trace-context'],
+}
+
+/** Lowercase header names at least one of which a request must carry for extract(formats) to find a context (made at config load). */
+export function extractorHeaders(formats: readonly Extractor[]): string[] {
+  const out: string[] = []
+  for (const f of formats) for (const h of GIVES_UP_WITHOUT[f]) if (!out.includes(h)) out.push(h)
+  return out
+}
+
 /** The first format in `formats` the headers carry validly, with its name; null when none does. */
 export function extract(formats: readonly Extractor[], get: GetHeader): { from: Extractor; ctx: Extracted } | null {
   for (const f of formats) {

@@ -2,7 +2,7 @@
 // (in the ChildIds layout its spans copy: no hex decoding in the log phase), with their hex made
 // only where a header or a test asks for it (the W3C traceparent is written from the bytes). Three
 // hex strings per sampled request were ~110 B of garbage that lived across the upstream call.
-import { type ChildIds } from './otlp-encode.ts'
+import { childIds, setTraceView, type ChildIds } from './otlp-encode.ts'
 import { spanIdInto, traceIdInto } from './trace-ids.ts'
 
 /** where each id's bytes are in `ids.buf` (setChildIds writes the same layout from hex) */
@@ -19,12 +19,18 @@ for (let i = 0; i < 16; i++) {
 
 export class RequestIds {
   /** trace_id field, parent_span_id field (the root span), the balancer span's 8 bytes */
-  readonly ids: ChildIds = { buf: Buffer.alloc(64), traceEnd: ROOT_AT - 2, parentEnd: BALANCER_AT }
+  readonly ids: ChildIds = childIds()
+  /** the three ids' bytes (a view made once: copyFrom copies them with one TypedArray#set) */
+  private readonly idBytes: Uint8Array
   private hexTrace: string | null = null
   private hexRoot: string | null = null
   private hexBalancer: string | null = null
 
   constructor() {
+    this.ids.traceEnd = ROOT_AT - 2
+    this.ids.parentEnd = BALANCER_AT
+    setTraceView(this.ids)
+    this.idBytes = this.ids.buf.subarray(TRACE_AT, END)
     const b = this.ids.buf
     b[0] = 0x0a // trace_id
     b[1] = 16
@@ -51,10 +57,8 @@ export class RequestIds {
 
   /** `from`'s ids (and whatever hex it made already) */
   copyFrom(from: RequestIds): void {
-    // a loop: Buffer#copy of a part makes a view of the source per call
-    const a = from.ids.buf
-    const b = this.ids.buf
-    for (let i = TRACE_AT; i < END; i++) b[i] = a[i]!
+    // TypedArray#set of a view made once (Buffer#copy of a part makes a view of the source per call)
+    this.ids.buf.set(from.idBytes, TRACE_AT)
     this.hexTrace = from.hexTrace
     this.hexRoot = from.hexRoot
     this.hexBalancer = from.hexBalancer

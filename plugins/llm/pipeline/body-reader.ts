@@ -7,8 +7,8 @@ import type { Kong } from '../../../pdk/index.ts'
 import type { BodyChunk } from '../../../core/plugins/contract.ts'
 import type { ClientFormat, TokenUsage } from '../types.ts'
 import type { ResponseHandler } from './response-handler.ts'
-import { usageOfOpenAi } from './usage.ts'
-import { finishReasonsOfBytes } from './finish-reasons.ts'
+import { DECODE_WHOLE_MAX, usageOfOpenAi } from './usage.ts'
+import { finishReasonsOf, finishReasonsOfBytes } from './finish-reasons.ts'
 import { inflateBody, MAX_RESPONSE_BYTES } from './inflate.ts'
 
 const EMPTY = Buffer.alloc(0)
@@ -20,7 +20,12 @@ export class BodyReader implements ResponseHandler {
   private u: TokenUsage | null = null
   private model: string | null = null
   private text: string | null = null
-  /** the copy read at the end, for finishReasons() (asked only by a tracing plugin; searched as bytes) */
+  /**
+   * the copy read at the end, for finishReasons() (asked only by a tracing plugin): the text the
+   * usage was read from when the answer was short enough to be decoded whole, else the bytes
+   * (searched as bytes: a long answer is never decoded whole)
+   */
+  private readText: string | null = null
   private read: Buffer | null = null
 
   /**
@@ -40,18 +45,22 @@ export class BodyReader implements ResponseHandler {
     if (chunk.eof && this.chunks !== null) {
       const bytes = this.whole(kong, this.chunks)
       this.chunks = null
-      // the bytes are what is kept past this point, not the decoded text (only a payload log keeps
-      // that): a string held to the end of the request is promoted by the scavenges it outlives
-      this.read = bytes
-      // decoded whole only for a payload log or a native reader: OpenAI's usage is read from the bytes
-      if (this.payloads) this.text = bytes.toString('utf8')
+      // a short answer (usageOfOpenAi's own rule) is decoded once, here: its usage, a payload log
+      // and finishReasons() read that one text (searching the bytes again for the finish reasons
+      // cost a native call per search). A long one keeps its bytes: decoded only for a payload log
+      // or a native reader, its usage read from the bytes' head and tail.
+      const short = bytes.length <= DECODE_WHOLE_MAX
+      const text = short || this.payloads ? bytes.toString('utf8') : null
+      if (this.payloads) this.text = text
+      if (short) this.readText = text
+      else this.read = bytes
       if (this.kind === 'passthrough') {
-        const u = usageOfOpenAi(bytes)
+        const u = usageOfOpenAi(short ? text! : bytes)
         this.u = u.usage
         this.model = u.model
       } else if (this.format?.usageOf) {
         try {
-          const u = this.format.usageOf(JSON.parse(this.text ?? bytes.toString('utf8')))
+          const u = this.format.usageOf(JSON.parse(text ?? bytes.toString('utf8')))
           this.u = u.usage
           this.model = u.model
         } catch { /* a native answer we cannot read: no usage */ }
@@ -84,6 +93,7 @@ export class BodyReader implements ResponseHandler {
   }
 
   finishReasons(): readonly string[] {
+    if (this.readText !== null) return finishReasonsOf(this.readText)
     return this.read === null ? [] : finishReasonsOfBytes(this.read)
   }
 }
