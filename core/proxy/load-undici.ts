@@ -15,14 +15,21 @@ import type { Pool } from 'undici'
 
 type UndiciModule = typeof import('undici')
 
+/**
+ * What the Pool module alone gives: the dispatcher methods. request(), stream() and the other API
+ * methods are added to every dispatcher by the package's index only, so they are not promised here.
+ */
+export type DispatchPool = Pick<Pool, 'dispatch' | 'close' | 'destroy' | 'closed' | 'destroyed'>
+type DispatchPoolClass = new (url: string, options?: Pool.Options) => DispatchPool
+
 /** Where the modules come from; tests replace it to see a failed load (setUndiciRequireForTests). */
 let requireFrom: (id: string) => unknown = createRequire(import.meta.url)
-let pool: typeof Pool | null = null
+let pool: DispatchPoolClass | null = null
 let full: UndiciModule | null = null
 
 /** undici's Pool class (lib/dispatcher/pool.js: the package's `Pool`). Throws when it cannot be loaded. */
-export function loadUndiciPool(): typeof Pool {
-  return (pool ??= requireFrom('undici/lib/dispatcher/pool.js') as typeof Pool)
+export function loadUndiciPool(): DispatchPoolClass {
+  return (pool ??= requireFrom('undici/lib/dispatcher/pool.js') as DispatchPoolClass)
 }
 
 /** The whole undici package (its request API). Throws when it cannot be loaded. */

@@ -7,8 +7,7 @@
 // (templated `azure_instance`, `upstream_url`). undici itself is loaded with the first pool
 // (load-undici.ts), not at start.
 import { createSecureContext, type SecureContext } from 'node:tls'
-import type { Pool } from 'undici'
-import { loadUndiciPool } from './load-undici.ts'
+import { loadUndiciPool, type DispatchPool as Pool } from './load-undici.ts'
 import { MAX_POOLS } from './max-pools.ts'
 import { OriginCache } from './origin-cache.ts'
 import { closeAllH1Pools, pruneH1Pools } from './h1-pools.ts'

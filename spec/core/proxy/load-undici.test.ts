@@ -4,6 +4,8 @@
 // path (the running config keeps serving) or fails only the request that needed it.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRequire } from 'node:module'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
@@ -27,6 +29,29 @@ describe('loadUndiciPool, loadUndici', () => {
     expect(typeof loadUndici().request).toBe('function')
     expect(undiciLoadError('pool')).toBeNull()
     expect(undiciLoadError('package')).toBeNull()
+  })
+
+  it("the Pool module alone carries a proxied exchange (dispatch), in a process that never loads undici's index", async () => {
+    const script = `
+      const { createServer } = require('node:http')
+      const server = createServer((req, res) => res.end('pool alone ' + req.url))
+      server.listen(0, '127.0.0.1', () => {
+        const Pool = require('undici/lib/dispatcher/pool.js')
+        const pool = new Pool('http://127.0.0.1:' + server.address().port)
+        const chunks = []
+        let status = 0
+        pool.dispatch({ method: 'GET', path: '/x', headers: [] }, {
+          onConnect() {}, onHeaders(s) { status = s; return true }, onData(c) { chunks.push(c); return true },
+          onComplete() {
+            const index = Object.keys(require.cache).some((f) => f.endsWith('/node_modules/undici/index.js'))
+            console.log(JSON.stringify({ status, body: Buffer.concat(chunks).toString(), index }))
+            pool.close().then(() => server.close())
+          },
+          onError(e) { console.log(JSON.stringify({ error: e.message })); process.exit(1) },
+        })
+      })`
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: new URL('../../..', import.meta.url).pathname, timeout: 10_000 })
+    expect(JSON.parse(stdout.trim())).toEqual({ status: 200, body: 'pool alone /x', index: false })
   })
 
   it('requires each module once, then answers from memory', () => {
