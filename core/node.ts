@@ -40,13 +40,14 @@ export interface RunningNode {
 }
 
 /**
- * Young generation of a proxy thread (3 × the semi-space), as the main thread gets through
- * `node --max-semi-space-size=8` in `npm start`. Under concurrency a scavenge must come rarely
- * enough that most requests in flight finish between two: with 2 MB semi-spaces (a scavenge every
- * ~50 ai-proxy requests at c=50) every request's state was copied twice and promoted (4.5–9 KB per
- * request), old space filled, and mark-compacts took 20–30 % of the CPU; with 8 MB promotion is
- * ~0.8 KB per request and mark-compacts nearly stop (bench/gc/gc-per-request.ts --flags). 4 MB
- * flips between the two. The cost is ~10 MB more RSS at idle.
+ * Young generation of a worker thread (3 × an 8 MB semi-space). The main thread, which serves
+ * alone with one worker process, gets `node --max-semi-space-size=4` in `npm start`. Under
+ * concurrency a scavenge must come rarely enough that most requests in flight finish between two:
+ * with 2 MB semi-spaces (a scavenge every ~50 ai-proxy requests at c=50) every request's state was
+ * copied twice and promoted (4.5–9 KB per request), old space filled, and mark-compacts took
+ * 20–30 % of the CPU. Since requests allocate less (~20 KB per ai-proxy request), 4 MB promotes
+ * 1–2 B per request at c=50 (a scavenge every ~170 requests), as 8 MB does, and saves ~8 MB RSS
+ * with 1000 open streams; worker threads keep 8 MB semi-spaces until measured the same way.
  */
 const YOUNG_GENERATION_MB = 24
 /**

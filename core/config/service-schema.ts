@@ -7,6 +7,7 @@ import { checkHost } from './check-host.ts'
 import { defaultsOf, orNull, type EntityDef, type Fields } from './entity-def.ts'
 import type { ErrorCollector, Path } from './field-errors.ts'
 import { checkServicePath } from './path-checks.ts'
+import { undiciLoadError } from '../proxy/load-undici.ts'
 import { between, extras, id, oneOf, PROTOCOLS, tags, timeout, timestamp, utf8Name } from './typedefs.ts'
 import type { Service, ServiceProtocol } from './types.ts'
 
@@ -34,6 +35,8 @@ export const ServiceSchema = Type.Object(
 
 const TLS_PROTOCOLS = new Set(['https', 'tls', 'grpcs', 'wss'])
 const PATHLESS_PROTOCOLS = new Set(['tcp', 'tls', 'udp', 'tls_passthrough', 'grpc', 'grpcs'])
+/** protocols whose requests go upstream over https (core/proxy/upstream-request.ts), which only undici sends */
+const UNDICI_PROTOCOLS = new Set(['https', 'grpcs', 'wss'])
 
 /**
  * Kong's port default is 80 whatever the protocol, which sends TLS to port 80 for a service
@@ -87,6 +90,12 @@ function check(value: Fields, _given: Fields, out: ErrorCollector, path: Path): 
   const protocol = value.protocol as string
   if (PATHLESS_PROTOCOLS.has(protocol) && value.path !== undefined) conditional(out, path, 'path')
   if (!TLS_PROTOCOLS.has(protocol) && value.tls_verify !== undefined) conditional(out, path, 'tls_verify')
+  // undici is loaded when a config first has an https service (not at start): a failure to load it
+  // refuses this config here rather than failing its requests
+  if (UNDICI_PROTOCOLS.has(protocol)) {
+    const loadError = undiciLoadError('pool')
+    if (loadError !== null) out.field([...path, 'protocol'], loadError)
+  }
 }
 
 /** Kong's `conditional` entity check on `protocol`: the field must be null. */

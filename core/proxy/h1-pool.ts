@@ -20,6 +20,7 @@ import { createRequire } from 'node:module'
 import { maxHeaderSize } from 'node:http'
 import type { H1Request } from './h1-request.ts'
 import type { FlatHeaders } from '../runloop/context.ts'
+import { shareHeaderStrings } from './shared-header-strings.ts'
 
 const require = createRequire(import.meta.url)
 interface NativeParser {
@@ -230,6 +231,10 @@ class Conn {
         }
       }
     }
+    // An answer without a length is streamed (SSE) and may stay open long: its head is kept that
+    // long, so it takes the shared copies of the strings that repeat (~1.2 KB less per open OpenAI
+    // stream). ~1 us per head: not spent on answers of known length, which end soon.
+    if (this.clRaw === '') for (let i = 0; i < hs.length; i += 2) shareHeaderStrings(hs, i)
   }
 
   /** The server closed its side (FIN) or reset after a close-delimited answer. */

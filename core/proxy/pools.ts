@@ -4,9 +4,10 @@
 // closed gracefully (in-flight requests finish).
 //
 // The number of pools is bounded (origin-cache.ts): an AI target's host can come from a request
-// (templated `azure_instance`, `upstream_url`).
+// (templated `azure_instance`, `upstream_url`). undici itself is loaded with the first pool
+// (load-undici.ts), not at start.
 import { createSecureContext, type SecureContext } from 'node:tls'
-import { Pool } from 'undici'
+import { loadUndiciPool, type DispatchPool as Pool } from './load-undici.ts'
 import { MAX_POOLS } from './max-pools.ts'
 import { OriginCache } from './origin-cache.ts'
 import { closeAllH1Pools, pruneH1Pools } from './h1-pools.ts'
@@ -49,7 +50,8 @@ function originId(k: PoolKey): string {
 function createPool(k: PoolKey): Pool {
   const host = k.host.includes(':') && !k.host.startsWith('[') ? `[${k.host}]` : k.host
   const trust = k.scheme === 'https' ? trustOf(k.trustedCa) : null
-  return new Pool(`${k.scheme}://${host}:${k.port}`, {
+  const UndiciPool = loadUndiciPool()
+  return new UndiciPool(`${k.scheme}://${host}:${k.port}`, {
     pipelining: 1, // pipelining saves no CPU and lets one long stream block the requests behind it
     keepAliveTimeout: 60_000,
     keepAliveMaxTimeout: 60_000,

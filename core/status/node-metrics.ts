@@ -8,7 +8,12 @@
 // ended is folded into `retired` (counters and histograms only) and summed into every later
 // scrape. What a dead worker counted after its last snapshot is lost (it could not be asked);
 // a config reload changes nothing here (families live as long as the thread).
-import { AggregatorRegistry, Registry } from 'prom-client'
+//
+// prom-client (and its @opentelemetry/api) is required with the first scrape or retired worker,
+// not at start: with one serving thread the main thread is the proxy, and ~3 MB RSS of modules
+// that only a scrape uses would sit beside every request.
+import { createRequire } from 'node:module'
+import type { AggregatorRegistry } from 'prom-client'
 import type { MetricSnapshot } from './metric-family.ts'
 import { adminStats } from '../admin/stats.ts'
 import { nodeId } from '../node-id.ts'
@@ -24,13 +29,17 @@ export interface ThreadSnapshot {
 }
 
 /** Prometheus' text exposition format, version 0.0.4 (what Kong's /metrics answers with). */
-export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+let aggregator: typeof AggregatorRegistry | null = null
+const aggregate: typeof AggregatorRegistry.aggregate = (sets) =>
+  (aggregator ??= (createRequire(import.meta.url)('prom-client') as typeof import('prom-client')).AggregatorRegistry).aggregate(sets)
 
 const sums = (m: MetricSnapshot): boolean => m.type === 'counter' || m.type === 'histogram'
 
 /** prom-client's merge of metric lists, back to plain snapshots (its wrappers answer get() at once). */
 function sumAll(sets: MetricSnapshot[][]): MetricSnapshot[] {
-  const reg = AggregatorRegistry.aggregate(sets)
+  const reg = aggregate(sets)
   return reg.getMetricsAsArray().map((m) => (m as unknown as { get(): MetricSnapshot }).get())
 }
 
@@ -56,7 +65,7 @@ export class NodeMetrics {
     const threads = await this.collect()
     // a family without a series is left out, as Kong shows no metric a flag did not turn on
     const sets = [this.retired, ...threads.map((t) => t.metrics), nodeGauges(threads)].map((set) => set.filter((m) => m.values.length > 0))
-    const reg = AggregatorRegistry.aggregate(sets)
+    const reg = aggregate(sets)
     return reg.metrics()
   }
 }

@@ -5,6 +5,7 @@ import { pluginLog } from '../../core/log.ts'
 import { schema, type HttpLogConf } from './schema.ts'
 import { BatchQueue } from './batch-queue.ts'
 import { sendBatch } from './sender.ts'
+import { undiciLoadError } from '../../core/proxy/load-undici.ts'
 
 const queues = new WeakMap<HttpLogConf, BatchQueue<string>>()
 
@@ -19,6 +20,11 @@ export default definePlugin({
   version: '1.0.0',
   priority: 12,
   schema,
+  check() {
+    // the sender's client, loaded by the first config that has this plugin: a failure refuses the config
+    const loadError = undiciLoadError('package')
+    return loadError === null ? null : { http_endpoint: loadError }
+  },
   log(kong, conf) {
     queueFor(conf).add(JSON.stringify(kong.log.serialize()))
   },

@@ -1,6 +1,8 @@
 // Sends one batch of serialized log records to the http-log endpoint with an undici pool per
 // endpoint (keep-alive per `keepalive`). A status >= 400 counts as a failure, so it is retried.
-import { Pool } from 'undici'
+// undici is loaded by the first config with an http-log plugin (its `check`), not at start.
+import type { Pool } from 'undici'
+import { loadUndici } from '../../core/proxy/load-undici.ts'
 import type { HttpLogConf } from './schema.ts'
 
 interface Target { pool: Pool; path: string; headers: Record<string, string>; /** the endpoint for error messages: no user info, no query */ shown: string }
@@ -18,7 +20,7 @@ function targetFor(conf: HttpLogConf): Target {
   const key = `${url.origin}|${conf.keepalive}|${conf.timeout}`
   let pool = pools.get(key)
   if (!pool) {
-    pool = new Pool(url.origin, { connections: 4, keepAliveTimeout: conf.keepalive, connectTimeout: conf.timeout, headersTimeout: conf.timeout, bodyTimeout: conf.timeout })
+    pool = new (loadUndici().Pool)(url.origin, { connections: 4, keepAliveTimeout: conf.keepalive, connectTimeout: conf.timeout, headersTimeout: conf.timeout, bodyTimeout: conf.timeout })
     pools.set(key, pool)
   }
   const headers: Record<string, string> = { ...conf.headers, 'content-type': conf.content_type }

@@ -5,7 +5,8 @@
 // specially (h1-request.ts answers null for them) and TOLLGATE_UPSTREAM_CLIENT=undici go through
 // an undici Pool as before. Pools are per collector origin and connect timeout, for the thread,
 // apart from the upstream pools (a config reload prunes those; an exporter keeps its own).
-import { Pool } from 'undici'
+import type { Pool } from 'undici'
+import { loadUndici } from '../../core/proxy/load-undici.ts'
 import { H1Pool, type H1Handler } from '../../core/proxy/h1-pool.ts'
 import { h1Request } from '../../core/proxy/h1-request.ts'
 import { H1_CLIENT } from '../../core/proxy/upstream-client.ts'
@@ -46,7 +47,7 @@ export function collectorClient(url: URL, headers: Readonly<Record<string, strin
   }
   const key = `${url.origin}|${t.connectTimeout}|${t.readTimeout}`
   let pool = undiciPools.get(key)
-  if (pool === undefined) undiciPools.set(key, (pool = new Pool(url.origin, { connections: 2, connectTimeout: t.connectTimeout, headersTimeout: t.readTimeout, bodyTimeout: t.readTimeout })))
+  if (pool === undefined) undiciPools.set(key, (pool = new (loadUndici().Pool)(url.origin, { connections: 2, connectTimeout: t.connectTimeout, headersTimeout: t.readTimeout, bodyTimeout: t.readTimeout })))
   return new UndiciCollectorClient(pool, path, headers, t)
 }
 

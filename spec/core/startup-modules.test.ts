@@ -1,5 +1,6 @@
 // What start-up loads: the bundled plugins (all of them, as `KONG_PLUGINS=bundled` loads), a
-// serving thread's proxy server and its metrics must not import an SDK or library that only some configs use; each is
+// serving thread's proxy server and its metrics, and the main thread's node (which serves when it
+// is the only thread) must not import an SDK or library that only some configs use; each is
 // imported when a config first needs it. Checked in a fresh process (this one has loaded them).
 import { beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
@@ -7,7 +8,8 @@ import { ROOT } from '../../core/paths.ts'
 
 /** Packages whose CommonJS files must not be loaded by importing the bundled plugins. */
 const NOT_AT_START = [
-  'prom-client', // the main thread's scrape only (core/status/node-metrics.ts)
+  'undici', // https services, requests the H1 client leaves to it, http-log, embeddings (core/proxy/load-undici.ts)
+  'prom-client', // the main thread's first scrape (core/status/node-metrics.ts)
   '@opentelemetry/api', // prom-client's dependency; the opentelemetry plugin encodes spans itself
   '@opentelemetry/sdk-trace-base',
   '@opentelemetry/otlp-transformer',
@@ -31,6 +33,7 @@ beforeAll(() => {
     "const { BUNDLED } = await import('./plugins/index.ts')",
     "await import('./core/status/thread-snapshot.ts')",
     "await import('./core/server/proxy-server.ts')",
+    "await import('./core/node.ts')",
     "const { createRequire } = await import('node:module')",
     'console.log(JSON.stringify({ plugins: BUNDLED.length, files: Object.keys(createRequire(import.meta.url).cache) }))',
   ].join('\n')
@@ -42,7 +45,7 @@ beforeAll(() => {
 
 describe('start-up imports', () => {
   it('loads the packages every config needs (the check sees CommonJS files at all)', () => {
-    expect(loaded.some((f) => f.includes('/node_modules/undici/'))).toBe(true)
+    expect(loaded.some((f) => f.includes('/node_modules/pino/'))).toBe(true)
   })
 
   it.each(NOT_AT_START)('%s is not loaded by the bundled plugins', (pkg) => {

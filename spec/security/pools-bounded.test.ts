@@ -3,6 +3,7 @@
 // and an evicted pool closes gracefully (what it is carrying finishes).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { request, type Dispatcher } from 'undici'
 import { closeAllPools, getPool, MAX_POOLS, poolCount, PoolCache, type PoolKey } from '../../core/proxy/pools.ts'
 import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
 import { getH1Pool, h1PoolCount } from '../../core/proxy/h1-pools.ts'
@@ -74,7 +75,8 @@ describe('pools per upstream origin', () => {
     const cache = new PoolCache(2)
     const first = cache.get(key(ups[0]!.port))
     const came = new Promise<void>((r) => { arrived = r })
-    const inFlight = first.request({ method: 'GET', path: '/slow' })
+    // through the pool's dispatch (the proxy's only use of it: the Pool module alone has no request())
+    const inFlight = request(`http://127.0.0.1:${ups[0]!.port}/slow`, { dispatcher: first as unknown as Dispatcher })
     await came // the request is on the wire, its answer held back
 
     cache.get(key(ups[1]!.port))

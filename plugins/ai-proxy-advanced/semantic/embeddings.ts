@@ -6,7 +6,7 @@
 // works here too. Answers are cached per text (Kong: per-request cache keyed on url+model+prompt);
 // a concurrent miss for the same text shares one call.
 import { LRUCache } from 'lru-cache'
-import { request } from 'undici'
+import { loadUndici } from '../../../core/proxy/load-undici.ts'
 import { isDefaultPort } from '../../../core/proxy/default-port.ts'
 import { authStrategyFor, getProvider } from '../../llm/registry.ts'
 import type { AuthHandler, EmbeddingsCall, ModelConf, OutboundRequest } from '../../llm/types.ts'
@@ -57,7 +57,8 @@ export function createEmbedder(conf: EmbeddingsConf, dimensions: number): Embedd
     const r = handler.apply(out, NO_CLIENT)
     if (r) await r
     const q = out.target.query
-    const res = await request(`${out.target.scheme}://${out.target.host}:${out.target.port}${out.target.path}${q ? `?${q}` : ''}`, {
+    // undici with the first embeddings call, not at start (core/proxy/load-undici.ts)
+    const res = await loadUndici().request(`${out.target.scheme}://${out.target.host}:${out.target.port}${out.target.path}${q ? `?${q}` : ''}`, {
       method: 'POST', headers: Object.fromEntries(out.headers), body: out.body,
     })
     const raw = await res.body.text()

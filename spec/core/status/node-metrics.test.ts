@@ -2,7 +2,8 @@
 // left out, a worker that ended keeps its counts in the totals, concurrent scrapes share one
 // collection, and the output is valid Prometheus text.
 import { describe, expect, it } from 'vitest'
-import { NodeMetrics, type ThreadSnapshot } from '../../../core/status/node-metrics.ts'
+import { Registry } from 'prom-client'
+import { METRICS_CONTENT_TYPE, NodeMetrics, type ThreadSnapshot } from '../../../core/status/node-metrics.ts'
 import { CounterFamily, HistogramFamily, MAX_SERIES_PER_FAMILY, type MetricSnapshot } from '../../../core/status/metric-family.ts'
 import { notReadyReason } from '../../../core/status/readiness.ts'
 import { parseMetrics, samples, total } from '../../plugins/prometheus/scrape.ts'
@@ -19,6 +20,10 @@ function thread(threadId: number, requests: number, latencies: number[]): Thread
 }
 
 describe('NodeMetrics', () => {
+  it("answers with prom-client's content type (written out: prom-client is loaded with the first scrape)", () => {
+    expect(METRICS_CONTENT_TYPE).toBe(Registry.PROMETHEUS_CONTENT_TYPE)
+  })
+
   it('sums every thread, counters and histogram buckets alike; omits empty families; one memory gauge per thread', async () => {
     const text = await new NodeMetrics(async () => [thread(1, 3, [5, 50]), thread(2, 4, [500])]).text()
     const m = parseMetrics(text)
