@@ -133,38 +133,38 @@ try {
     ins.close();
     if (values.out) writeFileSync(values.out, JSON.stringify(profile));
     summarizeCpu(profile, run.requests);
-    process.exit(0);
+  } else {
+    await ins.call('HeapProfiler.enable');
+    await ins.call('HeapProfiler.startSampling', { samplingInterval: Number(values.interval), includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    const run = await load(Number(values.seconds));
+    const { profile } = (await ins.call('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } };
+    ins.close();
+    if (values.out) writeFileSync(values.out, JSON.stringify(profile));
+    const n = run.requests;
+    const byFn = new Map<string, number>();
+    const byFile = new Map<string, number>();
+    let total = 0;
+    const walk = (node: HeapNode): void => {
+      const cf = node.callFrame;
+      const file = cf.url.replace(/^file:\/\//, '').replace(`${ROOT.replace(/\/$/, '')}/`, '').replace(/^.*node_modules\//, 'node_modules/') || cf.functionName;
+      if (node.selfSize > 0) {
+        const key = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
+        byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
+        byFile.set(file, (byFile.get(file) ?? 0) + node.selfSize);
+        total += node.selfSize;
+      }
+      for (const c of node.children) walk(c);
+    };
+    walk(profile.head);
+    const top = Number(values.top);
+    const show = (title: string, m: Map<string, number>): void => {
+      console.log(`-- ${title}`);
+      for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${String(Math.round(v / n)).padStart(7)} B  ${k}`);
+    };
+    console.log(`${n} requests, ${Math.round(total / n)} B sampled per request (${values.ai ? 'ai-proxy' : 'plain'}${values.sse ? ', SSE' : ''})`);
+    show('bytes per request by allocating function', byFn);
+    show('by file', byFile);
   }
-  await ins.call('HeapProfiler.enable');
-  await ins.call('HeapProfiler.startSampling', { samplingInterval: Number(values.interval), includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  const run = await load(Number(values.seconds));
-  const { profile } = (await ins.call('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } };
-  ins.close();
-  if (values.out) writeFileSync(values.out, JSON.stringify(profile));
-  const n = run.requests;
-  const byFn = new Map<string, number>();
-  const byFile = new Map<string, number>();
-  let total = 0;
-  const walk = (node: HeapNode): void => {
-    const cf = node.callFrame;
-    const file = cf.url.replace(/^file:\/\//, '').replace(`${ROOT.replace(/\/$/, '')}/`, '').replace(/^.*node_modules\//, 'node_modules/') || cf.functionName;
-    if (node.selfSize > 0) {
-      const key = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
-      byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
-      byFile.set(file, (byFile.get(file) ?? 0) + node.selfSize);
-      total += node.selfSize;
-    }
-    for (const c of node.children) walk(c);
-  };
-  walk(profile.head);
-  const top = Number(values.top);
-  const show = (title: string, m: Map<string, number>): void => {
-    console.log(`-- ${title}`);
-    for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${String(Math.round(v / n)).padStart(7)} B  ${k}`);
-  };
-  console.log(`${n} requests, ${Math.round(total / n)} B sampled per request (${values.ai ? 'ai-proxy' : 'plain'}${values.sse ? ', SSE' : ''})`);
-  show('bytes per request by allocating function', byFn);
-  show('by file', byFile);
 } finally {
   await gw.stop();
   await mock.stop();
