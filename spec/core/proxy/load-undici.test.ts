@@ -90,6 +90,7 @@ describe('a gateway loads undici when a config first needs it', () => {
     name: 'tls', protocol, host: '127.0.0.1', port: tlsPort, tls_verify: false, routes: [{ name: 'tls', paths: ['/tls'] }],
   })
   const httpLog = () => ({ name: 'http-log', route: 'plain', config: { http_endpoint: `${logEndpoint.url}/log` } })
+  const otel = (traces_endpoint: string, headers?: Record<string, string>) => ({ name: 'opentelemetry', route: 'plain', config: { traces_endpoint, ...(headers ? { headers } : {}) } })
   const config = (services: object[], plugins: object[] = []) => JSON.stringify({ _format_version: '3.0', services, plugins })
   const reload = (body: string) => request(`${gw.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
@@ -154,6 +155,10 @@ describe('a gateway loads undici when a config first needs it', () => {
       ['a grpcs service', () => config([httpService(), httpsService('grpcs')]), ['services', 1, 'protocol']],
       ['a wss service', () => config([httpService(), httpsService('wss')]), ['services', 1, 'protocol']],
       ['an http-log plugin', () => config([httpService()], [httpLog()]), ['plugins', 0, 'config', 'http_endpoint']],
+      // the exporter's client is made at configure: a failed load there was logged, the config
+      // taken, and every traced request then tried the require again and failed with 500
+      ['an opentelemetry plugin with an https collector', () => config([httpService()], [otel('https://127.0.0.1:4318/v1/traces')]), ['plugins', 0, 'config', 'traces_endpoint']],
+      ['an opentelemetry plugin with an http collector and a header only undici sends', () => config([httpService()], [otel(`${logEndpoint.url}/v1/traces`, { Connection: 'close' })]), ['plugins', 0, 'config', 'traces_endpoint']],
     ] as const)('a config with %s is refused with the field path; the running config keeps serving', async (_name, body, path) => {
       const before = await reload(config([httpService()]))
       expect(before.statusCode).toBe(201)
@@ -167,6 +172,16 @@ describe('a gateway loads undici when a config first needs it', () => {
       for (const k of path) at = (at as Record<string | number, unknown>)[k]
       expect(at).toBe(MESSAGE)
       const still = await request(`${gw.proxy}/plain/still`)
+      expect(still.statusCode).toBe(200)
+      await still.body.dump()
+    })
+
+    it('an opentelemetry plugin whose http collector the H1 client reaches is taken without undici', async () => {
+      failing()
+      const res = await reload(config([httpService()], [otel(`${logEndpoint.url}/v1/traces`, { 'X-Tenant': 'a' })]))
+      expect(res.statusCode).toBe(201)
+      await res.body.dump()
+      const still = await request(`${gw.proxy}/plain/traced`)
       expect(still.statusCode).toBe(200)
       await still.body.dump()
     })
