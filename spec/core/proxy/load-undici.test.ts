@@ -85,7 +85,7 @@ describe('a gateway loads undici when a config first needs it', () => {
   let gw: TestGateway
   const seen: string[] = []
 
-  const httpService = () => ({ name: 'plain', url: upstream.url, routes: [{ name: 'plain', paths: ['/plain'] }] })
+  const httpService = () => ({ name: 'plain', url: upstream.url, routes: [{ name: 'plain', paths: ['/plain'] }, { name: 'unbuffered', paths: ['/unbuffered'], request_buffering: false }] })
   const httpsService = (protocol = 'https') => ({
     name: 'tls', protocol, host: '127.0.0.1', port: tlsPort, tls_verify: false, routes: [{ name: 'tls', paths: ['/tls'] }],
   })
@@ -197,6 +197,14 @@ describe('a gateway loads undici when a config first needs it', () => {
         const res = await request(`${gw.proxy}/plain/needs-undici`, { method })
         expect(res.statusCode).toBe(500)
         await res.body.dump()
+      }
+      // bodies past the client body buffer (8m) are streamed upstream, which only undici does: the
+      // request is answered (not left waiting on its unread body), with a length or chunked
+      const big = Buffer.alloc(9 * 1024 * 1024, 'a')
+      for (const body of [big, (async function* () { yield big.subarray(0, 100_000); yield big.subarray(100_000) })()]) {
+        const res = await request(`${gw.proxy}/unbuffered/streamed`, { method: 'POST', body, headersTimeout: 5000, bodyTimeout: 5000 })
+        expect(res.statusCode).toBe(500)
+        expect(await res.body.json()).toMatchObject({ message: 'An unexpected error occurred' })
       }
       const ok = await request(`${gw.proxy}/plain/ok`)
       expect(ok.statusCode).toBe(200)
