@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { createServer, type Server } from 'node:https'
+import { Readable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { loadUndici, loadUndiciPool, setUndiciRequireForTests, undiciLoadError } from '../../../core/proxy/load-undici.ts'
@@ -15,6 +16,10 @@ import { closeHttpLogPools } from '../../../plugins/http-log/sender.ts'
 import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
 import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { selfSignedCert } from '../../helpers/fake-idp/tls.ts'
+import { PluginRegistry } from '../../../core/plugins/registry.ts'
+import type { AnyPlugin } from '../../../core/plugins/contract.ts'
+import aiProxyAdvanced from '../../../plugins/ai-proxy-advanced/index.ts'
+import semanticCache from '../../../plugins/ai-semantic-cache/index.ts'
 
 const realRequire = createRequire(import.meta.url)
 const POOL_ID = 'undici/lib/dispatcher/pool.js'
@@ -201,7 +206,7 @@ describe('a gateway loads undici when a config first needs it', () => {
       // bodies past the client body buffer (8m) are streamed upstream, which only undici does: the
       // request is answered (not left waiting on its unread body), with a length or chunked
       const big = Buffer.alloc(9 * 1024 * 1024, 'a')
-      for (const body of [big, (async function* () { yield big.subarray(0, 100_000); yield big.subarray(100_000) })()]) {
+      for (const body of [big, Readable.from((async function* () { yield big.subarray(0, 100_000); yield big.subarray(100_000) })())]) {
         const res = await request(`${gw.proxy}/unbuffered/streamed`, { method: 'POST', body, headersTimeout: 5000, bodyTimeout: 5000 })
         expect(res.statusCode).toBe(500)
         expect(await res.body.json()).toMatchObject({ message: 'An unexpected error occurred' })
@@ -210,5 +215,34 @@ describe('a gateway loads undici when a config first needs it', () => {
       expect(ok.statusCode).toBe(200)
       await ok.body.dump()
     })
+  })
+})
+
+describe('the embeddings client (undici request API) is loaded by the config that needs it', () => {
+  const registry = new PluginRegistry([aiProxyAdvanced as AnyPlugin, semanticCache as AnyPlugin])
+  const MESSAGE = "cannot load the upstream client (undici): Cannot find module 'undici'"
+  const EMBEDDINGS = { model: { provider: 'openai', name: 'text-embedding-3-small' } }
+  const semanticRouting = {
+    targets: [{ route_type: 'llm/v1/chat', description: 'd', model: { provider: 'openai', name: 'm' } }],
+    balancer: { algorithm: 'semantic' }, embeddings: EMBEDDINGS, vectordb: { strategy: 'memory', dimensions: 3, distance_metric: 'cosine' },
+  }
+  const semanticCaching = { embeddings: EMBEDDINGS, vectordb: { strategy: 'pgvector', dimensions: 3, distance_metric: 'cosine' } }
+  const failing = () => setUndiciRequireForTests(() => { throw new Error("Cannot find module 'undici'\nRequire stack:\n- /x.js") })
+
+  // an embeddings call failed per request (a semantic route's 500, a cache that never hits) on a config that was taken
+  it.each([
+    ['ai-proxy-advanced, semantic routing', 'ai-proxy-advanced', semanticRouting],
+    ['ai-semantic-cache', 'ai-semantic-cache', semanticCaching],
+  ] as const)('%s: refused at config.embeddings when undici cannot be loaded, taken when it can', (_name, plugin, config) => {
+    failing()
+    expect(registry.check(plugin, structuredClone(config))).toEqual({ ok: false, errors: { embeddings: MESSAGE } })
+    setUndiciRequireForTests(null)
+    expect(registry.check(plugin, structuredClone(config)).ok).toBe(true)
+  })
+
+  it('ai-proxy-advanced without semantic routing needs no embeddings client', () => {
+    failing()
+    const r = registry.check('ai-proxy-advanced', { targets: [{ route_type: 'llm/v1/chat', model: { provider: 'openai', name: 'm' } }] })
+    expect(r.ok).toBe(true)
   })
 })
