@@ -57,10 +57,13 @@ async function buildBundle(dir) {
   asciiOnly(tmp)
   mkdirSync(base, { recursive: true })
   try { renameSync(tmp, dir) } catch { rmSync(tmp, { recursive: true, force: true }) } // another process built it first
-  // drop bundles of older sources (not the one just made; a running process may still use others briefly)
+  // drop bundles of older sources (not the one just made; a running process may still use others briefly).
+  // The current sources' is kept whatever `dir` is: a gateway started from it loads its chunks and
+  // workers from it later, and a build into another folder (a test's) must not take it away
+  const current = join(base, sourceHash())
   for (const e of readdirSync(base)) {
     const p = join(base, e)
-    if (p !== dir && Date.now() - statSync(p).mtimeMs > 10 * 60_000) rmSync(p, { recursive: true, force: true })
+    if (p !== dir && p !== current && Date.now() - statSync(p).mtimeMs > 10 * 60_000) rmSync(p, { recursive: true, force: true })
   }
 }
 

@@ -34,6 +34,7 @@ import { startNginx } from '../targets/nginx.ts';
 import { GATEWAY_NODE_FLAGS, startGateway } from '../targets/gateway.ts';
 import { aiProxy, proxyConfig } from '../scenarios/kong-config.ts';
 import { openaiChat, openaiChatKeyless } from '../scenarios/requests.ts';
+import { largest, servingThread, type Slice } from './serving-thread.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -77,8 +78,6 @@ const targets: Target[] = [
   } })),
 ].filter((t) => t.name === 'mock direct' || only.includes({ nginx: 'nginx', 'node byte pipe': 'pipe', gateway: 'gateway', 'gateway ai-proxy': 'ai' }[t.name]!));
 
-/** One line of `perf sched timehist`: a task leaving the core after a run slice. */
-interface Slice { tid: number; pid: number; comm: string; schedDelayMs: number; runMs: number }
 const LINE = /^\s*[\d.]+\s+\[\d+\]\s+(.+?)\[(\d+)(?:\/(\d+))?\]\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/;
 
 function parseTimehist(out: string): { slices: Slice[]; spanS: number } {
@@ -140,9 +139,7 @@ try {
       const own = processTree(s.pid);
       const mine = slices.filter((x) => own.has(x.pid));
       // the thread that serves: the one of the target's that ran most often
-      const byTid = new Map<number, Slice[]>();
-      for (const x of mine) byTid.set(x.tid, [...(byTid.get(x.tid) ?? []), x]);
-      const main = [...byTid.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+      const main = servingThread(mine);
       const others = new Map<string, number>();
       for (const x of slices) {
         if (own.has(x.pid) && x.tid === main[0]?.tid) continue;
@@ -154,7 +151,7 @@ try {
       const added = (p: 'p50Us' | 'p99Us') => (direct ? Math.round(run[p] - direct[p]) : NaN);
       const dist = (xs: number[]): string => {
         const over = xs.filter((x) => x > LONG_MS).length;
-        return `${us(pct(xs, 50))} / ${us(pct(xs, 99))} / ${us(pct(xs, 99.9))} / ${us(Math.max(...xs))} (${(over / requests * 1000).toFixed(1)})`;
+        return `${us(pct(xs, 50))} / ${us(pct(xs, 99))} / ${us(pct(xs, 99.9))} / ${us(largest(xs))} (${(over / requests * 1000).toFixed(1)})`;
       };
       rows.push(`| ${t.name} | ${Math.round(run.p50Us)} / ${Math.round(run.p99Us)} (${added('p50Us')} / ${added('p99Us')}) | ` +
         `${(main.length / requests).toFixed(2)} | ${dist(main.map((x) => x.runMs))} | ${dist(main.map((x) => x.schedDelayMs))} | ${top} |`);

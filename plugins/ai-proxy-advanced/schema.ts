@@ -9,6 +9,7 @@ import { AuthSchema, EmbeddingsSchema, LlmFields, LoggingSchema, ROUTE_TYPES, sc
 import { bool, oneOf, record, str } from '../llm/schema-fields.ts'
 import { llmEntityChecks, nativeFormatChecks } from '../llm/entity-checks.ts'
 import { AclsSchema, checkAcls } from './acls.ts'
+import { undiciLoadError } from '../../core/proxy/load-undici.ts'
 
 const timeout = (def: number) => Type.Integer({ default: def, minimum: 1, maximum: 2147483646 })
 
@@ -151,6 +152,12 @@ export function check(conf: AdvancedConf): FieldErrors | null {
     if (!conf.vectordb) entity.push("must set 'vectordb' for semantic algorithm")
   }
   const out: Record<string, FieldErrors> = {}
+  if (conf.balancer.algorithm === 'semantic' && conf.embeddings) {
+    // the embeddings client (undici's request API) is loaded by the config that needs it, not at
+    // start: a failure refuses this config here rather than every semantic route's request
+    const loadError = undiciLoadError('package')
+    if (loadError !== null) out.embeddings = loadError
+  }
   const acls = checkAcls(conf.acls)
   if (acls) out.acls = acls
   // llm-accuracy ranks targets by the scores of Kong's ai-llm-as-judge plugin, which this gateway

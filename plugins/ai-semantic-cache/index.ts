@@ -14,6 +14,7 @@ import { answerTtl } from './cache-control.ts'
 import { lookup, STATE, type CacheState } from './lookup.ts'
 import { runtimeFor, type CacheRuntime } from './runtime.ts'
 import { schema, type SemanticCacheConf } from './schema.ts'
+import { undiciLoadError } from '../../core/proxy/load-undici.ts'
 import { AnswerBuffer, assembledStream, convertedAnswer, storableJson } from './stored-answer.ts'
 
 const log = pluginLog('ai-semantic-cache')
@@ -75,6 +76,12 @@ export default definePlugin({
   version: '3.10.0',
   priority: 765,
   schema,
+  check() {
+    // the embeddings client (undici's request API) is loaded by the first config with this plugin,
+    // not at start: a failure refuses the config rather than failing every lookup
+    const loadError = undiciLoadError('package')
+    return loadError === null ? null : { embeddings: loadError }
+  },
   /** the stores and embeddings clients are built at load, not on a request */
   configure(_kong, configs) {
     for (const conf of configs ?? []) {

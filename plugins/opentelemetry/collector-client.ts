@@ -29,21 +29,34 @@ export interface CollectorClient {
 const undiciPools = new Map<string, Pool>()
 const h1Pools = new Map<string, H1Pool>()
 
+/** The H1 client's flat head for posts to `url`, or null when undici must send them. */
+function h1Head(url: URL, headers: Readonly<Record<string, string>>): string[] | null {
+  if (url.protocol !== 'http:' || !H1_CLIENT) return null
+  const flat = ['host', url.host]
+  for (const k of Object.keys(headers)) flat.push(k, headers[k]!)
+  // the same request every batch but for its body: checked once here (null: undici must send it)
+  return h1Request('POST', `${url.pathname || '/'}${url.search}`, flat, null, 1, 1) === null ? null : flat
+}
+
+/**
+ * Whether collectorClient(url, headers) takes an undici pool: the plugin's `check` then loads undici,
+ * so a failed load refuses the config instead of failing at configure and on every request after.
+ */
+export function collectorNeedsUndici(url: URL, headers: Readonly<Record<string, string>>): boolean {
+  return h1Head(url, headers) === null
+}
+
 /** A client for `url` (an http(s) URL whose credentials the caller turned into a header already). */
 export function collectorClient(url: URL, headers: Readonly<Record<string, string>>, t: CollectorTimeouts): CollectorClient {
   const path = `${url.pathname || '/'}${url.search}`
-  if (url.protocol === 'http:' && H1_CLIENT) {
-    const flat = ['host', url.host]
-    for (const k of Object.keys(headers)) flat.push(k, headers[k]!)
-    // the same request every batch but for its body: checked once here (null: undici must send it)
-    if (h1Request('POST', path, flat, null, 1, 1) !== null) {
-      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-      const port = Number(url.port) || 80
-      const key = `${host}:${port}|${t.connectTimeout}`
-      let pool = h1Pools.get(key)
-      if (pool === undefined || pool.closed) h1Pools.set(key, (pool = new H1Pool(host, port, { connectTimeout: t.connectTimeout, keepAliveMs: 60_000 })))
-      return new H1CollectorClient(pool, path, flat, t)
-    }
+  const flat = h1Head(url, headers)
+  if (flat !== null) {
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    const port = Number(url.port) || 80
+    const key = `${host}:${port}|${t.connectTimeout}`
+    let pool = h1Pools.get(key)
+    if (pool === undefined || pool.closed) h1Pools.set(key, (pool = new H1Pool(host, port, { connectTimeout: t.connectTimeout, keepAliveMs: 60_000 })))
+    return new H1CollectorClient(pool, path, flat, t)
   }
   const key = `${url.origin}|${t.connectTimeout}|${t.readTimeout}`
   let pool = undiciPools.get(key)

@@ -5,6 +5,7 @@
 // request costs the propagation headers and nothing more: no record, no spans.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import type { Kong } from '../../pdk/index.ts'
+import type { FieldErrors } from '../../core/config/types.ts'
 import { requestTiming, timingsBuffer } from '../../pdk/tracing.ts'
 import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
@@ -14,7 +15,7 @@ import { BALANCER_AT, RequestIds, TRACE_AT } from './request-ids.ts'
 import { traceparentFromBytes } from './propagation.ts'
 import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
 import { encodeGenaiSpan } from './genai-span.ts'
-import { exporterOptions, SpanExporter } from './span-exporter.ts'
+import { exporterLoadError, exporterOptions, SpanExporter } from './span-exporter.ts'
 
 /** Kong's default tracing_sampling_rate */
 const DEFAULT_SAMPLING_RATE = 0.01
@@ -111,13 +112,14 @@ export default definePlugin({
   version: '1.0.0',
   priority: 14,
   schema,
-  check(conf) {
+  check(conf): FieldErrors | null {
     if (!conf.traces_endpoint) return "at least one of these fields must be non-empty: 'config.traces_endpoint', 'config.logs_endpoint'"
     // the map's keys are header names (Kong's typedefs.header_name)
     for (const k of Object.keys(conf.headers ?? {})) {
       if (!HEADER_NAME.test(k)) return { headers: `bad header name '${k}', allowed characters are A-Z, a-z, 0-9, '_', and '-'` }
     }
-    return null
+    const loadError = exporterLoadError(conf.traces_endpoint, conf.headers)
+    return loadError === null ? null : { traces_endpoint: loadError }
   },
   configure(kong, configs) {
     const env = Number(process.env.KONG_TRACING_SAMPLING_RATE)

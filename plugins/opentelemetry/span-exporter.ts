@@ -12,7 +12,8 @@ import { VERSION } from '../../core/version.ts'
 import type { LeanSpan, Scope } from './lean-span.ts'
 import { encodeHeader, encodeSpan, finishBatchView, newWriterBuffer, OtlpWriter, reusableWriterBuffer, startBatch, type OtlpHeader } from './otlp-encode.ts'
 import type { OtelConf } from './schema.ts'
-import { closeCollectorPools, collectorClient, type CollectorClient } from './collector-client.ts'
+import { closeCollectorPools, collectorClient, collectorNeedsUndici, type CollectorClient } from './collector-client.ts'
+import { undiciLoadError } from '../../core/proxy/load-undici.ts'
 
 /** spans waiting per exporter (Kong's queue max_entries default) */
 export const MAX_QUEUED = 10000
@@ -56,6 +57,24 @@ export function exporterOptions(conf: OtelConf, nodeId: string): ExporterOptions
 /** A sealed batch: one request body, the writer buffer it is a view into, and the spans it holds. */
 interface Batch { body: Buffer; buf: Buffer; spans: number }
 
+/** The headers of every post to the collector: the config's, the body's type, the URL's credentials. */
+function postHeaders(url: URL, confHeaders: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...confHeaders, 'content-type': 'application/x-protobuf' }
+  if (url.username || url.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+  return headers
+}
+
+/**
+ * Why an exporter for `endpoint` could not be made (undici, which its client may need, fails to
+ * load), or null. For the plugin's `check`: undici is loaded when a config first needs it, and the
+ * exporter is made at configure, where a failure would only be logged.
+ */
+export function exporterLoadError(endpoint: string, confHeaders: Readonly<Record<string, string>> | null | undefined): string | null {
+  let url: URL
+  try { url = new URL(endpoint) } catch { return null } // the schema refuses a bad URL
+  return collectorNeedsUndici(url, postHeaders(url, confHeaders)) ? undiciLoadError('package') : null
+}
+
 /** writer buffers whose batch was sent, kept for the next batches (one in flight, one filling) */
 const MAX_SPARE = 2
 
@@ -91,9 +110,7 @@ export class SpanExporter {
   constructor(private readonly o: ExporterOptions) {
     const url = new URL(o.endpoint)
     this.shown = `${url.origin}${url.pathname}`
-    const headers: Record<string, string> = { ...o.headers, 'content-type': 'application/x-protobuf' }
-    if (url.username || url.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
-    this.client = collectorClient(url, headers, o)
+    this.client = collectorClient(url, postHeaders(url, o.headers), o)
     this.header = encodeHeader({ 'service.name': 'kong', 'service.version': VERSION, 'service.instance.id': o.nodeId, ...o.resourceAttributes }, SCOPE)
     startBatch(this.writer, this.header)
   }

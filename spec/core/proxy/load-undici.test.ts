@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { createServer, type Server } from 'node:https'
+import { Readable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { loadUndici, loadUndiciPool, setUndiciRequireForTests, undiciLoadError } from '../../../core/proxy/load-undici.ts'
@@ -15,6 +16,10 @@ import { closeHttpLogPools } from '../../../plugins/http-log/sender.ts'
 import { startGateway, type TestGateway } from '../../../public/testing/gateway.ts'
 import { startUpstream, type FakeUpstream } from '../../../public/testing/upstream.ts'
 import { selfSignedCert } from '../../helpers/fake-idp/tls.ts'
+import { PluginRegistry } from '../../../core/plugins/registry.ts'
+import type { AnyPlugin } from '../../../core/plugins/contract.ts'
+import aiProxyAdvanced from '../../../plugins/ai-proxy-advanced/index.ts'
+import semanticCache from '../../../plugins/ai-semantic-cache/index.ts'
 
 const realRequire = createRequire(import.meta.url)
 const POOL_ID = 'undici/lib/dispatcher/pool.js'
@@ -85,11 +90,12 @@ describe('a gateway loads undici when a config first needs it', () => {
   let gw: TestGateway
   const seen: string[] = []
 
-  const httpService = () => ({ name: 'plain', url: upstream.url, routes: [{ name: 'plain', paths: ['/plain'] }] })
+  const httpService = () => ({ name: 'plain', url: upstream.url, routes: [{ name: 'plain', paths: ['/plain'] }, { name: 'unbuffered', paths: ['/unbuffered'], request_buffering: false }] })
   const httpsService = (protocol = 'https') => ({
     name: 'tls', protocol, host: '127.0.0.1', port: tlsPort, tls_verify: false, routes: [{ name: 'tls', paths: ['/tls'] }],
   })
   const httpLog = () => ({ name: 'http-log', route: 'plain', config: { http_endpoint: `${logEndpoint.url}/log` } })
+  const otel = (traces_endpoint: string, headers?: Record<string, string>) => ({ name: 'opentelemetry', route: 'plain', config: { traces_endpoint, ...(headers ? { headers } : {}) } })
   const config = (services: object[], plugins: object[] = []) => JSON.stringify({ _format_version: '3.0', services, plugins })
   const reload = (body: string) => request(`${gw.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
@@ -154,6 +160,10 @@ describe('a gateway loads undici when a config first needs it', () => {
       ['a grpcs service', () => config([httpService(), httpsService('grpcs')]), ['services', 1, 'protocol']],
       ['a wss service', () => config([httpService(), httpsService('wss')]), ['services', 1, 'protocol']],
       ['an http-log plugin', () => config([httpService()], [httpLog()]), ['plugins', 0, 'config', 'http_endpoint']],
+      // the exporter's client is made at configure: a failed load there was logged, the config
+      // taken, and every traced request then tried the require again and failed with 500
+      ['an opentelemetry plugin with an https collector', () => config([httpService()], [otel('https://127.0.0.1:4318/v1/traces')]), ['plugins', 0, 'config', 'traces_endpoint']],
+      ['an opentelemetry plugin with an http collector and a header only undici sends', () => config([httpService()], [otel(`${logEndpoint.url}/v1/traces`, { Connection: 'close' })]), ['plugins', 0, 'config', 'traces_endpoint']],
     ] as const)('a config with %s is refused with the field path; the running config keeps serving', async (_name, body, path) => {
       const before = await reload(config([httpService()]))
       expect(before.statusCode).toBe(201)
@@ -171,6 +181,16 @@ describe('a gateway loads undici when a config first needs it', () => {
       await still.body.dump()
     })
 
+    it('an opentelemetry plugin whose http collector the H1 client reaches is taken without undici', async () => {
+      failing()
+      const res = await reload(config([httpService()], [otel(`${logEndpoint.url}/v1/traces`, { 'X-Tenant': 'a' })]))
+      expect(res.statusCode).toBe(201)
+      await res.body.dump()
+      const still = await request(`${gw.proxy}/plain/traced`)
+      expect(still.statusCode).toBe(200)
+      await still.body.dump()
+    })
+
     it("an http service's request that only undici sends fails alone with Kong's 500; the next requests are served", async () => {
       const res0 = await reload(config([httpService()]))
       expect(res0.statusCode).toBe(201)
@@ -183,9 +203,46 @@ describe('a gateway loads undici when a config first needs it', () => {
         expect(res.statusCode).toBe(500)
         await res.body.dump()
       }
+      // bodies past the client body buffer (8m) are streamed upstream, which only undici does: the
+      // request is answered (not left waiting on its unread body), with a length or chunked
+      const big = Buffer.alloc(9 * 1024 * 1024, 'a')
+      for (const body of [big, Readable.from((async function* () { yield big.subarray(0, 100_000); yield big.subarray(100_000) })())]) {
+        const res = await request(`${gw.proxy}/unbuffered/streamed`, { method: 'POST', body, headersTimeout: 5000, bodyTimeout: 5000 })
+        expect(res.statusCode).toBe(500)
+        expect(await res.body.json()).toMatchObject({ message: 'An unexpected error occurred' })
+      }
       const ok = await request(`${gw.proxy}/plain/ok`)
       expect(ok.statusCode).toBe(200)
       await ok.body.dump()
     })
+  })
+})
+
+describe('the embeddings client (undici request API) is loaded by the config that needs it', () => {
+  const registry = new PluginRegistry([aiProxyAdvanced as AnyPlugin, semanticCache as AnyPlugin])
+  const MESSAGE = "cannot load the upstream client (undici): Cannot find module 'undici'"
+  const EMBEDDINGS = { model: { provider: 'openai', name: 'text-embedding-3-small' } }
+  const semanticRouting = {
+    targets: [{ route_type: 'llm/v1/chat', description: 'd', model: { provider: 'openai', name: 'm' } }],
+    balancer: { algorithm: 'semantic' }, embeddings: EMBEDDINGS, vectordb: { strategy: 'memory', dimensions: 3, distance_metric: 'cosine' },
+  }
+  const semanticCaching = { embeddings: EMBEDDINGS, vectordb: { strategy: 'pgvector', dimensions: 3, distance_metric: 'cosine' } }
+  const failing = () => setUndiciRequireForTests(() => { throw new Error("Cannot find module 'undici'\nRequire stack:\n- /x.js") })
+
+  // an embeddings call failed per request (a semantic route's 500, a cache that never hits) on a config that was taken
+  it.each([
+    ['ai-proxy-advanced, semantic routing', 'ai-proxy-advanced', semanticRouting],
+    ['ai-semantic-cache', 'ai-semantic-cache', semanticCaching],
+  ] as const)('%s: refused at config.embeddings when undici cannot be loaded, taken when it can', (_name, plugin, config) => {
+    failing()
+    expect(registry.check(plugin, structuredClone(config))).toEqual({ ok: false, errors: { embeddings: MESSAGE } })
+    setUndiciRequireForTests(null)
+    expect(registry.check(plugin, structuredClone(config)).ok).toBe(true)
+  })
+
+  it('ai-proxy-advanced without semantic routing needs no embeddings client', () => {
+    failing()
+    const r = registry.check('ai-proxy-advanced', { targets: [{ route_type: 'llm/v1/chat', model: { provider: 'openai', name: 'm' } }] })
+    expect(r.ok).toBe(true)
   })
 })
