@@ -16,12 +16,11 @@ describe('servingThread', () => {
     expect(got.length).toBe(count);
   });
 
-  it("a run's worth of slices (300,000) is grouped in well under the test's timeout (copying each list per slice took minutes)", () => {
+  // no timing here (performance lives in bench/): the old quadratic grouping ran past the test timeout at this size
+  it("a run's worth of slices (300,000) is grouped by thread", () => {
     const slices: Slice[] = [];
     for (let i = 0; i < 300_000; i++) slices.push(slice(i % 10 === 0 ? 2 : 1, i / 1000));
-    const t0 = performance.now();
     const main = servingThread(slices);
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(main.length).toBe(270_000);
     expect(main.every((s) => s.tid === 1)).toBe(true);
   });
