@@ -21,7 +21,7 @@
  * Needs `perf` (Debian's linux-perf, installed when run as root) and tracefs. Mock and wrk on CPU 1, target on CPU 0,
  * 127.0.0.1 only. Run it on a quiet machine: the point is what the core does while nothing else wants it.
  */
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +161,8 @@ try {
   }
 } finally {
   await mock.stop();
+  // the perf recordings are tens of MB per target
+  rmSync(tmp, { recursive: true, force: true });
 }
 if (direct) console.log(`mock direct under tracing: p50 ${Math.round(direct.p50Us)} µs, p99 ${Math.round(direct.p99Us)} µs (perf shares the load core: read CPU 0's columns, not wrk's)`);
 console.log(['| target | wrk p50 / p99 µs (added) | run slices per request | run slice p50 / p99 / p99.9 / max µs (> 300 µs per 1000 req) | sched delay p50 / p99 / p99.9 / max µs (> 300 µs per 1000 req) | other tasks on the core, ms/s |',
