@@ -9,8 +9,9 @@ import { request } from 'undici'
 import { extract, extractorHeaders } from '../../plugins/opentelemetry/propagation.ts'
 import { EXTRACTORS, type Extractor } from '../../plugins/opentelemetry/schema.ts'
 import { makeKong } from '../pdk/context-factory.ts'
-import { startGateway, type TestGateway } from '../../public/testing/gateway.ts'
-import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.ts'
+import type { TestGateway } from '../../public/testing/gateway.ts'
+import type { FakeUpstream } from '../../public/testing/upstream.ts'
+import { startPropagationGateway } from '../plugins/opentelemetry/propagation-gateway.ts'
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736'
 const S = '00f067aa0ba902b7'
@@ -82,13 +83,7 @@ describe('through the gateway: a client context is joined in every format, a par
   let gw: TestGateway
   let up: FakeUpstream
   beforeAll(async () => {
-    up = await startUpstream()
-    const config = {
-      _format_version: '3.0',
-      services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths: ['/'] }] }],
-      plugins: [{ name: 'opentelemetry', config: { traces_endpoint: 'http://127.0.0.1:9/v1/traces', sampling_rate: 0, propagation: { extract: [...EXTRACTORS], inject: ['w3c'], default_format: 'w3c' } } }],
-    }
-    gw = await startGateway(JSON.stringify(config))
+    ;({ gw, up } = await startPropagationGateway())
   })
   afterAll(async () => { await gw?.close(); await up?.close() })
 
