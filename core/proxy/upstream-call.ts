@@ -143,7 +143,9 @@ function retryable(err: Error & { code?: string }, method: string, body: CallOpt
 
 export function dispatch(ctx: RequestContext, opts: CallOptions, sink: ResponseSink, attempt = 0): void {
   const u = ctx.upstream!
-  ctx.trace?.attempt(u) // trace headers and a balancer span per try (core/runloop/tracing-hook.ts)
+  // trace headers and a balancer span per try (core/runloop/tracing-hook.ts); the first try starts
+  // at the proxy's start, read just before by proxy() (core/runloop/pipeline.ts): one reading fewer
+  ctx.trace?.attempt(u, attempt === 0 ? ctx.proxyStart : 0)
   const body = opts.body
   const path = upstreamPathWithQuery(u)
   const headers = upstreamHeaders(ctx, u, opts.requestIdHeader)

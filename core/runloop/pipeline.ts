@@ -89,7 +89,7 @@ function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodySt
   const tr = ctx.trace
   if (tr !== null) tr.routerStart = performance.now()
   const match = state.router.match({ method: ctx.method, host: ctx.headers.host ?? '', path: ctx.path, headers: ctx.headers, port: ctx.serverPort })
-  if (tr !== null) tr.routerEnd = performance.now()
+  if (tr !== null) tr.routed()
   if (!match) return respondError(state, ctx, down, 404, KONG_MESSAGES.noRoute, global)
   ctx.match = match
   ctx.route = match.route

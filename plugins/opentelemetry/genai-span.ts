@@ -176,7 +176,8 @@ const ids = childIds()
  * attribute object, no span id or name string.
  */
 export function encodeGenaiSpan(w: OtlpWriter, r: TracedRequest, o: LlmOutcome, now: number): void {
-  const mark = openChild(w, idsOf(r, ids), false, nameField(o), now - o.latencyMs, now)
+  w.setTimes(now - o.latencyMs, now)
+  const mark = openChild(w, idsOf(r, ids), false, nameField(o))
   writer = w
   try {
     walk(o, toBytes)

@@ -33,7 +33,20 @@ const varintSize = (v: number): number => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0
 export class OtlpWriter {
   buf: Buffer
   pos = 0
+  /**
+   * The next openChild/openRoot's start and end (performance.now() ms), set with setTimes: a double
+   * passed to a call that is not inlined (those two are too large) is boxed, 16 B per argument and
+   * ~10 per request; a double field of the writer is overwritten in place. (0.5: a double field from the start.)
+   */
+  spanStart = 0.5
+  spanEnd = 0.5
   constructor(size = DEFAULT_BYTES) { this.buf = Buffer.allocUnsafe(size) }
+
+  /** The times of the span the next openChild or openRoot writes. */
+  setTimes(start: number, end: number): void {
+    this.spanStart = start
+    this.spanEnd = end
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return
@@ -336,9 +349,9 @@ const IDS_WRITER = new OtlpWriter(0)
  * openSpan for a child of the request's root span, from its constant parts: the id fields copied
  * from `ids`, the name and kind from `name` (encodedName). `balancer`: the span id is the
  * balancer's (the one the upstream was told), else 8 fresh random bytes. The same bytes openSpan
- * writes for the same span.
+ * writes for the same span. Its times are the writer's (setTimes), set just before.
  */
-export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name: Uint8Array, start: number, end: number, width = 2): number {
+export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name: Uint8Array, width = 2): number {
   w.ensure(64 + ids.parentEnd + name.length)
   const b = w.buf
   const from = ids.buf
@@ -364,6 +377,7 @@ export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name:
   p += name.length
   b[p++] = 0x39 // start_time_unix_nano
   w.pos = p
+  const start = w.spanStart, end = w.spanEnd
   w.time(start)
   w.buf[w.pos++] = 0x41 // end_time_unix_nano (a clock step never makes it earlier than the start)
   w.time(end >= start ? end : start)
@@ -374,7 +388,7 @@ export function openChild(w: OtlpWriter, ids: ChildIds, balancer: boolean, name:
  * openSpan for the request's root span from `ids` (setChildIds): its trace id and its own id
  * (the children's parent) copied, `parentId` (hex, the caller's span from its headers) decoded.
  */
-export function openRoot(w: OtlpWriter, ids: ChildIds, parentId: string | null, name: Uint8Array, start: number, end: number): number {
+export function openRoot(w: OtlpWriter, ids: ChildIds, parentId: string | null, name: Uint8Array): number {
   w.ensure(96 + ids.parentEnd + name.length)
   const b = w.buf
   const from = ids.buf
@@ -397,6 +411,7 @@ export function openRoot(w: OtlpWriter, ids: ChildIds, parentId: string | null, 
   w.buf.set(name, w.pos)
   w.pos += name.length
   w.buf[w.pos++] = 0x39
+  const start = w.spanStart, end = w.spanEnd
   w.time(start)
   w.buf[w.pos++] = 0x41
   w.time(end >= start ? end : start)

@@ -146,7 +146,8 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: Re
   let w = sink.spanWriter()
   if (w !== null) {
     try {
-      const m = openRoot(w, ids, r.parentId, KONG, t.start, end)
+      w.setTimes(t.start, end)
+      const m = openRoot(w, ids, r.parentId, KONG)
       METHOD.write(w, f.method)
       urlAttr(w, f)
       HOST.write(w, f.host)
@@ -163,7 +164,8 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: Re
   }
   if (t.routerStart > 0 && (w = sink.spanWriter()) !== null) {
     try {
-      closeSpan(w, openChild(w, ids, false, ROUTER, t.routerStart, t.routerEnd, 1), STATUS.unset, false, 1)
+      w.setTimes(t.routerStart, t.routerEnd)
+      closeSpan(w, openChild(w, ids, false, ROUTER, 1), STATUS.unset, false, 1)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
   }
@@ -172,10 +174,10 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: Re
     if ((w = sink.spanWriter()) === null) continue
     try {
       const start = t.accessStart(i)
-      const stop = t.accessEnd(i) || start
+      w.setTimes(start, t.accessEnd(i) || start)
       const name = accessNameField(t.accessName(i))
       const width = name.length < NO_ATTRS_SHORT ? 1 : 2
-      closeSpan(w, openChild(w, ids, false, name, start, stop, width), STATUS.unset, false, width)
+      closeSpan(w, openChild(w, ids, false, name, width), STATUS.unset, false, width)
       sink.spanDone()
     } catch (e) { sink.spanFailed(e) }
   }
@@ -184,8 +186,8 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: Re
     if ((w = sink.spanWriter()) === null) continue
     try {
       const last = i === count - 1
-      const stop = last ? end : t.tryStart(i + 1)
-      const m = openChild(w, ids, last, BALANCER, t.tryStart(i), stop)
+      w.setTimes(t.tryStart(i), last ? end : t.tryStart(i + 1))
+      const m = openChild(w, ids, last, BALANCER)
       attrNumber(w, K_TRY, i + 1)
       UPSTREAM_IP.write(w, t.tryHost(i))
       attrNumber(w, K_PEER_PORT, t.tryPort(i))

@@ -128,6 +128,42 @@ describe('a socket whose exchange went wrong is not reused', () => {
   })
 })
 
+describe('a large request body the server reads before answering', () => {
+  // Bodies past the loopback socket's buffer are written in parts (libuv queues the rest and
+  // completes the write later): the answer may only come once the server read every byte, and by
+  // then the write has completed, so the socket goes back to the pool. An OTLP batch (~40 KB per
+  // post to a collector) is the everyday case; a socket dropped per post costs a connect each time.
+  let srv: Server
+  let port = 0
+  let sockets = 0
+  beforeAll(async () => {
+    srv = createServer((req, res) => {
+      let n = 0
+      req.on('data', (d: Buffer) => { n += d.length })
+      req.on('end', () => res.end(`${req.url} ${n}`))
+    })
+    srv.on('connection', () => { sockets++ })
+    srv.keepAliveTimeout = 60_000
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    port = (srv.address() as AddressInfo).port
+  })
+  afterAll(async () => {
+    srv.closeAllConnections()
+    await new Promise<void>((r) => srv.close(() => r()))
+  })
+
+  it.each([1, 16 * 1024, 40 * 1024, 256 * 1024, 4 * 1024 * 1024])('%i bytes, 20 posts in a row: one socket, each answer its own', async (size) => {
+    const before = sockets
+    const c = h1Client(port)
+    const body = Buffer.alloc(size, 0x61)
+    const got: string[] = []
+    for (let i = 0; i < 20; i++) got.push((await c.call(`/p${i}`, { method: 'POST', body })).body)
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `/p${i} ${size}`))
+    expect([c.pool.opened, sockets - before]).toEqual([1, 1])
+    await c.close()
+  })
+})
+
 describe('keep-alive', () => {
   it('an idle socket is closed after keepAliveMs, or the server\'s keep-alive hint less 2 s', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })

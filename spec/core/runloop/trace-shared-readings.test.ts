@@ -78,3 +78,68 @@ describe('access handler readings', () => {
     t.reset()
   })
 })
+
+const up = (host: string, port: number) => ({
+  scheme: 'http' as const, host, port, method: 'GET', path: '/', query: '', headers: null, body: null, hostHeader: null,
+  connectTimeout: 1, readTimeout: 1, writeTimeout: 1, retries: 0, tlsVerify: null,
+})
+
+describe('the router\'s end and the first try\'s start are readings taken for something else', () => {
+  it.each([0, 1, 3, 20])('routed, then %i handlers: the first starts at the router\'s end; 1 + n readings after the router\'s start', (n) => {
+    const c = clock()
+    const { kong, ctx, enter } = makeKong()
+    const t = ctx.trace = startTrace()
+    t.routerStart = performance.now()
+    const before = c.calls()
+    t.routed()
+    for (let i = 0; i < n; i++) { t.enter(`p${i}`); t.leave() }
+    expect(c.calls() - before).toBe(1 + n)
+    enter('log')
+    const b = timingsBuffer()
+    expect(kong.tracing.readTimings(b)).toBe(true)
+    expect(b.routerEnd).toBeGreaterThan(b.routerStart)
+    if (n > 0) expect(b.accessStart(0)).toBe(b.routerEnd)
+    for (let i = 1; i < n; i++) expect(b.accessStart(i)).toBe(b.accessEnd(i - 1))
+    endTrace(ctx)
+  })
+
+  it('a routed request that ran no access handler leaves nothing to the next request on the record', () => {
+    const c = clock()
+    const { ctx } = makeKong()
+    const t = ctx.trace = startTrace()
+    t.routed()
+    endTrace(ctx)
+    const again = startTrace()
+    expect(again).toBe(t)
+    const before = c.calls()
+    again.enter('next')
+    expect(c.calls()).toBe(before + 1) // its own reading, not the last request's router end
+    expect(again.accessTimes[0]).toBe(before + 1)
+    endTrace({ trace: again } as never)
+  })
+
+  // [reading given per try (0: none), readings taken, starts expected (null: a reading of its own)]
+  it.each([
+    [[5], 0, [5]],
+    [[0], 1, [null]],
+    [[5, 0, 0], 2, [5, null, null]],
+    [[5, 0, 9], 1, [5, null, 9]],
+  ] as const)('tries given %j read the clock %i times', (given, readings, starts) => {
+    const c = clock()
+    const { kong, ctx, enter } = makeKong()
+    const t = ctx.trace = startTrace()
+    const before = c.calls()
+    given.forEach((at, i) => t.attempt(up(`h${i}`, 80 + i), at))
+    expect(c.calls() - before).toBe(readings)
+    enter('log')
+    const b = timingsBuffer()
+    expect(kong.tracing.readTimings(b)).toBe(true)
+    expect(b.tryCount).toBe(given.length)
+    starts.forEach((s, i) => {
+      if (s === null) expect(b.tryStart(i)).toBeGreaterThan(before)
+      else expect(b.tryStart(i)).toBe(s)
+      expect([b.tryHost(i), b.tryPort(i)]).toEqual([`h${i}`, 80 + i])
+    })
+    endTrace(ctx)
+  })
+})

@@ -13,8 +13,10 @@ const hexOf = (bytes: number, seed: number): string => Buffer.from(Array.from({ 
 function viaTemplates(ids: ReturnType<typeof childIds>, parent: string | null): Buffer {
   const w = new OtlpWriter(16)
   const name = encodedName(NAME, KIND.internal)
-  closeSpan(w, openRoot(w, ids, parent, name, 10, 20), STATUS.unset, parent !== null)
-  closeSpan(w, openChild(w, ids, true, name, 11, 12), STATUS.unset, false)
+  w.setTimes(10, 20)
+  closeSpan(w, openRoot(w, ids, parent, name), STATUS.unset, parent !== null)
+  w.setTimes(11, 12)
+  closeSpan(w, openChild(w, ids, true, name), STATUS.unset, false)
   return Buffer.from(w.buf.subarray(0, w.pos))
 }
 
@@ -47,5 +49,26 @@ describe('child span id fields', () => {
       copy.copyFrom(r)
       expect(viaTemplates(copy.ids, null).equals(viaHex(r.traceId, r.rootId, r.balancerId, null))).toBe(true)
     }
+  })
+})
+
+describe("a span's times come from the writer (setTimes), not from arguments", () => {
+  // [start, end] in performance.now() ms: fractions, a clock step back (end before start: written
+  // as start), equal, zero, the far future, and one span's times not leaking into the next
+  const TIMES: [number, number][] = [[10, 20], [0.123456, 1.987654], [5000.5, 4999.25], [7, 7], [0, 0], [1e9 + 0.5, 1e9 + 3.75], [123.456789, 98765.4321]]
+  it.each(TIMES)('start %d, end %d: openRoot and openChild write what openSpan writes', (start, end) => {
+    const ids = childIds()
+    const trace = hexOf(16, 1), root = hexOf(8, 2), balancer = hexOf(8, 3)
+    setChildIds(ids, trace, root, balancer)
+    const name = encodedName(NAME, KIND.internal)
+    const a = new OtlpWriter(16)
+    a.setTimes(start, end)
+    closeSpan(a, openRoot(a, ids, null, name), STATUS.unset, false)
+    a.setTimes(end, start)
+    closeSpan(a, openChild(a, ids, true, name), STATUS.unset, false)
+    const b = new OtlpWriter(16)
+    closeSpan(b, openSpan(b, trace, root, null, NAME, KIND.internal, start, end), STATUS.unset, false)
+    closeSpan(b, openSpan(b, trace, balancer, root, NAME, KIND.internal, end, start), STATUS.unset, false)
+    expect(Buffer.from(a.buf.subarray(0, a.pos)).equals(Buffer.from(b.buf.subarray(0, b.pos)))).toBe(true)
   })
 })

@@ -2,7 +2,7 @@
 // and counted at once (the request path never waits), batches of batch_span_count.
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { closeOtelPools, exportStats, SpanExporter, type ExporterOptions } from '../../../plugins/opentelemetry/span-exporter.ts'
 import { KIND, LeanSpan } from '../../../plugins/opentelemetry/lean-span.ts'
 import { newSpanId, newTraceId } from '../../../plugins/opentelemetry/trace-ids.ts'
@@ -67,6 +67,32 @@ describe('SpanExporter', () => {
     const mine = () => rx.spans.filter((s) => s.traceId === t).map((s) => s.name)
     while (mine().length < names.length) await rx.waitForSpans(rx.spans.length + 1)
     expect(mine()).toEqual(names)
+  })
+
+  // Requests logged in one loop turn while a batch is ready and none in flight (the usual state
+  // under load: the exporter runs a batch behind) share one scheduled send, not one each.
+  it.each([
+    // [requests in the turn, spans per request, batch size, flush delay ms]
+    [1, 6, 5, 3000], [40, 6, 5, 3000], [40, 6, 200, 0], [200, 1, 1, 3000], [500, 6, 50, 0],
+  ])('%i requests of %i spans in one turn (batches of %i, flush delay %i): one Immediate, every span arrives', async (requests, per, batch, delay) => {
+    const e = new SpanExporter(opts({ batchSpanCount: batch, flushDelay: delay, maxQueued: requests * per }))
+    const t = newTraceId()
+    const now = performance.now()
+    const real = globalThis.setImmediate
+    let immediates = 0
+    const spy = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((cb: () => void) => { immediates++; return real(cb) }) as typeof setImmediate)
+    try {
+      for (let r = 0; r < requests; r++) e.add(Array.from({ length: per }, (_, i) => new LeanSpan(`r${r}-${i}`, KIND.internal, t, newSpanId(), null, now, now + 1, {})))
+    } finally { spy.mockRestore() }
+    expect(immediates).toBe(1)
+    const mine = () => rx.spans.filter((s) => s.traceId === t).length
+    // batches left after the first send go out as each is answered, the last one at the flush
+    // delay: flush() sends it now (a no-op while a batch is in flight; bounded, one loop turn each)
+    for (let turn = 0; turn < 100_000 && mine() < requests * per; turn++) {
+      e.flush()
+      await new Promise((r) => real(r))
+    }
+    expect(mine()).toBe(requests * per)
   })
 
   it('while a batch hangs, the queue holds maxQueued spans and drops the rest at once', () => {
