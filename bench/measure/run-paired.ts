@@ -1,6 +1,6 @@
 /**
- * Runs a paired scenario: the mock (also the OTLP collector) on the load core, every gateway of the scenario on the
- * gateway core, then for each round and pair the two gateways under load at the same time, each from its own wrk
+ * Runs a paired scenario: the mock (also the OTLP collector) on the load core, the two gateways of every pair on
+ * the gateway core, then for each round and pair the two gateways under load at the same time, each from its own wrk
  * (load core), and each one's CPU per request over that run. Two gateways measured at the same moment on the same
  * core share whatever the machine does then (host steal, frequency changes, a neighbour's burst), so the ratio of
  * their CPU per request keeps the difference between them and loses the drift that makes sequential runs of one
@@ -119,7 +119,7 @@ function summarize(row: PairedRow): void {
 export async function runPaired(s: PairedScenario, ctx: PairedContext): Promise<PairedResult> {
   const started = performance.now();
   const result: PairedResult = { name: s.name, title: s.title, connectionsPerSide: s.connectionsPerSide, durationS: ctx.durationS,
-    warmupS: ctx.warmupS, rounds: ctx.rounds, rows: s.pairs.map((p) => ({ ...p, rounds: [], errors: 0 })), goal: s.goal, elapsedS: 0 };
+    warmupS: ctx.warmupS, rounds: ctx.rounds, rows: s.pairs.map((p) => ({ label: p.label, a: p.a.label, b: p.b.label, rounds: [], errors: 0 })), goal: s.goal, elapsedS: 0 };
   const log = (t: string): void => ctx.log(`[${s.name}] ${t}`);
   const stops: Running[] = [];
   try {
@@ -127,25 +127,26 @@ export async function runPaired(s: PairedScenario, ctx: PairedContext): Promise<
     stops.push(mock);
     const mockUrl = `http://127.0.0.1:${mock.port}`;
     // One after another: they would otherwise compete for the core while loading, and the first start may build the bundle.
-    const live = new Map<string, LiveGateway | string>();
-    for (const [i, g] of s.gateways.entries()) {
-      const st = await startGateway({ repoRoot: ctx.repoRoot, cpu: ctx.gatewayCpu, tmpDir: ctx.tmpDir, name: `${s.name}-${i}`, config: g.config(mockUrl), env: g.env });
-      if (!st.ok) {
-        live.set(g.label, st.reason);
-        log(`${g.label}: skipped: ${st.reason}`);
-        continue;
-      }
+    const start = async (g: GatewaySpec, id: string): Promise<LiveGateway | string> => {
+      const st = await startGateway({ repoRoot: ctx.repoRoot, cpu: ctx.gatewayCpu, tmpDir: ctx.tmpDir, name: `${s.name}-${id}`, config: g.config(mockUrl), env: g.env });
+      if (!st.ok) return st.reason;
       stops.push(st);
       const p = await preflight(st.port, g.request);
-      log(`${g.label}: preflight ${p.ok ? 'ok' : 'FAILED'}: ${p.text}`);
-      live.set(g.label, p.ok ? { spec: g, running: st } : `preflight failed: ${p.text}`);
+      log(`${g.label} (pair ${id}): preflight ${p.ok ? 'ok' : 'FAILED'}: ${p.text}`);
+      return p.ok ? { spec: g, running: st } : `preflight failed: ${p.text}`;
+    };
+    const pairs: ({ row: PairedRow; a: LiveGateway; b: LiveGateway } | null)[] = [];
+    for (const [i, p] of s.pairs.entries()) {
+      const row = result.rows[i]!;
+      const [a, b] = [await start(p.a, `${i}a`), await start(p.b, `${i}b`)];
+      if (typeof a === 'object' && typeof b === 'object') {
+        pairs.push({ row, a, b });
+        continue;
+      }
+      row.skipped = [[p.a.label, a], [p.b.label, b]].filter(([, x]) => typeof x === 'string').map(([l, x]) => `${l}: ${x}`).join('; ');
+      log(`${row.label}: skipped: ${row.skipped}`);
+      pairs.push(null);
     }
-    const pairs = result.rows.map((row) => {
-      const [a, b] = [live.get(row.a), live.get(row.b)];
-      if (typeof a === 'object' && typeof b === 'object') return { row, a, b };
-      row.skipped = [a, b].map((x, i) => (typeof x === 'object' ? '' : `${i ? row.b : row.a}: ${x ?? 'not in the scenario'}`)).filter(Boolean).join('; ');
-      return null;
-    });
     if (ctx.warmupS > 0) {
       for (const p of pairs) if (p) await runPair(ctx, s.connectionsPerSide, p.a, p.b, 'a', ctx.warmupS);
     }

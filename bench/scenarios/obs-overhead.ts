@@ -10,6 +10,8 @@ const PROMETHEUS: PluginConf = {
 // every request traced and exported in batches to the mock, which answers 200 with an empty ExportTraceServiceResponse
 const otel = (mock: string): PluginConf => ({ name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } });
 
+const AI = (mock: string): PluginConf[] => [aiProxy('openai', mock)];
+
 const gateway = (label: string, plugins: (mock: string) => PluginConf[]): GatewaySpec => ({
   label,
   config: (mock) => proxyConfig(mock, plugins(mock)),
@@ -18,22 +20,17 @@ const gateway = (label: string, plugins: (mock: string) => PluginConf[]): Gatewa
 
 /**
  * What the observability plugins cost on top of ai-proxy (OpenAI → OpenAI), as a ratio of CPU per request measured
- * in pairs: both gateways on the gateway core at once, 25 connections each. The A/A pair (two identical ai-proxy
- * gateways) calibrates the method: its ratio should be 1.00, its spread is how far the others can be trusted.
+ * in pairs: both gateways on the gateway core at once, 25 connections each (six processes, two per pair). The A/A
+ * pair (two identical ai-proxy gateways) calibrates the method: its ratio should be 1.00, its spread is how far the
+ * others can be trusted.
  */
 export const obsOverhead: PairedScenario = {
   name: 'obs-overhead',
   title: 'ai-proxy + observability plugins, CPU per request in concurrent pairs on one core (OpenAI → OpenAI, 25 + 25 connections)',
-  gateways: [
-    gateway('ai-proxy', (m) => [aiProxy('openai', m)]),
-    gateway('ai-proxy (twin)', (m) => [aiProxy('openai', m)]),
-    gateway('ai-proxy +opentelemetry', (m) => [aiProxy('openai', m), otel(m)]),
-    gateway('ai-proxy +prometheus +opentelemetry', (m) => [aiProxy('openai', m), PROMETHEUS, otel(m)]),
-  ],
   pairs: [
-    { label: 'A/A: ai-proxy vs ai-proxy', a: 'ai-proxy', b: 'ai-proxy (twin)' },
-    { label: '+opentelemetry', a: 'ai-proxy', b: 'ai-proxy +opentelemetry' },
-    { label: '+prometheus +opentelemetry', a: 'ai-proxy', b: 'ai-proxy +prometheus +opentelemetry' },
+    { label: 'A/A: ai-proxy vs ai-proxy', a: gateway('ai-proxy', AI), b: gateway('ai-proxy (twin)', AI) },
+    { label: '+opentelemetry', a: gateway('ai-proxy', AI), b: gateway('ai-proxy +opentelemetry', (m) => [...AI(m), otel(m)]) },
+    { label: '+prometheus +opentelemetry', a: gateway('ai-proxy', AI), b: gateway('ai-proxy +prometheus +opentelemetry', (m) => [...AI(m), PROMETHEUS, otel(m)]) },
   ],
   connectionsPerSide: 25,
   rounds: 15,

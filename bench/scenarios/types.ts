@@ -68,10 +68,12 @@ export interface Scenario {
 export interface PairedScenario {
   name: string;
   title: string;
-  /** Every gateway started (once) for the pairs; labels unique. */
-  gateways: GatewaySpec[];
-  /** `a` is the reference, `b` the one compared to it; the ratio is b ÷ a. An A/A pair names two identical gateways. */
-  pairs: { label: string; a: string; b: string }[];
+  /**
+   * `a` is the reference, `b` the one compared to it; the ratio is b ÷ a. An A/A pair has two identical gateways.
+   * Each pair starts its own two processes, so both sides of a pair have had the same load since they started (a
+   * reference shared by every pair had three times its partner's and came out ~1 % cheaper than an identical twin).
+   */
+  pairs: { label: string; a: GatewaySpec; b: GatewaySpec }[];
   /** wrk connections per side (the two sides together make the usual c=50). */
   connectionsPerSide: number;
   /** Defaults: rounds, seconds per run, warm-up seconds per pair. */

@@ -76,14 +76,17 @@ describe('paired options and scenario', () => {
     expect(() => parseBenchArgs([flag, v].filter(Boolean))).toThrow(/whole number/);
   });
 
-  it('obs-overhead: every pair names two started gateways, an A/A pair of identical configs calibrates the goal pair', () => {
-    const labels = obsOverhead.gateways.map((g) => g.label);
-    expect(new Set(labels).size).toBe(labels.length);
-    for (const p of obsOverhead.pairs) expect(labels).toEqual(expect.arrayContaining([p.a, p.b]));
+  it('obs-overhead: an A/A pair of identical configs calibrates the goal pair; every b is its a plus plugins', () => {
+    const config = (g: (typeof obsOverhead.pairs)[number]['a']): { services: { plugins: { name: string }[] }[] } =>
+      g.config('http://127.0.0.1:1') as never;
     const cal = obsOverhead.pairs.find((p) => p.label === obsOverhead.goal!.calibration)!;
-    const config = (label: string): unknown => obsOverhead.gateways.find((g) => g.label === label)!.config('http://127.0.0.1:1');
     expect(config(cal.a)).toEqual(config(cal.b));
     expect(obsOverhead.pairs.map((p) => p.label)).toContain(obsOverhead.goal!.pair);
+    for (const p of obsOverhead.pairs) {
+      const [a, b] = [config(p.a).services[0]!.plugins, config(p.b).services[0]!.plugins];
+      expect(b.slice(0, a.length)).toEqual(a);
+      expect(a.map((x) => x.name)).toEqual(['ai-proxy']);
+    }
     expect(obsOverhead.connectionsPerSide * 2).toBe(50);
   });
 });
