@@ -84,9 +84,11 @@ async function runPair(ctx: PairedContext, connections: number, a: LiveGateway, 
   const busy0 = cpuBusySeconds(ctx.gatewayCpu);
   const [a0, b0] = [clocks(a.running.pid), clocks(b.running.pid)];
   const t0 = performance.now();
-  const [wa, wb] = first === 'a'
-    ? await (async () => { const pa = load(a); const pb = load(b); return [await pa, await pb] as const; })()
-    : await (async () => { const pb = load(b); const pa = load(a); return [await pa, await pb] as const; })();
+  let pa: Promise<WrkRun>;
+  let pb: Promise<WrkRun>;
+  if (first === 'a') [pa, pb] = [load(a), load(b)];
+  else [pb, pa] = [load(b), load(a)];
+  const [wa, wb] = await Promise.all([pa, pb]); // both awaited together: a failing wrk is not an unhandled rejection
   const wallS = (performance.now() - t0) / 1000;
   const [a1, b1] = [clocks(a.running.pid), clocks(b.running.pid)];
   const busy1 = cpuBusySeconds(ctx.gatewayCpu);
