@@ -12,7 +12,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runWrk, type WrkRun } from '../load/wrk.ts';
-import { readCpuClocks, type CpuClocks } from '../proc/cpu-clock.ts';
+import { nsBetween, readCpuClocks, type CpuClocks } from '../proc/cpu-clock.ts';
 import { cpuBusySeconds, processTree, ticksPerSecond } from '../proc/proc-stats.ts';
 import type { GatewaySpec, PairedScenario, RequestSpec } from '../scenarios/types.ts';
 import { startGateway } from '../targets/gateway.ts';
@@ -51,7 +51,7 @@ function clocks(pid: number): CpuClocks {
 }
 
 function side(label: string, before: CpuClocks, after: CpuClocks, w: WrkRun): PairedSide {
-  const cpuNs = after.ns - before.ns;
+  const { ns: cpuNs, ended } = nsBetween(before, after);
   const cpuTicksS = (after.ticks - before.ticks) / ticksPerSecond();
   const s = w.socketErrors;
   return {
@@ -63,6 +63,7 @@ function side(label: string, before: CpuClocks, after: CpuClocks, w: WrkRun): Pa
     cpuTicksS,
     cpuUs: cpuPerRequestUs(cpuNs, w.requests),
     cpuUsTicks: cpuPerRequestUs(cpuTicksS * 1e9, w.requests),
+    threadsEnded: ended,
   };
 }
 
@@ -158,9 +159,10 @@ export async function runPaired(s: PairedScenario, ctx: PairedContext): Promise<
       const r: PairedRound = { round: run.round + 1, ...(await runPair(ctx, s.connectionsPerSide, p.a, p.b, run.first, ctx.durationS)) };
       p.row.rounds.push(r);
       const errs = r.a.non2xx + r.a.socketErrors + r.b.non2xx + r.b.socketErrors;
+      const ended = r.a.threadsEnded + r.b.threadsEnded;
       log(`round ${r.round}/${ctx.rounds} ${p.row.label.padEnd(28)} ${r.a.cpuUs.toFixed(1)} vs ${r.b.cpuUs.toFixed(1)} µs/req ` +
         `(${r.a.requests} + ${r.b.requests} req, ${r.first} first) ratio ${r.ratio.toFixed(3)} ticks ${r.ratioTicks.toFixed(3)} ` +
-        `${r.wallS.toFixed(1)} s${errs ? `  ERRORS ${errs}` : ''}${r.foreignCpuPct >= 5 ? `  (gateway core ${Math.round(r.foreignCpuPct)}% busy with others)` : ''}`);
+        `${r.wallS.toFixed(1)} s${errs ? `  ERRORS ${errs}` : ''}${ended ? `  (${ended} threads ended: ns undercounted, see ticks)` : ''}${r.foreignCpuPct >= 5 ? `  (gateway core ${Math.round(r.foreignCpuPct)}% busy with others)` : ''}`);
     }
     for (const p of pairs) {
       if (!p) continue;

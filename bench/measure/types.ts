@@ -63,6 +63,8 @@ export interface PairedSide {
   /** CPU µs per request from the ns clock, and from the ticks (the check). */
   cpuUs: number;
   cpuUsTicks: number;
+  /** Threads that ended during the run (their run time in it is missing from cpuNs). */
+  threadsEnded: number;
 }
 
 export interface PairedRound {

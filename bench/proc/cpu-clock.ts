@@ -39,8 +39,8 @@ export function parseStatTicks(text: string): number | null {
 }
 
 export interface CpuClocks {
-  /** Sum of the live threads' run time, ns. */
-  ns: number;
+  /** Run time of each live thread, ns, by "pid/tid". */
+  threadNs: Map<string, number>;
   /** utime+stime of the processes (their threads, live and ended), clock ticks. */
   ticks: number;
   /** Files that could not be read or parsed (a thread that ended between readdir and read). */
@@ -55,13 +55,9 @@ function readOr(path: string): string | null {
   }
 }
 
-/**
- * Both clocks summed over `pids` and all their threads. A thread that ends between two readings drops its ns out
- * of the sum (its ticks stay in the process's stat), so over a round the two clocks differ by about that much:
- * the gateway's threads (main, V8 platform workers, libuv pool) live as long as it does.
- */
+/** Both clocks over `pids` and all their threads. */
 export function readCpuClocks(pids: number[]): CpuClocks {
-  const out: CpuClocks = { ns: 0, ticks: 0, unreadable: 0 };
+  const out: CpuClocks = { threadNs: new Map(), ticks: 0, unreadable: 0 };
   for (const pid of pids) {
     const stat = readOr(`/proc/${pid}/stat`);
     const ticks = stat === null ? null : parseStatTicks(stat);
@@ -78,8 +74,22 @@ export function readCpuClocks(pids: number[]): CpuClocks {
       const line = readOr(`/proc/${pid}/task/${tid}/schedstat`);
       const ns = line === null ? null : parseSchedstatNs(line);
       if (ns === null) out.unreadable++;
-      else out.ns += ns;
+      else out.threadNs.set(`${pid}/${tid}`, ns);
     }
   }
   return out;
+}
+
+/**
+ * Run time between two readings, ns, thread by thread: a thread started in between counts from 0, one that ended
+ * in between counts nothing (its last run time is lost with it; the ticks keep it, so a round where threads ended
+ * shows as a gap between the two clocks) rather than taking its whole past away from the sum, as a difference of
+ * two totals would. `ended` counts those threads.
+ */
+export function nsBetween(before: CpuClocks, after: CpuClocks): { ns: number; ended: number } {
+  let ns = 0;
+  for (const [id, t] of after.threadNs) ns += Math.max(0, t - (before.threadNs.get(id) ?? 0));
+  let ended = 0;
+  for (const id of before.threadNs.keys()) if (!after.threadNs.has(id)) ended++;
+  return { ns, ended };
 }

@@ -1,7 +1,7 @@
 // The paired bench's CPU clocks: /proc/PID/task/TID/schedstat (ns) and /proc/PID/stat (ticks), from any text /proc
 // could give, hostile or cut short; and the live reading of this process, whose two clocks must agree.
 import { describe, expect, it } from 'vitest';
-import { parseSchedstatNs, parseStatTicks, readCpuClocks } from '../../bench/proc/cpu-clock.ts';
+import { nsBetween, parseSchedstatNs, parseStatTicks, readCpuClocks, type CpuClocks } from '../../bench/proc/cpu-clock.ts';
 
 // A real stat line of a node process (fields 14 and 15, utime and stime, are 1234 and 56).
 const STAT = '4242 (node) S 1 4242 4242 0 -1 4194560 2961 0 0 0 1234 56 0 0 20 0 11 0 1000 1200000000 12000 18446744073709551615 1 1 0 0 0 0 0 4096 134234626 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n';
@@ -69,17 +69,35 @@ describe('readCpuClocks', () => {
     for (let i = 0; i < 1e8; i++) x += i % 7;
     expect(x).toBeGreaterThan(0);
     const c = readCpuClocks([process.pid]);
-    expect(c.ns).toBeGreaterThan(0);
+    const ns = [...c.threadNs.values()].reduce((a, b) => a + b, 0);
+    expect(c.threadNs.size).toBeGreaterThan(1); // the main thread and V8's / libuv's
+    expect(ns).toBeGreaterThan(0);
     expect(c.ticks).toBeGreaterThan(0);
     expect(c.unreadable).toBe(0);
     // ticks are 10 ms and sampled; threads that ended are in the ticks only: allow a few ticks per live thread and
     // the ended threads' share, but the two must be the same order
     const ticksNs = c.ticks * 1e7;
-    expect(Math.abs(ticksNs - c.ns) / Math.max(ticksNs, c.ns)).toBeLessThan(0.5);
+    expect(Math.abs(ticksNs - ns) / Math.max(ticksNs, ns)).toBeLessThan(0.5);
   });
 
   it('a process that does not exist counts as unreadable, not as zero CPU silently', () => {
     const c = readCpuClocks([2 ** 31 - 1]);
-    expect(c).toEqual({ ns: 0, ticks: 0, unreadable: 2 });
+    expect(c).toEqual({ threadNs: new Map(), ticks: 0, unreadable: 2 });
+  });
+});
+
+describe('nsBetween', () => {
+  const clocks = (threads: [string, number][]): CpuClocks => ({ threadNs: new Map(threads), ticks: 0, unreadable: 0 });
+  it.each([
+    // before, after, ns, ended
+    [[['1/1', 100], ['1/2', 50]], [['1/1', 300], ['1/2', 80]], 230, 0],
+    [[['1/1', 100]], [['1/1', 300], ['1/9', 40]], 240, 0], // a thread started in between counts from 0
+    [[['1/1', 100], ['1/2', 5e9]], [['1/1', 300]], 200, 1], // one that ended takes none of its past away
+    [[['1/1', 100], ['1/2', 5e9]], [['1/1', 300], ['1/3', 7]], 207, 1], // its id reused by no one: ended, and a new one
+    [[['1/1', 300]], [['1/1', 100]], 0, 0], // a counter that went back (a reused id): never negative
+    [[], [], 0, 0],
+    [[['1/1', 10]], [['2/1', 30]], 30, 1], // same tid in another process is another thread
+  ] as [[string, number][], [string, number][], number, number][])('%j → %j: %d ns, %d ended', (before, after, ns, ended) => {
+    expect(nsBetween(clocks(before), clocks(after))).toEqual({ ns, ended });
   });
 });
