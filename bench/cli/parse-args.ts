@@ -31,7 +31,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds N          alternating rounds per scenario (default 3)
   --warmup N          warm-up seconds for Node targets before the rounds (default 1, --full 3)
   --paired-rounds N   rounds of the paired scenarios (obs-overhead; default 15)
-  --paired-duration N seconds per paired run (default 5; 3 s warm-up per pair)
+  --paired-duration N seconds per paired run (default 5; 10 s warm-up per pair)
   --micro             run the micro-benchmarks in bench/micro instead
   --soak              run the soak instead: plain proxy at a fixed rate, RSS and heap sampled every
                       second, errors counted, plot in bench/results/soak-<time>.svg

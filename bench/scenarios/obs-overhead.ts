@@ -35,7 +35,7 @@ export const obsOverhead: PairedScenario = {
   connectionsPerSide: 25,
   rounds: 15,
   durationS: 5,
-  warmupS: 3,
+  warmupS: 10,
   goal: { pair: '+prometheus +opentelemetry', maxRatio: 1.15, calibration: 'A/A: ai-proxy vs ai-proxy' },
 };
 
