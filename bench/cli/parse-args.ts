@@ -15,17 +15,23 @@ export interface BenchOptions {
   rate: number;
   save: boolean;
   help: boolean;
+  /** The paired scenarios' own rounds and seconds per run (null: the scenario's defaults). */
+  pairedRounds: number | null;
+  pairedDurationS: number | null;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
   --full              longer runs (10 s × 3 rounds, 3 s warm-up) and the 1000-stream memory test
   --peers             also measure Portkey's gateway (installed into bench/.peers on first use)
   --only a,b          run only these tables: plain-proxy, plugins, ai-openai (together: chat-json),
-                      ai-anthropic, sse-burst, sse-spaced, latency-c1, sse-memory
+                      ai-anthropic, sse-burst, sse-spaced, latency-c1, sse-memory,
+                      obs-overhead (paired: two gateways at once on one core)
   --duration N        seconds per measured run (default 1, --full 10; sse-spaced and latency-c1
                       run at least 2 s, sse-memory at least 10 s)
   --rounds N          alternating rounds per scenario (default 3)
   --warmup N          warm-up seconds for Node targets before the rounds (default 1, --full 3)
+  --paired-rounds N   rounds of the paired scenarios (obs-overhead; default 15)
+  --paired-duration N seconds per paired run (default 5; 10 s warm-up per pair)
   --micro             run the micro-benchmarks in bench/micro instead
   --soak              run the soak instead: plain proxy at a fixed rate, RSS and heap sampled every
                       second, errors counted, plot in bench/results/soak-<time>.svg
@@ -56,6 +62,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'soak-minutes': { type: 'string' },
       rate: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
+      'paired-rounds': { type: 'string' },
+      'paired-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,5 +81,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     rate: Math.max(1, positive(values.rate, 'rate', 5000)),
     save: !values['no-save'],
     help: values.help!,
+    pairedRounds: values['paired-rounds'] === undefined ? null : Math.max(1, positive(values['paired-rounds'], 'paired-rounds', 15)),
+    pairedDurationS: values['paired-duration'] === undefined ? null : Math.max(1, positive(values['paired-duration'], 'paired-duration', 5)),
   };
 }

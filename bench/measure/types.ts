@@ -1,6 +1,7 @@
 /** What one measured run, one target and one scenario produce. */
 import type { Load } from '../scenarios/types.ts';
 import type { Role } from '../targets/types.ts';
+import type { Spread } from './paired-stats.ts';
 
 export interface RunStats {
   /** Requests/s (http) or completed streams/s (sse). */
@@ -47,5 +48,70 @@ export interface ScenarioResult {
   durationS: number;
   rounds: number;
   rows: TargetResult[];
+  error?: string;
+}
+
+/** One side of one paired run. */
+export interface PairedSide {
+  label: string;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  /** CPU over the run: scheduler run time summed over the process tree's threads (ns), and utime+stime (s). */
+  cpuNs: number;
+  cpuTicksS: number;
+  /** CPU µs per request from the ns clock, and from the ticks (the check). */
+  cpuUs: number;
+  cpuUsTicks: number;
+  /** Threads that ended during the run (their run time in it is missing from cpuNs). */
+  threadsEnded: number;
+}
+
+export interface PairedRound {
+  /** 1-based. */
+  round: number;
+  first: 'a' | 'b';
+  /** Wall time from starting the first load generator to the end of the last. */
+  wallS: number;
+  a: PairedSide;
+  b: PairedSide;
+  /** b.cpuUs ÷ a.cpuUs (NaN when a side answered nothing). */
+  ratio: number;
+  /** The same from the ticks. */
+  ratioTicks: number;
+  /** Share of the gateway core used by anything but the two measured gateways, % of the run. */
+  foreignCpuPct: number;
+}
+
+export interface PairedRow {
+  label: string;
+  a: string;
+  b: string;
+  skipped?: string;
+  rounds: PairedRound[];
+  /** Over the rounds: the ratio's median and spread, the ticks ratio's median, each side's median µs/req. */
+  ratio?: Spread;
+  ratioTicksMedian?: number;
+  /** Median of b's requests ÷ a's in the same run: with the core shared evenly, about the inverse of the CPU ratio. */
+  requestsRatioMedian?: number;
+  aUs?: number;
+  bUs?: number;
+  /** Median seconds per round (both sides run at once; includes wrk's start and the reads). */
+  roundWallS?: number;
+  errors: number;
+  foreignCpuPctMedian?: number;
+}
+
+export interface PairedResult {
+  name: string;
+  title: string;
+  connectionsPerSide: number;
+  durationS: number;
+  warmupS: number;
+  rounds: number;
+  rows: PairedRow[];
+  /** The target, when the scenario has one (copied from it so a saved result explains itself). */
+  goal?: { pair: string; maxRatio: number; calibration: string };
+  elapsedS: number;
   error?: string;
 }

@@ -3,7 +3,10 @@
  * shared machine: the three gateways run side by side, wrk drives one at a time in rotation (A, B, C, A, B, C, …),
  * and each run's figure is the gateway process's CPU time (utime + stime from /proc, all threads) divided by the
  * requests it answered. Wall time and throughput are not used: other processes steal the cores at random, the CPU
- * a request costs is what stays. Prints each round and the medians; `--prof DIR` also writes V8 CPU profiles
+ * a request costs is what stays. The runs are sequential, so each ratio also carries the machine's drift between
+ * two moments (+12 % to +39 % for the same code in four runs on the 2-vCPU VM); the bench's figure for this cost is
+ * the paired measure, `npm run bench -- --only obs-overhead` (both gateways at once on one core). Here the GC
+ * figures (`--gc`) and profiles (`--prof`) are what stays useful. Prints each round and the medians; `--prof DIR` also writes V8 CPU profiles
  * (summarize them with bench/micro/cpuprofile-summary.ts).
  *
  * `--base DIR` adds the same three configs run from another checkout (e.g. the commit before a change, from

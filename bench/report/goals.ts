@@ -1,5 +1,6 @@
 /** The project's performance targets (gateway on one core, c=50), checked against a run's results. */
-import type { ScenarioResult } from '../measure/types.ts';
+import { percent } from '../measure/paired-stats.ts';
+import type { PairedResult, ScenarioResult } from '../measure/types.ts';
 import { added, errorCount, rateRatio, ratio, rowByLabel, rowByRole } from './derive.ts';
 
 export interface GoalCheck {
@@ -61,6 +62,30 @@ const GOALS: Goal[] = [
     measure: (_r, row) => ({ value: row.peakRssMb ?? NaN, ok: (row.peakRssMb ?? Infinity) <= 120, text: `${(row.peakRssMb ?? NaN).toFixed(1)} MB` }),
   },
 ];
+
+/** A ratio's median and spread as percentages, for the targets' table. */
+const ratioText = (r: { median: number; q1: number; q3: number; n: number }): string =>
+  `${percent(r.median)} (IQR ${percent(r.q1)} … ${percent(r.q3)}, ${r.n} rounds)`;
+
+/**
+ * The paired scenarios' targets: the goal pair's median ratio within its ceiling. Not measured when the A/A pair
+ * that calibrates it is off 1.00 by more than 5 %: the method itself is then biased, and so is the figure.
+ */
+export function checkPairedGoals(paired: PairedResult[]): GoalCheck[] {
+  return paired.flatMap((p): GoalCheck[] => {
+    if (!p.goal) return [];
+    const goal = `${p.goal.pair} on ai-proxy: CPU µs/req ≤ ${p.goal.maxRatio.toFixed(2)} × ai-proxy's (${p.name}, paired on one core)`;
+    const row = p.rows.find((x) => x.label === p.goal!.pair);
+    const cal = p.rows.find((x) => x.label === p.goal!.calibration);
+    if (!row?.ratio || !(row.ratio.n > 0)) return [{ goal, status: 'not measured', value: row?.skipped ? `skipped: ${row.skipped.slice(0, 160)}` : `${p.goal.pair} not measured` }];
+    if (!cal?.ratio || !(cal.ratio.n > 0)) return [{ goal, status: 'not measured', value: `${ratioText(row.ratio)}; no A/A calibration` }];
+    const value = `${ratioText(row.ratio)}; A/A ${ratioText(cal.ratio)}`;
+    if (Math.abs(cal.ratio.median - 1) > 0.05) return [{ goal, status: 'not measured', value: `${value}: A/A off 1.00, the method is biased` }];
+    const errs = row.errors + cal.errors;
+    const ok = row.ratio.median <= p.goal.maxRatio && errs === 0;
+    return [{ goal, status: ok ? 'pass' as const : 'FAIL', value: value + (errs ? ` (with ${errs} errors: not valid)` : '') }];
+  });
+}
 
 export function checkGoals(results: ScenarioResult[]): GoalCheck[] {
   return GOALS.map((g) => {

@@ -1,7 +1,8 @@
 /** Writes a run to bench/results/<timestamp>.json and .md. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ScenarioResult } from '../measure/types.ts';
+import type { PairedResult, ScenarioResult } from '../measure/types.ts';
+import { formatPaired } from './format-paired.ts';
 import { formatScenario } from './format-table.ts';
 import { formatGoals, type GoalCheck } from './goals.ts';
 import { formatMachine, type MachineInfo } from './machine-info.ts';
@@ -10,6 +11,8 @@ export interface BenchReport {
   machine: MachineInfo;
   settings: Record<string, unknown>;
   scenarios: ScenarioResult[];
+  /** The paired measures (bench/measure/run-paired.ts). */
+  paired: PairedResult[];
   goals: GoalCheck[];
 }
 
@@ -21,6 +24,7 @@ export function reportMarkdown(r: BenchReport): string {
     `- settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
     '',
     ...r.scenarios.flatMap((s) => [formatScenario(s), '']),
+    ...r.paired.flatMap((p) => [formatPaired(p), '']),
     '## Targets',
     '',
     formatGoals(r.goals),

@@ -60,3 +60,26 @@ export interface Scenario {
   /** Portkey's request for the same work (with --peers). */
   peer?: PeerSpec;
 }
+
+/**
+ * A paired measure (bench/measure/run-paired.ts): gateways side by side on the gateway core, measured two at a
+ * time under load at once, so that the ratio of their CPU per request cancels the machine's drift.
+ */
+export interface PairedScenario {
+  name: string;
+  title: string;
+  /**
+   * `a` is the reference, `b` the one compared to it; the ratio is b ÷ a. An A/A pair has two identical gateways.
+   * Each pair starts its own two processes, so both sides of a pair have had the same load since they started (a
+   * reference shared by every pair had three times its partner's and came out ~1 % cheaper than an identical twin).
+   */
+  pairs: { label: string; a: GatewaySpec; b: GatewaySpec }[];
+  /** wrk connections per side (the two sides together make the usual c=50). */
+  connectionsPerSide: number;
+  /** Defaults: rounds, seconds per run, warm-up seconds per pair. */
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  /** The target (bench/report/goals.ts): the pair whose median ratio is checked, its ceiling, the A/A pair that calibrates it. */
+  goal?: { pair: string; maxRatio: number; calibration: string };
+}
