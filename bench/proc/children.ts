@@ -117,5 +117,10 @@ export function runToEnd(name: string, cmd: string, args: string[], opts: SpawnO
   let out = '';
   const c = spawnPinned(name, cmd, args, { ...opts, onStdout: (t) => void (out += t) });
   c.proc.stderr!.on('data', (b: Buffer) => void (out += b.toString()));
-  return c.exited.then((code) => ({ code, out }));
+  // 'close', not 'exit': a process can exit before its last stdout chunk is read, and a wrk whose summary
+  // was still in the pipe came back as an empty output (one in a few hundred runs on a busy machine)
+  return new Promise((resolve) => {
+    c.proc.once('close', (code, sig) => resolve({ code: code ?? sig ?? -1, out }));
+    c.proc.once('error', () => resolve({ code: -1, out }));
+  });
 }

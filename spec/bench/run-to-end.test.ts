@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { runToEnd } from '../../bench/proc/children.ts';
+
+// runToEnd is how the bench reads wrk's summary: an output cut short (the process's exit seen before its last
+// stdout chunk) was parsed as "cannot parse wrk output" and ended a paired run. It must return every byte.
+describe('runToEnd', () => {
+  const cases: [string, number, number][] = [
+    ['nothing', 0, 0],
+    ['one short line', 12, 0],
+    ['a pipe buffer and more (64 KiB + 1)', 65_537, 0],
+    ['1 MiB, then exit code 3', 1 << 20, 3],
+  ];
+  it.each(cases)('returns all of the output and the exit code: %s', async (_label, bytes, code) => {
+    // several runs: the exit and the last chunk race, each run is a chance to lose it
+    for (let i = 0; i < 8; i++) {
+      const script = `process.stdout.write('x'.repeat(${bytes})); process.exitCode = ${code}`;
+      const r = await runToEnd('child', process.execPath, ['-e', script]);
+      expect(r.code).toBe(code);
+      expect(r.out.length).toBe(bytes);
+    }
+  });
+
+  it('waits for the output pipe to close, not only for the process to exit', async () => {
+    // the child exits at once; a process it started still holds the pipe and writes once Node has booted (tens of
+    // ms later): the 'exit' event comes first, so a caller resolving on it returns without those bytes
+    const late = `process.stdout.write('late output')`;
+    const script = `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(late)}], { stdio: ['ignore', 'inherit', 'inherit'], detached: true }).unref()`;
+    const r = await runToEnd('parent', process.execPath, ['-e', script]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('late output');
+  });
+
+  it('gives -1 and no output for a command that does not exist', async () => {
+    const r = await runToEnd('missing', '/nonexistent/command-for-test', []);
+    expect(r.code).toBe(-1);
+  });
+});
