@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import WebSocket from 'ws';
-import { spawnPinned } from '../proc/children.ts';
+import { spawnPinned, installCleanup } from '../proc/children.ts';
 import { freePort, waitForHttp } from '../proc/loopback.ts';
 import { ensureTool } from '../proc/ensure-tool.ts';
 import { runWrk } from '../load/wrk.ts';
@@ -31,6 +31,9 @@ import { startMock } from '../targets/mock.ts';
 import { GATEWAY_BIN, GATEWAY_NODE_FLAGS } from '../targets/gateway.ts';
 import { aiProxy, proxyConfig } from '../scenarios/kong-config.ts';
 import { openaiChat, openaiChatKeyless } from '../scenarios/requests.ts';
+
+// the gateway and mock are detached process groups: a Ctrl-C, a `timeout` or a throw must not leave them running
+installCleanup();
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { spawnPinned } from '../proc/children.ts';
+import { spawnPinned, installCleanup } from '../proc/children.ts';
 import { freePort, waitForHttp } from '../proc/loopback.ts';
 import { ensureTool } from '../proc/ensure-tool.ts';
 import { cpuSeconds, rssKb, threadStats, ticksPerSecond, type ThreadStat } from '../proc/proc-stats.ts';
@@ -29,6 +29,9 @@ import { startMock } from '../targets/mock.ts';
 import { GATEWAY_BIN, GATEWAY_NODE_FLAGS, START_ENV } from '../targets/gateway.ts';
 import { aiProxy, proxyConfig } from '../scenarios/kong-config.ts';
 import { openaiChat, openaiChatKeyless } from '../scenarios/requests.ts';
+
+// the gateway and mock are detached process groups: a Ctrl-C, a `timeout` or a throw must not leave them running
+installCleanup();
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {

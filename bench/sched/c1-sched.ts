@@ -25,7 +25,7 @@ import { mkdtempSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runToEnd, spawnPinned } from '../proc/children.ts';
+import { runToEnd, spawnPinned, installCleanup } from '../proc/children.ts';
 import { freePort, waitForHttp } from '../proc/loopback.ts';
 import { ensureTool } from '../proc/ensure-tool.ts';
 import { runWrk, type WrkRun } from '../load/wrk.ts';
@@ -35,6 +35,9 @@ import { GATEWAY_NODE_FLAGS, startGateway } from '../targets/gateway.ts';
 import { aiProxy, proxyConfig } from '../scenarios/kong-config.ts';
 import { openaiChat, openaiChatKeyless } from '../scenarios/requests.ts';
 import { largest, servingThread, type Slice } from './serving-thread.ts';
+
+// the gateway and mock are detached process groups: a Ctrl-C, a `timeout` or a throw must not leave them running
+installCleanup();
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
