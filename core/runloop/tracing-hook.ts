@@ -122,7 +122,13 @@ export class RequestTrace {
     const n = set.length & ~1
     let k = 0
     for (let i = 0; i < clear.length; i++) { putHeader(h, k++, lower(clear[i]!)); putHeader(h, k++, null) }
-    for (let i = 0; i < n; i += 2) { putHeader(h, k++, lower(set[i]!)); putHeader(h, k++, set[i + 1]!) }
+    for (let i = 0; i < n; i += 2) {
+      // the name the previous request set here (already lowercase): a tracing plugin's constants, not lowered again
+      const name = set[i]!
+      putHeader(h, k, k < h.length && h[k] === name ? name : lower(name))
+      k++
+      putHeader(h, k++, set[i + 1]!)
+    }
     this.upstreamHeaderCount = k
   }
 }

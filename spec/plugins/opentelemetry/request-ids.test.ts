@@ -62,6 +62,34 @@ describe('RequestIds', () => {
     }
   })
 
+  it('the root span id is drawn when first read or copied, new for every draw', () => {
+    const a = new RequestIds()
+    const b = new RequestIds()
+    const roots = new Set<string>()
+    // every order of draws, reads and copies
+    for (const steps of ['dr', 'ddr', 'dc', 'drc', 'dcr', 'dd', 'drdr', 'dcdc']) {
+      for (const step of steps) {
+        if (step === 'd') {
+          a.ids.buf.fill(0, 20, 28)
+          a.draw(null)
+          // not drawn yet: a sampled-out request injecting W3C takes 24 random bytes, not 32
+          expect(a.ids.buf.subarray(20, 28).every((x) => x === 0)).toBe(true)
+        } else if (step === 'r') {
+          const root = a.rootId
+          expect(a.ids.buf.toString('hex', 20, 28)).toBe(root)
+          expect(a.rootId).toBe(root)
+        } else {
+          b.copyFrom(a)
+          expect(b.ids.buf.toString('hex', 20, 28)).toBe(a.ids.buf.toString('hex', 20, 28))
+          expect(b.rootId).toBe(a.rootId)
+        }
+      }
+      expect(roots.has(a.rootId)).toBe(false)
+      roots.add(a.rootId)
+      expect(a.rootId).not.toMatch(/^0+$/)
+    }
+  })
+
   it('a copy made before the hex was asked for gives the hex of its own bytes', () => {
     const a = new RequestIds()
     const b = new RequestIds()
