@@ -9,6 +9,8 @@ import { startUpstream, type FakeUpstream } from '../../public/testing/upstream.
 import { upstreamHeaders } from '../../core/proxy/upstream-request.ts'
 import { endTrace, startTrace } from '../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../pdk/context-factory.ts'
+import WebSocket, { WebSocketServer } from 'ws'
+import type { IncomingMessage } from 'node:http'
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736'
 const S = '00f067aa0ba902b7'
@@ -85,5 +87,38 @@ describe('trace header names the config or a plugin gives, against the client\'s
       endTrace(ctx)
     }
     expect(({} as Record<string, unknown>).trace).toBeUndefined()
+  })
+})
+
+describe('a WebSocket upgrade carries the trace like an HTTP request', () => {
+  let gw: TestGateway
+  let wss: WebSocketServer
+  /** the upgrade requests the upstream received */
+  const upgrades: IncomingMessage[] = []
+  beforeAll(async () => {
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    wss.on('connection', (ws, req) => { upgrades.push(req); ws.on('message', (d) => ws.send(d)) })
+    await new Promise((resolve) => wss.on('listening', resolve))
+    const port = (wss.address() as { port: number }).port
+    gw = await startGateway(JSON.stringify({
+      _format_version: '3.0',
+      services: [{ name: 'ws', url: `http://127.0.0.1:${port}`, routes: [{ name: 'r', paths: ['/'] }] }],
+      plugins: [{ name: 'opentelemetry', config: { traces_endpoint: 'http://127.0.0.1:9/v1/traces', sampling_rate: 0, propagation: { extract: ['w3c'], inject: ['w3c'], clear: CLEARED, default_format: 'w3c' } } }],
+    }))
+  })
+  afterAll(async () => {
+    await gw?.close()
+    await new Promise((resolve) => wss?.close(resolve))
+  })
+
+  it.each(HOSTILE)('%s', async (_, headers) => {
+    const ws = new WebSocket(`${gw.proxy.replace('http', 'ws')}/x`, { headers })
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject) })
+    ws.close()
+    const raw = upgrades.at(-1)!.rawHeaders
+    const tp = count(raw, 'traceparent')
+    expect(tp).toHaveLength(1)
+    expect(tp[0]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
+    for (const name of CLEARED) expect([name, count(raw, name)]).toEqual([name, []])
   })
 })
