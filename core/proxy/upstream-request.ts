@@ -43,10 +43,19 @@ export function upstreamPathWithQuery(u: UpstreamRequest): string {
 export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, requestIdHeader: boolean): string[] {
   const h = ctx.headers
   const overrides = u.headers
+  // a tracing plugin's headers (kong.tracing.propagate, kept on the request's trace record for
+  // every attempt): they replace the client's and the plugins' headers of the same names, as if set
+  // last; a null value removes one. Read here rather than copied into `u.headers` per attempt.
+  const tr = ctx.trace
+  const traced = tr === null ? 0 : tr.upstreamHeaderCount
+  const th = traced > 0 ? tr!.upstreamHeaders : null
+  // most clients send none of them: only then is each client header compared with them
+  const clientTraced = th !== null && sendsAny(h, th, traced)
   const out: string[] = []
   for (const k in h) {
     if (SKIP.has(k)) continue
     if (overrides !== null && overrides.has(k)) continue
+    if (clientTraced && named(th!, traced, k)) continue
     out.push(k, h[k]!)
   }
   // Connection-listed hop-by-hop headers ("Connection: close, x-foo")
@@ -58,8 +67,15 @@ export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, request
   if (overrides !== null) {
     for (const [k, v] of overrides) {
       if (v === null) continue
+      if (th !== null && named(th, traced, k)) continue
       if (Array.isArray(v)) for (const x of v) out.push(k, x)
       else out.push(k, v)
+    }
+  }
+  if (th !== null) {
+    for (let i = 0; i < traced; i += 2) {
+      const v = th[i + 1]
+      if (v !== null && v !== undefined) out.push(th[i]!, v)
     }
   }
   const host = u.hostHeader ?? (ctx.match?.preserveHost && h.host !== undefined ? h.host : isDefaultPort(u.scheme, u.port) ? u.host : `${u.host}:${u.port}`)
@@ -82,4 +98,16 @@ export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, request
   if (requestIdHeader) out.push('x-kong-request-id', ctx.requestId)
   if (h.te !== undefined && h.te.toLowerCase().includes('trailers')) out.push('te', 'trailers')
   return out
+}
+
+/** Whether the client's headers hold any of the first `n` trace header entries' names (lowercase, as `h` keys them). */
+function sendsAny(h: Readonly<Record<string, string | undefined>>, th: readonly (string | null)[], n: number): boolean {
+  for (let i = 0; i < n; i += 2) if (h[th[i]!] !== undefined) return true
+  return false
+}
+
+/** Whether `name` is one of the first `n` trace header entries' names. */
+function named(th: readonly (string | null)[], n: number, name: string): boolean {
+  for (let i = 0; i < n; i += 2) if (th[i] === name) return true
+  return false
 }

@@ -3,9 +3,10 @@
 // request gets one RequestTrace, and the runloop writes a few performance.now() readings into it
 // (router, each access handler, each upstream attempt). With no tracing plugin configured the cost
 // is one boolean test per request; once a tracing plugin samples a request out, recording stops.
-// The record also carries the trace headers for the upstream, applied at every attempt: a retry
-// or an AI failover rebuilds the upstream request from a copy taken before the tracing plugin ran,
-// and each try must still carry the trace.
+// The record also carries the trace headers for the upstream, read by every attempt's head
+// (core/proxy/upstream-request.ts): a retry or an AI failover rebuilds the upstream request from a
+// copy taken before the tracing plugin ran, and each try must still carry the trace. They are not
+// written into the upstream request's header changes (a Map made per request that had none).
 // A record lives from the request's start to its log phase, across the upstream call: anything it
 // allocates per request survives young-generation GCs and gets promoted (at sampling 1.0 that was
 // most of the tracing plugin's GC cost). So records are reused (startTrace / endTrace), and the
@@ -58,7 +59,8 @@ export class RequestTrace {
 
   leave(): void {
     const n = this.accessCount
-    if (n === 0) return
+    // sampled out by the handler that ran: its end is read by no one (one clock reading fewer)
+    if (n === 0 || !this.recording) return
     const a = this.accessTimes
     if (a[2 * n - 1] === 0) a[2 * n - 1] = this.lastLeave = performance.now()
   }
@@ -73,11 +75,11 @@ export class RequestTrace {
   }
 
   /**
-   * An upstream attempt is about to be sent: its trace headers, and its start: `at` when the caller
-   * has just read the clock (the proxy's start, for the first attempt), else a reading of its own.
+   * An upstream attempt is about to be sent: its start, `at` when the caller has just read the clock
+   * (the proxy's start, for the first attempt), else a reading of its own. (Its trace headers are
+   * read from this record by core/proxy/upstream-request.ts when the attempt's head is built.)
    */
   attempt(u: UpstreamRequest, at = 0): void {
-    if (this.upstreamHeaderCount > 0) applyTraceHeaders(u, this.upstreamHeaders, this.upstreamHeaderCount)
     if (!this.recording) return
     const i = this.tryCount++
     putName(this.tryHosts, i, u.host)
@@ -120,7 +122,13 @@ export class RequestTrace {
     const n = set.length & ~1
     let k = 0
     for (let i = 0; i < clear.length; i++) { putHeader(h, k++, lower(clear[i]!)); putHeader(h, k++, null) }
-    for (let i = 0; i < n; i += 2) { putHeader(h, k++, lower(set[i]!)); putHeader(h, k++, set[i + 1]!) }
+    for (let i = 0; i < n; i += 2) {
+      // the name the previous request set here (already lowercase): a tracing plugin's constants, not lowered again
+      const name = set[i]!
+      putHeader(h, k, k < h.length && h[k] === name ? name : lower(name))
+      k++
+      putHeader(h, k++, set[i + 1]!)
+    }
     this.upstreamHeaderCount = k
   }
 }
@@ -159,7 +167,7 @@ function doubles(): number[] {
   return a
 }
 
-/** The first `n` entries of `h` (name, value or null = removed) into the upstream request's header changes. */
+/** The first `n` entries of `h` (name, value or null = removed) into the upstream request's header changes (kong.tracing.propagate with no runloop record: a test harness). */
 export function applyTraceHeaders(u: UpstreamRequest, h: readonly (string | null)[], n = h.length): void {
   const m = (u.headers ??= new Map())
   for (let i = 0; i < n; i += 2) m.set(h[i]!, h[i + 1]!)

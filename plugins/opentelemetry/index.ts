@@ -143,7 +143,8 @@ export default definePlugin({
       paired = 0
       outgoing.sampled = sampled
       inject(p, found, outgoing, collect)
-      pairs.length = paired
+      // (setting an array's length is a runtime call: only when this request wrote fewer or more)
+      if (pairs.length !== paired) pairs.length = paired
       kong.tracing.propagate(pairs, p.clear)
     }
     if (conf.http_response_header_for_traceid) kong.ctx.plugin.traceId = drawn.traceId

@@ -25,6 +25,11 @@ export class RequestIds {
   private hexTrace: string | null = null
   private hexRoot: string | null = null
   private hexBalancer: string | null = null
+  /**
+   * whether the root span's id is drawn: only when something reads it (a sampled request's spans,
+   * a format that sends a parent id), not for the sampled-out request that injects W3C only
+   */
+  private rootDrawn = false
 
   constructor() {
     this.ids.traceEnd = ROOT_AT - 2
@@ -39,7 +44,7 @@ export class RequestIds {
   }
 
   /**
-   * New root and balancer span ids; the trace `traceId` (32 hex digits, as extraction gives it:
+   * New root and balancer span ids (the root's drawn when first read); the trace `traceId` (32 hex digits, as extraction gives it:
    * validated and padded) or a new one when null.
    */
   draw(traceId: string | null): void {
@@ -49,14 +54,23 @@ export class RequestIds {
     } else {
       for (let i = 0; i < 16; i++) b[TRACE_AT + i] = (HEX[traceId.charCodeAt(2 * i) & 0x7f]! << 4) | HEX[traceId.charCodeAt(2 * i + 1) & 0x7f]!
     }
-    spanIdInto(b, ROOT_AT)
     spanIdInto(b, BALANCER_AT)
+    this.rootDrawn = false
     this.hexTrace = traceId
     this.hexRoot = this.hexBalancer = null
   }
 
+  /** The root span's id bytes at ROOT_AT, drawn now if not yet. */
+  private drawRoot(): void {
+    if (this.rootDrawn) return
+    spanIdInto(this.ids.buf, ROOT_AT)
+    this.rootDrawn = true
+  }
+
   /** `from`'s ids (and whatever hex it made already) */
   copyFrom(from: RequestIds): void {
+    from.drawRoot()
+    this.rootDrawn = true
     // TypedArray#set of a view made once (Buffer#copy of a part makes a view of the source per call)
     this.ids.buf.set(from.idBytes, TRACE_AT)
     this.hexTrace = from.hexTrace
@@ -65,6 +79,9 @@ export class RequestIds {
   }
 
   get traceId(): string { return (this.hexTrace ??= this.ids.buf.toString('hex', TRACE_AT, TRACE_AT + 16)) }
-  get rootId(): string { return (this.hexRoot ??= this.ids.buf.toString('hex', ROOT_AT, ROOT_AT + 8)) }
+  get rootId(): string {
+    this.drawRoot()
+    return (this.hexRoot ??= this.ids.buf.toString('hex', ROOT_AT, ROOT_AT + 8))
+  }
   get balancerId(): string { return (this.hexBalancer ??= this.ids.buf.toString('hex', BALANCER_AT, BALANCER_AT + 8)) }
 }

@@ -5,6 +5,19 @@ import { describe, expect, it } from 'vitest'
 import { endTrace, RequestTrace, requestTiming, startTrace } from '../../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../../pdk/context-factory.ts'
 import { timingsBuffer } from '../../../pdk/tracing.ts'
+import { upstreamHeaders } from '../../../core/proxy/upstream-request.ts'
+import type { RequestContext } from '../../../core/runloop/context.ts'
+
+/** The headers an attempt of `ctx` sends, by name (each name must be sent once). */
+function sent(ctx: RequestContext): Map<string, string> {
+  const flat = upstreamHeaders(ctx, ctx.upstream!, false)
+  const m = new Map<string, string>()
+  for (let i = 0; i < flat.length; i += 2) {
+    expect(m.has(flat[i]!)).toBe(false)
+    m.set(flat[i]!, flat[i + 1]!)
+  }
+  return m
+}
 
 const up = (host: string, port: number) => ({
   scheme: 'http' as const, host, port, method: 'GET', path: '/', query: '', headers: null, body: null, hostHeader: null,
@@ -84,10 +97,13 @@ describe('tracing records reused', () => {
     expect({ ...again, accessNames: [], accessTimes: [], tryHosts: [], tryTimes: [], upstreamHeaders: [] }).toEqual({ ...fresh })
     expect([again.accessCount, again.tryCount, again.recording, again.upstreamHeaderCount]).toEqual([0, 0, true, 0])
     // a reused record sends no earlier request's trace headers
-    const u = up('h', 1)
-    again.attempt(u)
-    expect(u.headers).toBeNull()
-    endTrace({ trace: again } as never)
+    const { ctx: next } = makeKong()
+    next.trace = again
+    again.attempt(next.upstream!)
+    const h = sent(next)
+    expect([h.has('traceparent'), h.has('b3')]).toEqual([false, false])
+    expect(next.upstream!.headers).toBeNull()
+    endTrace(next)
   })
 
   it('a running handler has end 0; leave() then sets it; a sampled-out record records nothing more', () => {
@@ -104,6 +120,18 @@ describe('tracing records reused', () => {
     tr.attempt(up('x', 1))
     expect([tr.accessCount, tr.tryCount]).toEqual([1, 0])
     void kong
+    endTrace(ctx)
+  })
+
+  it('the handler that samples its request out is not timed to its end (no clock reading nobody reads)', () => {
+    const { ctx } = makeKong()
+    const tr = (ctx.trace = startTrace())
+    tr.enter('first')
+    tr.leave()
+    tr.enter('sampler')
+    tr.recording = false
+    tr.leave()
+    expect([tr.accessTimes[1]! > 0, tr.accessTimes[3], tr.lastLeave]).toEqual([true, 0, 0])
     endTrace(ctx)
   })
 
@@ -130,32 +158,38 @@ describe('trace headers on a reused record', () => {
     [['odd'], []],
     [['traceparent', 'v2'], ['ot-tracer-traceid', 'ot-tracer-spanid']],
   ]
+  // the client sends each name some request sets or clears, so replacing and removing are both seen
+  const CLIENT = { traceparent: 'client', 'x-b3-traceid': 'client', 'uber-trace-id': 'client', b3: 'client', 'ot-tracer-traceid': 'client', 'x-other': 'kept' }
   it('every attempt gets exactly the last propagate() of its own request', () => {
     for (const [set, clear] of [...SETS, ...SETS.reverse()]) {
-      const { kong, ctx, enter } = makeKong()
+      const { kong, ctx, enter } = makeKong({ headers: CLIENT })
       ctx.trace = startTrace()
       enter('access')
       kong.tracing.propagate(['stale', 'x'])
       kong.tracing.propagate(set, clear)
-      const want = new Map<string, string | null>()
+      const want = new Map<string, string | null>(Object.entries(CLIENT))
       for (const c of clear) want.set(c.toLowerCase(), null)
       for (let i = 0; i + 1 < set.length; i += 2) want.set(set[i]!.toLowerCase(), set[i + 1]!)
       for (const retry of [0, 1]) {
-        const u = up('h', retry)
-        ctx.trace.attempt(u)
-        expect(u.headers ?? new Map()).toEqual(want)
+        ctx.upstream!.port = retry
+        ctx.trace.attempt(ctx.upstream!)
+        const h = sent(ctx)
+        expect(h.has('stale')).toBe(false)
+        for (const [k, v] of want) expect([k, h.get(k) ?? null]).toEqual([k, v])
       }
+      // nothing written into the upstream request's own header changes
+      expect(ctx.upstream!.headers).toBeNull()
       endTrace(ctx)
     }
   })
   it('a record form propagates the same as the flat form', () => {
-    const { kong, ctx, enter } = makeKong()
+    const { kong, ctx, enter } = makeKong({ headers: { 'x-amzn-trace-id': 'client' } })
     ctx.trace = startTrace()
     enter('access')
     kong.tracing.propagate({ TraceParent: 'v', 'x-b3-sampled': '1' }, ['X-Amzn-Trace-Id'])
-    const u = up('h', 1)
-    ctx.trace.attempt(u)
-    expect(u.headers).toEqual(new Map([['x-amzn-trace-id', null], ['traceparent', 'v'], ['x-b3-sampled', '1']]))
+    ctx.trace.attempt(ctx.upstream!)
+    const h = sent(ctx)
+    expect([h.get('x-amzn-trace-id'), h.get('traceparent'), h.get('x-b3-sampled')]).toEqual([undefined, 'v', '1'])
     endTrace(ctx)
   })
 })

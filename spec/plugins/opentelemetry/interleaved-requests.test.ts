@@ -7,6 +7,13 @@ import type { OtelConf } from '../../../plugins/opentelemetry/schema.ts'
 import { closeOtelPools } from '../../../plugins/opentelemetry/span-exporter.ts'
 import { endTrace, startTrace } from '../../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../../pdk/context-factory.ts'
+import { upstreamHeaders } from '../../../core/proxy/upstream-request.ts'
+import type { RequestContext } from '../../../core/runloop/context.ts'
+
+const traceparentOf = (ctx: RequestContext): string => {
+  const flat = upstreamHeaders(ctx, ctx.upstream!, false)
+  return flat[flat.indexOf('traceparent') + 1]!
+}
 import { startReceiver, type Receiver } from './otlp-receiver.ts'
 
 let receiver: Receiver
@@ -32,12 +39,14 @@ function request(n: number, parent: string | null) {
   ctx.route = { paths: [`/r${n}`] } as never
   ctx.status = 200
   ctx.trace = startTrace()
+  /** the traceparent its attempt's head carried */
+  let sent = ''
   return {
     n,
     parent,
-    access() { enter('access'); ctx.trace!.enter('opentelemetry'); otel.access!(kong, conf); ctx.trace!.leave(); ctx.trace!.attempt(ctx.upstream!) },
+    access() { enter('access'); ctx.trace!.enter('opentelemetry'); otel.access!(kong, conf); ctx.trace!.leave(); ctx.trace!.attempt(ctx.upstream!); sent = traceparentOf(ctx) },
     log() { ctx.endAt = performance.now(); enter('log'); otel.log!(kong, conf); endTrace(ctx) },
-    traceparent: () => ctx.upstream!.headers?.get('traceparent') as string,
+    traceparent: () => sent,
   }
 }
 

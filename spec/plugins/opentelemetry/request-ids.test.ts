@@ -13,6 +13,19 @@ import type { OtelConf } from '../../../plugins/opentelemetry/schema.ts'
 import type { RequestTimings } from '../../../pdk/tracing.ts'
 import * as hook from '../../../core/runloop/tracing-hook.ts'
 import { makeKong } from '../../pdk/context-factory.ts'
+import { upstreamHeaders as headOf } from '../../../core/proxy/upstream-request.ts'
+import type { RequestContext } from '../../../core/runloop/context.ts'
+
+/** Kong's own upstream headers (not the client's, not a trace header) */
+const KONGS = new Set(['host', 'via', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path'])
+
+/** What an attempt of `ctx` sends but Kong's own headers, name then value, in order (names may repeat). */
+function sentPairs(ctx: RequestContext): [string, string][] {
+  const flat = headOf(ctx, ctx.upstream!, false)
+  const out: [string, string][] = []
+  for (let i = 0; i < flat.length; i += 2) if (!KONGS.has(flat[i]!)) out.push([flat[i]!, flat[i + 1]!])
+  return out
+}
 
 const CLIENT_TRACES = [
   '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -46,6 +59,34 @@ describe('RequestIds', () => {
         seen.add(id)
       }
       expect([b.traceId, b.rootId, b.balancerId]).toEqual([a.traceId, a.rootId, a.balancerId])
+    }
+  })
+
+  it('the root span id is drawn when first read or copied, new for every draw', () => {
+    const a = new RequestIds()
+    const b = new RequestIds()
+    const roots = new Set<string>()
+    // every order of draws, reads and copies
+    for (const steps of ['dr', 'ddr', 'dc', 'drc', 'dcr', 'dd', 'drdr', 'dcdc']) {
+      for (const step of steps) {
+        if (step === 'd') {
+          a.ids.buf.fill(0, 20, 28)
+          a.draw(null)
+          // not drawn yet: a sampled-out request injecting W3C takes 24 random bytes, not 32
+          expect(a.ids.buf.subarray(20, 28).every((x) => x === 0)).toBe(true)
+        } else if (step === 'r') {
+          const root = a.rootId
+          expect(a.ids.buf.toString('hex', 20, 28)).toBe(root)
+          expect(a.rootId).toBe(root)
+        } else {
+          b.copyFrom(a)
+          expect(b.ids.buf.toString('hex', 20, 28)).toBe(a.ids.buf.toString('hex', 20, 28))
+          expect(b.rootId).toBe(a.rootId)
+        }
+      }
+      expect(roots.has(a.rootId)).toBe(false)
+      roots.add(a.rootId)
+      expect(a.rootId).not.toMatch(/^0+$/)
     }
   })
 
@@ -112,15 +153,19 @@ describe('outgoing trace headers, request after request', () => {
   } as OtelConf
   otel.configure!(makeKong().kong, [conf])
 
-  function upstreamHeaders(headers: Record<string, string>): Record<string, string | null> {
+  function upstreamHeaders(headers: Record<string, string>): Record<string, string> {
     const { kong, ctx, enter } = makeKong({ method: 'GET', path: '/', headers })
     const upstream = ctx.upstream!
     ctx.trace = hook.startTrace()
     enter('access')
     otel.access!(kong, conf)
-    upstream.headers = null
     ctx.trace.attempt(upstream)
-    const out = Object.fromEntries(upstream.headers ?? new Map()) as Record<string, string | null>
+    const pairs = sentPairs(ctx)
+    // each name once: a client's header of a name the plugin sets is replaced, not sent beside it
+    expect(new Set(pairs.map((p) => p[0])).size).toBe(pairs.length)
+    // nothing copied into the upstream request's header changes
+    expect(upstream.headers).toBeNull()
+    const out = Object.fromEntries(pairs) as Record<string, string>
     enter('log')
     otel.log!(kong, conf)
     hook.endTrace(ctx)
@@ -168,9 +213,8 @@ describe('http_response_header_for_traceid', () => {
     ctx.trace = hook.startTrace()
     enter('access')
     otel.access!(kong, conf)
-    upstream.headers = null
     ctx.trace.attempt(upstream)
-    const sent = new Map(upstream.headers ?? []) as Map<string, string | null>
+    const sent = new Map(sentPairs(ctx))
     const added: [string, unknown][] = []
     kong.response.addHeader = (name: string, value: unknown) => { added.push([name, value]) }
     enter('header_filter')
