@@ -109,6 +109,36 @@ describe('encodeRequestSpans', () => {
   })
 })
 
+// The server span's method, URL, host, scheme and flavor attributes are copied from the last
+// request's bytes when its values repeat (repeated-head.ts): whatever the order, each request's
+// bytes are the reference's.
+const LONG_PATH = `/${'p'.repeat(600)}`
+const HEAD_ORDERS: [string, Partial<RequestFacts>[]][] = [
+  ['repeats', [{}, {}, {}]],
+  ['each value changed in turn, then back', [{}, { method: 'GET' }, {}, { scheme: 'https' }, {}, { host: 'other.example' }, {}, { path: '/v2' }, {}, { query: 'a=1' }, {}]],
+  ['a query appearing and going', [{ query: '' }, { query: 'x=1' }, { query: '' }, { query: 'x=1' }, { query: 'x=1' }]],
+  ['equal values made apart', [{ host: 'gw.example' }, { host: ['gw', 'example'].join('.') }, { host: JSON.parse('"gw.example"') as string }]],
+  ['a path and query split differently, same URL', [{ path: '/a', query: 'b=1' }, { path: '/a?b=1', query: '' }, { path: '/a', query: 'b=1' }]],
+  ['host and path trading text', [{ host: 'ab', path: '/c' }, { host: 'a', path: 'b/c' }, { host: 'ab', path: '/c' }]],
+  ['a URL too long to keep between kept ones', [{}, { path: LONG_PATH }, {}, { path: LONG_PATH }, { path: LONG_PATH }, {}]],
+  ['non-ASCII and lone surrogates', [{ host: 'bücher.example' }, { host: 'bücher.example' }, { path: '/\uD800' }, { path: '/\uD800' }, {}]],
+  ['prototype names as values', [{ host: '__proto__' }, { path: 'constructor' }, { method: 'prototype' }, { host: '__proto__' }, { host: '__proto__' }]],
+  ['empty values', [{ method: '', scheme: '', host: '', path: '', query: '' }, { method: '', scheme: '', host: '', path: '', query: '' }, {}]],
+]
+
+describe('the server span head kept from the last request', () => {
+  it.each(HEAD_ORDERS)('%s: every request\'s bytes are the reference\'s', (_what, order) => {
+    for (const over of order) {
+      const sink = new Sink()
+      const r = traced(), t = timings(), f = facts(over)
+      encodeRequestSpans(sink, r, t, f)
+      const ours = sink.finish()
+      const ids = spansOf(ours).map((s) => Buffer.from(s.span_id).toString('hex'))
+      expect(ours.equals(reference(r, t, f, ids))).toBe(true)
+    }
+  })
+})
+
 describe('STATUS of the spans', () => {
   it('a failed try before the last is an error, the last is unset', () => {
     const sink = new Sink()
