@@ -13,20 +13,15 @@ import { childIds, OtlpWriter, setChildIds } from '../../plugins/opentelemetry/o
 import { newSpanId, newTraceId } from '../../plugins/opentelemetry/trace-ids.ts';
 import { finishReasonsOf } from '../../plugins/llm/pipeline/finish-reasons.ts';
 import { compare } from './measure.ts';
+import { OPENAI_CHAT_JSON } from '../mock/openai-answers.ts';
 
 const o = { timeMs: Number(process.env.MICRO_TIME_MS ?? 1000) };
 const FACTS: RequestFacts = {
   method: 'POST', scheme: 'http', host: '127.0.0.1', path: '/v1/chat/completions', query: '', clientIp: '127.0.0.1',
   forwardedIp: '127.0.0.1', requestId: '0123456789abcdef0123456789abcdef', status: 200, route: '/v1/chat/completions',
 };
-/** an OpenAI chat answer, pretty-printed as the bench's mock sends it */
-const ANSWER = JSON.stringify({
-  id: 'chatcmpl-1', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The answer is 2.', refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 25, completion_tokens: 12, total_tokens: 37, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } },
-  service_tier: 'default', system_fingerprint: 'fp_0123456789',
-}, null, 2);
+/** the bench mock's OpenAI chat answer (pretty-printed, ~1.4 KB), as ai-proxy's reader keeps its text */
+const ANSWER = OPENAI_CHAT_JSON.toString('utf8');
 const OUTCOME = {
   ending: 'complete', response: 'passthrough', status: 200, requestId: 'r', pluginId: null, provider: 'openai',
   requestModel: 'gpt-4o-mini', responseModel: 'gpt-4o-mini-2024-07-18', stream: false,
@@ -60,6 +55,15 @@ const genaiOnly = (): unknown => {
   sink.spanDone();
   return w.pos;
 };
+/** a path per request (ids in it), made beforehand */
+const PATHS = Array.from({ length: 1024 }, (_, i) => `/v1/users/${100000 + i}/chat/completions`);
+let nextPath = 0;
+const VARYING: RequestFacts = { ...FACTS };
+const varyingPath = (): unknown => {
+  VARYING.path = PATHS[nextPath++ & 1023]!;
+  encodeRequestSpans(sink, r, timings, VARYING);
+  return w.pos;
+};
 const reasons = (): unknown => finishReasonsOf(ANSWER);
 
 function bytesPerOp(fn: () => unknown): number {
@@ -75,7 +79,7 @@ function bytesPerOp(fn: () => unknown): number {
   return out[out.length >> 1] ?? NaN;
 }
 
-const variants: Record<string, () => unknown> = { 'request spans (5)': requestOnly, 'request spans + GenAI span (6)': withGenai, 'GenAI span alone': genaiOnly, 'finish reasons alone': reasons };
+const variants: Record<string, () => unknown> = { 'request spans (5)': requestOnly, 'request spans + GenAI span (6)': withGenai, 'GenAI span alone': genaiOnly, 'request spans, a path per request': varyingPath, 'finish reasons alone': reasons };
 // MICRO_ONLY=<part of a name>: that variant alone (a CPU profile of one path)
 const only = process.env.MICRO_ONLY;
 if (only) for (const k of Object.keys(variants)) if (!k.includes(only)) delete variants[k];

@@ -137,6 +137,18 @@ function urlAttr(w: OtlpWriter, f: RequestFacts): void {
   attrClose(w, kv, K_URL)
 }
 
+/** The server span's http.method, http.url, http.host, http.scheme and http.flavor: the last request's bytes when its values repeat. */
+function headAttrs(w: OtlpWriter, f: RequestFacts): void {
+  if (HEAD.writeKept(w, f.path, f.host, f.query, f.method, f.scheme)) return
+  const from = w.pos
+  METHOD.write(w, f.method)
+  urlAttr(w, f)
+  HOST.write(w, f.host)
+  SCHEME.write(w, f.scheme)
+  FLAVOR.write(w, '1.1')
+  HEAD.keep(w, from, f.path, f.host, f.query, f.method, f.scheme)
+}
+
 /**
  * The spans of the LeanSpan reference (spec/helpers/otel-reference-spans.ts), the same bytes, written into `sink` one by one as they are known:
  * child span ids are random bytes written in place. A span that does not fit the queue is dropped
@@ -152,15 +164,7 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: Re
     try {
       w.setTimes(t.start, end)
       const m = openRoot(w, ids, r.parentId, KONG)
-      if (!HEAD.writeKept(w, f.path, f.host, f.query, f.method, f.scheme)) {
-        const from = w.pos
-        METHOD.write(w, f.method)
-        urlAttr(w, f)
-        HOST.write(w, f.host)
-        SCHEME.write(w, f.scheme)
-        FLAVOR.write(w, '1.1')
-        HEAD.keep(w, from, f.path, f.host, f.query, f.method, f.scheme)
-      }
+      headAttrs(w, f)
       attrString(w, K_CLIENT_IP, f.forwardedIp)
       attrString(w, K_PEER_IP, f.clientIp)
       attrString(w, K_REQUEST_ID, f.requestId)
