@@ -112,6 +112,18 @@ const PROVIDER = PAIRS[K.provider]!
 const REQUEST_MODEL = PAIRS[K.requestModel]!
 const RESPONSE_MODEL = PAIRS[K.responseModel]!
 
+/**
+ * A string attribute through its pairs cache; a value of another type (an outcome's fields are
+ * typed, but a model name starts as a client's JSON) written as walk's record has it.
+ */
+function pairAttr(w: OtlpWriter, pairs: EncodedPairs, k: number, v: unknown): void {
+  if (typeof v === 'string') { pairs.write(w, v); return }
+  const key = E[k]!
+  const kv = attrOpen(w, key)
+  anyValue(w, v)
+  attrClose(w, kv, key)
+}
+
 /** finish reasons: an array value */
 function reasonsAttr(w: OtlpWriter, reasons: readonly string[]): void {
   const kv = attrOpen(w, E[K.reasons]!)
@@ -126,11 +138,13 @@ function reasonsAttr(w: OtlpWriter, reasons: readonly string[]): void {
  */
 function writeAttributes(w: OtlpWriter, o: LlmOutcome): void {
   const routeType = o.routeType ?? 'llm/v1/chat'
-  if (!KIND_BLOCK.writeKept(w, routeType, o.provider, '', '', '')) {
+  const provider = o.provider
+  const strings = typeof routeType === 'string' && typeof provider === 'string'
+  if (!strings || !KIND_BLOCK.writeKept(w, routeType, provider, '', '', '')) {
     const from = w.pos
-    OPERATION.write(w, operationOf(o))
-    PROVIDER.write(w, own(PROVIDERS, o.provider) ?? o.provider)
-    KIND_BLOCK.keep(w, from, routeType, o.provider, '', '', '')
+    pairAttr(w, OPERATION, K.operation, operationOf(o))
+    pairAttr(w, PROVIDER, K.provider, own(PROVIDERS, provider) ?? provider)
+    if (strings) KIND_BLOCK.keep(w, from, routeType, provider, '', '', '')
   }
   const usage = o.usage
   if (usage.prompt_tokens > 0 || usage.completion_tokens > 0) {
@@ -141,7 +155,7 @@ function writeAttributes(w: OtlpWriter, o: LlmOutcome): void {
   const responseModel = o.responseModel === null ? null : cut(o.responseModel, MAX_MODEL_CHARS)
   const reasons = o.finishReasons?.() ?? NONE
   const reason = reasons.length === 1 ? reasons[0] : undefined
-  if (requestModel !== null && responseModel !== null && typeof reason === 'string') {
+  if (typeof requestModel === 'string' && typeof responseModel === 'string' && typeof reason === 'string') {
     if (!MODEL_BLOCK.writeKept(w, requestModel, responseModel, reason, '', '')) {
       const from = w.pos
       REQUEST_MODEL.write(w, requestModel)
@@ -150,8 +164,8 @@ function writeAttributes(w: OtlpWriter, o: LlmOutcome): void {
       MODEL_BLOCK.keep(w, from, requestModel, responseModel, reason, '', '')
     }
   } else {
-    if (requestModel !== null) REQUEST_MODEL.write(w, requestModel)
-    if (responseModel !== null) RESPONSE_MODEL.write(w, responseModel)
+    if (requestModel !== null) pairAttr(w, REQUEST_MODEL, K.requestModel, requestModel)
+    if (responseModel !== null) pairAttr(w, RESPONSE_MODEL, K.responseModel, responseModel)
     if (reasons.length > 0) reasonsAttr(w, reasons)
   }
   if (o.timeToFirstTokenMs !== null) attrNumber(w, E[K.ttft]!, o.timeToFirstTokenMs / 1000)

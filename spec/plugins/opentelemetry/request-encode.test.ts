@@ -204,6 +204,9 @@ const GENAI_ORDERS: [string, Partial<LlmOutcome>[]][] = [
   ['a reason that is not a string', [reasons('stop'), reasons(7), reasons(null), reasons({ toString: () => 'stop' }), reasons('stop')]],
   ['prototype names as values', [{ ...reasons('__proto__'), provider: 'constructor', requestModel: 'prototype', responseModel: '__proto__', routeType: 'hasOwnProperty' as LlmOutcome['routeType'] }, reasons('stop'),
     { ...reasons('__proto__'), provider: 'constructor', requestModel: 'prototype', responseModel: '__proto__', routeType: 'hasOwnProperty' as LlmOutcome['routeType'] }]],
+  ['a provider, route type or response model that is not a string, between kept ones', [reasons('stop'),
+    { ...reasons('stop'), provider: 7 as never }, reasons('stop'), { ...reasons('stop'), routeType: 3 as never }, reasons('stop'),
+    { ...reasons('stop'), responseModel: ['a', 'b'] as never }, { ...reasons('stop'), responseModel: true as never }, reasons('stop')]],
   ['empty values, non-ASCII and lone surrogates', [{ ...reasons(''), provider: '', requestModel: '', responseModel: '' }, { ...reasons('é'), requestModel: '\uD800' }, { ...reasons('é'), requestModel: '\uD800' }, reasons('stop')]],
 ]
 
