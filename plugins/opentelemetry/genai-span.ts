@@ -5,9 +5,10 @@
 import type { LlmOutcome } from '../llm/outcome/llm-outcome.ts'
 import { KIND, LeanSpan, STATUS, type Attrs, type AttrValue } from './lean-span.ts'
 import { newSpanId } from './trace-ids.ts'
-import { anyValue, attrClose, attrOpen, childIds, closeSpan, encodedKey, encodedName, openChild, type OtlpWriter } from './otlp-encode.ts'
+import { anyValue, attrClose, attrNumber, attrOpen, attrString, childIds, closeSpan, encodedKey, encodedName, openChild, type OtlpWriter } from './otlp-encode.ts'
 import { idsOf, type TracedRequest } from './request-spans.ts'
 import { EncodedPairs } from './encoded-pairs.ts'
+import { RepeatedBytes } from './repeated-bytes.ts'
 
 /** characters of a payload kept in an attribute */
 export const MAX_PAYLOAD_CHARS = 32 * 1024
@@ -70,7 +71,7 @@ function nameOf(o: LlmOutcome): string {
   return model !== null ? `${operation} ${model}` : operation
 }
 
-/** The span's attributes, in their order, to `put`: one walk for the record (genaiSpan) and the bytes (encodeGenaiSpan). */
+/** The span's attributes, in their order, to `put`: the record (genaiSpan), the reference writeAttributes is checked against. */
 function walk(o: LlmOutcome, put: Put): void {
   put(K.operation, operationOf(o))
   put(K.provider, own(PROVIDERS, o.provider) ?? o.provider)
@@ -97,18 +98,84 @@ function walk(o: LlmOutcome, put: Put): void {
 
 const NONE: readonly string[] = []
 
-// the walk's targets, set around each walk (synchronous): no closure per span
+// the walk's target, set around each walk (synchronous): no closure per span
 let attrs: Attrs = {}
 const toRecord: Put = (k, v) => { attrs[KEYS[k]!] = Array.isArray(v) ? [...(v as readonly string[])] : (v as AttrValue) }
-let writer: OtlpWriter | null = null
-const toBytes: Put = (k, v) => {
-  const w = writer!
-  const pairs = PAIRS[k]
-  if (pairs != null && typeof v === 'string') { pairs.write(w, v); return }
-  const key = ENCODED_KEYS[k]!
+
+/** the operation and provider pairs of the last route type and provider */
+const KIND_BLOCK = new RepeatedBytes()
+/** the request model, response model and finish reason pairs of the last answer with one reason */
+const MODEL_BLOCK = new RepeatedBytes()
+const E = ENCODED_KEYS
+const OPERATION = PAIRS[K.operation]!
+const PROVIDER = PAIRS[K.provider]!
+const REQUEST_MODEL = PAIRS[K.requestModel]!
+const RESPONSE_MODEL = PAIRS[K.responseModel]!
+
+/**
+ * A string attribute through its pairs cache; a value of another type (an outcome's fields are
+ * typed, but a model name starts as a client's JSON) written as walk's record has it.
+ */
+function pairAttr(w: OtlpWriter, pairs: EncodedPairs, k: number, v: unknown): void {
+  if (typeof v === 'string') { pairs.write(w, v); return }
+  const key = E[k]!
   const kv = attrOpen(w, key)
   anyValue(w, v)
   attrClose(w, kv, key)
+}
+
+/** finish reasons: an array value */
+function reasonsAttr(w: OtlpWriter, reasons: readonly string[]): void {
+  const kv = attrOpen(w, E[K.reasons]!)
+  anyValue(w, reasons)
+  attrClose(w, kv, E[K.reasons]!)
+}
+
+/**
+ * walk's attributes, in its order, written straight into `w` (the bytes genaiSpan's record
+ * encodes to, checked in the tests): the values that repeat (route type and provider; models and
+ * a single finish reason) as kept blocks (repeated-bytes.ts), no callback per attribute.
+ */
+function writeAttributes(w: OtlpWriter, o: LlmOutcome): void {
+  const routeType = o.routeType ?? 'llm/v1/chat'
+  const provider = o.provider
+  const strings = typeof routeType === 'string' && typeof provider === 'string'
+  if (!strings || !KIND_BLOCK.writeKept(w, routeType, provider, '', '', '')) {
+    const from = w.pos
+    pairAttr(w, OPERATION, K.operation, operationOf(o))
+    pairAttr(w, PROVIDER, K.provider, own(PROVIDERS, provider) ?? provider)
+    if (strings) KIND_BLOCK.keep(w, from, routeType, provider, '', '', '')
+  }
+  const usage = o.usage
+  if (usage.prompt_tokens > 0 || usage.completion_tokens > 0) {
+    attrNumber(w, E[K.input]!, usage.prompt_tokens)
+    attrNumber(w, E[K.output]!, usage.completion_tokens)
+  }
+  const requestModel = requestModelOf(o)
+  const responseModel = o.responseModel === null ? null : cut(o.responseModel, MAX_MODEL_CHARS)
+  const reasons = o.finishReasons?.() ?? NONE
+  const reason = reasons.length === 1 ? reasons[0] : undefined
+  if (typeof requestModel === 'string' && typeof responseModel === 'string' && typeof reason === 'string') {
+    if (!MODEL_BLOCK.writeKept(w, requestModel, responseModel, reason, '', '')) {
+      const from = w.pos
+      REQUEST_MODEL.write(w, requestModel)
+      RESPONSE_MODEL.write(w, responseModel)
+      reasonsAttr(w, reasons)
+      MODEL_BLOCK.keep(w, from, requestModel, responseModel, reason, '', '')
+    }
+  } else {
+    if (requestModel !== null) pairAttr(w, REQUEST_MODEL, K.requestModel, requestModel)
+    if (responseModel !== null) pairAttr(w, RESPONSE_MODEL, K.responseModel, responseModel)
+    if (reasons.length > 0) reasonsAttr(w, reasons)
+  }
+  if (o.timeToFirstTokenMs !== null) attrNumber(w, E[K.ttft]!, o.timeToFirstTokenMs / 1000)
+  if (o.cost > 0) attrNumber(w, E[K.cost]!, o.cost)
+  const p = o.payloads
+  if (p) {
+    if (p.request !== null) attrString(w, E[K.inputMessages]!, cut(p.request, MAX_PAYLOAD_CHARS))
+    attrString(w, E[K.outputMessages]!, cut(p.response, MAX_PAYLOAD_CHARS))
+  }
+  if (failed(o)) attrString(w, E[K.error]!, o.ending !== 'complete' ? o.ending : String(o.status))
 }
 
 /** The GenAI span as a record (the reference encodeGenaiSpan is checked against; tests). */
@@ -178,11 +245,6 @@ const ids = childIds()
 export function encodeGenaiSpan(w: OtlpWriter, r: TracedRequest, o: LlmOutcome, now: number): void {
   w.setTimes(now - o.latencyMs, now)
   const mark = openChild(w, idsOf(r, ids), false, nameField(o))
-  writer = w
-  try {
-    walk(o, toBytes)
-  } finally {
-    writer = null
-  }
+  writeAttributes(w, o)
   closeSpan(w, mark, failed(o) ? STATUS.error : STATUS.unset, false)
 }

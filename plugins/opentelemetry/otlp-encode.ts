@@ -474,6 +474,25 @@ export function attrString(w: OtlpWriter, key: Uint8Array, v: string): void {
 
 /** A number attribute with a pre-encoded key (int64 when integral, else double, as attributes() writes). */
 export function attrNumber(w: OtlpWriter, key: Uint8Array, v: number): void {
+  const n = key.length
+  // the common case (a status, a port, a try or token count): both lengths known before writing,
+  // no length to fix afterwards
+  if (v >= 0 && v < 0x10000000 && n < 120 && Number.isInteger(v)) {
+    const value = 1 + varintSize(v)
+    w.ensure(n + value + 4)
+    const b = w.buf
+    let p = w.pos
+    b[p++] = 0x4a
+    b[p++] = n + 2 + value
+    b.set(key, p)
+    p += n
+    b[p++] = 0x12
+    b[p++] = value
+    b[p++] = 0x18
+    w.pos = p
+    w.varint(v)
+    return
+  }
   const kv = attrOpen(w, key)
   anyValue(w, v)
   attrClose(w, kv, key)

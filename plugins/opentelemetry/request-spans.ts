@@ -8,6 +8,7 @@
 import { TimingsBuffer, type RequestTimings } from '../../pdk/tracing.ts'
 import { KIND, STATUS, type LeanSpan } from './lean-span.ts'
 import { EncodedPairs } from './encoded-pairs.ts'
+import { RepeatedBytes } from './repeated-bytes.ts'
 import { attrClose, attrNumber, attrOpen, attrString, childIds, closeSpan, type ChildIds, encodedKey, encodedName, encodeSpan, openChild, openRoot, setChildIds, type OtlpWriter } from './otlp-encode.ts'
 
 /** A sampled request's tracing state, from access to log. */
@@ -108,6 +109,9 @@ const ROUTE = new EncodedPairs(K_ROUTE)
 /** a balancer try's upstream address (the client's address, in the root span, is not cached: one per client) */
 const UPSTREAM_IP = new EncodedPairs(K_PEER_IP)
 
+/** the server span's method, URL, host, scheme and flavor attributes of the last request (repeated-bytes.ts) */
+const HEAD = new RepeatedBytes()
+
 /** the caches' sizes (tests: hostile values do not grow them past their cap) */
 export const requestPairCounts = (): number[] => [METHOD.size, HOST.size, SCHEME.size, FLAVOR.size, ROUTE.size, UPSTREAM_IP.size]
 
@@ -133,6 +137,18 @@ function urlAttr(w: OtlpWriter, f: RequestFacts): void {
   attrClose(w, kv, K_URL)
 }
 
+/** The server span's http.method, http.url, http.host, http.scheme and http.flavor: the last request's bytes when its values repeat. */
+function headAttrs(w: OtlpWriter, f: RequestFacts): void {
+  if (HEAD.writeKept(w, f.path, f.host, f.query, f.method, f.scheme)) return
+  const from = w.pos
+  METHOD.write(w, f.method)
+  urlAttr(w, f)
+  HOST.write(w, f.host)
+  SCHEME.write(w, f.scheme)
+  FLAVOR.write(w, '1.1')
+  HEAD.keep(w, from, f.path, f.host, f.query, f.method, f.scheme)
+}
+
 /**
  * The spans of the LeanSpan reference (spec/helpers/otel-reference-spans.ts), the same bytes, written into `sink` one by one as they are known:
  * child span ids are random bytes written in place. A span that does not fit the queue is dropped
@@ -148,11 +164,7 @@ export function encodeRequestSpans(sink: SpanSink, r: TracedRequest, timings: Re
     try {
       w.setTimes(t.start, end)
       const m = openRoot(w, ids, r.parentId, KONG)
-      METHOD.write(w, f.method)
-      urlAttr(w, f)
-      HOST.write(w, f.host)
-      SCHEME.write(w, f.scheme)
-      FLAVOR.write(w, '1.1')
+      headAttrs(w, f)
       attrString(w, K_CLIENT_IP, f.forwardedIp)
       attrString(w, K_PEER_IP, f.clientIp)
       attrString(w, K_REQUEST_ID, f.requestId)

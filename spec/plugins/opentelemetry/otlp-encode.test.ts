@@ -9,7 +9,7 @@ import protobuf from 'protobufjs'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { KIND, LeanSpan, readable, STATUS, type AttrValue, type Attrs } from '../../../plugins/opentelemetry/lean-span.ts'
-import { encodeHeader, encodeSpans, OtlpWriter } from '../../../plugins/opentelemetry/otlp-encode.ts'
+import { attribute, attrNumber, encodedKey, encodeHeader, encodeSpans, OtlpWriter } from '../../../plugins/opentelemetry/otlp-encode.ts'
 
 const root = protobuf.parse(readFileSync(new URL('../../fixtures/otlp/trace.proto', import.meta.url), 'utf8'), { keepCase: true }).root
 const Request = root.lookupType('otlp.ExportTraceServiceRequest')
@@ -148,3 +148,27 @@ function normal(v: AnyV | undefined): AnyV {
   if (v.array_value !== undefined) return { array_value: { values: (v.array_value.values ?? []).map(normal) } }
   return v
 }
+
+// attrNumber writes the common integers with both lengths known up front: the same bytes as the
+// generic attribute(), for every width, sign, fraction and non-finite value, keys near the
+// one-byte length edge
+describe('attrNumber', () => {
+  const NUMBERS = [
+    0, -0, 1, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31, 2 ** 32, 2 ** 53, Number.MAX_SAFE_INTEGER,
+    -1, -127, -(2 ** 28), -(2 ** 63), 2 ** 63, 2 ** 64, 0.5, 1.5, 2 ** 28 - 0.5, Number.EPSILON, Number.MIN_VALUE, 1e300, -1e300,
+    NaN, Infinity, -Infinity,
+  ]
+  const KEYS = ['try_count', 'x', '', 'k'.repeat(116), 'k'.repeat(117), 'k'.repeat(118), 'k'.repeat(125), 'k'.repeat(200), 'é'.repeat(60)]
+  it.each(KEYS.map((k) => [k.length > 12 ? `${k.slice(0, 3)}… (${k.length})` : JSON.stringify(k), k]))('key %s: attribute()\'s bytes for every number', (_n, k) => {
+    const key = encodedKey(k)
+    for (const v of NUMBERS) {
+      const ours = new OtlpWriter(4)
+      ours.pos = 1 // not at the buffer's start, and growing it
+      attrNumber(ours, key, v)
+      const theirs = new OtlpWriter(4)
+      theirs.pos = 1
+      attribute(theirs, 0x4a, k, v)
+      expect(Buffer.from(ours.buf.subarray(1, ours.pos)).equals(Buffer.from(theirs.buf.subarray(1, theirs.pos))), `${v}`).toBe(true)
+    }
+  })
+})

@@ -109,6 +109,36 @@ describe('encodeRequestSpans', () => {
   })
 })
 
+// The server span's method, URL, host, scheme and flavor attributes are copied from the last
+// request's bytes when its values repeat (repeated-bytes.ts): whatever the order, each request's
+// bytes are the reference's.
+const LONG_PATH = `/${'p'.repeat(600)}`
+const HEAD_ORDERS: [string, Partial<RequestFacts>[]][] = [
+  ['repeats', [{}, {}, {}]],
+  ['each value changed in turn, then back', [{}, { method: 'GET' }, {}, { scheme: 'https' }, {}, { host: 'other.example' }, {}, { path: '/v2' }, {}, { query: 'a=1' }, {}]],
+  ['a query appearing and going', [{ query: '' }, { query: 'x=1' }, { query: '' }, { query: 'x=1' }, { query: 'x=1' }]],
+  ['equal values made apart', [{ host: 'gw.example' }, { host: ['gw', 'example'].join('.') }, { host: JSON.parse('"gw.example"') as string }]],
+  ['a path and query split differently, same URL', [{ path: '/a', query: 'b=1' }, { path: '/a?b=1', query: '' }, { path: '/a', query: 'b=1' }]],
+  ['host and path trading text', [{ host: 'ab', path: '/c' }, { host: 'a', path: 'b/c' }, { host: 'ab', path: '/c' }]],
+  ['a URL too long to keep between kept ones', [{}, { path: LONG_PATH }, {}, { path: LONG_PATH }, { path: LONG_PATH }, {}]],
+  ['non-ASCII and lone surrogates', [{ host: 'bücher.example' }, { host: 'bücher.example' }, { path: '/\uD800' }, { path: '/\uD800' }, {}]],
+  ['prototype names as values', [{ host: '__proto__' }, { path: 'constructor' }, { method: 'prototype' }, { host: '__proto__' }, { host: '__proto__' }]],
+  ['empty values', [{ method: '', scheme: '', host: '', path: '', query: '' }, { method: '', scheme: '', host: '', path: '', query: '' }, {}]],
+]
+
+describe('the server span head kept from the last request', () => {
+  it.each(HEAD_ORDERS)('%s: every request\'s bytes are the reference\'s', (_what, order) => {
+    for (const over of order) {
+      const sink = new Sink()
+      const r = traced(), t = timings(), f = facts(over)
+      encodeRequestSpans(sink, r, t, f)
+      const ours = sink.finish()
+      const ids = spansOf(ours).map((s) => Buffer.from(s.span_id).toString('hex'))
+      expect(ours.equals(reference(r, t, f, ids))).toBe(true)
+    }
+  })
+})
+
 describe('STATUS of the spans', () => {
   it('a failed try before the last is an error, the last is unset', () => {
     const sink = new Sink()
@@ -152,5 +182,46 @@ describe('encodeGenaiSpan', () => {
     const s = genaiSpan(r, o, 1000.25)
     const ref = new LeanSpan(s.name, s.kind, s.traceId, Buffer.from(decoded!.span_id).toString('hex'), s.parentId, s.start, s.end, s.attributes, s.status, s.remoteParent)
     expect(ours.equals(encodeSpans(new OtlpWriter(), header, [ref]))).toBe(true)
+  })
+})
+
+// The GenAI span's operation and provider, and its models with a single finish reason, are copied
+// from the last span's bytes when their values repeat (repeated-bytes.ts): whatever the order,
+// each span's bytes are genaiSpan's.
+const reasons = (...r: unknown[]) => ({ finishReasons: () => r as string[] })
+const GENAI_ORDERS: [string, Partial<LlmOutcome>[]][] = [
+  ['repeats', [reasons('stop'), reasons('stop'), reasons('stop')]],
+  ['each value changed in turn, then back', [reasons('stop'), { ...reasons('stop'), routeType: 'llm/v1/embeddings' }, reasons('stop'),
+    { ...reasons('stop'), provider: 'azure' }, reasons('stop'), { ...reasons('stop'), requestModel: 'gpt-4o-mini' }, reasons('stop'),
+    { ...reasons('stop'), responseModel: 'gpt-4o-mini' }, reasons('stop'), reasons('length'), reasons('stop')]],
+  ['no reason, one, two, one', [reasons(), reasons('stop'), reasons('stop', 'length'), reasons('stop'), {}, reasons('stop')]],
+  ['a model missing between kept ones', [reasons('stop'), { ...reasons('stop'), requestModel: null }, reasons('stop'), { ...reasons('stop'), responseModel: null }, reasons('stop')]],
+  ['the route type given or defaulted', [{ ...reasons('stop'), routeType: undefined }, { ...reasons('stop'), routeType: 'llm/v1/chat' }, { ...reasons('stop'), routeType: undefined }]],
+  ['models and reason trading text', [{ ...reasons('b'), requestModel: 'a', responseModel: 'bc' }, { ...reasons('c'), requestModel: 'a', responseModel: 'bb' }, { ...reasons('b'), requestModel: 'a', responseModel: 'bc' }]],
+  ['equal values made apart', [reasons('stop'), { ...reasons(['st', 'op'].join('')), provider: ['open', 'ai'].join('') }, reasons(JSON.parse('"stop"') as string)]],
+  ['models too long to keep (cut to 256) between kept ones', [reasons('stop'), { ...reasons('stop'), requestModel: 'ü'.repeat(1000), responseModel: 'x'.repeat(300) }, reasons('stop'),
+    { ...reasons('stop'), requestModel: 'ü'.repeat(1000), responseModel: 'x'.repeat(300) }, { ...reasons('stop'), requestModel: 'ü'.repeat(1000), responseModel: 'x'.repeat(300) }]],
+  ['a reason that is not a string', [reasons('stop'), reasons(7), reasons(null), reasons({ toString: () => 'stop' }), reasons('stop')]],
+  ['prototype names as values', [{ ...reasons('__proto__'), provider: 'constructor', requestModel: 'prototype', responseModel: '__proto__', routeType: 'hasOwnProperty' as LlmOutcome['routeType'] }, reasons('stop'),
+    { ...reasons('__proto__'), provider: 'constructor', requestModel: 'prototype', responseModel: '__proto__', routeType: 'hasOwnProperty' as LlmOutcome['routeType'] }]],
+  ['a provider, route type or response model that is not a string, between kept ones', [reasons('stop'),
+    { ...reasons('stop'), provider: 7 as never }, reasons('stop'), { ...reasons('stop'), routeType: 3 as never }, reasons('stop'),
+    { ...reasons('stop'), responseModel: ['a', 'b'] as never }, { ...reasons('stop'), responseModel: true as never }, reasons('stop')]],
+  ['empty values, non-ASCII and lone surrogates', [{ ...reasons(''), provider: '', requestModel: '', responseModel: '' }, { ...reasons('é'), requestModel: '\uD800' }, { ...reasons('é'), requestModel: '\uD800' }, reasons('stop')]],
+]
+
+describe('the GenAI span blocks kept from the last span', () => {
+  it.each(GENAI_ORDERS)('%s: every span\'s bytes are genaiSpan\'s', (_what, order) => {
+    for (const over of order) {
+      const o = outcome(over)
+      const r = traced()
+      const sink = new Sink()
+      encodeGenaiSpan(sink.w, r, o, 1000.25)
+      const ours = sink.finish()
+      const [decoded] = spansOf(ours)
+      const s = genaiSpan(r, o, 1000.25)
+      const ref = new LeanSpan(s.name, s.kind, s.traceId, Buffer.from(decoded!.span_id).toString('hex'), s.parentId, s.start, s.end, s.attributes, s.status, s.remoteParent)
+      expect(ours.equals(encodeSpans(new OtlpWriter(), header, [ref]))).toBe(true)
+    }
   })
 })
