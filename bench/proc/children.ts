@@ -113,14 +113,28 @@ export function installCleanup(): void {
 }
 
 /** Runs a command to completion and returns its output (for wrk, apt-get, git, nginx -v). */
-export function runToEnd(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Promise<{ code: number | string; out: string }> {
+export function runToEnd(name: string, cmd: string, args: string[], opts: SpawnOptions & { closeGraceMs?: number } = {}): Promise<{ code: number | string; out: string }> {
   let out = '';
   const c = spawnPinned(name, cmd, args, { ...opts, onStdout: (t) => void (out += t) });
   c.proc.stderr!.on('data', (b: Buffer) => void (out += b.toString()));
   // 'close', not 'exit': a process can exit before its last stdout chunk is read, and a wrk whose summary
-  // was still in the pipe came back as an empty output (one in a few hundred runs on a busy machine)
+  // was still in the pipe came back as an empty output (one in a few hundred runs on a busy machine).
+  // But a process it left behind (a daemon) may hold the pipes for good: 'close' would never come and the
+  // bench would hang, so the exit ends the wait after a grace, with the output read by then.
   return new Promise((resolve) => {
-    c.proc.once('close', (code, sig) => resolve({ code: code ?? sig ?? -1, out }));
-    c.proc.once('error', () => resolve({ code: -1, out }));
+    let grace: NodeJS.Timeout | undefined;
+    const done = (code: number | string): void => {
+      clearTimeout(grace);
+      resolve({ code, out });
+    };
+    c.proc.once('close', (code, sig) => done(code ?? sig ?? -1));
+    c.proc.once('error', () => done(-1));
+    c.proc.once('exit', (code, sig) => {
+      grace = setTimeout(() => {
+        c.proc.stdout?.destroy();
+        c.proc.stderr?.destroy();
+        done(code ?? sig ?? -1);
+      }, opts.closeGraceMs ?? 5000);
+    });
   });
 }

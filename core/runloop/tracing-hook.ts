@@ -121,16 +121,30 @@ export class RequestTrace {
     const h = this.upstreamHeaders
     const n = set.length & ~1
     let k = 0
-    for (let i = 0; i < clear.length; i++) { putHeader(h, k++, lower(clear[i]!)); putHeader(h, k++, null) }
+    // each name once, the last value given (as Map.set did, and Kong's set_header): a config may
+    // write one twice (header_type 'w3c' is inject ['preserve', 'w3c']) and the attempt's head
+    // sends every entry, so a repeated name would reach the upstream twice
+    for (let i = 0; i < clear.length; i++) {
+      const name = lower(clear[i]!)
+      if (entryOf(h, k, name) < 0) { putHeader(h, k++, name); putHeader(h, k++, null) }
+    }
     for (let i = 0; i < n; i += 2) {
       // the name the previous request set here (already lowercase): a tracing plugin's constants, not lowered again
-      const name = set[i]!
-      putHeader(h, k, k < h.length && h[k] === name ? name : lower(name))
-      k++
+      const given = set[i]!
+      const name = k < h.length && h[k] === given ? given : lower(given)
+      const at = entryOf(h, k, name)
+      if (at >= 0) { h[at + 1] = set[i + 1]!; continue }
+      putHeader(h, k++, name)
       putHeader(h, k++, set[i + 1]!)
     }
     this.upstreamHeaderCount = k
   }
+}
+
+/** The index of `name` among the first `n` entries of `h` (name, value pairs), or -1. */
+function entryOf(h: readonly (string | null)[], n: number, name: string): number {
+  for (let i = 0; i < n; i += 2) if (h[i] === name) return i
+  return -1
 }
 
 /** `name` lowercased; itself when it has no capital (a tracing plugin's names are constants: no copy per request) */

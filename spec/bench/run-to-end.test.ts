@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
 import { runToEnd } from '../../bench/proc/children.ts';
 
 // runToEnd is how the bench reads wrk's summary: an output cut short (the process's exit seen before its last
@@ -29,6 +30,28 @@ describe('runToEnd', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe('late output');
   });
+
+  it.each([
+    ['stdout', "['ignore', 'inherit', 'ignore']"],
+    ['stderr', "['ignore', 'ignore', 'inherit']"],
+    ['both', "['ignore', 'inherit', 'inherit']"],
+  ])('ends a grace after the exit when a process left behind holds %s open for good', async (_label, stdio) => {
+    // a daemon the command started (a service apt-get's postinst launched) keeps the pipe: 'close' never comes,
+    // and a wait on it alone hangs the bench. The left process reports its pid over a socket, not the pipe.
+    const server = createServer()
+    const pid = new Promise<number>((resolve) => server.on('connection', (s) => s.on('data', (d) => resolve(Number(String(d))))))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const stay = `require('net').connect(${port}, '127.0.0.1', function () { this.write(String(process.pid)) }); setInterval(() => {}, 1e9)`
+    const script = `process.stdout.write('before'); require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(stay)}], { stdio: ${stdio}, detached: true }).unref()`
+    try {
+      const r = await runToEnd('parent', process.execPath, ['-e', script], { closeGraceMs: 300 })
+      expect(r).toEqual({ code: 0, out: 'before' })
+    } finally {
+      process.kill(await pid, 'SIGKILL')
+      server.close()
+    }
+  }, 10_000)
 
   it('gives -1 and no output for a command that does not exist', async () => {
     const r = await runToEnd('missing', '/nonexistent/command-for-test', []);
