@@ -22,7 +22,8 @@ export interface LoadContext {
   sse: SseClientProcess;
 }
 
-function bodyFile(tmpDir: string, body: string): string {
+/** The request body as a file wrk's post.lua reads, one per distinct body. */
+export function bodyFile(tmpDir: string, body: string): string {
   const file = join(tmpDir, `body-${createHash('sha1').update(body).digest('hex').slice(0, 12)}.json`);
   if (!existsSync(file)) writeFileSync(file, body);
   return file;

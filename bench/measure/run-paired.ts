@@ -7,9 +7,6 @@
  * gateway after another differ by tens of per cent on a shared VM. Everything started is stopped on the way out
  * (the processes are also killed by bench/proc/children.ts when the bench exits any other way).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runWrk, type WrkRun } from '../load/wrk.ts';
 import { nsBetween, readCpuClocks, type CpuClocks } from '../proc/cpu-clock.ts';
@@ -18,6 +15,7 @@ import type { GatewaySpec, PairedScenario, RequestSpec } from '../scenarios/type
 import { startGateway } from '../targets/gateway.ts';
 import { startMock } from '../targets/mock.ts';
 import type { Running } from '../targets/types.ts';
+import { bodyFile } from './load-run.ts';
 import { pairedSchedule } from './paired-schedule.ts';
 import { cpuPerRequestUs, median, percent, roundRatio, spread } from './paired-stats.ts';
 import { preflight } from './preflight.ts';
@@ -38,12 +36,6 @@ export interface PairedContext {
 interface LiveGateway {
   spec: GatewaySpec;
   running: Running;
-}
-
-function bodyFile(tmpDir: string, body: string): string {
-  const file = join(tmpDir, `body-${createHash('sha1').update(body).digest('hex').slice(0, 12)}.json`);
-  if (!existsSync(file)) writeFileSync(file, body);
-  return file;
 }
 
 function clocks(pid: number): CpuClocks {

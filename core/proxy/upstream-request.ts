@@ -5,6 +5,7 @@ import { isDefaultPort } from './default-port.ts'
 import type { Service } from '../config/types.ts'
 import type { RouteMatch } from '../router/router.ts'
 import type { RequestContext, UpstreamRequest } from '../runloop/context.ts'
+import { entryOf } from '../runloop/tracing-hook.ts'
 import { VIA_TOKEN } from '../version.ts'
 
 /** Request headers never forwarded as received (RFC 9110 hop-by-hop, plus ones we set ourselves). */
@@ -55,7 +56,7 @@ export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, request
   for (const k in h) {
     if (SKIP.has(k)) continue
     if (overrides !== null && overrides.has(k)) continue
-    if (clientTraced && named(th!, traced, k)) continue
+    if (clientTraced && entryOf(th!, traced, k) >= 0) continue
     out.push(k, h[k]!)
   }
   // Connection-listed hop-by-hop headers ("Connection: close, x-foo")
@@ -67,7 +68,7 @@ export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, request
   if (overrides !== null) {
     for (const [k, v] of overrides) {
       if (v === null) continue
-      if (th !== null && named(th, traced, k)) continue
+      if (th !== null && entryOf(th, traced, k) >= 0) continue
       if (Array.isArray(v)) for (const x of v) out.push(k, x)
       else out.push(k, v)
     }
@@ -103,11 +104,5 @@ export function upstreamHeaders(ctx: RequestContext, u: UpstreamRequest, request
 /** Whether the client's headers hold any of the first `n` trace header entries' names (lowercase, as `h` keys them). */
 function sendsAny(h: Readonly<Record<string, string | undefined>>, th: readonly (string | null)[], n: number): boolean {
   for (let i = 0; i < n; i += 2) if (h[th[i]!] !== undefined) return true
-  return false
-}
-
-/** Whether `name` is one of the first `n` trace header entries' names. */
-function named(th: readonly (string | null)[], n: number, name: string): boolean {
-  for (let i = 0; i < n; i += 2) if (th[i] === name) return true
   return false
 }

@@ -142,7 +142,7 @@ export class RequestTrace {
 }
 
 /** The index of `name` among the first `n` entries of `h` (name, value pairs), or -1. */
-function entryOf(h: readonly (string | null)[], n: number, name: string): number {
+export function entryOf(h: readonly (string | null)[], n: number, name: string): number {
   for (let i = 0; i < n; i += 2) if (h[i] === name) return i
   return -1
 }

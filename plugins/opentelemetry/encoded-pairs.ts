@@ -6,6 +6,7 @@
 // same bytes, only slower. The cap is never lifted by evicting: a flood of hostile hosts cannot
 // make the cache churn, it only stops helping for values first seen after it filled.
 import { attrString, OtlpWriter } from './otlp-encode.ts'
+import { ownString } from './own-string.ts'
 
 /** distinct values kept per key */
 export const MAX_PAIRS = 256
@@ -40,7 +41,7 @@ export class EncodedPairs {
         if (v.length > MAX_PAIR_VALUE || this.byValue.size >= MAX_PAIRS) { attrString(w, this.key, v); return }
         scratch.pos = 0
         attrString(scratch, this.key, v)
-        const value = Buffer.from(v, 'utf16le').toString('utf16le')
+        const value = ownString(v)
         e = { value, pair: new Uint8Array(scratch.buf.subarray(0, scratch.pos)) }
         this.byValue.set(value, e)
       }

@@ -9,19 +9,13 @@ import { anyValue, attrClose, attrNumber, attrOpen, attrString, childIds, closeS
 import { idsOf, type TracedRequest } from './request-spans.ts'
 import { EncodedPairs } from './encoded-pairs.ts'
 import { RepeatedBytes } from './repeated-bytes.ts'
+import { ownPrefix, ownString } from './own-string.ts'
 
 /** characters of a payload kept in an attribute */
 export const MAX_PAYLOAD_CHARS = 32 * 1024
 /** characters of a model name kept (the client may pick the name) */
 export const MAX_MODEL_CHARS = 256
 
-/**
- * At most `max` characters, in a string of its own: a span waits in the export queue, and V8's
- * slice of a long string is a view that keeps the whole original (a 1 MiB payload) alive.
- */
-function cut(s: string, max: number): string {
-  return s.length > max ? Buffer.from(s.slice(0, max), 'utf16le').toString('utf16le') : s
-}
 
 const OPERATIONS: Record<string, string> = {
   'llm/v1/chat': 'chat',
@@ -61,7 +55,7 @@ const operationOf = (o: LlmOutcome): string => {
   const routeType = o.routeType ?? 'llm/v1/chat'
   return own(OPERATIONS, routeType) ?? routeType
 }
-const requestModelOf = (o: LlmOutcome): string | null => (o.requestModel === null ? null : cut(o.requestModel, MAX_MODEL_CHARS))
+const requestModelOf = (o: LlmOutcome): string | null => (o.requestModel === null ? null : ownPrefix(o.requestModel, MAX_MODEL_CHARS))
 const failed = (o: LlmOutcome): boolean => o.ending !== 'complete' || o.status >= 400 || o.status === 0
 
 /** `{operation} {model}` */
@@ -82,7 +76,7 @@ function walk(o: LlmOutcome, put: Put): void {
   }
   const requestModel = requestModelOf(o)
   if (requestModel !== null) put(K.requestModel, requestModel)
-  if (o.responseModel !== null) put(K.responseModel, cut(o.responseModel, MAX_MODEL_CHARS))
+  if (o.responseModel !== null) put(K.responseModel, ownPrefix(o.responseModel, MAX_MODEL_CHARS))
   const reasons = o.finishReasons?.() ?? NONE
   if (reasons.length > 0) put(K.reasons, reasons)
   // seconds, as the semantic conventions' time-to-first-token measure
@@ -90,8 +84,8 @@ function walk(o: LlmOutcome, put: Put): void {
   if (o.cost > 0) put(K.cost, o.cost)
   const p = o.payloads
   if (p) {
-    if (p.request !== null) put(K.inputMessages, cut(p.request, MAX_PAYLOAD_CHARS))
-    put(K.outputMessages, cut(p.response, MAX_PAYLOAD_CHARS))
+    if (p.request !== null) put(K.inputMessages, ownPrefix(p.request, MAX_PAYLOAD_CHARS))
+    put(K.outputMessages, ownPrefix(p.response, MAX_PAYLOAD_CHARS))
   }
   if (failed(o)) put(K.error, o.ending !== 'complete' ? o.ending : String(o.status))
 }
@@ -152,7 +146,7 @@ function writeAttributes(w: OtlpWriter, o: LlmOutcome): void {
     attrNumber(w, E[K.output]!, usage.completion_tokens)
   }
   const requestModel = requestModelOf(o)
-  const responseModel = o.responseModel === null ? null : cut(o.responseModel, MAX_MODEL_CHARS)
+  const responseModel = o.responseModel === null ? null : ownPrefix(o.responseModel, MAX_MODEL_CHARS)
   const reasons = o.finishReasons?.() ?? NONE
   const reason = reasons.length === 1 ? reasons[0] : undefined
   if (typeof requestModel === 'string' && typeof responseModel === 'string' && typeof reason === 'string') {
@@ -172,8 +166,8 @@ function writeAttributes(w: OtlpWriter, o: LlmOutcome): void {
   if (o.cost > 0) attrNumber(w, E[K.cost]!, o.cost)
   const p = o.payloads
   if (p) {
-    if (p.request !== null) attrString(w, E[K.inputMessages]!, cut(p.request, MAX_PAYLOAD_CHARS))
-    attrString(w, E[K.outputMessages]!, cut(p.response, MAX_PAYLOAD_CHARS))
+    if (p.request !== null) attrString(w, E[K.inputMessages]!, ownPrefix(p.request, MAX_PAYLOAD_CHARS))
+    attrString(w, E[K.outputMessages]!, ownPrefix(p.response, MAX_PAYLOAD_CHARS))
   }
   if (failed(o)) attrString(w, E[K.error]!, o.ending !== 'complete' ? o.ending : String(o.status))
 }
@@ -216,9 +210,6 @@ function nameField(o: LlmOutcome): Uint8Array {
   lastField = f
   return f
 }
-
-/** `s` as a string of its own (V8's slice of a client's 1 MiB body would keep the body alive) */
-const ownString = (s: string): string => Buffer.from(s, 'utf16le').toString('utf16le')
 
 function keptNameField(routeType: string, model: string | null, o: LlmOutcome): Uint8Array {
   const known = nameFields.get(routeType)

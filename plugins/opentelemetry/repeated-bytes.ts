@@ -12,13 +12,12 @@
 // string of its own (a slice of a request's URL, header or body would keep it alive), copied
 // only when that value changed; a block over MAX_KEPT_BYTES is not kept.
 import type { OtlpWriter } from './otlp-encode.ts'
+import { ownString } from './own-string.ts'
 
 /** bytes of a block worth keeping (a longer one is written the ordinary way every time) */
 export const MAX_KEPT_BYTES = 512
 /** misses in a row between two blocks kept */
 export const KEEP_EVERY = 64
-
-const ownString = (s: string): string => Buffer.from(s, 'utf16le').toString('utf16le')
 
 /** Up to five strings and the bytes written for them ('' for a slot a block does not use). */
 export class RepeatedBytes {

@@ -171,8 +171,8 @@ const OUTCOMES: [string, Partial<LlmOutcome>][] = [
   ['payloads with no request', { payloads: { request: null, response: 'ok' } }],
 ]
 
-describe('encodeGenaiSpan', () => {
-  it.each(OUTCOMES)('%s: the bytes genaiSpan encodes to', (_what, over) => {
+/** encodeGenaiSpan's bytes for the outcome `over` describes are the bytes of genaiSpan's record (its span id aside, drawn per span). */
+function expectGenaiBytes(over: Parameters<typeof outcome>[0]): void {
     const o = outcome(over)
     const r = traced()
     const sink = new Sink()
@@ -182,6 +182,11 @@ describe('encodeGenaiSpan', () => {
     const s = genaiSpan(r, o, 1000.25)
     const ref = new LeanSpan(s.name, s.kind, s.traceId, Buffer.from(decoded!.span_id).toString('hex'), s.parentId, s.start, s.end, s.attributes, s.status, s.remoteParent)
     expect(ours.equals(encodeSpans(new OtlpWriter(), header, [ref]))).toBe(true)
+}
+
+describe('encodeGenaiSpan', () => {
+  it.each(OUTCOMES)('%s: the bytes genaiSpan encodes to', (_what, over) => {
+    expectGenaiBytes(over)
   })
 })
 
@@ -213,15 +218,7 @@ const GENAI_ORDERS: [string, Partial<LlmOutcome>[]][] = [
 describe('the GenAI span blocks kept from the last span', () => {
   it.each(GENAI_ORDERS)('%s: every span\'s bytes are genaiSpan\'s', (_what, order) => {
     for (const over of order) {
-      const o = outcome(over)
-      const r = traced()
-      const sink = new Sink()
-      encodeGenaiSpan(sink.w, r, o, 1000.25)
-      const ours = sink.finish()
-      const [decoded] = spansOf(ours)
-      const s = genaiSpan(r, o, 1000.25)
-      const ref = new LeanSpan(s.name, s.kind, s.traceId, Buffer.from(decoded!.span_id).toString('hex'), s.parentId, s.start, s.end, s.attributes, s.status, s.remoteParent)
-      expect(ours.equals(encodeSpans(new OtlpWriter(), header, [ref]))).toBe(true)
+      expectGenaiBytes(over)
     }
   })
 })
