@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
+import { parseNodeTracing, type NodeTracing } from './runloop/instrumentations.ts'
 
 export interface ListenAddress { host: string; port: number }
 
@@ -39,6 +40,8 @@ export interface Settings {
    * worker holds at once (each holds two sockets and their frame buffers); upgrades past it get 503
    */
   workerConnections: number
+  /** tracing_instrumentations and tracing_sampling_rate (core/runloop/instrumentations.ts): off and 0.01 unless set */
+  tracing: NodeTracing
 }
 
 export function parseListen(value: string, what: string): ListenAddress | null {
@@ -122,6 +125,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     adminGuiOrigins: parseOrigins(env.KONG_ADMIN_GUI_URL ?? ''),
     adminToken: env.KONG_ADMIN_TOKEN ? env.KONG_ADMIN_TOKEN : null,
     workerConnections: parseWorkerConnections(env.KONG_NGINX_EVENTS_WORKER_CONNECTIONS ?? 'auto'),
+    tracing: parseNodeTracing(env.KONG_TRACING_INSTRUMENTATIONS ?? 'off', env.KONG_TRACING_SAMPLING_RATE ?? '0.01'),
   }
 }
 

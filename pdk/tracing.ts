@@ -8,6 +8,7 @@ import { checkPhase, PHASES } from './private/check-phase.ts'
 import { Phase } from '../core/runloop/phases.ts'
 
 import { applyTraceHeaders } from '../core/runloop/tracing-hook.ts'
+import { DEFAULT_TRACING, INSTRUMENT, type InstrumentedKind } from '../core/runloop/instrumentations.ts'
 import { redactionOf, redactQuery } from '../core/runloop/redaction.ts'
 
 export { requestTiming } from '../core/runloop/tracing-hook.ts'
@@ -159,6 +160,29 @@ const STOP = Phase.rewrite | Phase.access
 
 export class PdkTracing {
   constructor(private readonly ctx: RequestContext) {}
+
+  /**
+   * Whether the node's tracing_instrumentations record `kind` for this request: `request` is true
+   * for any value but `off` (the server span, an LLM request's GenAI span), `router`,
+   * `plugin_access` and `balancer` for their readings. All false when no tracing plugin turned the
+   * timings on. With `off` (Kong's default) a tracing plugin propagates the context, marked not
+   * sampled, and records nothing. @phases request phases
+   */
+  instrumented(kind: InstrumentedKind): boolean {
+    checkPhase(this.ctx, PHASES.request)
+    const t = this.ctx.trace
+    return t !== null && (t.node.mask & INSTRUMENT[kind]) !== 0
+  }
+
+  /**
+   * The node's tracing_sampling_rate (KONG_TRACING_SAMPLING_RATE, default 0.01): a tracing plugin's
+   * rate when its config sets none. @phases request phases
+   */
+  nodeSamplingRate(): number {
+    checkPhase(this.ctx, PHASES.request)
+    const t = this.ctx.trace
+    return (t === null ? DEFAULT_TRACING : t.node).samplingRate
+  }
 
   /**
    * This request's timings; null when no tracing plugin turned them on or the request was

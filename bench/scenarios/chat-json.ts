@@ -48,6 +48,7 @@ export const chatJson: Scenario = {
       label: 'gateway ai-proxy +opentelemetry',
       config: (mock) => proxyConfig(mock, [aiProxy('openai', mock), { name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } }]),
       request: openaiChatKeyless(false),
+      env: { KONG_TRACING_INSTRUMENTATIONS: 'all' },
     },
     {
       // both observability plugins as an operator turns them on: every prometheus flag, AI metrics included
@@ -58,6 +59,7 @@ export const chatJson: Scenario = {
         { name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } },
       ]),
       request: openaiChatKeyless(false),
+      env: { KONG_TRACING_INSTRUMENTATIONS: 'all' },
     },
   ],
   peer: { label: 'portkey', request: (mock) => portkeyChat('openai', mock, false) },

@@ -12,10 +12,18 @@ const otel = (mock: string): PluginConf => ({ name: 'opentelemetry', config: { t
 
 const AI = (mock: string): PluginConf[] => [aiProxy('openai', mock)];
 
-const gateway = (label: string, plugins: (mock: string) => PluginConf[]): GatewaySpec => ({
+/**
+ * Kong's tracing_instrumentations: `all` makes every span the issue lists (server, router, each access handler,
+ * balancer tries, GenAI); `request` only the server and GenAI spans. Kong's default, off, exports nothing.
+ */
+const ALL = { KONG_TRACING_INSTRUMENTATIONS: 'all' };
+const REQUEST = { KONG_TRACING_INSTRUMENTATIONS: 'request' };
+
+const gateway = (label: string, plugins: (mock: string) => PluginConf[], env: Record<string, string> = ALL): GatewaySpec => ({
   label,
   config: (mock) => proxyConfig(mock, plugins(mock)),
   request: openaiChatKeyless(false),
+  env,
 });
 
 /**
@@ -31,6 +39,11 @@ export const obsOverhead: PairedScenario = {
     { label: 'A/A: ai-proxy vs ai-proxy', a: gateway('ai-proxy', AI), b: gateway('ai-proxy (twin)', AI) },
     { label: '+opentelemetry', a: gateway('ai-proxy', AI), b: gateway('ai-proxy +opentelemetry', (m) => [...AI(m), otel(m)]) },
     { label: '+prometheus +opentelemetry', a: gateway('ai-proxy', AI), b: gateway('ai-proxy +prometheus +opentelemetry', (m) => [...AI(m), PROMETHEUS, otel(m)]) },
+    {
+      label: '+prometheus +opentelemetry, instrumentations request',
+      a: gateway('ai-proxy', AI),
+      b: gateway('ai-proxy +prometheus +opentelemetry (request)', (m) => [...AI(m), PROMETHEUS, otel(m)], REQUEST),
+    },
   ],
   connectionsPerSide: 25,
   rounds: 15,

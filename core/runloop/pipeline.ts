@@ -67,7 +67,7 @@ export function handleRequest(state: ConfigState, ctx: RequestContext, down: Dow
   add(COUNTER.totalRequests, 1n)
   add(COUNTER.activeRequests, 1n)
   ctx.config = state.snapshot
-  if (tracingOn) ctx.trace = startTrace()
+  if (tracingOn) ctx.trace = startTrace(state.settings.tracing)
   try {
     const rewrite = state.plans.rewrite
     if (rewrite) {
@@ -87,7 +87,7 @@ function route(state: ConfigState, ctx: RequestContext, down: Downstream, bodySt
   const global = state.plans.global.collected
   if (ctx.exit) return respond(state, ctx, down, global)
   const tr = ctx.trace
-  if (tr !== null) tr.routerStart = performance.now()
+  if (tr !== null) tr.routing()
   const match = state.router.match({ method: ctx.method, host: ctx.headers.host ?? '', path: ctx.path, headers: ctx.headers, port: ctx.serverPort })
   if (tr !== null) tr.routed()
   if (!match) return respondError(state, ctx, down, 404, KONG_MESSAGES.noRoute, global)

@@ -12,11 +12,14 @@
 // most of the tracing plugin's GC cost). So records are reused (startTrace / endTrace), and the
 // readings are kept in arrays of unboxed doubles, not boxed numbers in a mixed array.
 import type { RequestContext, UpstreamRequest } from './context.ts'
+import { ALL_TRACING, INSTRUMENT, type NodeTracing } from './instrumentations.ts'
 
 /** One request's timings, performance.now() clock (ms). Reused: see startTrace. */
 export class RequestTrace {
-  /** false once the tracing plugin sampled the request out */
+  /** false once the tracing plugin sampled the request out, or from the start when tracing_instrumentations is off */
   recording = true
+  /** the node's tracing settings (startTrace): which of the readings below are taken */
+  node: NodeTracing = ALL_TRACING
   routerStart = 0
   routerEnd = 0
   /** access handlers that ran (entries past this in the arrays are a previous request's) */
@@ -48,7 +51,7 @@ export class RequestTrace {
   lastLeave = 0
 
   enter(plugin: string): void {
-    if (!this.recording) return
+    if (!this.recording || (this.node.mask & INSTRUMENT.plugin_access) === 0) return
     const i = this.accessCount++
     putName(this.accessNames, i, plugin)
     const at = this.lastLeave
@@ -71,7 +74,12 @@ export class RequestTrace {
    * fewer per request, as leave() does between handlers.
    */
   routed(): void {
-    this.routerEnd = this.lastLeave = performance.now()
+    if (this.routerStart > 0) this.routerEnd = this.lastLeave = performance.now()
+  }
+
+  /** The router starts matching (read only when `router` is instrumented: routed() reads the end only then). */
+  routing(): void {
+    if (this.recording && (this.node.mask & INSTRUMENT.router) !== 0) this.routerStart = performance.now()
   }
 
   /**
@@ -80,7 +88,7 @@ export class RequestTrace {
    * read from this record by core/proxy/upstream-request.ts when the attempt's head is built.)
    */
   attempt(u: UpstreamRequest, at = 0): void {
-    if (!this.recording) return
+    if (!this.recording || (this.node.mask & INSTRUMENT.balancer) === 0) return
     const i = this.tryCount++
     putName(this.tryHosts, i, u.host)
     putTime(this.tryTimes, 2 * i, at > 0 ? at : performance.now())
@@ -191,9 +199,15 @@ export function applyTraceHeaders(u: UpstreamRequest, h: readonly (string | null
 const MAX_FREE = 1024
 const free: RequestTrace[] = []
 
-/** A record for a request starting now (a reused one when there is one). */
-export function startTrace(): RequestTrace {
-  return free.pop() ?? new RequestTrace()
+/**
+ * A record for a request starting now (a reused one when there is one), taking the readings the
+ * node's tracing_instrumentations ask for (every one by default: the core's own tests).
+ */
+export function startTrace(node: NodeTracing = ALL_TRACING): RequestTrace {
+  const t = free.pop() ?? new RequestTrace()
+  t.node = node
+  if (node.mask === 0) t.recording = false
+  return t
 }
 
 /**

@@ -1,8 +1,10 @@
 // opentelemetry (Kong priority 14): the trace context taken from the client's headers and passed
 // upstream (propagation.ts), and each sampled request's spans exported as OTLP/HTTP protobuf
 // (request-spans.ts, genai-span.ts, span-exporter.ts). The runloop's timings come through
-// kong.tracing, turned on for the worker while a config has this plugin enabled. A sampled-out
-// request costs the propagation headers and nothing more: no record, no spans.
+// kong.tracing, turned on for the worker while a config has this plugin enabled; which of them
+// exist is the node's tracing_instrumentations (Kong's, default off: then, as in Kong, the plugin
+// only propagates, tells the upstream "not sampled" and exports nothing). A sampled-out request
+// costs the propagation headers and nothing more: no record, no spans.
 import { definePlugin } from '../../core/plugins/contract.ts'
 import type { Kong } from '../../pdk/index.ts'
 import type { FieldErrors } from '../../core/config/types.ts'
@@ -12,24 +14,21 @@ import { schema, type OtelConf } from './schema.ts'
 import { extract, extractorHeaders, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
 import { sampledByRateBytes } from './trace-ids.ts'
 import { BALANCER_AT, RequestIds, TRACE_AT } from './request-ids.ts'
-import { traceparentFromBytes } from './propagation.ts'
+import { traceparent, traceparentFromBytes } from './propagation.ts'
 import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
 import { encodeGenaiSpan } from './genai-span.ts'
 import { exporterLoadError, exporterOptions, SpanExporter } from './span-exporter.ts'
-
-/** Kong's default tracing_sampling_rate */
-const DEFAULT_SAMPLING_RATE = 0.01
 
 interface Compiled {
   readonly propagation: Propagation
   /** the headers without which extraction finds nothing (most requests carry none of them) */
   readonly traceHeaders: readonly string[]
-  readonly rate: number
+  /** the config's sampling_rate; null = the node's tracing_sampling_rate */
+  readonly rate: number | null
   readonly exporter: SpanExporter | null
 }
 
 const compiled = new WeakMap<OtelConf, Compiled>()
-let nodeRate = DEFAULT_SAMPLING_RATE
 
 function compile(conf: OtelConf, nodeId: string): Compiled {
   let c = compiled.get(conf)
@@ -38,7 +37,7 @@ function compile(conf: OtelConf, nodeId: string): Compiled {
     c = {
       propagation,
       traceHeaders: extractorHeaders(propagation.extract),
-      rate: conf.sampling_rate ?? nodeRate,
+      rate: conf.sampling_rate ?? null,
       exporter: conf.traces_endpoint ? new SpanExporter(exporterOptions(conf, nodeId)) : null,
     }
     compiled.set(conf, c)
@@ -95,12 +94,18 @@ const collect = (name: string, value: string): void => { pairs[paired++] = name;
 /** this request's ids, drawn into a buffer reused request after request (copied into its LiveRequest when sampled) */
 const drawn = new RequestIds()
 /** the context injected upstream: the drawn ids, hex made only for a format other than w3c */
-const outgoing: Outgoing & { sampled: boolean } = {
+const outgoing: Outgoing & { sampled: boolean; fromRoot: boolean; clientSpan: string | null } = {
   get traceId() { return drawn.traceId },
-  get spanId() { return drawn.balancerId },
-  get parentId() { return drawn.rootId },
+  // the balancer try's span is the upstream's parent; without balancer spans, the request's own
+  // (as Kong injects the root span then), whose parent is the client's span
+  get spanId() { return outgoing.fromRoot ? drawn.rootId : drawn.balancerId },
+  get parentId() { return outgoing.fromRoot ? outgoing.clientSpan : drawn.rootId },
   sampled: false,
-  traceparent: () => traceparentFromBytes(drawn.ids.buf, TRACE_AT, drawn.ids.buf, BALANCER_AT, outgoing.sampled),
+  fromRoot: false,
+  clientSpan: null,
+  traceparent: () => outgoing.fromRoot
+    ? traceparent(drawn.traceId, drawn.rootId, outgoing.sampled)
+    : traceparentFromBytes(drawn.ids.buf, TRACE_AT, drawn.ids.buf, BALANCER_AT, outgoing.sampled),
 }
 const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/
@@ -122,8 +127,6 @@ export default definePlugin({
     return loadError === null ? null : { traces_endpoint: loadError }
   },
   configure(kong, configs) {
-    const env = Number(process.env.KONG_TRACING_SAMPLING_RATE)
-    nodeRate = process.env.KONG_TRACING_SAMPLING_RATE !== undefined && env >= 0 && env <= 1 ? env : DEFAULT_SAMPLING_RATE
     requestTiming('opentelemetry', configs !== null)
     for (const conf of configs ?? []) compile(conf, kong.node.getId())
   },
@@ -138,10 +141,14 @@ export default definePlugin({
       try { found = extract(p.extract, readHeader) } finally { reading = null }
     }
     drawn.draw(found?.ctx.traceId ?? null)
-    const sampled = found?.ctx.sampled ?? sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate)
+    // tracing_instrumentations off: propagation only, the trace not sampled (Kong's should_sample = false)
+    const on = kong.tracing.instrumented('request')
+    const sampled = on && (found?.ctx.sampled ?? sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate ?? kong.tracing.nodeSamplingRate()))
     if (p.inject.length > 0 || p.clear.length > 0) {
       paired = 0
       outgoing.sampled = sampled
+      outgoing.fromRoot = !kong.tracing.instrumented('balancer')
+      outgoing.clientSpan = found?.ctx.spanId ?? null
       inject(p, found, outgoing, collect)
       // (setting an array's length is a runtime call: only when this request wrote fewer or more)
       if (pairs.length !== paired) pairs.length = paired

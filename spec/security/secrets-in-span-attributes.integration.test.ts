@@ -24,7 +24,7 @@ beforeAll(async () => {
       { name: 'opentelemetry', config: { traces_endpoint: rx.url, sampling_rate: 1, batch_flush_delay: 0 } },
       { name: 'key-auth', route: 'keyed', config: { key_names: ['apikey'] } },
     ],
-  }))
+  }), { env: { KONG_TRACING_INSTRUMENTATIONS: 'all' } })
 })
 
 afterAll(async () => {

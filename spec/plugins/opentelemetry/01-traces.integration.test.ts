@@ -17,6 +17,8 @@ let up: FakeUpstream
 let oai: FakeUpstream
 let rx: Receiver
 
+/** every span the plugin can make (Kong's default, off, exports none: see instrumentations.integration.test.ts) */
+const ALL = { KONG_TRACING_INSTRUMENTATIONS: 'all' }
 const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 const CLIENT_SPAN = '00f067aa0ba902b7'
 const messages = [{ role: 'user', content: 'What is 1 + 1?' }]
@@ -72,7 +74,7 @@ beforeAll(async () => {
       } },
     ],
   }
-  gw = await startGateway(JSON.stringify(config))
+  gw = await startGateway(JSON.stringify(config), { env: ALL })
 })
 
 afterAll(async () => {
@@ -209,7 +211,7 @@ describe('a collector that is down or slow', () => {
       services: [{ name: 'plain', url: up.url, routes: [{ name: 'plain', paths: ['/plain'] }] }],
       plugins: [{ name: 'opentelemetry', config: { traces_endpoint: endpoint, sampling_rate: 1, batch_flush_delay: 0, connect_timeout: 200, send_timeout: 100, read_timeout: 100 } }],
     }
-    const g = await startGateway(JSON.stringify(config))
+    const g = await startGateway(JSON.stringify(config), { env: ALL })
     try {
       const dropped = exportStats.dropped
       for (let i = 0; i < 20; i++) {
