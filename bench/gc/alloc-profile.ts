@@ -119,7 +119,7 @@ const gw = spawnPinned('gateway', process.execPath, [...GATEWAY_NODE_FLAGS, `--i
   cpu: 0,
   cwd: ROOT,
   env: { ...process.env, ...(values.bundle ? {} : { TOLLGATE_NO_BUNDLE: '1' }), KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-    KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error', KONG_TRACING_INSTRUMENTATIONS: 'all' },
+    KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error', KONG_TRACING_INSTRUMENTATIONS: process.env.KONG_TRACING_INSTRUMENTATIONS ?? 'all' },
 });
 try {
   await waitForHttp(`http://127.0.0.1:${adminPort}/status`, { status: 200, timeoutMs: 60000, gone: gw.exited });

@@ -87,7 +87,7 @@ async function startGateway(root: string, dir: string, name: string, plugins: Pl
     cwd: root,
     stdio: ['ignore', values.gc ? 'pipe' : 'inherit', 'inherit'],
     env: { ...process.env, KONG_PROXY_LISTEN: `127.0.0.1:${port}`, KONG_ADMIN_LISTEN: `127.0.0.1:${admin}`,
-      KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error', KONG_TRACING_INSTRUMENTATIONS: 'all' },
+      KONG_NGINX_WORKER_PROCESSES: '1', KONG_LOG_LEVEL: 'error', KONG_TRACING_INSTRUMENTATIONS: process.env.KONG_TRACING_INSTRUMENTATIONS ?? 'all' },
   });
   children.push(child);
   const gc = { allocated: 0, promoted: 0, pause: 0, mc: 0 };

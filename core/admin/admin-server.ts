@@ -113,7 +113,7 @@ export function listenAdmin(deps: AdminDeps): Promise<Listener> {
       available_on_server: Object.fromEntries(gateway.registry.all().map((p) => [p.name, { version: p.version, priority: p.priority }])),
       enabled_in_cluster: [...new Set(gateway.state.snapshot.plugins.map((p) => p.name))],
     },
-    configuration: { database: 'off', proxy_listen: [`${settings.proxyListen.host}:${settings.proxyListen.port}`], plugins: settings.plugins, nginx_worker_processes: settings.workers, log_level: settings.logLevel },
+    configuration: { database: 'off', proxy_listen: [`${settings.proxyListen.host}:${settings.proxyListen.port}`], plugins: settings.plugins, nginx_worker_processes: settings.workers, log_level: settings.logLevel, tracing_instrumentations: settings.tracing.instrumentations, tracing_sampling_rate: settings.tracing.samplingRate },
     pids: { master: process.pid, workers: deps.workers() },
   })
 

@@ -194,3 +194,23 @@ describe('bad settings: the node does not start, with Kong’s message', () => {
     })
   }
 })
+
+describe("the Admin API's GET / shows the node's tracing settings, as Kong's does", () => {
+  const ROWS: [Record<string, string>, string[], number][] = [
+    [{}, ['off'], 0.01],
+    [{ KONG_TRACING_INSTRUMENTATIONS: 'router, balancer', KONG_TRACING_SAMPLING_RATE: '0.5' }, ['router', 'balancer'], 0.5],
+  ]
+  for (const [env, instrumentations, rate] of ROWS) {
+    it(`${JSON.stringify(env)}`, async () => {
+      const gw = await startGateway(config(1), { env, plugins: [tap] })
+      try {
+        const res = await request(`${gw.admin}/`)
+        const body = await res.body.json() as { configuration: Record<string, unknown> }
+        expect(body.configuration.tracing_instrumentations).toEqual(instrumentations)
+        expect(body.configuration.tracing_sampling_rate).toBe(rate)
+      } finally {
+        await gw.close()
+      }
+    })
+  }
+})
