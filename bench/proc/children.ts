@@ -113,10 +113,19 @@ export function installCleanup(): void {
 }
 
 /** Runs a command to completion and returns its output (for wrk, apt-get, git, nginx -v). */
-export function runToEnd(name: string, cmd: string, args: string[], opts: SpawnOptions & { closeGraceMs?: number } = {}): Promise<{ code: number | string; out: string }> {
+/** output runToEnd keeps (its end: wrk's summary, apt-get's error), so a command that floods its pipes cannot fill the bench's memory */
+export const RUN_OUTPUT_CAP = 1 << 20;
+
+export function runToEnd(name: string, cmd: string, args: string[], opts: SpawnOptions & { closeGraceMs?: number; outputCap?: number } = {}): Promise<{ code: number | string; out: string }> {
+  const cap = opts.outputCap ?? RUN_OUTPUT_CAP;
   let out = '';
-  const c = spawnPinned(name, cmd, args, { ...opts, onStdout: (t) => void (out += t) });
-  c.proc.stderr!.on('data', (b: Buffer) => void (out += b.toString()));
+  // cut back to the cap only once the text is twice as long: each byte is copied O(1) times
+  const take = (t: string): void => {
+    out += t;
+    if (out.length > 2 * cap) out = out.slice(-cap);
+  };
+  const c = spawnPinned(name, cmd, args, { ...opts, onStdout: take });
+  c.proc.stderr!.on('data', (b: Buffer) => take(b.toString()));
   // 'close', not 'exit': a process can exit before its last stdout chunk is read, and a wrk whose summary
   // was still in the pipe came back as an empty output (one in a few hundred runs on a busy machine).
   // But a process it left behind (a daemon) may hold the pipes for good: 'close' would never come and the
@@ -125,7 +134,7 @@ export function runToEnd(name: string, cmd: string, args: string[], opts: SpawnO
     let grace: NodeJS.Timeout | undefined;
     const done = (code: number | string): void => {
       clearTimeout(grace);
-      resolve({ code, out });
+      resolve({ code, out: out.length > cap ? out.slice(-cap) : out });
     };
     c.proc.once('close', (code, sig) => done(code ?? sig ?? -1));
     c.proc.once('error', () => done(-1));

@@ -53,6 +53,18 @@ describe('runToEnd', () => {
     }
   }, 10_000)
 
+  it.each([
+    ['stdout', 'process.stdout'],
+    ['stderr', 'process.stderr'],
+  ])('keeps only the last outputCap characters of a flood on %s (its end, where a summary or an error is)', async (_label, stream) => {
+    // 3 MiB in 64 KiB writes, then a marker: the output is capped at 256 KiB and ends with the marker
+    const script = `const s = ${stream}; for (let i = 0; i < 48; i++) s.write('x'.repeat(65536)); s.write('END')`;
+    const r = await runToEnd('flood', process.execPath, ['-e', script], { outputCap: 256 * 1024 });
+    expect(r.code).toBe(0);
+    expect(r.out.length).toBe(256 * 1024);
+    expect(r.out.endsWith('xEND')).toBe(true);
+  });
+
   it('gives -1 and no output for a command that does not exist', async () => {
     const r = await runToEnd('missing', '/nonexistent/command-for-test', []);
     expect(r.code).toBe(-1);
