@@ -18,6 +18,7 @@ const AI = (mock: string): PluginConf[] => [aiProxy('openai', mock)];
  */
 const ALL = { KONG_TRACING_INSTRUMENTATIONS: 'all' };
 const REQUEST = { KONG_TRACING_INSTRUMENTATIONS: 'request' };
+const OFF = { KONG_TRACING_INSTRUMENTATIONS: 'off' };
 
 const gateway = (label: string, plugins: (mock: string) => PluginConf[], env: Record<string, string> = ALL): GatewaySpec => ({
   label,
@@ -43,6 +44,12 @@ export const obsOverhead: PairedScenario = {
       label: '+prometheus +opentelemetry, instrumentations request',
       a: gateway('ai-proxy', AI),
       b: gateway('ai-proxy +prometheus +opentelemetry (request)', (m) => [...AI(m), PROMETHEUS, otel(m)], REQUEST),
+    },
+    {
+      // Kong's default: the trace context propagated (marked not sampled), nothing recorded or exported
+      label: "+prometheus +opentelemetry, instrumentations off (Kong's default)",
+      a: gateway('ai-proxy', AI),
+      b: gateway('ai-proxy +prometheus +opentelemetry (off)', (m) => [...AI(m), PROMETHEUS, otel(m)], OFF),
     },
   ],
   connectionsPerSide: 25,
