@@ -141,9 +141,11 @@ export default definePlugin({
       try { found = extract(p.extract, readHeader) } finally { reading = null }
     }
     drawn.draw(found?.ctx.traceId ?? null)
-    // tracing_instrumentations off: propagation only, the trace not sampled (Kong's should_sample = false)
+    // tracing_instrumentations off: propagation only, the trace not sampled (Kong's should_sample = false).
+    // Kong's get_sampling_decision: a client's "not sampled" is kept, but its "sampled" still goes
+    // through the rate (a rate of 0 samples nothing, whatever the client asked)
     const on = kong.tracing.instrumented('request')
-    const sampled = on && (found?.ctx.sampled ?? sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate ?? kong.tracing.nodeSamplingRate()))
+    const sampled = on && found?.ctx.sampled !== false && sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate ?? kong.tracing.nodeSamplingRate())
     if (p.inject.length > 0 || p.clear.length > 0) {
       paired = 0
       outgoing.sampled = sampled

@@ -171,3 +171,39 @@ describe('a WebSocket upgrade is called from an exported span too', () => {
     })
   }
 })
+
+describe("the sampled flag as Kong decides it: a client's 'not sampled' is kept, its 'sampled' still goes through the rate", () => {
+  // [config sampling_rate (undefined: the node's), KONG_TRACING_SAMPLING_RATE, the client's flag, sampled upstream]
+  const ROWS: [number | undefined, string, boolean, boolean][] = [
+    [0, '1', true, false],
+    [0, '1', false, false],
+    [1, '0', true, true],
+    [1, '0', false, false],
+    [undefined, '0', true, false],
+    [undefined, '1', true, true],
+    [undefined, '1', false, false],
+  ]
+  for (const [rate, nodeRate, clientSampled, want] of ROWS) {
+    it(`sampling_rate ${rate ?? 'unset'}, node ${nodeRate}, client ${clientSampled ? 'sampled' : 'not sampled'} → ${want ? 'sampled' : 'not sampled'}`, async () => {
+      const conf = JSON.parse(config(up.url)) as { plugins: { config: Record<string, unknown> }[] }
+      if (rate === undefined) delete conf.plugins[0]!.config.sampling_rate
+      else conf.plugins[0]!.config.sampling_rate = rate
+      const gw = await startGateway(JSON.stringify(conf), { env: { KONG_TRACING_INSTRUMENTATIONS: 'all', KONG_TRACING_SAMPLING_RATE: nodeRate } })
+      try {
+        for (const [format, headers] of [
+          ['w3c', (t: string) => ({ traceparent: `00-${t}-${CLIENT_SPAN}-${clientSampled ? '01' : '00'}` })],
+          ['b3-single', (t: string) => ({ b3: `${t}-${CLIENT_SPAN}-${clientSampled ? '1' : '0'}` })],
+          ['jaeger', (t: string) => ({ 'uber-trace-id': `${t}:${CLIENT_SPAN}:0:${clientSampled ? '1' : '0'}` })],
+        ] as const) {
+          const trace = nextTrace()
+          const res = await request(`${gw.proxy}/x`, { headers: headers(trace) })
+          await res.body.dump()
+          const got = contexts(up.received.at(-1)!.headers)
+          for (const [injected, c] of Object.entries(got)) expect([format, injected, c.sampled]).toEqual([format, injected, want])
+        }
+      } finally {
+        await gw.close()
+      }
+    })
+  }
+})
