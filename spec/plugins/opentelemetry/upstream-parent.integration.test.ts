@@ -207,3 +207,31 @@ describe("the sampled flag as Kong decides it: a client's 'not sampled' is kept,
     })
   }
 })
+
+describe('two gateways in one process, each with its own settings (records are reused between them)', () => {
+  it('all and off, requests interleaved: each keeps its own spans and sampled flag', async () => {
+    const a = await startGateway(config(up.url), { env: { KONG_TRACING_INSTRUMENTATIONS: 'all' } })
+    const b = await startGateway(config(up.url), { env: { KONG_TRACING_INSTRUMENTATIONS: 'request', KONG_TRACING_SAMPLING_RATE: '1' } })
+    const c = await startGateway(config(up.url), { env: { KONG_TRACING_INSTRUMENTATIONS: 'off' } })
+    try {
+      for (let i = 0; i < 4; i++) {
+        for (const [gw, names] of [[a, ['kong', 'kong.access.plugin.opentelemetry', 'kong.balancer', 'kong.router']], [b, ['kong']], [c, null]] as const) {
+          const trace = nextTrace()
+          const res = await request(`${gw.proxy}/x`, { headers: { traceparent: `00-${trace}-${CLIENT_SPAN}-01` } })
+          await res.body.dump()
+          const w3c = contexts(up.received.at(-1)!.headers).w3c
+          if (names === null) {
+            expect(w3c.sampled).toBe(false)
+            continue
+          }
+          expect(w3c.sampled).toBe(true)
+          const spans = await spansOf(trace)
+          expect(spans.map((s) => s.name).sort()).toEqual(names)
+          expect(spans.some((s) => s.spanId === w3c.spanId)).toBe(true)
+        }
+      }
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()])
+    }
+  })
+})
