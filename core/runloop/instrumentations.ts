@@ -3,9 +3,9 @@
 // instrumentations are `off` by default: a tracing plugin then only propagates the trace context
 // (the upstream is told "not sampled") and exports nothing. `request` records the request (the
 // server span, and an LLM request's GenAI span); `router`, `plugin_access` and `balancer` add their
-// child spans; `all` is all of them. Kong's other types are accepted and record nothing here: this
-// runtime has no database queries, DNS queries or internal HTTP client calls to trace, and its
-// rewrite and header_filter handlers are not timed.
+// child spans; `all` is all of them (when first in the list, as Kong reads it). Kong's other types
+// are accepted and record nothing here: this runtime has no database queries, DNS queries or
+// internal HTTP client calls to trace, and its rewrite and header_filter handlers are not timed.
 
 /** Kong's valid values (kong/conf_loader/parse.lua: the instrumentation module's types, `all`, `off`, `request`) */
 export const INSTRUMENTATION_TYPES = [
@@ -64,10 +64,11 @@ export function parseNodeTracing(instrumentations: string, samplingRate: string)
   if (types.length === 0) types.push('off')
   let mask = 0
   if (!types.includes('off')) {
-    mask = INSTRUMENT.request
+    // as Kong's instrumentation.init: `all` turns every type on only as the first value (`router,all`
+    // is router alone: Kong tests trace_types[1] ~= "all", then keeps the listed types)
+    mask = types[0] === 'all' ? ALL_BITS : INSTRUMENT.request
     for (const t of types) {
-      if (t === 'all') mask = ALL_BITS
-      else if (t === 'router' || t === 'plugin_access' || t === 'balancer') mask |= INSTRUMENT[t]
+      if (t === 'router' || t === 'plugin_access' || t === 'balancer') mask |= INSTRUMENT[t]
     }
   }
   return Object.freeze({ instrumentations: Object.freeze(types), mask, samplingRate: rate })

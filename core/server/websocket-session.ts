@@ -131,6 +131,9 @@ export class WebSocketSession implements WebSocketUpgrade, DownstreamListener {
   private connect(): void {
     const { ctx, state } = this
     const u = ctx.upstream!
+    // a balancer span per try, as for an HTTP request: the handshake's trace headers name the last
+    // one, which must be exported (core/runloop/tracing-hook.ts)
+    ctx.trace?.attempt(u)
     const host = u.host.includes(':') ? `[${u.host}]` : u.host
     const url = `${u.scheme === 'https' ? 'wss' : 'ws'}://${host}:${u.port}${upstreamPathWithQuery(u)}`
     const ws = new (wsClient())(url, this.protocols, {

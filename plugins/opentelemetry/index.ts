@@ -13,8 +13,8 @@ import { sharedExchange } from '../llm/pipeline/shared-exchange.ts'
 import { schema, type OtelConf } from './schema.ts'
 import { extract, extractorHeaders, inject, resolvePropagation, type Outgoing, type Propagation } from './propagation.ts'
 import { sampledByRateBytes } from './trace-ids.ts'
-import { BALANCER_AT, RequestIds, TRACE_AT } from './request-ids.ts'
-import { traceparent, traceparentFromBytes } from './propagation.ts'
+import { BALANCER_AT, RequestIds, ROOT_AT, TRACE_AT } from './request-ids.ts'
+import { traceparentFromBytes } from './propagation.ts'
 import { encodeRequestSpans, type RequestFacts, type TracedRequest } from './request-spans.ts'
 import { encodeGenaiSpan } from './genai-span.ts'
 import { exporterLoadError, exporterOptions, SpanExporter } from './span-exporter.ts'
@@ -103,8 +103,9 @@ const outgoing: Outgoing & { sampled: boolean; fromRoot: boolean; clientSpan: st
   sampled: false,
   fromRoot: false,
   clientSpan: null,
+  // from the bytes, as with a balancer span: no hex of the trace and root ids on the default (off) path
   traceparent: () => outgoing.fromRoot
-    ? traceparent(drawn.traceId, drawn.rootId, outgoing.sampled)
+    ? (drawn.drawRoot(), traceparentFromBytes(drawn.ids.buf, TRACE_AT, drawn.ids.buf, ROOT_AT, outgoing.sampled))
     : traceparentFromBytes(drawn.ids.buf, TRACE_AT, drawn.ids.buf, BALANCER_AT, outgoing.sampled),
 }
 const facts: RequestFacts = { method: '', scheme: '', host: '', path: '', query: '', clientIp: '', forwardedIp: '', requestId: '', status: 0, route: '' }
@@ -141,9 +142,11 @@ export default definePlugin({
       try { found = extract(p.extract, readHeader) } finally { reading = null }
     }
     drawn.draw(found?.ctx.traceId ?? null)
-    // tracing_instrumentations off: propagation only, the trace not sampled (Kong's should_sample = false)
+    // tracing_instrumentations off: propagation only, the trace not sampled (Kong's should_sample = false).
+    // Kong's get_sampling_decision: a client's "not sampled" is kept, but its "sampled" still goes
+    // through the rate (a rate of 0 samples nothing, whatever the client asked)
     const on = kong.tracing.instrumented('request')
-    const sampled = on && (found?.ctx.sampled ?? sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate ?? kong.tracing.nodeSamplingRate()))
+    const sampled = on && found?.ctx.sampled !== false && sampledByRateBytes(drawn.ids.buf, TRACE_AT, c.rate ?? kong.tracing.nodeSamplingRate())
     if (p.inject.length > 0 || p.clear.length > 0) {
       paired = 0
       outgoing.sampled = sampled

@@ -60,8 +60,8 @@ export class RequestIds {
     this.hexRoot = this.hexBalancer = null
   }
 
-  /** The root span's id bytes at ROOT_AT, drawn now if not yet. */
-  private drawRoot(): void {
+  /** The root span's id bytes at ROOT_AT, drawn now if not yet (a traceparent written from them). */
+  drawRoot(): void {
     if (this.rootDrawn) return
     spanIdInto(this.ids.buf, ROOT_AT)
     this.rootDrawn = true
