@@ -15,6 +15,7 @@ import { pluginLog, rootLog } from './log.ts'
 import { RequestContext } from './runloop/context.ts'
 import { Phase } from './runloop/phases.ts'
 import { Kong } from '../pdk/index.ts'
+import { timingWanted } from './runloop/tracing-hook.ts'
 
 const EMPTY_CONFIG = '_format_version: "3.0"\n'
 
@@ -52,6 +53,7 @@ export class Gateway {
       const confs = snapshot.plugins.filter((e) => e.name === p.name && e.enabled).map((e) => e.config)
       this.callHook(p, 'configure', () => p.configure!(workerKong(), confs.length ? confs : null))
     }
+    this.current.timing = timingWanted(snapshot.plugins)
   }
 
   get state(): ConfigState {

@@ -2,7 +2,8 @@
 // kong.tracing instrumentations). Narrower than Kong's start_span/active_span API on purpose: the
 // core records a few numbers (core/runloop/tracing-hook.ts) and the plugin owns ids, spans and
 // export, so the core carries no span model and a request with tracing off carries nothing.
-// A plugin turns the recording on for its worker with `requestTiming(name, true)` from `configure`.
+// A plugin turns the recording on with `requestTiming(name, true)` from `configure`, for the configs it
+// is enabled in.
 import type { RequestContext } from '../core/runloop/context.ts'
 import { checkPhase, PHASES } from './private/check-phase.ts'
 import { Phase } from '../core/runloop/phases.ts'

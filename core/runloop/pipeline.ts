@@ -19,13 +19,18 @@ import { retrySink } from '../proxy/upstream-retry.ts'
 import { SERVER_TOKEN, VIA_TOKEN } from '../version.ts'
 import { rootLog } from '../log.ts'
 import { add, COUNTER } from '../server/counters.ts'
-import { endTrace, startTrace, tracingOn } from './tracing-hook.ts'
+import { endTrace, startTrace } from './tracing-hook.ts'
 
 export interface ConfigState {
   readonly snapshot: Snapshot
   readonly router: Router
   readonly plans: Plans
   readonly settings: Settings
+  /**
+   * a plugin of this config asked for the runloop's timings (requestTiming), set once the
+   * config's plugins are configured: per gateway, so two in one process (tests) keep their own
+   */
+  timing?: boolean
 }
 
 function isThenable<T>(v: T | Promise<T>): v is Promise<T> {
@@ -67,7 +72,7 @@ export function handleRequest(state: ConfigState, ctx: RequestContext, down: Dow
   add(COUNTER.totalRequests, 1n)
   add(COUNTER.activeRequests, 1n)
   ctx.config = state.snapshot
-  if (tracingOn) ctx.trace = startTrace(state.settings.tracing)
+  if (state.timing === true) ctx.trace = startTrace(state.settings.tracing)
   try {
     const rewrite = state.plans.rewrite
     if (rewrite) {

@@ -1,7 +1,8 @@
 // The runloop's timings for a tracing plugin (kong.tracing, pdk/tracing.ts). Off unless a plugin
-// asked for them at config load (`requestTiming(owner, true)` from its `configure`): then each
-// request gets one RequestTrace, and the runloop writes a few performance.now() readings into it
-// (router, each access handler, each upstream attempt). With no tracing plugin configured the cost
+// of the config asked for them at config load (`requestTiming(owner, true)` from its `configure`,
+// timingWanted): then each request gets one RequestTrace, and the runloop writes into it the few
+// performance.now() readings the node's tracing_instrumentations ask for (router, each access
+// handler, each upstream attempt). With no tracing plugin configured the cost
 // is one boolean test per request; once a tracing plugin samples a request out, recording stops.
 // The record also carries the trace headers for the upstream, read by every attempt's head
 // (core/proxy/upstream-request.ts): a retry or an AI failover rebuilds the upstream request from a
@@ -225,14 +226,25 @@ export function endTrace(ctx: RequestContext): void {
 
 const owners = new Set<string>()
 
-/** true while some plugin wants request timings (read by the runloop once per request) */
+/** true while some plugin wants request timings (tests; the runloop reads its config's `timing`, timingWanted) */
 export let tracingOn = false
 
-/** A tracing plugin turns the timings on or off for this worker (called from its `configure`). */
+/**
+ * A tracing plugin turns the timings on or off for the configs it is enabled in (called from its
+ * `configure`). Per config, not per worker: each gateway's config state records, once its plugins
+ * are configured, whether one of its enabled plugins asked (timingWanted), so a second gateway in
+ * the same process (tests) whose config has no tracing plugin does not turn the first's off.
+ */
 export function requestTiming(owner: string, on: boolean): void {
   if (on) owners.add(owner)
   else owners.delete(owner)
   tracingOn = owners.size > 0
   // no tracing plugin left: the kept records would only hold memory
   if (!tracingOn) free.length = 0
+}
+
+/** Whether an enabled plugin among `plugins` asked for timings (after the config's configure phase). */
+export function timingWanted(plugins: readonly { name: string; enabled: boolean }[]): boolean {
+  for (const p of plugins) if (p.enabled && owners.has(p.name)) return true
+  return false
 }

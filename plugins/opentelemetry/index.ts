@@ -128,7 +128,9 @@ export default definePlugin({
     return loadError === null ? null : { traces_endpoint: loadError }
   },
   configure(kong, configs) {
-    requestTiming('opentelemetry', configs !== null)
+    // only on: a config without this plugin needs no timings (timingWanted), and turning them off
+    // here would turn them off for another gateway of this process whose config has it (tests)
+    if (configs !== null) requestTiming(NAME, true)
     for (const conf of configs ?? []) compile(conf, kong.node.getId())
   },
   access(kong, conf) {

@@ -69,16 +69,17 @@ describe('the runloop timing hook', () => {
     const withOtel = JSON.stringify({ _format_version: '3.0', services: [service], plugins: [{ name: 'opentelemetry', config: { traces_endpoint: 'http://127.0.0.1:9/v1/traces', sampling_rate: 0 } }] })
     const gw = await startGateway(without)
     try {
-      expect(hook.tracingOn).toBe(false)
+      expect(gw.node.gateway.state.timing).toBe(false)
       const post = async (yaml: string) => {
         const res = await request(`${gw.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ config: yaml }) })
         await res.body.text()
         expect(res.statusCode).toBe(201)
       }
       await post(withOtel)
+      expect(gw.node.gateway.state.timing).toBe(true)
       expect(hook.tracingOn).toBe(true)
       await post(without)
-      expect(hook.tracingOn).toBe(false)
+      expect(gw.node.gateway.state.timing).toBe(false)
     } finally {
       await gw.close()
       await up.close()

@@ -214,3 +214,25 @@ describe("the Admin API's GET / shows the node's tracing settings, as Kong's doe
     })
   }
 })
+
+describe('two gateways in one process (tests, public/testing)', () => {
+  it("a second gateway without opentelemetry does not turn the first one's tracing off", async () => {
+    const a = await startGateway(config(1), { env: { KONG_TRACING_INSTRUMENTATIONS: 'all' }, plugins: [tap] })
+    try {
+      const b = await startGateway(JSON.stringify({ _format_version: '3.0', services: [{ name: 'plain', url: up.url, routes: [{ name: 'plain', paths: ['/plain'] }] }] }))
+      try {
+        const res = await request(`${b.proxy}/plain/x`)
+        await res.body.dump()
+        expect(b.node.gateway.state.timing).toBe(false)
+        const trace = nextTrace()
+        await send(a, '/plain', trace)
+        expect(await spanNames(trace, 4)).toEqual(['kong', 'kong.access.plugin.opentelemetry', 'kong.balancer', 'kong.router'])
+        expect(String(up.received.at(-1)!.headers.traceparent)).toMatch(/-01$/)
+      } finally {
+        await b.close()
+      }
+    } finally {
+      await a.close()
+    }
+  })
+})
