@@ -14,7 +14,7 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   /** The paired measures (bench/measure/run-paired.ts). */
   paired: PairedResult[];
-  /** The alone measures (bench/measure/run-alone.ts); absent in results saved before they existed. */
+  /** The alone measures (bench/measure/run-alone.ts). */
   alone: AloneResult[];
   goals: GoalCheck[];
 }
