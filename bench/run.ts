@@ -9,21 +9,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './cli/parse-args.ts';
 import { SseClientProcess } from './load/sse-client-process.ts';
+import { runAlone } from './measure/run-alone.ts';
 import { runPaired } from './measure/run-paired.ts';
 import { runScenario, type BenchContext } from './measure/run-scenario.ts';
 import { splitTables } from './measure/split-tables.ts';
-import type { PairedResult, ScenarioResult } from './measure/types.ts';
+import type { AloneResult, PairedResult, ScenarioResult } from './measure/types.ts';
 import { runMicro } from './micro/run-micro.ts';
 import { installCleanup, killAllChildren, runToEnd } from './proc/children.ts';
 import { ensureTool } from './proc/ensure-tool.ts';
+import { formatAlone } from './report/format-alone.ts';
 import { formatPaired } from './report/format-paired.ts';
 import { formatScenario } from './report/format-table.ts';
-import { checkGoals, checkPairedGoals, formatGoals } from './report/goals.ts';
+import { checkAloneGoals, checkGoals, checkPairedGoals, formatGoals } from './report/goals.ts';
 import { formatMachine, machineInfo } from './report/machine-info.ts';
 import { saveResults } from './report/save-results.ts';
 import { runSoak } from './soak/run-soak.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 import { PAIRED_SCENARIOS } from './scenarios/obs-overhead.ts';
+import { ALONE_SCENARIOS } from './scenarios/obs-overhead-alone.ts';
 import { selectScenarios, tableNames } from './scenarios/select-scenarios.ts';
 import { installPortkey } from './targets/portkey.ts';
 
@@ -61,11 +64,12 @@ async function main(): Promise<void> {
     }
   }
 
-  const known = [...SCENARIOS.map((s) => s.name), ...tableNames(SCENARIOS), ...PAIRED_SCENARIOS.map((p) => p.name)];
+  const known = [...SCENARIOS.map((s) => s.name), ...tableNames(SCENARIOS), ...PAIRED_SCENARIOS.map((p) => p.name), ...ALONE_SCENARIOS.map((a) => a.name)];
   const unknown = opts.only?.filter((n) => !known.includes(n)) ?? [];
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${USAGE}`);
   const scenarios = selectScenarios(SCENARIOS, opts.only, opts.full);
   const pairedScenarios = PAIRED_SCENARIOS.filter((p) => !opts.only || opts.only.includes(p.name));
+  const aloneScenarios = ALONE_SCENARIOS.filter((a) => !opts.only || opts.only.includes(a.name));
 
   const wrk = await ensureTool('wrk', 'wrk', log);
   if (!wrk.ok) throw new Error(`no load generator: ${wrk.reason}`);
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
   };
   const results: ScenarioResult[] = [];
   const paired: PairedResult[] = [];
+  const alone: AloneResult[] = [];
   const started = Date.now();
   try {
     for (const s of scenarios) {
@@ -110,16 +115,22 @@ async function main(): Promise<void> {
       paired.push(r);
       process.stdout.write(`\n${formatPaired(r)}\n`);
     }
+    for (const a of aloneScenarios) {
+      // --paired-rounds / --paired-duration set its windows per series and measured seconds per window too
+      const r = await runAlone(a, { ...ctx, pairs: opts.pairedRounds ?? a.pairs, durationS: opts.pairedDurationS ?? a.durationS, warmupS: a.warmupS });
+      alone.push(r);
+      process.stdout.write(`\n${formatAlone(r)}\n`);
+    }
   } finally {
     await ctx.sse.stop();
     killAllChildren();
   }
-  const goals = [...checkGoals(results), ...checkPairedGoals(paired)];
+  const goals = [...checkGoals(results), ...checkPairedGoals(paired), ...checkAloneGoals(alone)];
   process.stdout.write(`\n## Targets\n\n${formatGoals(goals)}\n`);
   const settings = { full: opts.full, peers: opts.peers, only: opts.only, durationS: opts.durationS, rounds: opts.rounds,
     warmupS: opts.warmupS, pairedRounds: opts.pairedRounds, pairedDurationS: opts.pairedDurationS, elapsedS: Math.round((Date.now() - started) / 1000) };
   if (opts.save) {
-    const files = saveResults(join(BENCH_DIR, 'results'), { machine, settings, scenarios: results, paired, goals });
+    const files = saveResults(join(BENCH_DIR, 'results'), { machine, settings, scenarios: results, paired, alone, goals });
     log(`\nsaved ${files.json}\n      ${files.md}`);
   }
   log(`bench took ${settings.elapsedS} s`);

@@ -25,13 +25,16 @@ export const USAGE = `usage: npm run bench -- [options]
   --peers             also measure Portkey's gateway (installed into bench/.peers on first use)
   --only a,b          run only these tables: plain-proxy, plugins, ai-openai (together: chat-json),
                       ai-anthropic, sse-burst, sse-spaced, latency-c1, sse-memory,
-                      obs-overhead (paired: two gateways at once on one core)
+                      obs-overhead (paired: two gateways at once on one core),
+                      obs-overhead-alone (one gateway alone on its core, config swapped per window)
   --duration N        seconds per measured run (default 1, --full 10; sse-spaced and latency-c1
                       run at least 2 s, sse-memory at least 10 s)
   --rounds N          alternating rounds per scenario (default 3)
   --warmup N          warm-up seconds for Node targets before the rounds (default 1, --full 3)
-  --paired-rounds N   rounds of the paired scenarios (obs-overhead; default 15)
-  --paired-duration N seconds per paired run (default 5; 10 s warm-up per pair)
+  --paired-rounds N   rounds of the paired scenarios (obs-overhead; default 15), and windows per
+                      series of obs-overhead-alone (default 15: 4N+1 windows)
+  --paired-duration N seconds per paired run (default 5; 10 s warm-up per pair), and measured
+                      seconds per obs-overhead-alone window (default 3, after 1 s of settling)
   --micro             run the micro-benchmarks in bench/micro instead
   --soak              run the soak instead: plain proxy at a fixed rate, RSS and heap sampled every
                       second, errors counted, plot in bench/results/soak-<time>.svg

@@ -1,6 +1,7 @@
 /** What one measured run, one target and one scenario produce. */
 import type { Load } from '../scenarios/types.ts';
 import type { Role } from '../targets/types.ts';
+import type { AloneKind } from './alone-schedule.ts';
 import type { Spread } from './paired-stats.ts';
 
 export interface RunStats {
@@ -112,6 +113,62 @@ export interface PairedResult {
   rows: PairedRow[];
   /** The target, when the scenario has one (copied from it so a saved result explains itself). */
   goal?: { pair: string; maxRatio: number; calibration: string };
+  elapsedS: number;
+  error?: string;
+}
+
+/** One window of the alone measure (bench/measure/run-alone.ts): one config, swapped in, settled, measured. */
+export interface AloneWindow {
+  /** 1-based, in run order. */
+  index: number;
+  kind: AloneKind;
+  /** How long POST /config took to answer 201, ms. */
+  applyMs: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  cpuNs: number;
+  cpuTicksS: number;
+  /** CPU µs per request (ns clock, ticks check); NaN with no requests or with errors (a failed answer is not a served request). */
+  cpuUs: number;
+  cpuUsTicks: number;
+  threadsEnded: number;
+  /** The measured part's wall time, s. */
+  wallS: number;
+  foreignCpuPct: number;
+}
+
+/** One series of the alone measure: its windows' ratios to their a neighbours. */
+export interface AloneRow {
+  label: string;
+  kind: 'b' | 'a2';
+  ratio: Spread;
+  ratioTicksMedian: number;
+  /** Medians of the series' windows' µs/req and of all a windows'. */
+  us: number;
+  aUs: number;
+  /** Errors in the series' windows and in the a windows they are divided by. */
+  errors: number;
+  foreignCpuPctMedian: number;
+  applyMsMedian: number;
+}
+
+export interface AloneResult {
+  name: string;
+  title: string;
+  connections: number;
+  durationS: number;
+  settleS: number;
+  warmupS: number;
+  /** Windows per series. */
+  pairs: number;
+  /** The series' labels (copied from the scenario, so a saved result explains itself). */
+  labels: { b: string; a2: string };
+  windows: AloneWindow[];
+  rows: AloneRow[];
+  goal?: { maxRatio: number };
+  /** The gateway could not start or serve: why. */
+  skipped?: string;
   elapsedS: number;
   error?: string;
 }

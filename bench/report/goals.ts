@@ -1,6 +1,6 @@
 /** The project's performance targets (gateway on one core, c=50), checked against a run's results. */
 import { percent } from '../measure/paired-stats.ts';
-import type { PairedResult, ScenarioResult } from '../measure/types.ts';
+import type { AloneResult, PairedResult, ScenarioResult } from '../measure/types.ts';
 import { added, errorCount, rateRatio, ratio, rowByLabel, rowByRole } from './derive.ts';
 
 export interface GoalCheck {
@@ -63,27 +63,53 @@ const GOALS: Goal[] = [
   },
 ];
 
-/** A ratio's median and spread as percentages, for the targets' table. */
-const ratioText = (r: { median: number; q1: number; q3: number; n: number }): string =>
-  `${percent(r.median)} (IQR ${percent(r.q1)} … ${percent(r.q3)}, ${r.n} rounds)`;
+/** A measured series of ratios: its spread, the errors behind it, why it was not run. */
+interface RatioSeries {
+  ratio?: { median: number; q1: number; q3: number; n: number };
+  errors: number;
+  skipped?: string;
+}
 
 /**
- * The paired scenarios' targets: the goal pair's median ratio within its ceiling. Not measured when the A/A pair
- * that calibrates it is off 1.00 by more than 5 %: the method itself is then biased, and so is the figure.
+ * A ratio target: the series' median within `maxRatio`. Not measured when the A/A series that calibrates it is off
+ * 1.00 by more than 5 %: the method itself is then biased, and so is the figure. `unit` names what a ratio is taken
+ * over (rounds, windows).
  */
+function ratioGoal(goal: string, label: string, row: RatioSeries | undefined, cal: RatioSeries | undefined, maxRatio: number, unit: string): GoalCheck {
+  const text = (r: NonNullable<RatioSeries['ratio']>): string => `${percent(r.median)} (IQR ${percent(r.q1)} … ${percent(r.q3)}, ${r.n} ${unit})`;
+  if (!row?.ratio || !(row.ratio.n > 0)) return { goal, status: 'not measured', value: row?.skipped ? `skipped: ${row.skipped.slice(0, 160)}` : `${label} not measured` };
+  if (!cal?.ratio || !(cal.ratio.n > 0)) return { goal, status: 'not measured', value: `${text(row.ratio)}; no A/A calibration` };
+  const value = `${text(row.ratio)}; A/A ${text(cal.ratio)}`;
+  if (Math.abs(cal.ratio.median - 1) > 0.05) return { goal, status: 'not measured', value: `${value}: A/A off 1.00, the method is biased` };
+  const errs = row.errors + cal.errors;
+  const ok = row.ratio.median <= maxRatio && errs === 0;
+  return { goal, status: ok ? 'pass' : 'FAIL', value: value + (errs ? ` (with ${errs} errors: not valid)` : '') };
+}
+
+/** The paired scenarios' targets: the goal pair's median ratio within its ceiling, calibrated by the A/A pair. */
 export function checkPairedGoals(paired: PairedResult[]): GoalCheck[] {
   return paired.flatMap((p): GoalCheck[] => {
     if (!p.goal) return [];
     const goal = `${p.goal.pair} on ai-proxy: CPU µs/req ≤ ${p.goal.maxRatio.toFixed(2)} × ai-proxy's (${p.name}, paired on one core)`;
     const row = p.rows.find((x) => x.label === p.goal!.pair);
     const cal = p.rows.find((x) => x.label === p.goal!.calibration);
-    if (!row?.ratio || !(row.ratio.n > 0)) return [{ goal, status: 'not measured', value: row?.skipped ? `skipped: ${row.skipped.slice(0, 160)}` : `${p.goal.pair} not measured` }];
-    if (!cal?.ratio || !(cal.ratio.n > 0)) return [{ goal, status: 'not measured', value: `${ratioText(row.ratio)}; no A/A calibration` }];
-    const value = `${ratioText(row.ratio)}; A/A ${ratioText(cal.ratio)}`;
-    if (Math.abs(cal.ratio.median - 1) > 0.05) return [{ goal, status: 'not measured', value: `${value}: A/A off 1.00, the method is biased` }];
-    const errs = row.errors + cal.errors;
-    const ok = row.ratio.median <= p.goal.maxRatio && errs === 0;
-    return [{ goal, status: ok ? 'pass' as const : 'FAIL', value: value + (errs ? ` (with ${errs} errors: not valid)` : '') }];
+    return [ratioGoal(goal, p.goal.pair, row, cal, p.goal.maxRatio, 'rounds')];
+  });
+}
+
+/**
+ * The alone scenarios' targets (bench/measure/run-alone.ts): the b series' median ratio within its ceiling,
+ * calibrated by the interleaved A/A series. A gateway that could not start or serve leaves both series unmeasured.
+ */
+export function checkAloneGoals(alone: AloneResult[]): GoalCheck[] {
+  return alone.flatMap((r): GoalCheck[] => {
+    if (!r.goal) return [];
+    const label = r.labels.b;
+    const goal = `${label} on ai-proxy: CPU µs/req ≤ ${r.goal.maxRatio.toFixed(2)} × ai-proxy's (${r.name}, one gateway alone on its core, config swapped per window)`;
+    // a run cut short by an error has a partial table, not a figure
+    const why = r.skipped ?? (r.error ? `error: ${r.error.split('\n')[0]!.replace(/^\w*Error: /, '')}` : undefined);
+    if (why) return [{ goal, status: 'not measured', value: why.slice(0, 200) }];
+    return [ratioGoal(goal, label, r.rows.find((x) => x.kind === 'b'), r.rows.find((x) => x.kind === 'a2'), r.goal.maxRatio, 'windows')];
   });
 }
 

@@ -1,7 +1,8 @@
 /** Writes a run to bench/results/<timestamp>.json and .md. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PairedResult, ScenarioResult } from '../measure/types.ts';
+import type { AloneResult, PairedResult, ScenarioResult } from '../measure/types.ts';
+import { formatAlone } from './format-alone.ts';
 import { formatPaired } from './format-paired.ts';
 import { formatScenario } from './format-table.ts';
 import { formatGoals, type GoalCheck } from './goals.ts';
@@ -13,6 +14,8 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   /** The paired measures (bench/measure/run-paired.ts). */
   paired: PairedResult[];
+  /** The alone measures (bench/measure/run-alone.ts). */
+  alone: AloneResult[];
   goals: GoalCheck[];
 }
 
@@ -25,6 +28,7 @@ export function reportMarkdown(r: BenchReport): string {
     '',
     ...r.scenarios.flatMap((s) => [formatScenario(s), '']),
     ...r.paired.flatMap((p) => [formatPaired(p), '']),
+    ...r.alone.flatMap((a) => [formatAlone(a), '']),
     '## Targets',
     '',
     formatGoals(r.goals),

@@ -3,20 +3,20 @@ import { openaiChatKeyless } from './requests.ts';
 import type { GatewaySpec, PairedScenario } from './types.ts';
 
 // every flag an operator can turn on, AI metrics included
-const PROMETHEUS: PluginConf = {
+export const PROMETHEUS: PluginConf = {
   name: 'prometheus',
   config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true, ai_metrics: true },
 };
 // every request traced and exported in batches to the mock, which answers 200 with an empty ExportTraceServiceResponse
-const otel = (mock: string): PluginConf => ({ name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } });
+export const otel = (mock: string): PluginConf => ({ name: 'opentelemetry', config: { traces_endpoint: `${mock}/v1/traces`, sampling_rate: 1 } });
 
-const AI = (mock: string): PluginConf[] => [aiProxy('openai', mock)];
+export const AI = (mock: string): PluginConf[] => [aiProxy('openai', mock)];
 
 /**
  * Kong's tracing_instrumentations: `all` makes every span the issue lists (server, router, each access handler,
  * balancer tries, GenAI); `request` only the server and GenAI spans. Kong's default, off, exports nothing.
  */
-const ALL = { KONG_TRACING_INSTRUMENTATIONS: 'all' };
+export const ALL = { KONG_TRACING_INSTRUMENTATIONS: 'all' };
 const REQUEST = { KONG_TRACING_INSTRUMENTATIONS: 'request' };
 const OFF = { KONG_TRACING_INSTRUMENTATIONS: 'off' };
 

@@ -83,3 +83,27 @@ export interface PairedScenario {
   /** The target (bench/report/goals.ts): the pair whose median ratio is checked, its ceiling, the A/A pair that calibrates it. */
   goal?: { pair: string; maxRatio: number; calibration: string };
 }
+
+/**
+ * A measure of one gateway alone on the gateway core whose config is swapped through the Admin API between
+ * windows (bench/measure/run-alone.ts): `a` is the reference, `b` the one compared to it, `a2` a config that
+ * serves exactly as `a` does but is a different text (the A/A calibration). Each b (or a2) window's CPU per
+ * request is divided by the mean of its two neighbouring a windows'.
+ */
+export interface AloneScenario {
+  name: string;
+  title: string;
+  configs: { a: (mockUrl: string) => KongConfig; b: (mockUrl: string) => KongConfig; a2: (mockUrl: string) => KongConfig };
+  /** Labels of the two series in the report. */
+  labels: { b: string; a2: string };
+  request: RequestSpec;
+  env?: Record<string, string>;
+  connections: number;
+  /** Defaults: windows per series (N b windows and N a2 windows), measured seconds per window, settle and warm-up seconds. */
+  pairs: number;
+  durationS: number;
+  /** Load run after each swap and before the measured part (whole seconds: wrk's -d takes no fractions). */
+  settleS: number;
+  warmupS: number;
+  goal?: { maxRatio: number };
+}
