@@ -20,8 +20,9 @@
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { runWrk, type WrkOptions, type WrkRun } from '../load/wrk.ts';
-import { nsBetween, readCpuClocks, type CpuClocks } from '../proc/cpu-clock.ts';
-import { cpuBusySeconds, processTree, ticksPerSecond } from '../proc/proc-stats.ts';
+import type { CpuClocks } from '../proc/cpu-clock.ts';
+import { cpuBusySeconds } from '../proc/proc-stats.ts';
+import { cpuSample, gatewayClocks } from './cpu-sample.ts';
 import type { AloneScenario } from '../scenarios/types.ts';
 import { startGateway, type GatewayOptions } from '../targets/gateway.ts';
 import { startMock } from '../targets/mock.ts';
@@ -30,7 +31,7 @@ import { aloneSchedule, type AloneKind } from './alone-schedule.ts';
 import { summarizeAlone } from './alone-summary.ts';
 import { applyConfig } from './apply-config.ts';
 import { bodyFile } from './load-run.ts';
-import { cpuPerRequestUs, percent } from './paired-stats.ts';
+import { percent } from './paired-stats.ts';
 import { preflight } from './preflight.ts';
 import type { AloneResult, AloneWindow } from './types.ts';
 
@@ -64,25 +65,19 @@ export const REAL_DEPS: AloneDeps = {
   preflight,
   applyConfig,
   runWrk,
-  clocks: (pid) => readCpuClocks(processTree(pid)),
+  clocks: gatewayClocks,
   busySeconds: cpuBusySeconds,
 };
 
 /** One window's figures from the clocks around its measured part and wrk's report of it. */
 export function aloneWindow(index: number, kind: AloneKind, applyMs: number, before: CpuClocks, after: CpuClocks, w: WrkRun, wallS: number, coreBusyS: number): AloneWindow {
-  const { ns: cpuNs, ended } = nsBetween(before, after);
-  const cpuTicksS = (after.ticks - before.ticks) / ticksPerSecond();
-  const s = w.socketErrors;
-  const socketErrors = s.connect + s.read + s.write + s.timeout;
+  const sample = cpuSample(before, after, w);
   // a window with failed answers has no CPU per served request: its figure (and the ratios it is part of) is left out
-  const served = w.non2xx === 0 && socketErrors === 0 ? w.requests : 0;
+  if (sample.non2xx + sample.socketErrors > 0) sample.cpuUs = sample.cpuUsTicks = NaN;
   return {
-    index, kind, applyMs, requests: w.requests, non2xx: w.non2xx, socketErrors, cpuNs, cpuTicksS,
-    cpuUs: cpuPerRequestUs(cpuNs, served),
-    cpuUsTicks: cpuPerRequestUs(cpuTicksS * 1e9, served),
-    threadsEnded: ended,
+    index, kind, applyMs, ...sample,
     wallS,
-    foreignCpuPct: wallS > 0 ? Math.max(0, (100 * (coreBusyS - cpuTicksS)) / wallS) : 0,
+    foreignCpuPct: wallS > 0 ? Math.max(0, (100 * (coreBusyS - sample.cpuTicksS)) / wallS) : 0,
   };
 }
 

@@ -9,15 +9,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { runWrk, type WrkRun } from '../load/wrk.ts';
-import { nsBetween, readCpuClocks, type CpuClocks } from '../proc/cpu-clock.ts';
-import { cpuBusySeconds, processTree, ticksPerSecond } from '../proc/proc-stats.ts';
+import type { CpuClocks } from '../proc/cpu-clock.ts';
+import { cpuBusySeconds } from '../proc/proc-stats.ts';
+import { cpuSample, gatewayClocks } from './cpu-sample.ts';
 import type { GatewaySpec, PairedScenario, RequestSpec } from '../scenarios/types.ts';
 import { startGateway } from '../targets/gateway.ts';
 import { startMock } from '../targets/mock.ts';
 import type { Running } from '../targets/types.ts';
 import { bodyFile } from './load-run.ts';
 import { pairedSchedule } from './paired-schedule.ts';
-import { cpuPerRequestUs, median, percent, roundRatio, spread } from './paired-stats.ts';
+import { median, percent, roundRatio, spread } from './paired-stats.ts';
 import { preflight } from './preflight.ts';
 import type { PairedResult, PairedRound, PairedRow, PairedSide } from './types.ts';
 
@@ -38,25 +39,8 @@ interface LiveGateway {
   running: Running;
 }
 
-function clocks(pid: number): CpuClocks {
-  return readCpuClocks(processTree(pid));
-}
-
 function side(label: string, before: CpuClocks, after: CpuClocks, w: WrkRun): PairedSide {
-  const { ns: cpuNs, ended } = nsBetween(before, after);
-  const cpuTicksS = (after.ticks - before.ticks) / ticksPerSecond();
-  const s = w.socketErrors;
-  return {
-    label,
-    requests: w.requests,
-    non2xx: w.non2xx,
-    socketErrors: s.connect + s.read + s.write + s.timeout,
-    cpuNs,
-    cpuTicksS,
-    cpuUs: cpuPerRequestUs(cpuNs, w.requests),
-    cpuUsTicks: cpuPerRequestUs(cpuTicksS * 1e9, w.requests),
-    threadsEnded: ended,
-  };
+  return { label, ...cpuSample(before, after, w) };
 }
 
 /** Both gateways under load at once; `first`'s wrk is spawned first (runWrk spawns before its first await). */
@@ -75,7 +59,7 @@ async function runPair(ctx: PairedContext, connections: number, a: LiveGateway, 
     });
   };
   const busy0 = cpuBusySeconds(ctx.gatewayCpu);
-  const [a0, b0] = [clocks(a.running.pid), clocks(b.running.pid)];
+  const [a0, b0] = [gatewayClocks(a.running.pid), gatewayClocks(b.running.pid)];
   const t0 = performance.now();
   let pa: Promise<WrkRun>;
   let pb: Promise<WrkRun>;
@@ -83,7 +67,7 @@ async function runPair(ctx: PairedContext, connections: number, a: LiveGateway, 
   else [pb, pa] = [load(b), load(a)];
   const [wa, wb] = await Promise.all([pa, pb]); // both awaited together: a failing wrk is not an unhandled rejection
   const wallS = (performance.now() - t0) / 1000;
-  const [a1, b1] = [clocks(a.running.pid), clocks(b.running.pid)];
+  const [a1, b1] = [gatewayClocks(a.running.pid), gatewayClocks(b.running.pid)];
   const busy1 = cpuBusySeconds(ctx.gatewayCpu);
   const sa = side(a.spec.label, a0, a1, wa);
   const sb = side(b.spec.label, b0, b1, wb);

@@ -52,9 +52,8 @@ export interface ScenarioResult {
   error?: string;
 }
 
-/** One side of one paired run. */
-export interface PairedSide {
-  label: string;
+/** A gateway's CPU over one measured run and the requests wrk counted in it (bench/measure/cpu-sample.ts). */
+export interface CpuSample {
   requests: number;
   non2xx: number;
   socketErrors: number;
@@ -66,6 +65,11 @@ export interface PairedSide {
   cpuUsTicks: number;
   /** Threads that ended during the run (their run time in it is missing from cpuNs). */
   threadsEnded: number;
+}
+
+/** One side of one paired run. */
+export interface PairedSide extends CpuSample {
+  label: string;
 }
 
 export interface PairedRound {
@@ -118,21 +122,12 @@ export interface PairedResult {
 }
 
 /** One window of the alone measure (bench/measure/run-alone.ts): one config, swapped in, settled, measured. */
-export interface AloneWindow {
+export interface AloneWindow extends CpuSample {
   /** 1-based, in run order. */
   index: number;
   kind: AloneKind;
-  /** How long POST /config took to answer 201, ms. */
+  /** How long POST /config took to answer 201, ms. (cpuUs and cpuUsTicks are NaN with no requests or with errors: a failed answer is not a served request.) */
   applyMs: number;
-  requests: number;
-  non2xx: number;
-  socketErrors: number;
-  cpuNs: number;
-  cpuTicksS: number;
-  /** CPU µs per request (ns clock, ticks check); NaN with no requests or with errors (a failed answer is not a served request). */
-  cpuUs: number;
-  cpuUsTicks: number;
-  threadsEnded: number;
   /** The measured part's wall time, s. */
   wallS: number;
   foreignCpuPct: number;
