@@ -1,8 +1,6 @@
 /** An alone measure's result as a Markdown table (stdout and the .md file), with notes on skips and errors below it. */
-import { percent } from '../measure/paired-stats.ts';
+import { headLines, num, spreadCells } from './ratio-cells.ts';
 import type { AloneResult } from '../measure/types.ts';
-
-const num = (x: number | undefined, digits: number): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
 
 export function formatAlone(r: AloneResult): string {
   const head = ['series (config ÷ neighbouring a)', 'a CPU µs/req', 'config CPU µs/req', 'ratio (median)', 'IQR', 'min … max', 'ticks check', 'windows', 'reload ms', 'errors', 'noise %'];
@@ -16,8 +14,7 @@ export function formatAlone(r: AloneResult): string {
       'then the median and spread over the windows. "ticks check" is the median ratio from utime+stime; the A/A row (a2 is a with its route ' +
       'renamed) shows how far a ratio can be trusted.',
     '',
-    `| ${head.join(' | ')} |`,
-    `|---|${head.slice(1).map(() => '---:').join('|')}|`,
+    ...headLines(head),
   ];
   for (const row of r.rows) {
     if (r.skipped) {
@@ -29,9 +26,7 @@ export function formatAlone(r: AloneResult): string {
       row.label,
       num(row.aUs, 1),
       num(row.us, 1),
-      `${num(s.median, 3)} (${percent(s.median)})`,
-      `${num(s.q1, 3)} … ${num(s.q3, 3)}`,
-      `${num(s.min, 3)} … ${num(s.max, 3)}`,
+      ...spreadCells(s),
       num(row.ratioTicksMedian, 3),
       String(s.n),
       num(row.applyMsMedian, 0),

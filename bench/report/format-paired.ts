@@ -1,9 +1,6 @@
 /** A paired measure's result as a Markdown table (stdout and the .md file), with notes on skips and errors below it. */
-import { percent } from '../measure/paired-stats.ts';
+import { headLines, num, spreadCells } from './ratio-cells.ts';
 import type { PairedResult } from '../measure/types.ts';
-
-const us = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(1));
-const num = (x: number | undefined, digits: number): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
 
 export function formatPaired(r: PairedResult): string {
   const head = ['pair (a → b)', 'a CPU µs/req', 'b CPU µs/req', 'b ÷ a (median)', 'IQR', 'min … max', 'ticks check', 'b ÷ a req', 'rounds', 's/round', 'errors', 'noise %'];
@@ -15,8 +12,7 @@ export function formatPaired(r: PairedResult): string {
       'gateway\'s threads (schedstat, ns) ÷ its requests in the same run; the ratio is taken per round, then its median and spread. ' +
       '"ticks check" is the median ratio from utime+stime (10 ms ticks) instead; "b ÷ a req" the median ratio of requests answered (the two share the core, so it is near the inverse of the CPU ratio); the A/A row (two identical gateways) shows how far a ratio can be trusted.',
     '',
-    `| ${head.join(' | ')} |`,
-    `|---|${head.slice(1).map(() => '---:').join('|')}|`,
+    ...headLines(head),
   ];
   for (const row of r.rows) {
     const s = row.ratio;
@@ -27,11 +23,9 @@ export function formatPaired(r: PairedResult): string {
     }
     lines.push(`| ${[
       pair,
-      us(row.aUs),
-      us(row.bUs),
-      `${num(s.median, 3)} (${percent(s.median)})`,
-      `${num(s.q1, 3)} … ${num(s.q3, 3)}`,
-      `${num(s.min, 3)} … ${num(s.max, 3)}`,
+      num(row.aUs, 1),
+      num(row.bUs, 1),
+      ...spreadCells(s),
       num(row.ratioTicksMedian, 3),
       num(row.requestsRatioMedian, 3),
       String(s.n),
