@@ -1,7 +1,7 @@
 // opentelemetry (Kong priority 14): the trace context taken from the client's headers and passed
 // upstream (propagation.ts), and each sampled request's spans exported as OTLP/HTTP protobuf
 // (request-spans.ts, genai-span.ts, span-exporter.ts). The runloop's timings come through
-// kong.tracing, turned on for the worker while a config has this plugin enabled; which of them
+// kong.tracing, turned on for the configs this plugin is enabled in; which of them
 // exist is the node's tracing_instrumentations (Kong's, default off: then, as in Kong, the plugin
 // only propagates, tells the upstream "not sampled" and exports nothing). A sampled-out request
 // costs the propagation headers and nothing more: no record, no spans.
